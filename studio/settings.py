@@ -1,0 +1,173 @@
+"""Settings for Song Studio. Every value comes from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import dj_database_url
+
+from studio.env import envbool, envfloat, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", True)
+SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-secret-key-change-me-in-production-0123456789")
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+PORT = envint("PORT", 8000)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "songs",
+    "engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, poller) write at once: WAL, immediate
+    # transactions and a long busy timeout keep "database is locked" away.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "songs:project_list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploaded audio can be large; anything above this goes to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- The Suno gateway -------------------------------------------------------
+SUNO_BASE_URL = envstr("SUNO_BASE_URL", "").rstrip("/")
+SUNO_API_KEY = envstr("SUNO_API_KEY", "")
+SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "task")
+if SUNO_API_FORMAT not in {"task", "v2"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SUNO_API_FORMAT must be 'task' or 'v2', got {SUNO_API_FORMAT!r}")
+# The built-in engine's key: SUNO_API_KEY when given, otherwise derived from
+# SECRET_KEY so that it is stable across restarts yet never hard-coded.
+ENGINE_API_KEY = SUNO_API_KEY or hmac.new(
+    SECRET_KEY.encode(), b"song-studio-built-in-engine", hashlib.sha256
+).hexdigest()
+# What the studio actually talks to: the configured gateway, or the built-in
+# engine over real HTTP at this server's own address.
+SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"
+SUNO_GATEWAY_KEY = SUNO_API_KEY or ENGINE_API_KEY
+SUNO_CONNECT_TIMEOUT = envfloat("SUNO_CONNECT_TIMEOUT", 5.0)
+SUNO_READ_TIMEOUT = envfloat("SUNO_READ_TIMEOUT", 30.0)
+SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "chirp-v3-5")
+
+# --- Background work --------------------------------------------------------
+TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
+POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
+SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 5)
+MEDIA_MAX_ATTEMPTS = envint("MEDIA_MAX_ATTEMPTS", 5)
+MEDIA_MAX_BYTES = envint("MEDIA_MAX_BYTES", 200 * 1024 * 1024)
+
+Q_CLUSTER = {
+    "name": "studio",
+    "workers": envint("Q_WORKERS", 2),
+    "timeout": 60,
+    "retry": 90,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.2,
+    "orm": "default",
+}
+REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
+
+# --- Built-in engine ---------------------------------------------------------
+ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
+ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
+ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django.server": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,22 @@
+"""Test settings: synchronous django-q2, instant engine, tiny renders, throw-away media."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from studio.settings import *  # noqa: F403
+from studio.settings import Q_CLUSTER
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="studio-test-media-"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# django-q2 reads this once at import: tasks run inline in tests.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+ENGINE_PACE = 0.0
+ENGINE_MAX_SECONDS = 6.0
+SUNO_GATEWAY_URL = "http://testserver"

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_schedules(sender, **kwargs) -> None:
+    from songs.schedules import schedules_ensure
+
+    schedules_ensure()
 
 
 class SongsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "songs"
     verbose_name = "Song Studio"
+
+    def ready(self) -> None:
+        post_migrate.connect(_ensure_schedules, sender=self)

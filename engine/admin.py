@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from engine.models import EngineClip, EngineTask
+
+
+class EngineClipInline(admin.TabularInline):
+    model = EngineClip
+    extra = 0
+    fields = ("id", "index", "status", "title", "mv", "seed")
+    readonly_fields = fields
+
+
+@admin.register(EngineTask)
+class EngineTaskAdmin(admin.ModelAdmin):
+    list_display = ("id", "action", "status", "progress", "created_at")
+    list_filter = ("action", "status")
+    search_fields = ("id",)
+    readonly_fields = ("key_fingerprint",)
+    inlines = [EngineClipInline]

@@ -1,0 +1,57 @@
+"""The built-in engine's own records: what a real gateway keeps on its side."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class EngineTask(models.Model):
+    class Status(models.TextChoices):
+        NOT_START = "NOT_START"
+        SUBMITTED = "SUBMITTED"
+        IN_PROGRESS = "IN_PROGRESS"
+        SUCCESS = "SUCCESS"
+        FAILURE = "FAILURE"
+
+    id = models.CharField(primary_key=True, max_length=191, default=new_id)
+    key_fingerprint = models.CharField(max_length=64, help_text="Which API key owns the task.")
+    action = models.CharField(max_length=10)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_START)
+    fail_reason = models.TextField(blank=True)
+    progress = models.CharField(max_length=5, default="0%")
+    result = models.JSONField(null=True, blank=True, help_text="Lyrics data, for LYRICS tasks.")
+    submit_time = models.BigIntegerField(default=0)
+    start_time = models.BigIntegerField(default=0)
+    finish_time = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.id} {self.status}"
+
+
+class EngineClip(models.Model):
+    id = models.CharField(primary_key=True, max_length=191, default=new_id)
+    task = models.ForeignKey(EngineTask, on_delete=models.CASCADE, related_name="clips")
+    index = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, default="submitted")
+    title = models.CharField(max_length=200, blank=True)
+    mv = models.CharField(max_length=40)
+    seed = models.BigIntegerField(default=0)
+    metadata = models.JSONField(default=dict)
+    has_audio = models.BooleanField(default=False)
+    has_image = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["task", "index"]
+
+    def __str__(self) -> str:
+        return f"{self.title or self.id} ({self.status})"

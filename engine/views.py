@@ -1,0 +1,112 @@
+"""HTTP endpoints of the built-in engine, at the paths of the seed documents."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_q.tasks import async_task
+
+from engine import protocol
+from engine.models import EngineClip, EngineTask
+from engine.validation import RequestInvalid, validate_lyrics, validate_music
+from studio.ranged import ranged_file_response
+
+MEDIA_TYPES = {"mp3": "audio/mpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
+
+
+def media_path(clip_id: str, kind: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "engine" / f"{clip_id}.{kind}"
+
+
+def _read_json(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise RequestInvalid("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise RequestInvalid("The request body must be a JSON object.")
+    return body
+
+
+def api_view(view):
+    """Bearer auth, JSON parsing and the gateway's error shapes for every API endpoint."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+        owner = protocol.authenticate(request)
+        if owner is None:
+            return protocol.gateway_error("Invalid token (request id: engine)", status=401)
+        try:
+            return view(request, owner, *args, **kwargs)
+        except RequestInvalid as exc:
+            if exc.model_not_allowed:
+                return protocol.gateway_error(exc.message, status=403)
+            return protocol.fail("invalid_request", exc.message)
+
+    return wrapped
+
+
+def _create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
+    with transaction.atomic():
+        task = EngineTask.objects.create(
+            key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
+        )
+        transaction.on_commit(lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}"))
+    return task
+
+
+@require_POST
+@api_view
+def submit_music(request: HttpRequest, owner: str) -> JsonResponse:
+    payload = validate_music(_read_json(request))
+    task = _create_task(owner=owner, action="MUSIC", payload=payload)
+    return protocol.ok(task.id)
+
+
+@require_POST
+@api_view
+def submit_lyrics(request: HttpRequest, owner: str) -> JsonResponse:
+    payload = validate_lyrics(_read_json(request))
+    task = _create_task(owner=owner, action="LYRICS", payload=payload)
+    return protocol.ok(task.id)
+
+
+@require_GET
+@api_view
+def fetch_one(request: HttpRequest, owner: str, task_id: str) -> JsonResponse:
+    task = EngineTask.objects.filter(id=task_id, key_fingerprint=owner).prefetch_related("clips").first()
+    if task is None:
+        return protocol.fail("task_not_exist", "task_not_exist")
+    return protocol.ok(protocol.task_object(request, task))
+
+
+@require_http_methods(["POST"])
+@api_view
+def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
+    ids = _read_json(request).get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise RequestInvalid("ids must be a list of task id strings.")
+    if len(ids) > 1000:
+        raise RequestInvalid("At most 1000 ids per request.")
+    tasks = EngineTask.objects.filter(id__in=ids, key_fingerprint=owner).prefetch_related("clips")
+    return protocol.ok([protocol.task_object(request, task) for task in tasks])
+
+
+@require_GET
+def media(request: HttpRequest, clip_id: str, kind: str):
+    """Media links are public, like a CDN's: whoever holds the unguessable URL can fetch it."""
+    if kind not in MEDIA_TYPES:
+        raise Http404
+    path = media_path(clip_id, kind)
+    if not path.is_file():
+        raise Http404
+    return ranged_file_response(request, path, content_type=MEDIA_TYPES[kind])

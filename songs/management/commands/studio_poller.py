@@ -1,0 +1,52 @@
+"""The seconds-level heartbeat: polls due tasks and resumes stalled work, then sleeps.
+
+django-q2 schedules are minute-grained; this loop gives the ~2 s cadence a
+live studio needs. Several copies may run: claims keep them from colliding.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from songs import services
+from songs.suno import GatewayError
+
+log = logging.getLogger("songs.poller")
+
+
+class Command(BaseCommand):
+    help = "Poll the gateway for due tasks every second or so, until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between cycles.")
+        parser.add_argument("--once", action="store_true", help="Run one cycle and exit.")
+
+    def handle(self, *args, interval: float, once: bool, **options):
+        self.running = True
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while self.running:
+            self.cycle()
+            if once:
+                return
+            time.sleep(interval)
+
+    def cycle(self) -> None:
+        try:
+            services.work_resume_due()
+            if services.work_pending_exists():
+                services.tasks_poll_due()
+        except GatewayError as exc:  # logged by the client; the next cycle tries again
+            log.warning("poll cycle: %s", exc.code)
+        except Exception:
+            log.exception("poll cycle failed")
+        finally:
+            close_old_connections()
+
+    def _stop(self, *_args) -> None:
+        self.running = False

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:project_detail", args=[self.pk])
+
+
+class LyricDraft(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="drafts")
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    prompt = models.CharField(max_length=500, blank=True, help_text="What the lyrics were written from.")
+    task = models.ForeignKey(
+        "GenerationTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title or f"Draft {self.pk}"
+
+
+class GenerationTask(models.Model):
+    """One request to the gateway, from the user's click to its final outcome."""
+
+    class Action(models.TextChoices):
+        MUSIC = "MUSIC", "Music"
+        LYRICS = "LYRICS", "Lyrics"
+        CONCAT = "CONCAT", "Concat"
+        UPLOAD = "UPLOAD", "Upload"
+
+    class Mode(models.TextChoices):
+        INSPIRATION = "inspiration", "Inspiration"
+        CUSTOM = "custom", "Custom"
+        CONTINUE = "continue", "Continue"
+        LYRICS = "lyrics", "Lyrics"
+        CONCAT = "concat", "Whole song"
+        UPLOAD = "upload", "Upload"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"  # saved, not yet accepted by the gateway
+        SUBMITTED = "submitted", "Submitted"  # the gateway gave us its task id
+        RUNNING = "running", "Generating"  # the gateway is working on it
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    PENDING = (Status.QUEUED, Status.SUBMITTED, Status.RUNNING)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    api_format = models.CharField(max_length=8, default="task")
+    request_payload = models.JSONField(help_text="Exactly what is sent to the gateway.")
+    upstream_id = models.TextField(blank=True, db_index=True, help_text="The gateway's task id.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    upstream_status = models.CharField(max_length=20, blank=True)
+    progress = models.CharField(max_length=10, blank=True)
+    fail_reason = models.TextField(blank=True)
+    last_response = models.JSONField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Submit attempts.")
+    polls = models.PositiveIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    # Set by the form: the same click sent twice makes one task, not two.
+    request_key = models.UUIDField(null=True, blank=True, unique=True)
+    parent_clip = models.ForeignKey(
+        "Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
+    )
+    continue_at = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Moves whenever something the user can see changes; the live view diffs on it.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} #{self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+    @property
+    def title(self) -> str:
+        payload = self.request_payload or {}
+        return payload.get("title") or payload.get("gpt_description_prompt") or payload.get("prompt", "")[:60]
+
+
+class Clip(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        QUEUED = "queued", "Queued"
+        STREAMING = "streaming", "Streaming"
+        COMPLETE = "complete", "Complete"
+        ERROR = "error", "Error"
+
+    class MediaState(models.TextChoices):
+        NONE = "none", "Not yet"
+        PENDING = "pending", "Downloading"
+        STORED = "stored", "Stored"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="clips")
+    task = models.ForeignKey(GenerationTask, on_delete=models.CASCADE, related_name="clips")
+    upstream_id = models.CharField(max_length=191, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    tags = models.CharField(max_length=1000, blank=True)
+    lyrics = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    model_name = models.CharField(max_length=40, blank=True)
+    clip_type = models.CharField(max_length=20, blank=True, default="gen")
+    duration = models.FloatField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    # Upstream links expire; we keep them only until our own copy is stored.
+    audio_url = models.URLField(max_length=1000, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+    video_url = models.URLField(max_length=1000, blank=True)
+    audio_file = models.FileField(upload_to="clips/audio/", blank=True)
+    image_file = models.FileField(upload_to="clips/images/", blank=True)
+    audio_sha256 = models.CharField(max_length=64, blank=True)
+    media_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
+    media_attempts = models.PositiveIntegerField(default=0)
+    media_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    media_error = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    continue_at = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or self.upstream_id
+
+    @property
+    def audio_source_kind(self) -> str:
+        if self.audio_file:
+            return "local"
+        if self.status in (self.Status.STREAMING, self.Status.COMPLETE) and self.audio_url:
+            return "stream"  # play the gateway's stream until our copy is stored
+        return ""
+
+    @property
+    def audio_src(self) -> str:
+        kind = self.audio_source_kind
+        if kind == "local":
+            return reverse("songs:clip_media", args=[self.uid, "audio"])
+        return self.audio_url if kind == "stream" else ""
+
+    @property
+    def cover_src(self) -> str:
+        if self.image_file:
+            return reverse("songs:clip_media", args=[self.uid, "cover"])
+        return self.image_url
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing more will change without the user doing something."""
+        if self.status == self.Status.ERROR:
+            return True
+        return self.status == self.Status.COMPLETE and self.media_state in (
+            self.MediaState.STORED,
+            self.MediaState.FAILED,
+        )

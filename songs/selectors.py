@@ -1,0 +1,39 @@
+"""Read-only queries. Views read through these; they never change anything."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from songs.models import Clip, GenerationTask, Project
+
+
+def projects_for_user(*, user) -> QuerySet[Project]:
+    return Project.objects.filter(owner=user)
+
+
+def project_for_user(*, user, pk: int) -> Project:
+    project = projects_for_user(user=user).filter(pk=pk).first()
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def clip_for_user(*, user, uid) -> Clip:
+    clip = Clip.objects.select_related("project").filter(uid=uid, project__owner=user).first()
+    if clip is None:
+        raise Http404("No such clip.")
+    return clip
+
+
+def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
+    """Music tasks with their clips, newest first: one card each."""
+    tasks = project.tasks.filter(action__in=(GenerationTask.Action.MUSIC,))
+    if changed_since is not None:
+        tasks = tasks.filter(changed_at__gt=changed_since)
+    return tasks.prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("id"))).order_by("-created_at")
+
+
+def project_has_pending(*, project: Project) -> bool:
+    return project.tasks.filter(status__in=GenerationTask.PENDING).exists() or project.clips.filter(
+        media_state=Clip.MediaState.PENDING).exists()

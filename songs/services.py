@@ -1,0 +1,369 @@
+"""Everything that changes Song Studio's state. Views and tasks call these; nothing else writes.
+
+Keyword-only functions named <thing>_<verb>. The user's input is saved before
+anything can fail; the gateway is only ever reached from background workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from songs import suno
+from songs.models import Clip, GenerationTask, LyricDraft, Project
+
+log = logging.getLogger(__name__)
+Status = GenerationTask.Status
+# How long a claim on a task lasts; a worker that dies mid-poll frees it after this.
+POLL_LEASE = timedelta(seconds=30)
+# A submit that has been "in flight" this long lost its worker: its outcome is unknown.
+SUBMIT_LEASE = timedelta(minutes=2)
+MEDIA_LEASE = timedelta(minutes=2)
+UNKNOWN_OUTCOME = (
+    "The gateway did not confirm this request in time. It was not sent again, because it may have "
+    "been accepted and a second request could be billed twice. Try again if no clips appear."
+)
+
+
+# --- projects ------------------------------------------------------------------------------
+
+def project_create(*, owner, name: str) -> Project:
+    project = Project(owner=owner, name=name.strip())
+    project.full_clean()
+    project.save()
+    return project
+
+
+# --- requests --------------------------------------------------------------------------------
+
+def music_payload(*, mode: str, mv: str, description: str = "", lyrics: str = "", tags: str = "",
+                  title: str = "", instrumental: bool = False) -> dict:
+    """The exact body the gateway receives. Always carries mv: gateways default it to chirp-v3-0."""
+    if mode == GenerationTask.Mode.INSPIRATION:
+        return {"gpt_description_prompt": description, "make_instrumental": instrumental, "mv": mv}
+    return {"prompt": "" if instrumental else lyrics, "tags": tags, "mv": mv, "title": title,
+            "make_instrumental": instrumental}
+
+
+def task_create(*, project: Project, user, action: str, mode: str, payload: dict,
+                request_key: uuid.UUID | None = None) -> GenerationTask:
+    """Save the request, then (after commit) hand it to a worker to submit.
+
+    A request_key seen before returns the task it made: a double click creates one song.
+    """
+    if request_key and (existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()):
+        return existing
+    task = GenerationTask(project=project, user=user, action=action, mode=mode, request_payload=payload,
+                          api_format=settings.SUNO_API_FORMAT, next_poll_at=timezone.now(), request_key=request_key)
+    task.full_clean()
+    with transaction.atomic():
+        task.save()
+        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+        transaction.on_commit(lambda: _enqueue_submit(task.pk))
+    return task
+
+
+def music_request(*, project: Project, user, mode: str, mv: str, description: str = "", lyrics: str = "",
+                  tags: str = "", title: str = "", instrumental: bool = False,
+                  request_key: uuid.UUID | None = None) -> GenerationTask:
+    payload = music_payload(mode=mode, mv=mv, description=description, lyrics=lyrics, tags=tags, title=title,
+                            instrumental=instrumental)
+    return task_create(project=project, user=user, action=GenerationTask.Action.MUSIC, mode=mode, payload=payload,
+                       request_key=request_key)
+
+
+def lyrics_request(*, project: Project, user, prompt: str, request_key: uuid.UUID | None = None) -> GenerationTask:
+    return task_create(project=project, user=user, action=GenerationTask.Action.LYRICS,
+                       mode=GenerationTask.Mode.LYRICS, payload={"prompt": prompt}, request_key=request_key)
+
+
+def _enqueue_submit(task_pk: int) -> None:
+    async_task("songs.tasks.submit_task", task_pk, task_name=f"submit-{task_pk}-{uuid.uuid4().hex[:6]}")
+
+
+# --- submitting --------------------------------------------------------------------------------
+
+def _mark(task: GenerationTask, **fields) -> None:
+    """Save fields the user can see, and move changed_at so live pages pick them up."""
+    fields["changed_at"] = timezone.now()
+    GenerationTask.objects.filter(pk=task.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(task, name, value)
+
+
+def _retry_delay(attempt: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempt, 300))
+
+
+def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
+    """Send a queued request to the gateway once. Safe to call twice: only one caller wins the claim."""
+    now = timezone.now()
+    won = GenerationTask.objects.filter(pk=task_pk, status=Status.QUEUED, upstream_id="").update(
+        status=Status.SUBMITTED, attempts=F("attempts") + 1, next_poll_at=now + SUBMIT_LEASE, changed_at=now
+    )
+    if not won:
+        return
+    task = GenerationTask.objects.get(pk=task_pk)
+    gateway = gateway or suno.get_gateway()
+    try:
+        if task.action == GenerationTask.Action.LYRICS:
+            upstream_id = gateway.submit_lyrics(prompt=task.request_payload["prompt"])
+        else:
+            upstream_id = gateway.submit_music(payload=task.request_payload)
+    except suno.SubmitOutcomeUnknown:
+        _mark(task, status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=timezone.now())
+        return
+    except suno.GatewayError as exc:
+        _submit_failed(task, exc)
+        return
+    _mark(task, upstream_id=upstream_id, submitted_at=timezone.now(), fail_reason="",
+          next_poll_at=timezone.now() + timedelta(seconds=1))
+
+
+def _submit_failed(task: GenerationTask, exc: suno.GatewayError) -> None:
+    if exc.retryable and task.attempts < settings.SUBMIT_MAX_ATTEMPTS:
+        # Nothing was created upstream: queue it again; the poller re-sends it when due.
+        _mark(task, status=Status.QUEUED, next_poll_at=timezone.now() + _retry_delay(task.attempts),
+              fail_reason=f"The gateway is unavailable ({exc.message}); trying again shortly.")
+        return
+    reason = exc.message if not exc.retryable else f"The gateway stayed unavailable: {exc.message}"
+    _mark(task, status=Status.FAILED, fail_reason=reason, finished_at=timezone.now())
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+def _poll_interval(task: GenerationTask, now) -> timedelta:
+    """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s."""
+    age = (now - (task.submitted_at or task.created_at)).total_seconds()
+    if age < 90:
+        return timedelta(seconds=2)
+    if age < 300:
+        return timedelta(seconds=5)
+    return timedelta(seconds=15)
+
+
+def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
+    """Claim up to `limit` tasks due for a poll. A row another worker claimed first is skipped."""
+    now = now or timezone.now()
+    due = (GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__lte=now)
+           .exclude(upstream_id="").order_by("next_poll_at").values_list("pk", flat=True)[:limit])
+    token = uuid.uuid4()
+    # Compare-and-set: only rows still due are taken, so two pollers never share one.
+    GenerationTask.objects.filter(pk__in=list(due), next_poll_at__lte=now).update(
+        claim_token=token, next_poll_at=now + POLL_LEASE
+    )
+    return list(GenerationTask.objects.filter(claim_token=token))
+
+
+def tasks_poll_due(*, gateway: suno.Gateway | None = None, now=None) -> int:
+    """One poll cycle: fetch every due task in batches and ingest the answers. Returns tasks polled."""
+    polled = 0
+    gateway = gateway or suno.get_gateway()
+    while True:
+        tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=now)
+        if not tasks:
+            return polled
+        polled += len(tasks)
+        try:
+            answers = {t.task_id: t for t in gateway.fetch_tasks([task.upstream_id for task in tasks])}
+        except suno.GatewayError as exc:
+            log.warning("poll of %d tasks failed: %s (%s)", len(tasks), exc.code, exc.message)
+            _poll_failed(tasks, exc)
+            return polled
+        for task in tasks:
+            task_ingest(task=task, answer=answers.get(task.upstream_id))
+
+
+def _poll_failed(tasks: list[GenerationTask], exc: suno.GatewayError) -> None:
+    now = timezone.now()
+    for task in tasks:
+        if _past_cap(task, now):
+            _mark(task, status=Status.FAILED, finished_at=now,
+                  fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
+                              f"(last error: {exc.message}).")
+        else:
+            GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + timedelta(seconds=10))
+
+
+def _past_cap(task: GenerationTask, now) -> bool:
+    started = task.submitted_at or task.created_at
+    return now - started > timedelta(minutes=settings.TASK_TIMEOUT_MINUTES)
+
+
+_UPSTREAM_TO_STATUS = {"SUCCESS": Status.SUCCEEDED, "FAILURE": Status.FAILED, "IN_PROGRESS": Status.RUNNING}
+
+
+def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> None:
+    """Apply one fetch answer. Idempotent: the same answer twice changes nothing more."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if answer is None:
+            _ingest_missing(task, now)
+            return
+        clips_changed = any([_clip_upsert(task=task, data=clip) for clip in answer.clips])
+        status = _UPSTREAM_TO_STATUS.get(answer.status, task.status)
+        if status == Status.SUBMITTED and any(c.status == "streaming" for c in answer.clips):
+            status = Status.RUNNING
+        fields = {"upstream_status": answer.status, "progress": answer.progress, "status": status}
+        if status == Status.SUCCEEDED and task.action == GenerationTask.Action.LYRICS:
+            _draft_from_lyrics(task, answer)
+        if status == Status.FAILED:
+            fields["fail_reason"] = answer.fail_reason or "The gateway reported a failure without a reason."
+        elif status == Status.SUCCEEDED and task.action == GenerationTask.Action.MUSIC and not answer.clips:
+            status = fields["status"] = Status.FAILED
+            fields["fail_reason"] = "The gateway finished the task but returned no clips."
+        else:
+            fields["fail_reason"] = ""
+        if status in (Status.SUCCEEDED, Status.FAILED):
+            fields["finished_at"] = now
+        elif _past_cap(task, now):
+            fields.update(status=Status.FAILED, finished_at=now, fail_reason=(
+                f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."))
+        if clips_changed or any(getattr(task, k) != v for k, v in fields.items()):
+            fields["changed_at"] = now
+        GenerationTask.objects.filter(pk=task.pk).update(
+            last_response=answer.raw, polls=F("polls") + 1, claim_token=None,
+            next_poll_at=now + _poll_interval(task, now), **fields,
+        )
+        for name, value in fields.items():
+            setattr(task, name, value)
+
+
+def _ingest_missing(task: GenerationTask, now) -> None:
+    """The gateway does not know the task (yet): keep asking until the cap, then say so."""
+    if _past_cap(task, now):
+        _mark(task, status=Status.FAILED, finished_at=now,
+              fail_reason="The gateway no longer knows this task; it gave no result in time.")
+    GenerationTask.objects.filter(pk=task.pk).update(
+        polls=F("polls") + 1, claim_token=None, next_poll_at=now + _poll_interval(task, now)
+    )
+
+
+def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
+    """Create or update the clip by its upstream id. Returns True when anything visible changed."""
+    values = {
+        "title": data.title[:200], "status": data.status if data.status in Clip.Status.values else "queued",
+        "tags": data.tags[:1000], "lyrics": data.prompt, "description": data.gpt_description_prompt,
+        "model_name": data.model_name[:40], "clip_type": (data.clip_type or "gen")[:20],
+        "duration": data.duration, "error_message": data.error_message, "audio_url": data.audio_url[:1000],
+        "image_url": (data.image_large_url or data.image_url)[:1000], "video_url": data.video_url[:1000],
+    }
+    clip = Clip.objects.filter(upstream_id=data.id).first()
+    if clip is None:
+        clip = Clip.objects.create(upstream_id=data.id, project=task.project, task=task, metadata=data.metadata,
+                                   parent=task.parent_clip, continue_at=task.continue_at, **values)
+        changed = True
+    elif clip.task_id != task.pk:
+        log.warning("clip %s arrived for task %s but belongs to task %s", data.id, task.pk, clip.task_id)
+        return False
+    else:
+        changed = any(getattr(clip, k) != v for k, v in values.items())
+        if changed:
+            for name, value in values.items():
+                setattr(clip, name, value)
+            clip.metadata = data.metadata
+            clip.save()
+    if clip.status == Clip.Status.COMPLETE and clip.media_state == Clip.MediaState.NONE:
+        clip_media_schedule(clip=clip)
+        changed = True
+    return changed
+
+
+def _draft_from_lyrics(task: GenerationTask, answer: suno.Task) -> None:
+    if answer.lyrics is None or task.drafts.exists():
+        return
+    LyricDraft.objects.create(project=task.project, task=task, created_by=task.user, title=answer.lyrics.title,
+                              text=answer.lyrics.text, prompt=task.request_payload.get("prompt", ""))
+
+
+# --- media -----------------------------------------------------------------------------------
+
+def clip_media_schedule(*, clip: Clip) -> None:
+    """Ask a worker to copy the clip's media into our storage: upstream links expire."""
+    lease_end = timezone.now() + MEDIA_LEASE
+    Clip.objects.filter(pk=clip.pk).update(media_state=Clip.MediaState.PENDING, media_next_at=lease_end)
+    clip.media_state = Clip.MediaState.PENDING
+    transaction.on_commit(lambda: _enqueue_media(clip.pk))
+
+
+def _enqueue_media(clip_pk: int) -> None:
+    async_task("songs.tasks.download_media", clip_pk, task_name=f"media-{clip_pk}-{uuid.uuid4().hex[:6]}")
+
+
+def _media_dest(clip: Clip, kind: str) -> tuple[str, Path]:
+    folder = "clips/audio" if kind == "mp3" else "clips/images"
+    name = f"{folder}/{clip.uid}.{kind}"
+    return name, Path(settings.MEDIA_ROOT) / name
+
+
+def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
+    """Download audio and cover. Retries with backoff; a clip keeps playing from upstream meanwhile."""
+    now = timezone.now()
+    won = Clip.objects.filter(pk=clip_pk, media_state=Clip.MediaState.PENDING).update(
+        media_attempts=F("media_attempts") + 1, media_next_at=now + MEDIA_LEASE)
+    if not won:
+        return
+    clip = Clip.objects.get(pk=clip_pk)
+    gateway = gateway or suno.get_gateway()
+    try:
+        audio_name, audio_path = _media_dest(clip, "mp3")
+        _size, sha = gateway.download(clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES)
+        image_name = ""
+        if clip.image_url:
+            image_name, image_path = _media_dest(clip, "jpeg")
+            gateway.download(clip.image_url, dest=image_path, max_bytes=20 * 1024 * 1024)
+    except suno.GatewayError as exc:
+        _media_failed(clip, exc)
+        return
+    Clip.objects.filter(pk=clip.pk).update(audio_file=audio_name, image_file=image_name, audio_sha256=sha,
+                                           media_state=Clip.MediaState.STORED, media_error="", media_next_at=None)
+    _touch_task(clip.task_id)
+
+
+def _media_failed(clip: Clip, exc: suno.GatewayError) -> None:
+    if exc.retryable and clip.media_attempts < settings.MEDIA_MAX_ATTEMPTS:
+        Clip.objects.filter(pk=clip.pk).update(
+            media_next_at=timezone.now() + _retry_delay(clip.media_attempts), media_error=exc.message)
+        return
+    log.warning("giving up on media of clip %s: %s", clip.pk, exc.code)
+    Clip.objects.filter(pk=clip.pk).update(media_state=Clip.MediaState.FAILED, media_next_at=None,
+                                           media_error=f"Could not save a copy of the audio: {exc.message}")
+    _touch_task(clip.task_id)
+
+
+def _touch_task(task_pk: int) -> None:
+    GenerationTask.objects.filter(pk=task_pk).update(changed_at=timezone.now())
+
+
+# --- the background heartbeat ------------------------------------------------------------------
+
+def work_resume_due(*, now=None) -> dict[str, int]:
+    """Pick up what fell through: retries that are due, submits whose worker died, media left pending."""
+    now = now or timezone.now()
+    retry = list(GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now)
+                 .values_list("pk", flat=True)[:100])
+    for pk in retry:
+        # Push the due time first so the next heartbeat does not enqueue it again.
+        GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
+        _enqueue_submit(pk)
+    lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
+    lost_count = lost.update(status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now)
+    media = list(Clip.objects.filter(media_state=Clip.MediaState.PENDING, media_next_at__lte=now)
+                 .values_list("pk", flat=True)[:100])
+    for pk in media:
+        Clip.objects.filter(pk=pk).update(media_next_at=now + MEDIA_LEASE)
+        _enqueue_media(pk)
+    return {"resubmitted": len(retry), "lost": lost_count, "media": len(media)}
+
+
+def work_pending_exists() -> bool:
+    return GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists() or Clip.objects.filter(
+        media_state=Clip.MediaState.PENDING).exists()

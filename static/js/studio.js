@@ -1,0 +1,48 @@
+// The little JavaScript the studio needs: elapsed-time clocks and length counters.
+(function () {
+  "use strict";
+
+  function fmt(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  function tickClocks() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll("[data-elapsed-from]").forEach(function (el) {
+      el.textContent = fmt(now - Number(el.dataset.elapsedFrom));
+    });
+  }
+
+  function limitsFor(form) {
+    var studio = form.closest("[data-model-limits]");
+    if (!studio) return null;
+    var table = JSON.parse(studio.dataset.modelLimits);
+    var model = form.querySelector("select[name=mv]");
+    var limits = Object.assign({}, table[model ? model.value : Object.keys(table)[0]]);
+    limits.description = Number(studio.dataset.descriptionLimit);
+    return limits;
+  }
+
+  function updateCounters(root) {
+    root.querySelectorAll("form").forEach(function (form) {
+      var limits = limitsFor(form);
+      if (!limits) return;
+      form.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+        var input = document.getElementById(counter.dataset.counterFor);
+        var limit = limits[counter.dataset.limitKey];
+        if (!input || !limit) return;
+        var length = input.value.length;
+        counter.textContent = length + " / " + limit;
+        counter.classList.toggle("over", length > limit);
+        input.setAttribute("aria-description", length + " of " + limit + " characters");
+      });
+    });
+  }
+
+  document.addEventListener("input", function (event) { updateCounters(event.target.form || document); });
+  document.addEventListener("change", function (event) { updateCounters(event.target.form || document); });
+  document.addEventListener("DOMContentLoaded", function () { updateCounters(document); tickClocks(); });
+  document.addEventListener("htmx:afterSettle", function () { updateCounters(document); tickClocks(); });
+  setInterval(tickClocks, 1000);
+})();

@@ -20,3 +20,5 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ENGINE_PACE = 0.0
 ENGINE_MAX_SECONDS = 6.0
 SUNO_GATEWAY_URL = "http://testserver"
+STATIC_ROOT = MEDIA_ROOT / "static"
+STATIC_ROOT.mkdir(exist_ok=True)

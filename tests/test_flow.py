@@ -1,0 +1,87 @@
+"""A song's whole journey through the studio and the built-in engine over HTTP: no mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import miniaudio
+import pytest
+from django.conf import settings
+
+from songs import services
+from songs.models import Clip, GenerationTask, LyricDraft
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LYRICS = "[Verse]\nWalking down the streets\nBeneath the city lights\n\n[Chorus]\nCity lights, city lights\nShine on me tonight"
+
+
+def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
+    for _ in range(cycles):
+        services.work_resume_due()
+        GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=None)  # due now
+        GenerationTask.objects.filter(pk=task.pk, status__in=GenerationTask.PENDING).update(
+            next_poll_at="2000-01-01T00:00:00Z")
+        services.tasks_poll_due()
+        task.refresh_from_db()
+        if not task.is_pending:
+            break
+    return task
+
+
+def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner, engine_gateway):
+    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
+                                  tags="emotional punk", title="City Lights")
+    task.refresh_from_db()
+    assert task.status == "submitted" and task.upstream_id, task.fail_reason
+    task = _run_until_settled(task)
+    assert task.status == "succeeded", task.fail_reason
+    clips = list(task.clips.order_by("id"))
+    assert len(clips) == 2
+    for clip in clips:
+        assert clip.status == "complete" and clip.title == "City Lights" and clip.tags == "emotional punk"
+        assert clip.media_state == "stored", clip.media_error
+        path = Path(settings.MEDIA_ROOT) / clip.audio_file.name
+        decoded = miniaudio.decode(path.read_bytes())
+        seconds = decoded.num_frames / decoded.sample_rate
+        assert abs(seconds - clip.duration) < 0.2
+        assert clip.image_file and (Path(settings.MEDIA_ROOT) / clip.image_file.name).stat().st_size > 1000
+    assert clips[0].audio_sha256 != clips[1].audio_sha256  # two different takes
+
+
+def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine_gateway):
+    task = services.music_request(project=project, user=owner, mode="inspiration", mv="chirp-v3-5",
+                                  description="a calm ambient piece for a rainy morning", instrumental=True)
+    task = _run_until_settled(task)
+    assert task.status == "succeeded", task.fail_reason
+    clip = task.clips.first()
+    assert clip.title and clip.description == "a calm ambient piece for a rainy morning"
+    assert clip.lyrics == "" and clip.metadata["make_instrumental"] is True
+
+
+def test_it_turns_a_lyrics_request_into_a_draft(project, owner, engine_gateway):
+    task = services.lyrics_request(project=project, user=owner, prompt="rainy city nights")
+    task = _run_until_settled(task)
+    assert task.status == "succeeded", task.fail_reason
+    draft = LyricDraft.objects.get(project=project)
+    assert "[Verse]" in draft.text and "rain" in draft.text.lower()
+    assert draft.task == task and draft.title
+
+
+def test_a_rejected_request_ends_failed_with_the_gateways_reason(project, owner, engine_gateway, settings):
+    settings.ENGINE_API_KEY = "a-different-key"  # the engine now refuses the studio's key
+    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
+                                  tags="pop", title="Nope")
+    task.refresh_from_db()
+    assert task.status == "failed"
+    assert "token" in task.fail_reason.lower()
+    assert not Clip.objects.exists()
+
+
+def test_an_engine_failure_is_shown_with_its_reason(project, owner, engine_gateway, settings):
+    settings.ENGINE_FAIL_RATE = 1.0
+    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
+                                  tags="pop", title="Doomed")
+    task = _run_until_settled(task)
+    assert task.status == "failed"
+    assert "ENGINE_FAIL_RATE" in task.fail_reason

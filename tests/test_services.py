@@ -1,0 +1,273 @@
+"""Services with the network replaced by httpx.MockTransport: everything else is real, DB included."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from songs import services, suno
+from songs.models import Clip, GenerationTask, LyricDraft
+from tests.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+def gateway(handler) -> suno.Gateway:
+    return suno.Gateway(base_url="http://gw.test", api_key="sk-test", transport=httpx.MockTransport(handler),
+                        sleep=lambda _s: None)
+
+
+def ok(data) -> httpx.Response:
+    return httpx.Response(200, json={"code": "success", "message": "", "data": data})
+
+
+def clip_json(clip_id: str, status: str = "complete", **extra) -> dict:
+    return {"id": clip_id, "title": "City Lights", "status": status, "audio_url": f"http://cdn.test/{clip_id}.mp3",
+            "image_url": f"http://cdn.test/{clip_id}.jpeg", "model_name": "chirp-v3",
+            "metadata": {"tags": "emotional punk", "prompt": "[Verse]\nla", "duration": 64.36, "type": "gen"},
+            **extra}
+
+
+def task_json(task_id: str, status: str = "SUCCESS", clips=None, **extra) -> dict:
+    return {"task_id": task_id, "action": "MUSIC", "status": status, "fail_reason": "", "progress": "100%",
+            "submit_time": 1, "start_time": 1, "finish_time": 2, "data": clips, **extra}
+
+
+def queued_task(project) -> GenerationTask:
+    return make_task(project, status="queued", upstream_id="")
+
+
+# --- submitting ---------------------------------------------------------------------------------
+
+def test_submit_stores_the_upstream_task_id(project):
+    task = queued_task(project)
+    sent = []
+
+    def handler(request):
+        sent.append(json.loads(request.content))
+        return ok("6e7dfb41-5a21-4189-8246-e2b6ae103ccd")
+
+    services.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    task.refresh_from_db()
+    assert task.status == "submitted" and task.upstream_id == "6e7dfb41-5a21-4189-8246-e2b6ae103ccd"
+    assert sent == [task.request_payload] and task.attempts == 1
+
+
+def test_submitting_twice_sends_once(project):
+    task = queued_task(project)
+    calls = []
+    gw = gateway(lambda request: calls.append(1) or ok("t-1"))
+    services.task_submit(task_pk=task.pk, gateway=gw)
+    services.task_submit(task_pk=task.pk, gateway=gw)
+    assert len(calls) == 1
+
+
+def test_an_outage_queues_the_request_again_with_a_visible_note(project):
+    task = queued_task(project)
+    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    task.refresh_from_db()
+    assert task.status == "queued" and task.attempts == 1
+    assert task.next_poll_at > timezone.now() and "trying again" in task.fail_reason
+
+
+def test_the_request_survives_an_outage_and_goes_through_when_the_gateway_is_back(project, monkeypatch):
+    task = queued_task(project)
+
+    def refused(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    services.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    enqueued = []
+    monkeypatch.setattr(services, "_enqueue_submit", enqueued.append)
+    services.work_resume_due(now=timezone.now() + timedelta(minutes=1))
+    assert enqueued == [task.pk]
+    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: ok("t-back")))
+    task.refresh_from_db()
+    assert task.status == "submitted" and task.upstream_id == "t-back" and task.attempts == 2
+
+
+def test_it_gives_up_after_the_last_attempt_with_the_reason(project, settings):
+    settings.SUBMIT_MAX_ATTEMPTS = 1
+    task = queued_task(project)
+    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    task.refresh_from_db()
+    assert task.status == "failed" and "stayed unavailable" in task.fail_reason
+
+
+def test_a_refusal_fails_at_once_with_the_gateways_message(project):
+    task = queued_task(project)
+    answer = httpx.Response(403, json={"code": "quota_not_enough", "message": "Top up your quota", "data": None})
+    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: answer))
+    task.refresh_from_db()
+    assert task.status == "failed" and "Top up your quota" in task.fail_reason and task.attempts == 1
+
+
+def test_a_timeout_after_sending_is_never_sent_again(project, monkeypatch):
+    task = queued_task(project)
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    services.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    task.refresh_from_db()
+    assert task.status == "failed" and "not sent again" in task.fail_reason
+    resubmits = []
+    monkeypatch.setattr(services, "_enqueue_submit", resubmits.append)
+    services.work_resume_due(now=timezone.now() + timedelta(hours=1))
+    assert calls == [1] and resubmits == []
+
+
+def test_a_submit_whose_worker_died_is_failed_as_unknown_not_resent(project, monkeypatch):
+    task = make_task(project, status="submitted", upstream_id="", next_poll_at=timezone.now())
+    resubmits = []
+    monkeypatch.setattr(services, "_enqueue_submit", resubmits.append)
+    services.work_resume_due(now=timezone.now() + timedelta(seconds=1))
+    task.refresh_from_db()
+    assert task.status == "failed" and "not sent again" in task.fail_reason and resubmits == []
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_capture_on_commit_callbacks):
+    tasks = [make_task(project, next_poll_at=timezone.now()) for _ in range(120)]
+    batches = []
+
+    def handler(request):
+        ids = json.loads(request.content)["ids"]
+        batches.append(len(ids))
+        return ok([task_json(i, status="IN_PROGRESS", clips=[]) for i in ids])
+
+    polled = services.tasks_poll_due(gateway=gateway(handler))
+    assert polled == 120 and sorted(batches) == [20, 50, 50]
+    assert all(t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks]))
+
+
+def test_a_task_claimed_by_another_worker_is_not_polled_again(project):
+    make_task(project, next_poll_at=timezone.now() - timedelta(seconds=1))
+    first = services.tasks_claim_due(limit=50)
+    second = services.tasks_claim_due(limit=50)
+    assert len(first) == 1 and second == []
+
+
+def test_ingesting_the_same_answer_twice_keeps_two_clips(project, django_capture_on_commit_callbacks):
+    task = make_task(project)
+    answer = suno.parse_task(task_json(task.upstream_id, clips=[clip_json("c-1"), clip_json("c-2")]))
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.task_ingest(task=task, answer=answer)
+        services.task_ingest(task=task, answer=answer)
+    assert Clip.objects.filter(task=task).count() == 2
+    assert len(callbacks) == 2  # one media download per clip, not per poll
+    task.refresh_from_db()
+    assert task.status == "succeeded" and task.finished_at
+    clip = Clip.objects.get(upstream_id="c-1")
+    assert clip.duration == 64.36 and clip.tags == "emotional punk" and clip.media_state == "pending"
+
+
+def test_streaming_clips_make_the_task_running_and_playable(project):
+    task = make_task(project, status="submitted")
+    answer = suno.parse_task(task_json(task.upstream_id, status="IN_PROGRESS",
+                                       clips=[clip_json("c-1", status="streaming")]))
+    services.task_ingest(task=task, answer=answer)
+    task.refresh_from_db()
+    clip = Clip.objects.get()
+    assert task.status == "running" and clip.audio_src == "http://cdn.test/c-1.mp3"
+    assert clip.media_state == "none"  # nothing to store until it is complete
+
+
+def test_an_unchanged_answer_does_not_move_the_cards_clock(project):
+    task = make_task(project, status="running")
+    answer = suno.parse_task(task_json(task.upstream_id, status="IN_PROGRESS", progress="",
+                                       clips=[clip_json("c-1", status="streaming")]))
+    services.task_ingest(task=task, answer=answer)
+    first = GenerationTask.objects.get(pk=task.pk).changed_at
+    services.task_ingest(task=GenerationTask.objects.get(pk=task.pk), answer=answer)
+    assert GenerationTask.objects.get(pk=task.pk).changed_at == first
+
+
+def test_a_failure_keeps_the_gateways_reason(project):
+    task = make_task(project)
+    services.task_ingest(task=task, answer=suno.parse_task(
+        task_json(task.upstream_id, status="FAILURE", fail_reason="lyrics flagged by moderation")))
+    task.refresh_from_db()
+    assert task.status == "failed" and task.fail_reason == "lyrics flagged by moderation"
+
+
+def test_a_task_past_its_cap_is_fetched_once_more_then_failed(project, settings):
+    settings.TASK_TIMEOUT_MINUTES = 15
+    old = timezone.now() - timedelta(minutes=16)
+    task = make_task(project, submitted_at=old, next_poll_at=timezone.now())
+    fetched = []
+
+    def handler(request):
+        fetched.append(1)
+        return ok([task_json(task.upstream_id, status="IN_PROGRESS", clips=[])])
+
+    services.tasks_poll_due(gateway=gateway(handler))
+    task.refresh_from_db()
+    assert fetched == [1] and task.status == "failed" and "15 minutes" in task.fail_reason
+
+
+def test_a_task_that_finishes_on_the_last_fetch_is_not_failed(project, django_capture_on_commit_callbacks):
+    task = make_task(project, submitted_at=timezone.now() - timedelta(minutes=20), next_poll_at=timezone.now())
+    answer = task_json(task.upstream_id, clips=[clip_json("late-1")])
+    services.tasks_poll_due(gateway=gateway(lambda r: ok([answer])))
+    task.refresh_from_db()
+    assert task.status == "succeeded"
+
+
+def test_an_outage_while_polling_keeps_the_task_pending(project):
+    task = make_task(project, next_poll_at=timezone.now())
+    services.tasks_poll_due(gateway=gateway(lambda r: httpx.Response(502, text="bad gateway")))
+    task.refresh_from_db()
+    assert task.status == "running" and task.next_poll_at > timezone.now()
+
+
+def test_lyrics_become_a_draft_once(project):
+    task = make_task(project, action="LYRICS", mode="lyrics")
+    raw = task_json(task.upstream_id, action="LYRICS",
+                    clips={"status": "complete", "title": "Homesick", "text": "[Verse]\nFar from home"})
+    services.task_ingest(task=task, answer=suno.parse_task(raw))
+    services.task_ingest(task=task, answer=suno.parse_task(raw))
+    draft = LyricDraft.objects.get()
+    assert draft.title == "Homesick" and draft.text.startswith("[Verse]")
+
+
+# --- media ---------------------------------------------------------------------------------------
+
+def _complete_clip(project) -> Clip:
+    task = make_task(project, status="succeeded")
+    return Clip.objects.create(project=project, task=task, upstream_id=str(uuid.uuid4()), status="complete",
+                               audio_url="http://cdn.test/a.mp3", image_url="http://cdn.test/a.jpeg",
+                               media_state="pending")
+
+
+def test_media_is_copied_into_our_storage(project, settings):
+    clip = _complete_clip(project)
+
+    def handler(request):
+        return httpx.Response(200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg")
+
+    services.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
+    clip.refresh_from_db()
+    assert clip.media_state == "stored" and clip.audio_file.read() == b"ID3-audio"
+    assert clip.audio_src == f"/clips/{clip.uid}/audio" and len(clip.audio_sha256) == 64
+
+
+def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project, settings):
+    settings.MEDIA_MAX_ATTEMPTS = 2
+    clip = _complete_clip(project)
+    gw = gateway(lambda r: httpx.Response(503))
+    services.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    clip.refresh_from_db()
+    assert clip.media_state == "pending" and clip.media_attempts == 1
+    services.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    clip.refresh_from_db()
+    assert clip.media_state == "failed" and "Could not save a copy" in clip.media_error
+    assert clip.audio_src == "http://cdn.test/a.mp3"  # it still plays from upstream meanwhile

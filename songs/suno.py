@@ -491,6 +491,10 @@ class Gateway:
                 response = self._client.request(req.method, req.path, json=req.json)
             except _HTTPX_ERRORS as exc:
                 raise _network_error(exc, submit=True) from exc
+            if response.status_code == 504:
+                # A proxy's timeout: the gateway behind it may well have created the task.
+                raise SubmitOutcomeUnknown("outcome_unknown", "The gateway timed out (HTTP 504) after the "
+                                           "request was sent.", http_status=504)
             try:
                 return self._format.task_id_from(self._read_answer(response))
             except GatewayError as exc:

@@ -844,3 +844,16 @@ def test_get_gateway_refuses_v2_until_it_exists(settings):
 
     with pytest.raises(NotImplementedError):
         suno.get_gateway()
+
+
+def test_it_treats_a_504_on_submit_as_an_unknown_outcome():
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        return httpx.Response(504, text="gateway timeout")
+
+    gw = suno.Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(handler))
+    with pytest.raises(suno.SubmitOutcomeUnknown):
+        gw.submit_music(payload={"mv": "chirp-v3-5", "gpt_description_prompt": "x"})
+    assert calls == [1]

@@ -1,0 +1,739 @@
+"""Procedural song composer: tags + lyrics -> a stereo float32 song, deterministically.
+
+hash(tags, title, seed) picks the genre profile's tempo, key, mode and progressions; the lyric section tags
+shape the form; the syllables of each lyric line become the rhythm of a formant "voice". Sound sources live
+in engine.instruments; this module decides what plays when, then mixes and masters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine import instruments as ins
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_FLATS = {"DB": 1, "EB": 3, "GB": 6, "AB": 8, "BB": 10}
+SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii")
+
+
+# --- genre profiles -----------------------------------------------------------------------------------------
+# Patterns are 16 sixteenth-note steps. Melodic: 'x' starts a note, '-' holds it, '.' rests ('o'/'f' in bass
+# patterns play the octave / fifth). Drums: 'X' accent, 'x' normal, 'o' ghost.
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    bpm: tuple[int, int]
+    minor: float
+    chords: str
+    comp: tuple[str, str]
+    bass: str
+    bass_pat: tuple[str, str]
+    drums: tuple[dict[str, str], dict[str, str]]
+    pad: str | None = None
+    arp: str | None = None
+    arp_rate: tuple[int, int] = (0, 2)
+    lead: str = "lead_synth"
+    power: bool = False
+    sevenths: bool = False
+    swing: float = 0.0
+    sidechain: float = 0.0
+    kit: dict[str, float] = field(default_factory=dict)
+    reverb: tuple[float, float] = (0.25, 1.8)
+    drive: float = 1.6
+    tone: int = 0
+    band: bool = False
+    crackle: bool = False
+    riser: bool = False
+    progs_major: tuple[tuple[int, ...], ...] = ((0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (3, 0, 4, 5))
+    progs_minor: tuple[tuple[int, ...], ...] = ((0, 5, 2, 6), (0, 3, 5, 4), (0, 6, 5, 6), (5, 6, 0, 0))
+
+
+_BACKBEAT = {"kick": "X.......x.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."}
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("pop", (96, 124), 0.3, "piano", ("x-------x--x----", "x--x--x-x--x--x-"), "bass",
+                ("x-------x-----x-", "x--x--x-x--o--x-"),
+                (_BACKBEAT, {"kick": "X.....x.X.x.....", "clap": "....X.......X...",
+                             "hat": "x.xxx.x.x.xxx.x.", "ohat": "..............x."}),
+                pad="pad", arp="pluck", arp_rate=(0, 2), riser=True),
+        Profile("rock", (108, 140), 0.4, "rock_guitar", ("x-------x-------", "x-x-x-x-x-x-x-x-"), "bass",
+                ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-o-x-"),
+                ({"kick": "X.....x.X.......", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                 {"kick": "X.....x.X.....x.", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
+                lead="lead_guitar", power=True, band=True, kit={"kick_hz": 56, "snare_hz": 200}),
+        Profile("punk", (160, 200), 0.35, "punk_guitar", ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-x-x-"), "bass",
+                ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-x-x-"),
+                ({"kick": "X.......X.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                 {"kick": "X...x...X...x...", "snare": "..x...X...x...X.", "ride": "x.x.x.x.x.x.x.x."}),
+                lead="lead_guitar", power=True, band=True, drive=2.2,
+                kit={"kick_hz": 58, "snare_hz": 210, "snare_decay": 0.13}),
+        Profile("metal", (142, 178), 1.0, "metal_guitar", ("x.x.xx.xx.x.xx.x", "x-------x-------"), "bass",
+                ("x.x.xx.xx.x.xx.x", "x-x-x-x-x-x-x-x-"),
+                ({"kick": "X.x.xx.xx.x.xx.x", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                 {"kick": "xxxxxxxxxxxxxxxx", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
+                lead="lead_guitar", power=True, band=True, drive=2.4, reverb=(0.15, 1.4),
+                kit={"kick_hz": 60, "kick_decay": 0.16, "click": 1.0, "drive": 2.5, "snare_hz": 230},
+                progs_minor=((0, 5, 6, 0), (0, 3, 5, 4), (0, 6, 5, 4), (0, 0, 5, 6))),
+        Profile("lofi", (70, 90), 0.5, "epiano", ("x------x--------", "x-----x---x-----"), "sub",
+                ("x-------x.....x-", "x-----x-x.....x-"),
+                ({"kick": "X......x..x.....", "snare": "....X.......X...", "hat": "x.x.xox.x.x.xox."},
+                 {"kick": "X......x..x..x..", "snare": "....X.......X..o", "hat": "x.xox.xox.xox.xo"}),
+                pad="pad", lead="epiano", sevenths=True, swing=0.55, tone=7, crackle=True,
+                reverb=(0.3, 2.0), drive=1.3,
+                kit={"kick_hz": 50, "kick_decay": 0.28, "click": 0.1, "snare_decay": 0.12, "hat_decay": 0.025},
+                progs_major=((1, 4, 0, 5), (0, 5, 1, 4), (3, 2, 1, 0), (0, 3, 2, 5)),
+                progs_minor=((0, 3, 6, 2), (3, 6, 0, 5), (0, 5, 3, 4), (5, 4, 0, 0))),
+        Profile("edm", (122, 128), 0.6, "supersaw", ("..x...x...x...x.", "x---------------"), "bass",
+                ("..x...x...x...x.", "..x-..x-..x-..x-"),
+                ({"kick": "X...X...X...X...", "clap": "....X.......X...", "ohat": "..x...x...x...x."},
+                 {"kick": "X...X...X...X...", "clap": "....X.......X...", "hat": "xx.xxx.xxx.xxx.x",
+                  "ohat": "..x...x...x...x."}),
+                arp="pluck", arp_rate=(0, 1), sidechain=0.75, riser=True, drive=2.2, reverb=(0.25, 2.2),
+                kit={"kick_hz": 50, "kick_decay": 0.3, "drive": 2.0}),
+        Profile("trap", (132, 156), 0.9, "pad", ("x---------------", "x---------------"), "808",
+                ("x------x--x-----", "x-----x-x-----x-"),
+                ({"kick": "X......x..x.....", "clap": "........X.......", "hat": "x.x.x.x.x.x.x.x."},
+                 {"kick": "X.....x.x.....x.", "clap": "........X.......", "hat": "xoxoxoxoxoxoxoxo"}),
+                arp="bell", arp_rate=(4, 2), lead="bell", riser=True, reverb=(0.2, 1.6), drive=1.8,
+                kit={"kick_hz": 48, "snare_decay": 0.12, "hat_decay": 0.02}),
+        Profile("ambient", (60, 80), 0.4, "pad", ("x---------------", "x---------------"), "sub",
+                ("x---------------", "x-------x-------"),
+                ({"shaker": "..o...o...o...o."},
+                 {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."}),
+                arp="glass", arp_rate=(4, 2), lead="glass", reverb=(0.55, 4.5), drive=1.1, tone=4,
+                kit={"kick_hz": 46, "kick_decay": 0.4, "click": 0.0}),
+        Profile("ballad", (64, 84), 0.35, "piano", ("x-------x-------", "x-------x-------"), "sub",
+                ("x-------x-------", "x-------x---x---"),
+                ({}, {"kick": "X.......x.x.....", "snare": "....x.......x...", "hat": "o.o.o.o.o.o.o.o."}),
+                pad="strings", arp="piano", arp_rate=(2, 2), lead="piano", reverb=(0.35, 2.6), drive=1.2,
+                kit={"snare_decay": 0.2}),
+        Profile("default", (92, 118), 0.4, "piano", ("x---x---x---x---", "x-x-x-x-x-x-x-x-"), "bass",
+                ("x---x---x---x---", "x-x-x-x-x-x-x-o-"),
+                (_BACKBEAT, {**_BACKBEAT, "ohat": "......x.......x."}),
+                pad="pad", arp="pluck", arp_rate=(0, 2)),
+    )
+}
+GENRES: tuple[str, ...] = tuple(PROFILES)
+
+_GENRE_WORDS = (  # checked in order: the more specific word wins ("pop punk" is punk, "lofi hip hop" lofi)
+    ("metal", r"metal|djent|thrash|doom|核"),
+    ("punk", r"punk|hardcore|emo\b|朋克"),
+    ("lofi", r"lo-?fi|chillhop|chill|低保真"),
+    ("trap", r"trap|hip ?hop|rap|drill|说唱|嘻哈"),
+    ("edm", r"edm|house|techno|trance|dance|electro|dubstep|club|rave|电子|舞曲"),
+    ("ambient", r"ambient|drone|meditat|atmospher|new age|氛围"),
+    ("ballad", r"ballad|love song|piano solo|抒情"),
+    ("rock", r"rock|grunge|guitar|indie rock|摇滚"),
+    ("pop", r"pop|k-pop|synth|流行"),
+)
+
+
+def pick_genre(tags: str) -> str:
+    low = tags.lower()
+    for genre, pattern in _GENRE_WORDS:
+        if re.search(pattern, low):
+            return genre
+    return "default"
+
+
+# --- song plan ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    name: str
+    role: str  # intro, verse, prechorus, chorus, bridge, inst, outro
+    lines: list[str]
+    bars: int = 0
+    start: int = 0  # bar index
+
+
+@dataclass
+class Plan:
+    profile: Profile
+    bpm: float
+    tonic: int
+    mode: str
+    progs: dict[str, tuple[int, ...]]
+    sections: list[Section]
+    seed: int
+    voice_root: int
+    bar_lines: int  # bars per sung line
+
+    @property
+    def bar_s(self) -> float:
+        return 240.0 / self.bpm
+
+    @property
+    def scale(self) -> tuple[int, ...]:
+        return SCALES[self.mode]
+
+
+@dataclass
+class Song:
+    audio: np.ndarray
+    sample_rate: int
+    meta: dict
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+def _digest(*parts: object) -> int:
+    raw = "\x1f".join(map(str, parts)).encode()
+    return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big")
+
+
+def _key_pc(key: str) -> int:
+    k = key.strip().upper().replace("♯", "#").replace("♭", "B")
+    return _FLATS.get(k[:2], NOTE_NAMES.index(k[:2]) if k[:2] in NOTE_NAMES else NOTE_NAMES.index(k[:1]))
+
+
+_TAG = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+
+
+def _role(tag: str) -> str:
+    t = tag.lower()
+    if "pre" in t and "chorus" in t:
+        return "prechorus"
+    for role, words in (("chorus", ("chorus", "hook", "refrain", "drop")), ("bridge", ("bridge",)),
+                        ("intro", ("intro",)), ("outro", ("outro", "ending", "end")),
+                        ("inst", ("instrumental", "solo", "break", "interlude"))):
+        if any(w in t for w in words):
+            return role
+    return "verse"
+
+
+def parse_sections(lyrics: str) -> list[Section]:
+    """Split lyrics on [Tag] lines; untagged stanzas alternate verse/chorus (a repeated stanza is a chorus)."""
+    sections: list[Section] = []
+    if any(_TAG.match(line) for line in lyrics.splitlines()):
+        for line in lyrics.splitlines():
+            m = _TAG.match(line)
+            if m:
+                sections.append(Section(m.group(1).strip().title(), _role(m.group(1)), []))
+            elif line.strip():
+                if not sections:
+                    sections.append(Section("Verse", "verse", []))
+                sections[-1].lines.append(line.strip())
+        return sections
+    stanzas = [[ln.strip() for ln in s.splitlines() if ln.strip()] for s in re.split(r"\n\s*\n", lyrics)]
+    stanzas = [s for s in stanzas if s]
+    for s in stanzas:
+        role = "chorus" if stanzas.count(s) > 1 else "verse"
+        if len(stanzas) > 1 and all(stanzas.count(x) == 1 for x in stanzas):
+            role = "chorus" if len(sections) % 2 else "verse"
+        sections.append(Section(role.title(), role, s))
+    return sections
+
+
+def _default_form(bar_s: float) -> list[Section]:
+    """Instrumental / description-only form whose length lands nearest to about 60 s."""
+    options = []
+    for edge, body, bridge in ((2, 4, False), (2, 8, False), (4, 8, False), (2, 4, True), (2, 8, True)):
+        bars = 2 * edge + 4 * body + (body // 2 + body if bridge else 0)
+        options.append((abs(bars * bar_s - 60.0), edge, body, bridge))
+    _, edge, body, bridge = min(options)
+    roles = ["intro", "verse", "chorus", "verse", "chorus"] + (["bridge", "chorus"] if bridge else []) + ["outro"]
+    lengths = {"intro": edge, "outro": edge, "bridge": body // 2}
+    return [Section(r.title(), r, [], lengths.get(r, body)) for r in roles]
+
+
+def _lyric_form(lyrics: str, bar_s: float, bar_lines: int, intro: bool) -> list[Section]:
+    sections = parse_sections(lyrics)
+    edge = 2 if bar_s > 2.6 else 4
+    for s in sections:
+        s.bars = max(2, len(s.lines) * bar_lines) if s.lines else (edge if s.role in ("intro", "outro") else 4)
+    if intro and sections and sections[0].role != "intro":
+        sections.insert(0, Section("Intro", "intro", [], 2))
+    if sections and sections[-1].role != "outro":
+        sections.append(Section("Outro", "outro", [], edge))
+    while sum(s.bars for s in sections) * bar_s < 30.0:  # short lyrics: Suno-like clips stay >= ~30 s
+        sections.insert(len(sections) - 1, Section("Instrumental", "inst", [], 4))
+    return sections
+
+
+def _fit(sections: list[Section], bar_s: float, max_seconds: float) -> list[Section]:
+    """Drop trailing sections (keeping the outro) so a capped song still ends like a song."""
+    if max_seconds < 30.0:
+        return sections
+    outro = sections[-1] if sections[-1].role == "outro" else None
+    body = sections[:-1] if outro else list(sections)
+    while len(body) > 1 and (sum(s.bars for s in body) + (outro.bars if outro else 0)) * bar_s + 2 > max_seconds:
+        body.pop()
+    return body + ([outro] if outro else [])
+
+
+def make_plan(*, tags: str, lyrics: str, title: str, seed: int, instrumental: bool, max_seconds: float,
+              genre: str | None = None, bpm: float | None = None, key: str | None = None,
+              mode: str | None = None, intro: bool = True) -> Plan:
+    h = _digest(tags.strip().lower(), title.strip(), seed)
+    rng = np.random.default_rng(h)
+    prof = PROFILES.get(genre or "", PROFILES[pick_genre(tags)])
+    tempo = float(rng.integers(prof.bpm[0], prof.bpm[1] + 1))
+    tonic = int(rng.integers(12))
+    scale_mode = "minor" if rng.random() < prof.minor else "major"
+    tempo, tonic, scale_mode = float(bpm or tempo), _key_pc(key) if key else tonic, mode or scale_mode
+    progs = prof.progs_minor if scale_mode == "minor" else prof.progs_major
+    picks = rng.permutation(len(progs))
+    verse, chorus = progs[picks[0]], progs[picks[1 % len(progs)]]
+    chosen = {"verse": verse, "chorus": chorus, "bridge": (3, 4, 5, 4) if scale_mode == "major" else (5, 6, 3, 4)}
+    bar_s = 240.0 / tempo
+    bar_lines = 2 if tempo >= 96 else 1  # slow songs: one bar per line keeps lines ~3-5 s
+    if instrumental or not lyrics.strip():
+        sections = _default_form(bar_s)
+        if not intro:
+            sections = sections[1:]
+    else:
+        sections = _lyric_form(lyrics, bar_s, bar_lines, intro)
+    sections = _fit(sections, bar_s, max_seconds)
+    start = 0
+    for s in sections:
+        s.start, start = start, start + s.bars
+    voice_root = 55 + (tonic - 7) % 12
+    return Plan(prof, tempo, tonic, scale_mode, chosen, sections, h, voice_root, bar_lines)
+
+
+# --- harmony ------------------------------------------------------------------------------------------------
+
+
+def chord_at(plan: Plan, sec: Section, bar: int) -> tuple[int, ...]:
+    """Scale degrees (root first) of the chord for a bar within a section."""
+    if sec.role == "outro" and bar >= sec.bars - 2:
+        root = 0
+    else:
+        prog = plan.progs.get(sec.role, plan.progs["chorus" if sec.role in ("inst", "prechorus") else "verse"])
+        root = prog[bar % len(prog)]
+        if sec.role == "prechorus":
+            root = (3, 4)[bar % 2]
+    size = 4 if plan.profile.sevenths else 3
+    return tuple(root + 2 * i for i in range(size))
+
+
+def degree_midi(plan: Plan, degree: int, root_midi: int) -> int:
+    return root_midi + 12 * (degree // 7) + plan.scale[degree % 7]
+
+
+def voicing(plan: Plan, degrees: tuple[int, ...], centre: int) -> list[int]:
+    """Close voicing around a centre pitch: smooth voice leading without search."""
+    notes = []
+    for d in degrees:
+        pc = (plan.tonic + plan.scale[d % 7]) % 12
+        notes.append(centre - 6 + (pc - (centre - 6)) % 12)
+    return sorted(notes)
+
+
+def _roman(plan: Plan, prog: tuple[int, ...]) -> str:
+    third = {d: (plan.scale[(d + 2) % 7] - plan.scale[d]) % 12 for d in range(7)}
+    return "-".join(_ROMAN[d].upper() if third[d] == 4 else _ROMAN[d] for d in prog)
+
+
+# --- lyrics to syllables ------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_VOWEL_GROUP = re.compile(r"[^aeiouy]*[aeiouy]+")
+
+
+def syllables(line: str) -> list[tuple[str, str]]:
+    """(vowel, onset) per syllable: onset is 'hiss', 'click' or 'soft'. CJK characters are one syllable each."""
+    out: list[tuple[str, str]] = []
+    for token in re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+",
+                            line.lower()):
+        if _CJK.match(token):
+            h = ins.stable_seed(token)
+            out.append((ins.VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3]))
+            continue
+        groups = _VOWEL_GROUP.findall(token) if token.isascii() else []
+        if len(groups) > 1 and token.endswith("e") and groups[-1][-1:] == "e" and not token.endswith("le"):
+            groups = groups[:-1]
+        if not groups:  # non-Latin alphabets or vowel-less words: roughly one syllable per 3 letters
+            h = ins.stable_seed(token)
+            out.extend((ins.VOWELS[(h + i) % 5], "soft") for i in range(max(1, len(token) // 3)))
+            continue
+        for g in groups:
+            vowel = next(c for c in g if c in "aeiouy")
+            onset = "hiss" if g[:1] in set("sfzcx") else "click" if g[:1] in set("ptkbdgqj") else "soft"
+            out.append(("i" if vowel == "y" else vowel, onset))
+    return out
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+
+class Mix:
+    """Stereo buses plus a per-song note cache (songs repeat the same notes all the time)."""
+
+    def __init__(self, plan: Plan, sr: int, n: int):
+        self.plan, self.sr, self.n = plan, sr, n
+        self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in ("drums", "music", "voice")}
+        self.cache: dict[tuple, np.ndarray] = {}
+        self.kicks: list[int] = []
+        self.rng = np.random.default_rng(plan.seed ^ 0x5EED)
+
+    def beat_time(self, bar: int, beats: float) -> float:
+        """Seconds for a position in a bar, bending off-beat 8ths late when the genre swings."""
+        whole, part = divmod(beats, 1.0)
+        d = self.plan.profile.swing * 0.25
+        part = part * (0.5 + d) / 0.5 if part < 0.5 else 0.5 + d + (part - 0.5) * (0.5 - d) / 0.5
+        return (bar * 4 + whole + part) * 60.0 / self.plan.bpm
+
+    def add(self, bus: str, t: float, sig: np.ndarray, gain: float, pan: float = 0.0) -> None:
+        start = int(round(t * self.sr))
+        if start >= self.n or gain <= 0:
+            return
+        if start < 0:
+            sig, start = sig[..., -start:], 0
+        m = min(sig.shape[-1], self.n - start)
+        dest = self.buses[bus][:, start : start + m]
+        if sig.ndim == 1:
+            angle = (pan + 1.0) * np.pi / 4.0
+            dest[0] += sig[:m] * np.float32(gain * np.cos(angle) * 1.41)
+            dest[1] += sig[:m] * np.float32(gain * np.sin(angle) * 1.41)
+        else:
+            dest += sig[:, :m] * np.float32(gain)
+
+    def note(self, inst: str, midi: int, seconds: float) -> np.ndarray:
+        n_on = max(1, int(seconds * self.sr))
+        key = (inst, midi, n_on)
+        if key not in self.cache:
+            self.cache[key] = ins.INSTRUMENTS[inst](midi, n_on, self.sr)
+        return self.cache[key]
+
+    def play(self, bus: str, inst: str, midi: int, t: float, seconds: float, gain: float, pan: float = 0.0):
+        if t * self.sr < self.n:
+            self.add(bus, t, self.note(inst, midi, seconds), gain, pan)
+
+
+_ENERGY = {"intro": 0.55, "verse": 0.72, "prechorus": 0.82, "chorus": 1.0, "bridge": 0.65, "inst": 0.95,
+           "outro": 0.55}
+
+
+def _pattern_notes(pattern: str) -> list[tuple[int, int, str]]:
+    """(step, length in steps, char) for each note start in a melodic pattern."""
+    out = []
+    for i, c in enumerate(pattern):
+        if c not in ".-":
+            length = 1
+            while i + length < len(pattern) and pattern[i + length] == "-":
+                length += 1
+            out.append((i, length, c))
+    return out
+
+
+def _render_harmony(mix: Mix, sec: Section) -> None:
+    plan, prof = mix.plan, mix.plan.profile
+    high = sec.role in ("chorus", "inst")
+    energy = _ENERGY[sec.role]
+    step_beats = 0.25
+    for bar in range(sec.bars):
+        b = sec.start + bar
+        if mix.beat_time(b, 0) * mix.sr >= mix.n:
+            return
+        degrees = chord_at(plan, sec, bar)
+        final = sec.role == "outro" and bar == sec.bars - 1
+        comp = "x" + "-" * 15 if final or sec.role == "bridge" else prof.comp[high]
+        chord_notes = [voicing(plan, degrees[:1], 46)[0]] if prof.power else voicing(plan, degrees, 62)
+        for step, length, _ in _pattern_notes(comp):
+            t = mix.beat_time(b, step * step_beats)
+            dur = length * step_beats * 60 / plan.bpm * (2.0 if final else 1.0)
+            for m in chord_notes:
+                mix.play("music", prof.chords, m, t, dur, 0.55 * energy, pan=(m % 7 - 3) * 0.08)
+        if prof.pad and (high or sec.role in ("prechorus", "bridge", "outro") or prof.name == "lofi"):
+            for m in voicing(plan, degrees, 57) + [voicing(plan, degrees[:1], 45)[0]]:
+                mix.play("music", prof.pad, m, mix.beat_time(b, 0), plan.bar_s, 0.35 * energy)
+        _render_bass(mix, sec, b, degrees, high, final)
+        rate = prof.arp_rate[high]
+        if prof.arp and rate and sec.role not in ("intro", "outro"):
+            tones = voicing(plan, degrees, 74)
+            seq = tones + [tones[0] + 12] + tones[1:][::-1]
+            for i, step in enumerate(range(0, 16, rate)):
+                t = mix.beat_time(b, step * step_beats)
+                mix.play("music", prof.arp, seq[i % len(seq)], t, rate * 1.5 * step_beats * 60 / plan.bpm,
+                         0.3 * energy, pan=0.4 * np.sin(i))
+
+
+def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high: bool, final: bool) -> None:
+    plan, prof = mix.plan, mix.plan.profile
+    if sec.role == "intro" and not prof.band:
+        return
+    pattern = "x" + "-" * 15 if final or sec.role == "bridge" else prof.bass_pat[high]
+    root = voicing(plan, degrees[:1], 41 if prof.bass != "808" else 38)[0]
+    fifth = voicing(plan, degrees[2:3], root + 7)[0]
+    for step, length, c in _pattern_notes(pattern):
+        midi = root + 12 if c == "o" else fifth if c == "f" else root
+        dur = length * 0.25 * 60 / plan.bpm * (0.9 if length > 1 else 0.7)
+        mix.play("music", prof.bass, midi, mix.beat_time(b, step * 0.25), dur, 0.8 * _ENERGY[sec.role])
+
+
+_DRUM_PAN = {"hat": 0.3, "ohat": 0.35, "ride": -0.35, "crash": -0.25, "shaker": 0.4, "rim": -0.1,
+             "tom_hi": -0.3, "tom_mid": 0.0, "tom_lo": 0.3}
+_VEL = {"X": 1.0, "x": 0.78, "o": 0.42}
+
+
+def _drum_bar(mix: Mix, sec: Section, bar: int, kit: dict[str, np.ndarray], nxt: Section | None) -> None:
+    prof = mix.plan.profile
+    high = sec.role in ("chorus", "inst")
+    pats = dict(prof.drums[high])
+    if sec.role == "intro" and not prof.band:
+        pats = {k: v for k, v in pats.items() if k in ("hat", "shaker", "ride")}
+    if sec.role == "bridge":
+        pats = {k: (v[:8] + "." * 8 if k in ("kick", "snare", "clap") else v) for k, v in pats.items()}
+    if sec.role == "outro" and bar >= max(1, sec.bars - 2):
+        pats = {"kick": "X..............."} if bar == sec.bars - 2 else {}
+    last = bar == sec.bars - 1 and nxt is not None and nxt.role != "outro"
+    if last and pats and prof.name not in ("ambient", "ballad"):
+        fill_len = 8 if nxt.role == "chorus" else 4
+        fill_inst = "snare" if prof.name in ("edm", "pop", "trap", "lofi") else None
+        for k in pats:
+            pats[k] = pats[k][: 16 - fill_len] + "." * fill_len
+        toms = ("tom_hi", "tom_hi", "tom_mid", "tom_mid", "tom_lo", "tom_lo", "tom_lo", "tom_lo")
+        for i in range(fill_len):
+            name = fill_inst or toms[i * 8 // fill_len]
+            pats[name] = pats.get(name, "." * 16)
+            pats[name] = pats[name][: 16 - fill_len + i] + "x" + pats[name][17 - fill_len + i :]
+    b = sec.start + bar
+    energy = _ENERGY[sec.role]
+    for name, pattern in pats.items():
+        for step, c in enumerate(pattern):
+            if c in _VEL:
+                jitter = 0.0 if name == "kick" or prof.sidechain else float(mix.rng.normal(0, 0.003))
+                vel = _VEL[c] * energy * (0.9 + 0.1 * float(mix.rng.random()))
+                if last and name.startswith(("tom", "snare")) and step >= 8:
+                    vel *= 0.6 + 0.4 * (step - 8) / 8  # fills crescendo into the next section
+                t = mix.beat_time(b, step * 0.25) + jitter
+                mix.add("drums", t, kit[name], vel, _DRUM_PAN.get(name, 0.0))
+                if name == "kick":
+                    mix.kicks.append(int(t * mix.sr))
+    if prof.name == "trap" and high and bar % 2 == 1:  # hat rolls: 32nds over the last beat
+        for i in range(8):
+            mix.add("drums", mix.beat_time(b, 3 + i / 8), kit["hat"], 0.35 + 0.06 * i, 0.3)
+
+
+def _render_drums(mix: Mix, kit: dict[str, np.ndarray]) -> None:
+    prof, secs = mix.plan.profile, mix.plan.sections
+    for i, sec in enumerate(secs):
+        nxt = secs[i + 1] if i + 1 < len(secs) else None
+        if sec.role in ("chorus", "inst") or (sec.role == "verse" and prof.band and i > 0):
+            mix.add("drums", mix.beat_time(sec.start, 0), kit["crash"], 0.8 * _ENERGY[sec.role], -0.25)
+        if sec.role == "outro":
+            mix.add("drums", mix.beat_time(sec.start + sec.bars - 1, 0), kit["crash"], 0.6, 0.25)
+        for bar in range(sec.bars):
+            if mix.beat_time(sec.start + bar, 0) * mix.sr >= mix.n:
+                return
+            _drum_bar(mix, sec, bar, kit, nxt)
+        if prof.riser and nxt is not None and nxt.role == "chorus":
+            _riser(mix, mix.beat_time(nxt.start - 2, 0), 2 * mix.plan.bar_s)
+
+
+def _riser(mix: Mix, t: float, seconds: float) -> None:
+    n = int(seconds * mix.sr)
+    ramp = np.linspace(0.0, 1.0, n, dtype=np.float32) ** 2
+    sig = ins.highpass(ins.noise(mix.plan.seed % 1000 + n, n), 3) * ramp * 0.12
+    mix.add("drums", t, sig, 1.0, 0.0)
+
+
+# --- melody -------------------------------------------------------------------------------------------------
+
+
+def _rhythm(count: int, slots: int, seed: int) -> list[int]:
+    """Onset slots for a phrase: on-beat slots first, syncopations added or held notes made as needed."""
+    usable = slots - 2  # leave a breath before the next line
+    rng = np.random.default_rng(seed)
+    onsets = list(range(0, usable, 2))
+    if count > len(onsets):
+        extra = [s for s in range(1, usable, 2)]
+        onsets += list(rng.choice(extra, size=min(len(extra), count - len(onsets)), replace=False))
+    while len(onsets) > count:
+        weak = [s for s in onsets if s % 4 and s != 0] or onsets[1:]
+        onsets.remove(weak[int(rng.integers(len(weak)))])
+    return sorted(int(s) for s in onsets)
+
+
+def _snap(degree: int, chord: tuple[int, ...]) -> int:
+    tones = {d % 7 for d in chord[:3]}
+    for delta in (0, -1, 1, -2, 2, 3):
+        if (degree + delta) % 7 in tones:
+            return degree + delta
+    return degree
+
+
+def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[float, float, int]]:
+    """(start beat within the line, length in beats, midi) for each syllable of one sung line."""
+    slots = 16 if count <= 14 else 32
+    span = 4.0 * plan.bar_lines
+    slot_beats = span / slots
+    count = min(count, slots - 2)
+    seed = ins.stable_seed(plan.seed, sec.role, line_index % 2, count)
+    onsets = _rhythm(count, slots, seed)
+    rng = np.random.default_rng(seed + 1)
+    lo, hi = (1, 9) if sec.role == "chorus" else (-2, 6)
+    degree = int(rng.integers(lo + 1, lo + 5))
+    direction = 1
+    out = []
+    for i, slot in enumerate(onsets):
+        beat = slot * slot_beats
+        bar = int(sec.start + line_index * plan.bar_lines + beat // 4) - sec.start
+        chord = chord_at(plan, sec, bar)
+        if i == len(onsets) - 1:
+            degree = _snap(0 if line_index % 2 else (4 if degree > 2 else 1), chord) if count > 1 else degree
+        elif i and abs(beat - round(beat)) < 1e-9 and round(beat) % 2 == 0:
+            degree = _snap(degree + direction, chord)
+        elif i:
+            degree += direction * int(rng.choice((1, 1, 1, 2)))
+        if degree >= hi or degree <= lo or rng.random() < 0.2:
+            direction = -1 if degree >= hi else 1 if degree <= lo else -direction
+        degree = int(np.clip(degree, lo, hi))
+        end = onsets[i + 1] if i + 1 < len(onsets) else slots - 1
+        out.append((beat, (end - slot) * slot_beats * 0.92, degree_midi(plan, degree, plan.voice_root)))
+    return out
+
+
+def _render_voice(mix: Mix, lyric: bool) -> None:
+    """Sing each lyric line (or play the lead in instrumental songs / sections) over bar_lines bars."""
+    plan = mix.plan
+    beat_s = 60.0 / plan.bpm
+    for sec in plan.sections:
+        if lyric and sec.lines:
+            lines = [syllables(line) for line in sec.lines]
+        elif (not lyric and sec.role in ("verse", "chorus", "inst")) or sec.role == "inst":
+            rng = np.random.default_rng(ins.stable_seed(plan.seed, sec.role))
+            lines = [[("a", "soft")] * int(rng.integers(5, 10))] * (sec.bars // plan.bar_lines)
+        else:
+            continue
+        for li, sylls in enumerate(lines):
+            if not sylls:
+                continue
+            line_bar = sec.start + li * plan.bar_lines
+            if mix.beat_time(line_bar, 0) * mix.sr >= mix.n:
+                return
+            for (beat, length, midi), (vowel, onset) in zip(phrase(plan, sec, li, len(sylls)), sylls, strict=False):
+                t = mix.beat_time(line_bar, beat)
+                if lyric and sec.lines:
+                    _sing(mix, sec, t, length * beat_s, midi, vowel, onset)
+                else:
+                    gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
+                    mix.play("voice", plan.profile.lead, midi + 12 * (plan.profile.lead in ("glass", "bell")),
+                             t, length * beat_s, gain)
+
+
+def _sing(mix: Mix, sec: Section, t: float, seconds: float, midi: int, vowel: str, onset: str) -> None:
+    n_on = max(1, int(seconds * mix.sr))
+    key = ("voice", midi, vowel, n_on, onset)
+    if key not in mix.cache:
+        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft")
+    mix.add("voice", t, mix.cache[key], 0.8)
+    if onset != "soft":
+        ckey = ("consonant", onset)
+        if ckey not in mix.cache:
+            mix.cache[ckey] = ins.consonant(onset, mix.sr, mix.plan.seed % 9973)
+        mix.add("voice", t - 0.02, mix.cache[ckey], 0.7)
+    if sec.role == "chorus":  # a quiet diatonic third above thickens the chorus
+        plan = mix.plan
+        pc = (midi - plan.voice_root) % 12
+        third = next((plan.scale[(i + 2) % 7] - plan.scale[i]) % 12 for i in range(7) if plan.scale[i] == pc) \
+            if pc in plan.scale else 4
+        hkey = ("voice", midi + third, vowel, n_on, "soft")
+        if hkey not in mix.cache:
+            mix.cache[hkey] = ins.voice(midi + third, vowel, n_on, mix.sr, True)
+        mix.add("voice", t + 0.012, mix.cache[hkey], 0.28, pan=0.35)
+
+
+# --- master -------------------------------------------------------------------------------------------------
+
+
+def _reverb(send: np.ndarray, sr: int, seconds: float, seed: int) -> np.ndarray:
+    """FFT convolution with a decaying stereo noise IR; padded to a power of two (odd sizes are slow)."""
+    m = int(min(seconds, 5.0) * sr)
+    t = np.arange(m, dtype=np.float32) / sr
+    rng = np.random.default_rng(seed)
+    ir = rng.standard_normal((2, m), dtype=np.float32) * np.exp(-6.9 * t / seconds)
+    ir[:, : int(0.015 * sr)] = 0.0  # pre-delay keeps the dry attack clear
+    ir = np.stack([ins.box(ch, 3) for ch in ir])
+    ir /= np.sqrt(np.sum(ir**2) / 2)
+    size = 1 << (len(send) + m - 1).bit_length()
+    wet = np.fft.irfft(np.fft.rfft(send, size) * np.fft.rfft(ir, size), size)[:, : len(send)]
+    return wet.astype(np.float32)
+
+
+def _duck(n: int, kicks: list[int], depth: float, sr: int) -> np.ndarray:
+    """Sidechain gain: dip at every kick and recover over ~180 ms (EDM pumping)."""
+    g = np.ones(n, dtype=np.float32)
+    k = int(0.18 * sr)
+    curve = 1.0 - depth * (1.0 - np.linspace(0.0, 1.0, k, dtype=np.float32)) ** 2
+    for s in kicks:
+        if 0 <= s < n:
+            seg = g[s : s + k]
+            np.minimum(seg, curve[: len(seg)], out=seg)
+    return g
+
+
+def _master(mix: Mix, fade_s: float) -> np.ndarray:
+    prof, sr = mix.plan.profile, mix.sr
+    b = mix.buses
+    if prof.sidechain:
+        b["music"] *= _duck(mix.n, mix.kicks, prof.sidechain, sr)
+    if prof.crackle:
+        b["drums"] += ins.vinyl(sr, mix.n, mix.plan.seed % 65521)
+    send_amt, seconds = prof.reverb
+    send = (0.35 * b["drums"] + b["music"] + 1.3 * b["voice"]).sum(axis=0) * np.float32(0.5 * send_amt)
+    out = b["drums"] * np.float32(0.9) + b["music"] + b["voice"] * np.float32(1.1)
+    out += _reverb(send, sr, seconds, mix.plan.seed % 4093)
+    if prof.tone:
+        out = np.stack([ins.box(ch, prof.tone) for ch in out])
+    out -= out.mean(axis=1, keepdims=True)
+    peak = float(np.max(np.abs(out))) or 1.0
+    out = np.tanh(out * np.float32(prof.drive / peak))
+    fade = min(mix.n, int(fade_s * sr))
+    out[:, mix.n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
+    k = min(mix.n, int(0.005 * sr))
+    out[:, :k] *= np.linspace(0.0, 1.0, k, dtype=np.float32)
+    peak = float(np.max(np.abs(out))) or 1.0
+    return np.ascontiguousarray((out * np.float32(0.891 / peak)).T)  # about -1 dBFS
+
+
+def compose(*, tags: str, lyrics: str = "", title: str = "", seed: int = 0, instrumental: bool = False,
+            max_seconds: float = 120.0, sample_rate: int = 44100, genre: str | None = None,
+            bpm: float | None = None, key: str | None = None, mode: str | None = None,
+            intro: bool = True) -> Song:
+    """Compose and render a song. genre/bpm/key/mode/intro override the hashed choices (for continuations)."""
+    plan = make_plan(tags=tags, lyrics=lyrics, title=title, seed=seed, instrumental=instrumental,
+                     max_seconds=max_seconds, genre=genre, bpm=bpm, key=key, mode=mode, intro=intro)
+    sr = int(sample_rate)
+    form_s = sum(s.bars for s in plan.sections) * plan.bar_s
+    tail = 3.0 if plan.profile.name == "ambient" else 2.0
+    duration = max(0.5, min(form_s + tail, float(max_seconds)))
+    cut = form_s + tail > max_seconds
+    mix = Mix(plan, sr, int(round(duration * sr)))
+    kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
+    for sec in plan.sections:
+        _render_harmony(mix, sec)
+    _render_drums(mix, kit)
+    _render_voice(mix, lyric=not instrumental and bool(lyrics.strip()))
+    fade = (0.5 if duration < 30 else 3.0) if cut else tail
+    audio = _master(mix, fade)
+    return Song(audio, sr, _meta(plan, seed, instrumental, audio.shape[0] / sr))
+
+
+def _meta(plan: Plan, seed: int, instrumental: bool, duration: float) -> dict:
+    return {
+        "genre": plan.profile.name,
+        "bpm": float(plan.bpm),
+        "key": NOTE_NAMES[plan.tonic],
+        "mode": plan.mode,
+        "seed": int(seed),
+        "bar_seconds": round(plan.bar_s, 6),
+        "duration": round(duration, 3),
+        "sections": [{"name": s.name, "start": round(s.start * plan.bar_s, 3)}
+                     for s in plan.sections if s.start * plan.bar_s < duration],
+        "instrumental": bool(instrumental),
+        "progression": _roman(plan, plan.progs["verse"]),
+    }

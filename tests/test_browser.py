@@ -1,0 +1,97 @@
+"""The whole studio in a real browser: live server, built-in engine over HTTP, the real poller loop."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from songs.management.commands.studio_poller import Command as Poller
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LYRICS = """[Verse]
+Walking down the streets
+Beneath the city lights
+Neon signs flickering
+Lighting up the night
+
+[Chorus]
+City lights, city lights
+Carry me home tonight"""
+
+
+@pytest.fixture
+def studio(live_server, settings):
+    """The live server is both the studio and its gateway; a thread runs the real poller loop."""
+    settings.SUNO_GATEWAY_URL = live_server.url
+    poller = Poller()
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            poller.cycle()
+            stop.wait(0.3)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield live_server
+    stop.set()
+    thread.join(timeout=10)
+
+
+def log_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page, owner, artifacts_dir):
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.get_by_label("Name").fill("Night Drive")
+    page.get_by_role("button", name="New project").click()
+    expect(page.get_by_role("heading", name="Night Drive")).to_be_visible()
+    page.screenshot(path=os.path.join(artifacts_dir, "project-empty.png"), full_page=True)
+
+    page.get_by_text("Custom", exact=True).click()
+    page.get_by_label("Lyrics").fill(LYRICS)
+    page.get_by_label("Style of music").fill("emotional punk")
+    page.get_by_label("Title").fill("City Lights")
+    page.get_by_label("Model").select_option("chirp-v3-5")
+    expect(page.locator("[data-counter-for=id_lyrics]")).to_have_text(f"{len(LYRICS)} / 3000")
+    page.get_by_role("button", name="Create").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_contain_text("City Lights")
+    players = card.locator("audio")
+    expect(players).to_have_count(2, timeout=30_000)
+    expect(card.locator(".chip.good")).to_have_text("Done", timeout=30_000)
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)  # our stored copies
+    page.screenshot(path=os.path.join(artifacts_dir, "project-two-clips.png"), full_page=True)
+
+    for index in range(2):
+        src = players.nth(index).get_attribute("src")
+        response = page.request.get(f"{studio.url}{src}")
+        assert response.status == 200 and response.headers["content-type"] == "audio/mpeg"
+        assert len(response.body()) > 10_000
+        duration = players.nth(index).evaluate(
+            "a => new Promise(r => a.readyState >= 1 ? r(a.duration) : a.addEventListener('loadedmetadata', "
+            "() => r(a.duration)))")
+        assert duration > 1
+
+    # The polling stopped by itself once nothing was pending.
+    expect(page.locator("#poller[hx-trigger]")).to_have_count(0, timeout=10_000)
+
+
+def test_a_bad_form_keeps_the_text_and_says_what_is_wrong(studio, page: Page, owner, project, artifacts_dir):
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.goto(f"{studio.url}/projects/{project.pk}/")
+    page.get_by_text("Custom", exact=True).click()
+    page.get_by_label("Lyrics").fill("[Verse]\nOnly words, no style")
+    page.get_by_role("button", name="Create").click()
+    expect(page.locator("#id_tags_error")).to_contain_text("Give a style")
+    expect(page.get_by_label("Lyrics")).to_have_value("[Verse]\nOnly words, no style")
+    page.screenshot(path=os.path.join(artifacts_dir, "create-form-error.png"), full_page=True)

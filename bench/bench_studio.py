@@ -85,7 +85,7 @@ def one_song(browser: Browser, project_path: str) -> dict:
         card = card[: card.find("</article>")]
         if first_playable is None and "<audio" in card:
             first_playable = time.perf_counter() - started
-        if card.count('src="/clips/') >= 2 and "audio" in card:
+        if len(re.findall(r'<audio[^>]+src="/clips/', card)) >= 2:
             stored = time.perf_counter() - started
             break
         if "chip bad" in card:

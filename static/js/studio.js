@@ -25,7 +25,8 @@
   }
 
   function updateCounters(root) {
-    root.querySelectorAll("form").forEach(function (form) {
+    var forms = root.tagName === "FORM" ? [root] : root.querySelectorAll("form");
+    forms.forEach(function (form) {
       var limits = limitsFor(form);
       if (!limits) return;
       form.querySelectorAll("[data-counter-for]").forEach(function (counter) {

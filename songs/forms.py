@@ -61,3 +61,16 @@ class SongForm(forms.Form):
             model = f" for model {label}" if label else ""
             self.add_error(name, f"{len(value)} characters: at most {limit}{model}. Shorten it by "
                                  f"{len(value) - limit}.")
+
+
+class LyricsPromptForm(forms.Form):
+    prompt = forms.CharField(label="Write lyrics about", max_length=500,
+                             widget=forms.TextInput(attrs={"placeholder": "e.g. homesick on a night train"}))
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label="Title", required=False, max_length=200)
+    text = forms.CharField(label="Lyrics", widget=forms.Textarea(attrs={"rows": 22}))
+    mv = forms.ChoiceField(label="Check length for model", choices=catalog.model_choices,
+                           initial=settings.SUNO_DEFAULT_MODEL, required=False)

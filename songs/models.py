@@ -25,6 +25,8 @@ class Project(models.Model):
 
 
 class LyricDraft(models.Model):
+    """A lyric sheet. Its text is the latest revision; every save adds a revision, none is overwritten."""
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="drafts")
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
@@ -41,6 +43,26 @@ class LyricDraft(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"Draft {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:draft_detail", args=[self.pk])
+
+
+class LyricRevision(models.Model):
+    draft = models.ForeignKey(LyricDraft, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    note = models.CharField(max_length=120, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["draft", "number"], name="unique_revision_number")]
+
+    def __str__(self) -> str:
+        return f"{self.draft} v{self.number}"
 
 
 class GenerationTask(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from songs.models import Clip, GenerationTask, Project
+from songs.models import Clip, GenerationTask, LyricDraft, Project
 
 
 def projects_for_user(*, user) -> QuerySet[Project]:
@@ -37,3 +37,21 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
 def project_has_pending(*, project: Project) -> bool:
     return project.tasks.filter(status__in=GenerationTask.PENDING).exists() or project.clips.filter(
         media_state=Clip.MediaState.PENDING).exists()
+
+
+def draft_for_user(*, user, pk: int) -> LyricDraft:
+    draft = LyricDraft.objects.select_related("project").filter(pk=pk, project__owner=user).first()
+    if draft is None:
+        raise Http404("No such draft.")
+    return draft
+
+
+def project_lyrics(*, project: Project) -> dict:
+    """The lyrics panel: drafts, plus lyrics requests still running or failed without a draft."""
+    tasks = project.tasks.filter(action=GenerationTask.Action.LYRICS, drafts__isnull=True).exclude(
+        status=GenerationTask.Status.SUCCEEDED).order_by("-created_at")[:5]
+    return {"drafts": project.drafts.order_by("-updated_at"), "lyric_tasks": tasks}
+
+
+def lyrics_changed_since(*, project: Project, since) -> bool:
+    return project.tasks.filter(action=GenerationTask.Action.LYRICS, changed_at__gt=since).exists()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from songs import suno
-from songs.models import Clip, GenerationTask, LyricDraft, Project
+from songs.models import Clip, GenerationTask, LyricDraft, LyricRevision, Project
 
 log = logging.getLogger(__name__)
 Status = GenerationTask.Status
@@ -280,8 +280,50 @@ def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
 def _draft_from_lyrics(task: GenerationTask, answer: suno.Task) -> None:
     if answer.lyrics is None or task.drafts.exists():
         return
-    LyricDraft.objects.create(project=task.project, task=task, created_by=task.user, title=answer.lyrics.title,
-                              text=answer.lyrics.text, prompt=task.request_payload.get("prompt", ""))
+    draft_create(project=task.project, user=task.user, title=answer.lyrics.title, text=answer.lyrics.text,
+                 prompt=task.request_payload.get("prompt", ""), task=task, note="Written from a prompt")
+
+
+# --- lyric drafts --------------------------------------------------------------------------------
+
+def draft_create(*, project: Project, user, title: str, text: str, prompt: str = "",
+                 task: GenerationTask | None = None, note: str = "First version") -> LyricDraft:
+    with transaction.atomic():
+        draft = LyricDraft(project=project, created_by=user, title=title[:200], text=text, prompt=prompt[:500],
+                           task=task)
+        draft.full_clean()
+        draft.save()
+        _revision_add(draft=draft, user=user, note=note)
+    return draft
+
+
+def _revision_add(*, draft: LyricDraft, user, note: str) -> LyricRevision:
+    latest = draft.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    return LyricRevision.objects.create(draft=draft, number=latest + 1, title=draft.title, text=draft.text,
+                                        note=note, created_by=user)
+
+
+def draft_save(*, draft: LyricDraft, user, title: str, text: str) -> bool:
+    """Save an edit as a new revision. Returns False when nothing changed (no empty revisions)."""
+    if draft.title == title and draft.text == text:
+        return False
+    with transaction.atomic():
+        LyricDraft.objects.select_for_update().filter(pk=draft.pk).first()  # one editor at a time
+        draft.title, draft.text = title[:200], text
+        draft.full_clean()
+        draft.save(update_fields=["title", "text", "updated_at"])
+        _revision_add(draft=draft, user=user, note="Edited")
+    return True
+
+
+def draft_restore(*, draft: LyricDraft, revision: LyricRevision, user) -> None:
+    """Bring back an earlier version as the newest one; the versions in between stay."""
+    if revision.draft_id != draft.pk:
+        raise ValueError("That revision belongs to another draft.")
+    with transaction.atomic():
+        draft.title, draft.text = revision.title, revision.text
+        draft.save(update_fields=["title", "text", "updated_at"])
+        _revision_add(draft=draft, user=user, note=f"Restored version {revision.number}")
 
 
 # --- media -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,10 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from songs import catalog, selectors, services
-from songs.forms import ProjectForm, SongForm
+from songs.forms import DraftForm, LyricsPromptForm, ProjectForm, SongForm
+from songs.models import LyricRevision
 from studio.ranged import ranged_file_response
 
 HTMX_STOP_POLLING = 286
+SECTION_TAGS = ("Intro", "Verse", "Pre-Chorus", "Chorus", "Bridge", "Outro")
 
 
 @login_required
@@ -34,15 +37,23 @@ def _song_form(**initial) -> SongForm:
     return SongForm(initial={"request_key": uuid.uuid4(), **initial})
 
 
-def _detail_context(request: HttpRequest, project, form: SongForm) -> dict:
+def _limits_context() -> dict:
     return {
-        "project": project,
-        "form": form,
-        "cards": selectors.project_cards(project=project),
-        "poller": _poller_context(project),
         "model_limits_json": json.dumps({m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title}
                                           for m in catalog.MODELS}),
         "description_limit": catalog.DESCRIPTION_LIMIT,
+    }
+
+
+def _detail_context(request: HttpRequest, project, form: SongForm, lyrics_form: LyricsPromptForm | None = None) -> dict:
+    return {
+        "project": project,
+        "form": form,
+        "lyrics_form": lyrics_form or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
+        **selectors.project_lyrics(project=project),
+        **_limits_context(),
+        "cards": selectors.project_cards(project=project),
+        "poller": _poller_context(project),
     }
 
 
@@ -55,7 +66,14 @@ def _poller_context(project) -> dict:
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for_user(user=request.user, pk=pk)
-    return render(request, "songs/project_detail.html", _detail_context(request, project, _song_form()))
+    initial = {}
+    if draft_pk := request.GET.get("draft", "").strip():
+        # "Use these lyrics": the Custom form starts from the draft.
+        draft = selectors.draft_for_user(user=request.user, pk=int(draft_pk)) if draft_pk.isdigit() else None
+        if draft is None or draft.project_id != project.pk:
+            raise Http404
+        initial = {"mode": "custom", "lyrics": draft.text, "title": draft.title}
+    return render(request, "songs/project_detail.html", _detail_context(request, project, _song_form(**initial)))
 
 
 @login_required
@@ -94,10 +112,62 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValueError, OverflowError):
         since = timezone.now()
     cards = selectors.project_cards(project=project, changed_since=since)
-    response = render(request, "songs/partials/updates.html", {"cards": cards, "poller": poller})
+    context = {"cards": cards, "poller": poller, "project": project}
+    if selectors.lyrics_changed_since(project=project, since=since):
+        context["lyrics"] = selectors.project_lyrics(project=project)
+    response = render(request, "songs/partials/updates.html", context)
     if not poller["active"]:
         response.status_code = HTMX_STOP_POLLING
     return response
+
+
+@login_required
+@require_POST
+def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for_user(user=request.user, pk=pk)
+    form = LyricsPromptForm(request.POST)
+    if form.is_valid():
+        services.lyrics_request(project=project, user=request.user, prompt=form.cleaned_data["prompt"],
+                                request_key=form.cleaned_data["request_key"])
+        if not request.htmx:
+            return redirect(project)
+        form = LyricsPromptForm(initial={"request_key": uuid.uuid4()})
+    elif not request.htmx:
+        return render(request, "songs/project_detail.html", _detail_context(request, project, _song_form(), form))
+    return render(request, "songs/partials/lyrics_panel.html", {
+        "project": project, "lyrics_form": form, **selectors.project_lyrics(project=project),
+        "poller": _poller_context(project), "with_poller": True,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lyric editor. Saving adds a revision; nothing written is ever overwritten."""
+    draft = selectors.draft_for_user(user=request.user, pk=pk)
+    form = DraftForm(request.POST or None, initial={"title": draft.title, "text": draft.text})
+    if request.method == "POST" and form.is_valid():
+        saved = services.draft_save(draft=draft, user=request.user, title=form.cleaned_data["title"],
+                                    text=form.cleaned_data["text"])
+        messages.success(request, "Saved as a new version." if saved else "No changes to save.")
+        return redirect(draft)
+    return render(request, "songs/draft_detail.html", {
+        "draft": draft, "project": draft.project, "form": form, "revisions": draft.revisions.all(),
+        "section_tags": SECTION_TAGS,
+        **_limits_context(),
+    })
+
+
+@login_required
+@require_POST
+def draft_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    draft = selectors.draft_for_user(user=request.user, pk=pk)
+    revision = LyricRevision.objects.filter(draft=draft, number=number).first()
+    if revision is None:
+        raise Http404
+    services.draft_restore(draft=draft, revision=revision, user=request.user)
+    messages.success(request, f"Version {number} is back as the newest version.")
+    return redirect(draft)
 
 
 MEDIA_KINDS = {"audio": ("audio_file", "audio/mpeg", "mp3"), "cover": ("image_file", "image/jpeg", "jpeg")}

@@ -21,3 +21,4 @@ def task_state_label(task) -> str:
     if task.status == "submitted":
         return "Sending" if not task.upstream_id else "Submitted"
     return "Generating"
+

@@ -41,6 +41,20 @@
     });
   }
 
+  // Section tags: insert "[Chorus]" on its own line at the cursor of the lyrics box.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-insert-tag]");
+    if (!button) return;
+    var box = button.form.querySelector("textarea");
+    var start = box.selectionStart, text = box.value;
+    var before = text.slice(0, start), after = text.slice(box.selectionEnd);
+    var insert = (before && !before.endsWith("\n") ? "\n" : "") + button.dataset.insertTag + "\n";
+    box.value = before + insert + after;
+    box.focus();
+    box.selectionStart = box.selectionEnd = before.length + insert.length;
+    updateCounters(button.form);
+  });
+
   document.addEventListener("input", function (event) { updateCounters(event.target.form || document); });
   document.addEventListener("change", function (event) { updateCounters(event.target.form || document); });
   document.addEventListener("DOMContentLoaded", function () { updateCounters(document); tickClocks(); });

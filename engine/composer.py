@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import instruments as ins
+from engine.lyricist import syllables
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = {"DB": 1, "EB": 3, "GB": 6, "AB": 8, "BB": 10}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii")
 
@@ -47,7 +47,9 @@ class Profile:
     kit: dict[str, float] = field(default_factory=dict)
     reverb: tuple[float, float] = (0.25, 1.8)
     drive: float = 1.6
+    levels: tuple[float, float] = (0.9, 1.15)  # drums and voice RMS relative to the music bus
     tone: int = 0
+    echo: float = 0.16
     band: bool = False
     crackle: bool = False
     riser: bool = False
@@ -56,84 +58,109 @@ class Profile:
 
 
 _BACKBEAT = {"kick": "X.......x.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."}
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in (
-        Profile("pop", (96, 124), 0.3, "piano", ("x-------x--x----", "x--x--x-x--x--x-"), "bass",
-                ("x-------x-----x-", "x--x--x-x--o--x-"),
-                (_BACKBEAT, {"kick": "X.....x.X.x.....", "clap": "....X.......X...",
-                             "hat": "x.xxx.x.x.xxx.x.", "ohat": "..............x."}),
-                pad="pad", arp="pluck", arp_rate=(0, 2), riser=True),
-        Profile("rock", (108, 140), 0.4, "rock_guitar", ("x-------x-------", "x-x-x-x-x-x-x-x-"), "bass",
-                ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-o-x-"),
-                ({"kick": "X.....x.X.......", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-                 {"kick": "X.....x.X.....x.", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
-                lead="lead_guitar", power=True, band=True, kit={"kick_hz": 56, "snare_hz": 200}),
-        Profile("punk", (160, 200), 0.35, "punk_guitar", ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-x-x-"), "bass",
-                ("x-x-x-x-x-x-x-x-", "x-x-x-x-x-x-x-x-"),
-                ({"kick": "X.......X.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-                 {"kick": "X...x...X...x...", "snare": "..x...X...x...X.", "ride": "x.x.x.x.x.x.x.x."}),
-                lead="lead_guitar", power=True, band=True, drive=2.2,
-                kit={"kick_hz": 58, "snare_hz": 210, "snare_decay": 0.13}),
-        Profile("metal", (142, 178), 1.0, "metal_guitar", ("x.x.xx.xx.x.xx.x", "x-------x-------"), "bass",
-                ("x.x.xx.xx.x.xx.x", "x-x-x-x-x-x-x-x-"),
-                ({"kick": "X.x.xx.xx.x.xx.x", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-                 {"kick": "xxxxxxxxxxxxxxxx", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
-                lead="lead_guitar", power=True, band=True, drive=2.4, reverb=(0.15, 1.4),
-                kit={"kick_hz": 60, "kick_decay": 0.16, "click": 1.0, "drive": 2.5, "snare_hz": 230},
-                progs_minor=((0, 5, 6, 0), (0, 3, 5, 4), (0, 6, 5, 4), (0, 0, 5, 6))),
-        Profile("lofi", (70, 90), 0.5, "epiano", ("x------x--------", "x-----x---x-----"), "sub",
-                ("x-------x.....x-", "x-----x-x.....x-"),
-                ({"kick": "X......x..x.....", "snare": "....X.......X...", "hat": "x.x.xox.x.x.xox."},
-                 {"kick": "X......x..x..x..", "snare": "....X.......X..o", "hat": "x.xox.xox.xox.xo"}),
-                pad="pad", lead="epiano", sevenths=True, swing=0.55, tone=7, crackle=True,
-                reverb=(0.3, 2.0), drive=1.3,
-                kit={"kick_hz": 50, "kick_decay": 0.28, "click": 0.1, "snare_decay": 0.12, "hat_decay": 0.025},
-                progs_major=((1, 4, 0, 5), (0, 5, 1, 4), (3, 2, 1, 0), (0, 3, 2, 5)),
-                progs_minor=((0, 3, 6, 2), (3, 6, 0, 5), (0, 5, 3, 4), (5, 4, 0, 0))),
-        Profile("edm", (122, 128), 0.6, "supersaw", ("..x...x...x...x.", "x---------------"), "bass",
-                ("..x...x...x...x.", "..x-..x-..x-..x-"),
-                ({"kick": "X...X...X...X...", "clap": "....X.......X...", "ohat": "..x...x...x...x."},
-                 {"kick": "X...X...X...X...", "clap": "....X.......X...", "hat": "xx.xxx.xxx.xxx.x",
-                  "ohat": "..x...x...x...x."}),
-                arp="pluck", arp_rate=(0, 1), sidechain=0.75, riser=True, drive=2.2, reverb=(0.25, 2.2),
-                kit={"kick_hz": 50, "kick_decay": 0.3, "drive": 2.0}),
-        Profile("trap", (132, 156), 0.9, "pad", ("x---------------", "x---------------"), "808",
-                ("x------x--x-----", "x-----x-x-----x-"),
-                ({"kick": "X......x..x.....", "clap": "........X.......", "hat": "x.x.x.x.x.x.x.x."},
-                 {"kick": "X.....x.x.....x.", "clap": "........X.......", "hat": "xoxoxoxoxoxoxoxo"}),
-                arp="bell", arp_rate=(4, 2), lead="bell", riser=True, reverb=(0.2, 1.6), drive=1.8,
-                kit={"kick_hz": 48, "snare_decay": 0.12, "hat_decay": 0.02}),
-        Profile("ambient", (60, 80), 0.4, "pad", ("x---------------", "x---------------"), "sub",
-                ("x---------------", "x-------x-------"),
-                ({"shaker": "..o...o...o...o."},
-                 {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."}),
-                arp="glass", arp_rate=(4, 2), lead="glass", reverb=(0.55, 4.5), drive=1.1, tone=4,
-                kit={"kick_hz": 46, "kick_decay": 0.4, "click": 0.0}),
-        Profile("ballad", (64, 84), 0.35, "piano", ("x-------x-------", "x-------x-------"), "sub",
-                ("x-------x-------", "x-------x---x---"),
-                ({}, {"kick": "X.......x.x.....", "snare": "....x.......x...", "hat": "o.o.o.o.o.o.o.o."}),
-                pad="strings", arp="piano", arp_rate=(2, 2), lead="piano", reverb=(0.35, 2.6), drive=1.2,
-                kit={"snare_decay": 0.2}),
-        Profile("default", (92, 118), 0.4, "piano", ("x---x---x---x---", "x-x-x-x-x-x-x-x-"), "bass",
-                ("x---x---x---x---", "x-x-x-x-x-x-x-o-"),
-                (_BACKBEAT, {**_BACKBEAT, "ohat": "......x.......x."}),
-                pad="pad", arp="pluck", arp_rate=(0, 2)),
-    )
-}
+_EIGHTHS = "x-x-x-x-x-x-x-x-"
+_HOLD = "x---------------"
+PROFILES: dict[str, Profile] = {p.name: p for p in (
+    Profile(
+        "pop", (96, 124), 0.3, "piano", ("x-------x--x----", "x--x--x-x--x--x-"),
+        "bass", ("x-------x-----x-", "x--x--x-x--o--x-"),
+        (_BACKBEAT, {"kick": "X.....x.X.x.....", "clap": "....X.......X...", "hat": "x.xxx.x.x.xxx.x.",
+                     "ohat": "..............x."}),
+        pad="pad", arp="pluck", arp_rate=(0, 2), riser=True,
+    ),
+    Profile(
+        "rock", (108, 140), 0.4, "rock_guitar", ("x-------x-------", _EIGHTHS),
+        "bass", (_EIGHTHS, "x-x-x-x-x-x-o-x-"),
+        ({"kick": "X.....x.X.......", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+         {"kick": "X.....x.X.....x.", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
+        lead="lead_guitar", power=True, band=True, echo=0.08, kit={"kick_hz": 56, "snare_hz": 200},
+    ),
+    Profile(
+        "punk", (160, 196), 0.35, "punk_guitar", (_EIGHTHS, _EIGHTHS),
+        "bass", (_EIGHTHS, _EIGHTHS),
+        ({"kick": "X.......X.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+         {"kick": "X...x...X...x...", "snare": "..x...X...x...X.", "ride": "x.x.x.x.x.x.x.x."}),
+        lead="lead_guitar", power=True, band=True, drive=2.2, echo=0.0,
+        kit={"kick_hz": 58, "snare_hz": 210, "snare_decay": 0.13},
+    ),
+    Profile(  # gallops in the verse, open chords over double kick in the chorus
+        "metal", (142, 178), 1.0, "metal_guitar", ("x.xxx.xxx.xxx.xx", "x-------x-------"),
+        "bass", ("x.xxx.xxx.xxx.xx", _EIGHTHS),
+        ({"kick": "X.xxX.xxX.xxX.xx", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+         {"kick": "xxxxxxxxxxxxxxxx", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
+        lead="lead_guitar", power=True, band=True, drive=2.4, reverb=(0.15, 1.4), levels=(1.0, 1.15),
+        echo=0.0, kit={"kick_hz": 60, "kick_decay": 0.16, "click": 1.0, "drive": 2.5, "snare_hz": 230},
+        progs_minor=((0, 5, 6, 0), (0, 3, 5, 4), (0, 6, 5, 4), (0, 0, 5, 6)),
+    ),
+    Profile(  # swung, dusty e-piano sevenths with vinyl crackle
+        "lofi", (70, 90), 0.5, "epiano", ("x------x--------", "x-----x---x-----"),
+        "sub", ("x-------x.....x-", "x-----x-x.....x-"),
+        ({"kick": "X......x..x.....", "snare": "....X.......X...", "hat": "x.x.xox.x.x.xox."},
+         {"kick": "X......x..x..x..", "snare": "....X.......X..o", "hat": "x.xox.xox.xox.xo"}),
+        pad="pad", lead="epiano", sevenths=True, swing=0.55, tone=5, crackle=True, levels=(0.8, 1.1),
+        reverb=(0.3, 2.0), drive=1.3,
+        kit={"kick_hz": 50, "kick_decay": 0.28, "click": 0.1, "snare_decay": 0.12, "hat_decay": 0.025},
+        progs_major=((1, 4, 0, 5), (0, 5, 1, 4), (3, 2, 1, 0), (0, 3, 2, 5)),
+        progs_minor=((0, 3, 6, 2), (3, 6, 0, 5), (0, 5, 3, 4), (5, 4, 0, 0)),
+    ),
+    Profile(  # four on the floor, offbeat bass, supersaw stabs then a sidechained drop
+        "edm", (122, 128), 0.6, "supersaw", ("..x...x...x...x.", _HOLD),
+        "bass", ("..x...x...x...x.", "..x-..x-..x-..x-"),
+        ({"kick": "X...X...X...X...", "clap": "....X.......X...", "ohat": "..x...x...x...x."},
+         {"kick": "X...X...X...X...", "clap": "....X.......X...", "hat": "xx.xxx.xxx.xxx.x",
+          "ohat": "..x...x...x...x."}),
+        arp="pluck", arp_rate=(0, 1), sidechain=0.75, riser=True, drive=2.2, reverb=(0.25, 2.2),
+        levels=(1.1, 1.1), kit={"kick_hz": 50, "kick_decay": 0.3, "drive": 2.0},
+    ),
+    Profile(  # half-time clap, rolling hats, 808 bass
+        "trap", (132, 156), 0.9, "pad", (_HOLD, _HOLD),
+        "808", ("x------x--x-----", "x-----x-x-----x-"),
+        ({"kick": "X......x..x.....", "clap": "........X.......", "hat": "x.x.x.x.x.x.x.x."},
+         {"kick": "X.....x.x.....x.", "clap": "........X.......", "hat": "xoxoxoxoxoxoxoxo"}),
+        arp="bell", arp_rate=(4, 2), lead="bell", riser=True, reverb=(0.2, 1.6), drive=1.8,
+        kit={"kick_hz": 48, "snare_decay": 0.12, "hat_decay": 0.02},
+    ),
+    Profile(  # pads and glassy arpeggios in a long dark reverb; the drums barely there
+        "ambient", (60, 80), 0.4, "pad", (_HOLD, _HOLD),
+        "sub", (_HOLD, "x-------x-------"),
+        ({"kick": "o.......o......."},
+         {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."}),
+        arp="glass", arp_rate=(2, 2), lead="glass", reverb=(0.55, 4.5), drive=1.1, tone=6,
+        levels=(0.45, 1.1), echo=0.3, kit={"kick_hz": 46, "kick_decay": 0.4, "click": 0.0},
+    ),
+    Profile(  # piano arpeggios, strings and soft drums only in the chorus
+        "ballad", (64, 84), 0.35, "piano", ("x-------x-------", "x-------x-------"),
+        "sub", ("x-------x-------", "x-------x---x---"),
+        ({}, {"kick": "X.......x.x.....", "snare": "....x.......x...", "hat": "o.o.o.o.o.o.o.o."}),
+        pad="strings", arp="piano", arp_rate=(2, 2), lead="piano", reverb=(0.35, 2.6), drive=1.2,
+        tone=3, levels=(0.65, 1.15), echo=0.2, kit={"snare_decay": 0.2},
+    ),
+    Profile(
+        "default", (92, 118), 0.4, "piano", ("x---x---x---x---", _EIGHTHS),
+        "bass", ("x---x---x---x---", "x-x-x-x-x-x-x-o-"),
+        (_BACKBEAT, {**_BACKBEAT, "ohat": "......x.......x."}),
+        pad="pad", arp="pluck", arp_rate=(0, 2),
+    ),
+)}
 GENRES: tuple[str, ...] = tuple(PROFILES)
 
-_GENRE_WORDS = (  # checked in order: the more specific word wins ("pop punk" is punk, "lofi hip hop" lofi)
-    ("metal", r"metal|djent|thrash|doom|核"),
-    ("punk", r"punk|hardcore|emo\b|朋克"),
-    ("lofi", r"lo-?fi|chillhop|chill|低保真"),
-    ("trap", r"trap|hip ?hop|rap|drill|说唱|嘻哈"),
-    ("edm", r"edm|house|techno|trance|dance|electro|dubstep|club|rave|电子|舞曲"),
-    ("ambient", r"ambient|drone|meditat|atmospher|new age|氛围"),
-    ("ballad", r"ballad|love song|piano solo|抒情"),
-    ("rock", r"rock|grunge|guitar|indie rock|摇滚"),
-    ("pop", r"pop|k-pop|synth|流行"),
+_GENRE_WORDS = (  # checked in order, so the more specific word wins: "pop punk" is punk, "lofi hip hop" lofi
+    ("metal", r"\b(metal|djent|thrash|doom|deathcore)|金属"),
+    ("punk", r"\b(punk|hardcore|emo\b)|朋克"),
+    ("lofi", r"\b(lo-?fi|chillhop|chill)|低保真"),
+    ("trap", r"\b(trap|hip[ -]?hop|rap|drill|boom ?bap)\b|说唱|嘻哈"),
+    ("edm", r"\b(edm|house|techno|trance|dance|electro|dubstep|club|rave)|电子|舞曲"),
+    ("ambient", r"\b(ambient|drone|meditat|atmospher|new age)|氛围"),
+    ("ballad", r"\b(ballad|love song)|抒情"),
+    ("rock", r"\b(rock|grunge|garage)|摇滚"),
+    ("pop", r"\b(pop|k-pop|synth)|流行"),
 )
+
+
+def tempo_window(genre: str) -> tuple[float, float]:
+    """An octave that holds the genre's tempo range: lo/hi for analysis.estimate_tempo on such audio."""
+    lo = PROFILES.get(genre, PROFILES["default"]).bpm[0] * 0.8
+    return lo, 2.0 * lo
 
 
 def pick_genre(tags: str) -> str:
@@ -194,27 +221,39 @@ def _digest(*parts: object) -> int:
 
 
 def _key_pc(key: str) -> int:
-    k = key.strip().upper().replace("♯", "#").replace("♭", "B")
-    return _FLATS.get(k[:2], NOTE_NAMES.index(k[:2]) if k[:2] in NOTE_NAMES else NOTE_NAMES.index(k[:1]))
+    """'F#', 'Bb', 'c' -> pitch class."""
+    k = key.strip().replace("♯", "#").replace("♭", "b")
+    name = k[:1].upper() + k[1:2]
+    if name in NOTE_NAMES:
+        return NOTE_NAMES.index(name)
+    return (NOTE_NAMES.index(name[0]) - (1 if name[1:] == "b" else 0)) % 12
 
 
-_TAG = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+_TAG = re.compile(r"^\s*[\[【]([^\]】]+)[\]】]\s*$")  # [Verse] or 【主歌】
+
+
+_ROLE_WORDS = (
+    ("chorus", ("chorus", "hook", "refrain", "drop", "副歌")),
+    ("bridge", ("bridge", "桥段")),
+    ("intro", ("intro", "前奏")),
+    ("outro", ("outro", "ending", "fade", "尾奏")),
+    ("inst", ("instrumental", "solo", "break", "interlude", "间奏")),
+)
 
 
 def _role(tag: str) -> str:
+    """Section role from a tag; anything unknown is sung like a verse."""
     t = tag.lower()
     if "pre" in t and "chorus" in t:
         return "prechorus"
-    for role, words in (("chorus", ("chorus", "hook", "refrain", "drop")), ("bridge", ("bridge",)),
-                        ("intro", ("intro",)), ("outro", ("outro", "ending", "end")),
-                        ("inst", ("instrumental", "solo", "break", "interlude"))):
+    for role, words in _ROLE_WORDS:
         if any(w in t for w in words):
             return role
-    return "verse"
+    return "outro" if t.strip() == "end" else "verse"
 
 
 def parse_sections(lyrics: str) -> list[Section]:
-    """Split lyrics on [Tag] lines; untagged stanzas alternate verse/chorus (a repeated stanza is a chorus)."""
+    """Split lyrics on [Tag] lines. Untagged stanzas: repeats are choruses, the rest alternate."""
     sections: list[Section] = []
     if any(_TAG.match(line) for line in lyrics.splitlines()):
         for line in lyrics.splitlines():
@@ -243,7 +282,8 @@ def _default_form(bar_s: float) -> list[Section]:
         bars = 2 * edge + 4 * body + (body // 2 + body if bridge else 0)
         options.append((abs(bars * bar_s - 60.0), edge, body, bridge))
     _, edge, body, bridge = min(options)
-    roles = ["intro", "verse", "chorus", "verse", "chorus"] + (["bridge", "chorus"] if bridge else []) + ["outro"]
+    middle = ["bridge", "chorus"] if bridge else []
+    roles = ["intro", "verse", "chorus", "verse", "chorus", *middle, "outro"]
     lengths = {"intro": edge, "outro": edge, "bridge": body // 2}
     return [Section(r.title(), r, [], lengths.get(r, body)) for r in roles]
 
@@ -252,25 +292,48 @@ def _lyric_form(lyrics: str, bar_s: float, bar_lines: int, intro: bool) -> list[
     sections = parse_sections(lyrics)
     edge = 2 if bar_s > 2.6 else 4
     for s in sections:
-        s.bars = max(2, len(s.lines) * bar_lines) if s.lines else (edge if s.role in ("intro", "outro") else 4)
-    if intro and sections and sections[0].role != "intro":
-        sections.insert(0, Section("Intro", "intro", [], 2))
+        if s.lines:
+            s.bars = max(2, len(s.lines) * bar_lines)
+        else:
+            s.bars = edge if s.role in ("intro", "outro") else 4
+    if intro and sections and sections[0].role != "intro":  # slow songs: a one-bar intro is already ~3.5 s
+        sections.insert(0, Section("Intro", "intro", [], 1 if bar_s > 2.6 else 2))
     if sections and sections[-1].role != "outro":
         sections.append(Section("Outro", "outro", [], edge))
-    while sum(s.bars for s in sections) * bar_s < 30.0:  # short lyrics: Suno-like clips stay >= ~30 s
-        sections.insert(len(sections) - 1, Section("Instrumental", "inst", [], 4))
+    missing = 30.0 - sum(s.bars for s in sections) * bar_s
+    if missing > 0:  # short lyrics: Suno-like clips stay >= ~30 s, so a band break fills the gap
+        bars = 4 * int(np.ceil(missing / bar_s / 4))
+        sections.insert(len(sections) - 1, Section("Instrumental", "inst", [], bars))
     return sections
 
 
 def _fit(sections: list[Section], bar_s: float, max_seconds: float) -> list[Section]:
-    """Drop trailing sections (keeping the outro) so a capped song still ends like a song."""
+    """Drop trailing sections (keeping the outro) so a capped song still ends like a song.
+
+    The first sung section always stays; if even that does not fit, the render is simply cut and faded.
+    """
     if max_seconds < 30.0:
         return sections
-    outro = sections[-1] if sections[-1].role == "outro" else None
-    body = sections[:-1] if outro else list(sections)
-    while len(body) > 1 and (sum(s.bars for s in body) + (outro.bars if outro else 0)) * bar_s + 2 > max_seconds:
-        body.pop()
-    return body + ([outro] if outro else [])
+    outro = [sections[-1]] if sections[-1].role == "outro" else []
+    body = sections[: len(sections) - len(outro)]
+    keep = next((i + 1 for i, s in enumerate(body) if s.lines), 1)
+    while len(body) > keep and (sum(s.bars for s in body + outro)) * bar_s + 2 > max_seconds:
+        if body[-1].role == "inst" and body[-1].bars > 2:  # shorten a band break before dropping it
+            body[-1].bars -= 2
+        else:
+            body.pop()
+    return body + outro
+
+
+def _bar_lines(lyrics: str, tempo: float) -> int:
+    """Bars per sung line: two, but slow songs with short lines (or very many lines) sing one per bar."""
+    if tempo >= 96 or not lyrics.strip():
+        return 2
+    counts = sorted(len(syllables(line)) for s in parse_sections(lyrics) for line in s.lines)
+    if not counts:
+        return 2
+    too_long = len(counts) * 2 * 240.0 / tempo > 110.0
+    return 1 if counts[len(counts) // 2] <= 7 or too_long else 2
 
 
 def make_plan(*, tags: str, lyrics: str, title: str, seed: int, instrumental: bool, max_seconds: float,
@@ -282,13 +345,23 @@ def make_plan(*, tags: str, lyrics: str, title: str, seed: int, instrumental: bo
     tempo = float(rng.integers(prof.bpm[0], prof.bpm[1] + 1))
     tonic = int(rng.integers(12))
     scale_mode = "minor" if rng.random() < prof.minor else "major"
-    tempo, tonic, scale_mode = float(bpm or tempo), _key_pc(key) if key else tonic, mode or scale_mode
+    if bpm is not None:
+        if not 30 <= bpm <= 300:
+            raise ValueError(f"bpm {bpm} is outside 30-300")
+        tempo = float(bpm)
+    if key:
+        tonic = _key_pc(key)
+    if mode:
+        if mode.lower() not in SCALES:
+            raise ValueError(f"mode must be one of {sorted(SCALES)}")
+        scale_mode = mode.lower()
     progs = prof.progs_minor if scale_mode == "minor" else prof.progs_major
     picks = rng.permutation(len(progs))
     verse, chorus = progs[picks[0]], progs[picks[1 % len(progs)]]
-    chosen = {"verse": verse, "chorus": chorus, "bridge": (3, 4, 5, 4) if scale_mode == "major" else (5, 6, 3, 4)}
+    bridge = (3, 4, 5, 4) if scale_mode == "major" else (5, 6, 3, 4)
+    chosen = {"verse": verse, "chorus": chorus, "bridge": bridge}
     bar_s = 240.0 / tempo
-    bar_lines = 2 if tempo >= 96 else 1  # slow songs: one bar per line keeps lines ~3-5 s
+    bar_lines = _bar_lines(lyrics if not instrumental else "", tempo)
     if instrumental or not lyrics.strip():
         sections = _default_form(bar_s)
         if not intro:
@@ -311,7 +384,8 @@ def chord_at(plan: Plan, sec: Section, bar: int) -> tuple[int, ...]:
     if sec.role == "outro" and bar >= sec.bars - 2:
         root = 0
     else:
-        prog = plan.progs.get(sec.role, plan.progs["chorus" if sec.role in ("inst", "prechorus") else "verse"])
+        fallback = "chorus" if sec.role in ("inst", "prechorus") else "verse"
+        prog = plan.progs.get(sec.role, plan.progs[fallback])
         root = prog[bar % len(prog)]
         if sec.role == "prechorus":
             root = (3, 4)[bar % 2]
@@ -337,35 +411,6 @@ def _roman(plan: Plan, prog: tuple[int, ...]) -> str:
     return "-".join(_ROMAN[d].upper() if third[d] == 4 else _ROMAN[d] for d in prog)
 
 
-# --- lyrics to syllables ------------------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_VOWEL_GROUP = re.compile(r"[^aeiouy]*[aeiouy]+")
-
-
-def syllables(line: str) -> list[tuple[str, str]]:
-    """(vowel, onset) per syllable: onset is 'hiss', 'click' or 'soft'. CJK characters are one syllable each."""
-    out: list[tuple[str, str]] = []
-    for token in re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+",
-                            line.lower()):
-        if _CJK.match(token):
-            h = ins.stable_seed(token)
-            out.append((ins.VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3]))
-            continue
-        groups = _VOWEL_GROUP.findall(token) if token.isascii() else []
-        if len(groups) > 1 and token.endswith("e") and groups[-1][-1:] == "e" and not token.endswith("le"):
-            groups = groups[:-1]
-        if not groups:  # non-Latin alphabets or vowel-less words: roughly one syllable per 3 letters
-            h = ins.stable_seed(token)
-            out.extend((ins.VOWELS[(h + i) % 5], "soft") for i in range(max(1, len(token) // 3)))
-            continue
-        for g in groups:
-            vowel = next(c for c in g if c in "aeiouy")
-            onset = "hiss" if g[:1] in set("sfzcx") else "click" if g[:1] in set("ptkbdgqj") else "soft"
-            out.append(("i" if vowel == "y" else vowel, onset))
-    return out
-
-
 # --- rendering ----------------------------------------------------------------------------------------------
 
 
@@ -377,7 +422,8 @@ class Mix:
         self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in ("drums", "music", "voice")}
         self.cache: dict[tuple, np.ndarray] = {}
         self.kicks: list[int] = []
-        self.rng = np.random.default_rng(plan.seed ^ 0x5EED)
+        self.rng = np.random.default_rng(plan.seed ^ 0x5EED)  # drum timing and velocity
+        self.touch = np.random.default_rng(plan.seed ^ 0x70C4)  # note velocity: no two hits quite alike
 
     def beat_time(self, bar: int, beats: float) -> float:
         """Seconds for a position in a bar, bending off-beat 8ths late when the genre swings."""
@@ -405,12 +451,14 @@ class Mix:
         n_on = max(1, int(seconds * self.sr))
         key = (inst, midi, n_on)
         if key not in self.cache:
-            self.cache[key] = ins.INSTRUMENTS[inst](midi, n_on, self.sr)
+            self.cache[key] = ins.note(inst, midi, n_on, self.sr)
         return self.cache[key]
 
-    def play(self, bus: str, inst: str, midi: int, t: float, seconds: float, gain: float, pan: float = 0.0):
+    def play(self, bus: str, inst: str, midi: int, t: float, seconds: float, gain: float,
+             pan: float = 0.0) -> None:
         if t * self.sr < self.n:
-            self.add(bus, t, self.note(inst, midi, seconds), gain, pan)
+            vel = gain * (0.94 + 0.12 * float(self.touch.random()))
+            self.add(bus, t, self.note(inst, midi, seconds), vel, pan)
 
 
 _ENERGY = {"intro": 0.55, "verse": 0.72, "prechorus": 0.82, "chorus": 1.0, "bridge": 0.65, "inst": 0.95,
@@ -446,19 +494,21 @@ def _render_harmony(mix: Mix, sec: Section) -> None:
             t = mix.beat_time(b, step * step_beats)
             dur = length * step_beats * 60 / plan.bpm * (2.0 if final else 1.0)
             for m in chord_notes:
-                mix.play("music", prof.chords, m, t, dur, 0.55 * energy, pan=(m % 7 - 3) * 0.08)
+                gain = (1.1 if prof.power else 0.5) * energy  # one power chord is as loud as a triad
+                mix.play("music", prof.chords, m, t, dur, gain, pan=(m % 7 - 3) * 0.08)
         if prof.pad and (high or sec.role in ("prechorus", "bridge", "outro") or prof.name == "lofi"):
             for m in voicing(plan, degrees, 57) + [voicing(plan, degrees[:1], 45)[0]]:
-                mix.play("music", prof.pad, m, mix.beat_time(b, 0), plan.bar_s, 0.35 * energy)
+                mix.play("music", prof.pad, m, mix.beat_time(b, 0), plan.bar_s, 0.3 * energy)
         _render_bass(mix, sec, b, degrees, high, final)
         rate = prof.arp_rate[high]
         if prof.arp and rate and sec.role not in ("intro", "outro"):
             tones = voicing(plan, degrees, 74)
-            seq = tones + [tones[0] + 12] + tones[1:][::-1]
+            up = (tones + [tones[0] + 12])[:4]
+            seq = up + up[::-1]  # eight notes: the pattern repeats every bar, never across the barline
             for i, step in enumerate(range(0, 16, rate)):
                 t = mix.beat_time(b, step * step_beats)
                 mix.play("music", prof.arp, seq[i % len(seq)], t, rate * 1.5 * step_beats * 60 / plan.bpm,
-                         0.3 * energy, pan=0.4 * np.sin(i))
+                         (0.6 if prof.name == "ambient" else 0.35) * energy, pan=0.4 * np.sin(i))
 
 
 def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high: bool, final: bool) -> None:
@@ -471,7 +521,7 @@ def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high:
     for step, length, c in _pattern_notes(pattern):
         midi = root + 12 if c == "o" else fifth if c == "f" else root
         dur = length * 0.25 * 60 / plan.bpm * (0.9 if length > 1 else 0.7)
-        mix.play("music", prof.bass, midi, mix.beat_time(b, step * 0.25), dur, 0.8 * _ENERGY[sec.role])
+        mix.play("music", prof.bass, midi, mix.beat_time(b, step * 0.25), dur, 0.85 * _ENERGY[sec.role])
 
 
 _DRUM_PAN = {"hat": 0.3, "ohat": 0.35, "ride": -0.35, "crash": -0.25, "shaker": 0.4, "rim": -0.1,
@@ -545,17 +595,21 @@ def _riser(mix: Mix, t: float, seconds: float) -> None:
 
 
 def _rhythm(count: int, slots: int, seed: int) -> list[int]:
-    """Onset slots for a phrase: on-beat slots first, syncopations added or held notes made as needed."""
+    """Onset slots for a phrase: start from even notes, then split or stretch some so it is not square."""
     usable = slots - 2  # leave a breath before the next line
     rng = np.random.default_rng(seed)
-    onsets = list(range(0, usable, 2))
-    if count > len(onsets):
-        extra = [s for s in range(1, usable, 2)]
-        onsets += list(rng.choice(extra, size=min(len(extra), count - len(onsets)), replace=False))
-    while len(onsets) > count:
-        weak = [s for s in onsets if s % 4 and s != 0] or onsets[1:]
-        onsets.remove(weak[int(rng.integers(len(weak)))])
-    return sorted(int(s) for s in onsets)
+    durs = [2] * count
+    while sum(durs) > usable:  # too many syllables: some become short notes
+        longs = [i for i, d in enumerate(durs) if d > 1]
+        durs[longs[int(rng.integers(len(longs)))]] -= 1
+    for _ in range(int(rng.integers(0, 3))):  # a few dotted rhythms (long-short) for swing in the line
+        i = int(rng.integers(max(1, count - 1)))
+        if i + 1 < count and durs[i] == 2 and durs[i + 1] == 2:
+            durs[i], durs[i + 1] = 3, 1
+    while sum(durs) + 2 <= usable:  # few syllables: stretch notes (by whole 8ths, so onsets stay on the grid)
+        i = count - 1 if rng.random() < 0.4 else int(rng.integers(count))
+        durs[i] += 2
+    return [int(x) for x in np.cumsum([0] + durs[:-1])]
 
 
 def _snap(degree: int, chord: tuple[int, ...]) -> int:
@@ -567,7 +621,7 @@ def _snap(degree: int, chord: tuple[int, ...]) -> int:
 
 
 def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[float, float, int]]:
-    """(start beat within the line, length in beats, midi) for each syllable of one sung line."""
+    """(start beat within the line, length in beats, scale degree) for each syllable of one sung line."""
     slots = 16 if count <= 14 else 32
     span = 4.0 * plan.bar_lines
     slot_beats = span / slots
@@ -581,10 +635,11 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
     out = []
     for i, slot in enumerate(onsets):
         beat = slot * slot_beats
-        bar = int(sec.start + line_index * plan.bar_lines + beat // 4) - sec.start
-        chord = chord_at(plan, sec, bar)
-        if i == len(onsets) - 1:
-            degree = _snap(0 if line_index % 2 else (4 if degree > 2 else 1), chord) if count > 1 else degree
+        chord = chord_at(plan, sec, line_index * plan.bar_lines + int(beat // 4))
+        if i == len(onsets) - 1 and count > 1:
+            # answering (odd) lines come home to the tonic, the others stay open on the 2nd or 5th
+            targets = (0, 7) if line_index % 2 else (1, 4, 8)
+            degree = _snap(min((t for t in targets if lo <= t <= hi), key=lambda t: abs(t - degree)), chord)
         elif i and abs(beat - round(beat)) < 1e-9 and round(beat) % 2 == 0:
             degree = _snap(degree + direction, chord)
         elif i:
@@ -593,18 +648,18 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
             direction = -1 if degree >= hi else 1 if degree <= lo else -direction
         degree = int(np.clip(degree, lo, hi))
         end = onsets[i + 1] if i + 1 < len(onsets) else slots - 1
-        out.append((beat, (end - slot) * slot_beats * 0.92, degree_midi(plan, degree, plan.voice_root)))
+        out.append((beat, (end - slot) * slot_beats * 0.92, degree))
     return out
 
 
-def _render_voice(mix: Mix, lyric: bool) -> None:
+def _render_voice(mix: Mix) -> None:
     """Sing each lyric line (or play the lead in instrumental songs / sections) over bar_lines bars."""
     plan = mix.plan
     beat_s = 60.0 / plan.bpm
     for sec in plan.sections:
-        if lyric and sec.lines:
+        if sec.lines:
             lines = [syllables(line) for line in sec.lines]
-        elif (not lyric and sec.role in ("verse", "chorus", "inst")) or sec.role == "inst":
+        elif sec.role in ("verse", "chorus", "inst"):  # no words here: the lead instrument plays the tune
             rng = np.random.default_rng(ins.stable_seed(plan.seed, sec.role))
             lines = [[("a", "soft")] * int(rng.integers(5, 10))] * (sec.bars // plan.bar_lines)
         else:
@@ -615,89 +670,77 @@ def _render_voice(mix: Mix, lyric: bool) -> None:
             line_bar = sec.start + li * plan.bar_lines
             if mix.beat_time(line_bar, 0) * mix.sr >= mix.n:
                 return
-            for (beat, length, midi), (vowel, onset) in zip(phrase(plan, sec, li, len(sylls)), sylls, strict=False):
+            notes = phrase(plan, sec, li, len(sylls))
+            for (beat, length, deg), (vowel, onset) in zip(notes, sylls, strict=False):
                 t = mix.beat_time(line_bar, beat)
-                if lyric and sec.lines:
-                    _sing(mix, sec, t, length * beat_s, midi, vowel, onset)
+                midi = degree_midi(plan, deg, plan.voice_root)
+                if sec.lines:
+                    _sing(mix, t, length * beat_s, midi, vowel, onset)
+                    if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
+                        _sing(mix, t + 0.015, length * beat_s, midi, vowel, "soft", 0.3, -0.45, cents=-9)
+                        _sing(mix, t + 0.012, length * beat_s, degree_midi(plan, deg + 2, plan.voice_root),
+                              vowel, "soft", gain=0.28, pan=0.45)
                 else:
                     gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
                     mix.play("voice", plan.profile.lead, midi + 12 * (plan.profile.lead in ("glass", "bell")),
                              t, length * beat_s, gain)
 
 
-def _sing(mix: Mix, sec: Section, t: float, seconds: float, midi: int, vowel: str, onset: str) -> None:
+def _sing(mix: Mix, t: float, seconds: float, midi: int, vowel: str, onset: str, gain: float = 0.8,
+          pan: float = 0.0, cents: float = 0.0) -> None:
     n_on = max(1, int(seconds * mix.sr))
-    key = ("voice", midi, vowel, n_on, onset)
+    key = ("voice", midi, vowel, n_on, onset, cents)
     if key not in mix.cache:
-        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft")
-    mix.add("voice", t, mix.cache[key], 0.8)
+        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft", cents)
+    mix.add("voice", t, mix.cache[key], gain, pan)
     if onset != "soft":
         ckey = ("consonant", onset)
         if ckey not in mix.cache:
             mix.cache[ckey] = ins.consonant(onset, mix.sr, mix.plan.seed % 9973)
-        mix.add("voice", t - 0.02, mix.cache[ckey], 0.7)
-    if sec.role == "chorus":  # a quiet diatonic third above thickens the chorus
-        plan = mix.plan
-        pc = (midi - plan.voice_root) % 12
-        third = next((plan.scale[(i + 2) % 7] - plan.scale[i]) % 12 for i in range(7) if plan.scale[i] == pc) \
-            if pc in plan.scale else 4
-        hkey = ("voice", midi + third, vowel, n_on, "soft")
-        if hkey not in mix.cache:
-            mix.cache[hkey] = ins.voice(midi + third, vowel, n_on, mix.sr, True)
-        mix.add("voice", t + 0.012, mix.cache[hkey], 0.28, pan=0.35)
+        mix.add("voice", t - 0.02, mix.cache[ckey], gain * 0.9)
 
 
 # --- master -------------------------------------------------------------------------------------------------
 
 
-def _reverb(send: np.ndarray, sr: int, seconds: float, seed: int) -> np.ndarray:
-    """FFT convolution with a decaying stereo noise IR; padded to a power of two (odd sizes are slow)."""
-    m = int(min(seconds, 5.0) * sr)
-    t = np.arange(m, dtype=np.float32) / sr
-    rng = np.random.default_rng(seed)
-    ir = rng.standard_normal((2, m), dtype=np.float32) * np.exp(-6.9 * t / seconds)
-    ir[:, : int(0.015 * sr)] = 0.0  # pre-delay keeps the dry attack clear
-    ir = np.stack([ins.box(ch, 3) for ch in ir])
-    ir /= np.sqrt(np.sum(ir**2) / 2)
-    size = 1 << (len(send) + m - 1).bit_length()
-    wet = np.fft.irfft(np.fft.rfft(send, size) * np.fft.rfft(ir, size), size)[:, : len(send)]
-    return wet.astype(np.float32)
-
-
-def _duck(n: int, kicks: list[int], depth: float, sr: int) -> np.ndarray:
-    """Sidechain gain: dip at every kick and recover over ~180 ms (EDM pumping)."""
-    g = np.ones(n, dtype=np.float32)
-    k = int(0.18 * sr)
-    curve = 1.0 - depth * (1.0 - np.linspace(0.0, 1.0, k, dtype=np.float32)) ** 2
-    for s in kicks:
-        if 0 <= s < n:
-            seg = g[s : s + k]
-            np.minimum(seg, curve[: len(seg)], out=seg)
-    return g
-
-
 def _master(mix: Mix, fade_s: float) -> np.ndarray:
-    prof, sr = mix.plan.profile, mix.sr
-    b = mix.buses
+    """Level the buses against the music, add reverb, soft-clip, fade and normalise to about -1 dBFS.
+
+    Works in place on the bus arrays: a 120 s song is 42 MB per stereo float32 buffer.
+    """
+    prof, sr, n = mix.plan.profile, mix.sr, mix.n
+    drums, music, voice = (mix.buses.pop(name) for name in ("drums", "music", "voice"))
     if prof.sidechain:
-        b["music"] *= _duck(mix.n, mix.kicks, prof.sidechain, sr)
+        music *= ins.duck(n, mix.kicks, prof.sidechain, sr)
     if prof.crackle:
-        b["drums"] += ins.vinyl(sr, mix.n, mix.plan.seed % 65521)
+        drums += ins.vinyl(sr, n, mix.plan.seed % 65521)
+    ref = ins.active_rms(music)
+    for bus, ratio in ((drums, prof.levels[0]), (voice, prof.levels[1])):
+        level = ins.active_rms(bus)
+        if level > 1e-6 and ref > 1e-6:
+            bus *= np.float32(ratio * ref / level)
+    if prof.echo:  # dotted-eighth vocal echo
+        voice += ins.echo(voice, sr, 0.75 * 60.0 / mix.plan.bpm, prof.echo)
     send_amt, seconds = prof.reverb
-    send = (0.35 * b["drums"] + b["music"] + 1.3 * b["voice"]).sum(axis=0) * np.float32(0.5 * send_amt)
-    out = b["drums"] * np.float32(0.9) + b["music"] + b["voice"] * np.float32(1.1)
-    out += _reverb(send, sr, seconds, mix.plan.seed % 4093)
-    if prof.tone:
-        out = np.stack([ins.box(ch, prof.tone) for ch in out])
+    send = music.sum(axis=0) + drums.sum(axis=0) * np.float32(0.35) + voice.sum(axis=0) * np.float32(1.3)
+    send *= np.float32(0.5 * send_amt)
+    out = music
+    out += drums
+    out += voice
+    del drums, voice
+    out += ins.reverb(send, sr, seconds, mix.plan.seed % 4093)
+    if prof.tone:  # dark genres: two cascaded moving averages as a gentle master low-pass
+        for ch in out:
+            ch[:] = ins.box(ins.box(ch, prof.tone), prof.tone // 2 + 1)
     out -= out.mean(axis=1, keepdims=True)
-    peak = float(np.max(np.abs(out))) or 1.0
-    out = np.tanh(out * np.float32(prof.drive / peak))
-    fade = min(mix.n, int(fade_s * sr))
-    out[:, mix.n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
-    k = min(mix.n, int(0.005 * sr))
+    out *= np.float32(prof.drive / (float(np.max(np.abs(out))) or 1.0))
+    np.tanh(out, out=out)
+    fade = min(n, int(fade_s * sr))
+    out[:, n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
+    k = min(n, int(0.005 * sr))
     out[:, :k] *= np.linspace(0.0, 1.0, k, dtype=np.float32)
-    peak = float(np.max(np.abs(out))) or 1.0
-    return np.ascontiguousarray((out * np.float32(0.891 / peak)).T)  # about -1 dBFS
+    out *= np.float32(0.891 / (float(np.max(np.abs(out))) or 1.0))  # about -1 dBFS
+    return np.ascontiguousarray(out.T)
 
 
 def compose(*, tags: str, lyrics: str = "", title: str = "", seed: int = 0, instrumental: bool = False,
@@ -710,17 +753,20 @@ def compose(*, tags: str, lyrics: str = "", title: str = "", seed: int = 0, inst
     sr = int(sample_rate)
     form_s = sum(s.bars for s in plan.sections) * plan.bar_s
     tail = 3.0 if plan.profile.name == "ambient" else 2.0
-    duration = max(0.5, min(form_s + tail, float(max_seconds)))
+    if not max_seconds > 0:
+        raise ValueError("max_seconds must be positive")
+    duration = min(form_s + tail, float(max_seconds))
     cut = form_s + tail > max_seconds
     mix = Mix(plan, sr, int(round(duration * sr)))
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:
         _render_harmony(mix, sec)
     _render_drums(mix, kit)
-    _render_voice(mix, lyric=not instrumental and bool(lyrics.strip()))
+    _render_voice(mix)
     fade = (0.5 if duration < 30 else 3.0) if cut else tail
     audio = _master(mix, fade)
-    return Song(audio, sr, _meta(plan, seed, instrumental, audio.shape[0] / sr))
+    sung = any(s.lines for s in plan.sections)
+    return Song(audio, sr, _meta(plan, seed, instrumental or not sung, audio.shape[0] / sr))
 
 
 def _meta(plan: Plan, seed: int, instrumental: bool, duration: float) -> dict:

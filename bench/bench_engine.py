@@ -14,8 +14,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from engine import analysis, composer, lyricist, media  # noqa: E402
 
-GENRES = (("metal", "heavy metal"), ("punk", "emotional punk"), ("lofi", "lofi chill piano"),
-          ("ambient", "ambient"), ("edm", "edm"), ("pop", "upbeat pop"))
+GENRES = (
+    ("metal", "heavy metal"),
+    ("punk", "emotional punk"),
+    ("lofi", "lofi chill piano"),
+    ("ambient", "ambient"),
+    ("edm", "edm"),
+    ("pop", "upbeat pop"),
+)
 
 
 def _timed(fn, *args, **kwargs):
@@ -33,23 +39,28 @@ def main() -> None:
 
     title, lyrics = lyricist.write_lyrics(prompt=args.prompt, seed=args.seed)
     composer.compose(tags="pop", title=title, seed=0, max_seconds=2.0)  # warm caches and imports
-    header = (f"{'genre':8} {'dur s':>6} {'render s':>8} {'x rt':>5} {'mp3 s':>6} {'cover s':>7} "
-              f"{'bpm':>5} {'meas':>6} {'key':>9} {'measured':>9}")
+    header = (
+        f"{'genre':8} {'dur s':>6} {'render s':>8} {'x rt':>5} {'mp3 s':>6} {'cover s':>7} "
+        f"{'bpm':>5} {'meas':>6} {'key':>9} {'measured':>9}"
+    )
     sung = [line for line in lyrics.splitlines() if line.strip() and not line.startswith("[")]
     print(f"lyrics: {title!r}, {len(sung)} sung lines; max_seconds={args.seconds}")
     print(header)
     print("-" * len(header))
     for genre, tags in GENRES:
-        song, render_s = _timed(composer.compose, tags=tags, lyrics=lyrics, title=title, seed=args.seed,
-                                max_seconds=args.seconds)
+        song, render_s = _timed(
+            composer.compose, tags=tags, lyrics=lyrics, title=title, seed=args.seed, max_seconds=args.seconds
+        )
         _, mp3_s = _timed(media.encode_mp3, song.audio, song.sample_rate)
         _, cover_s = _timed(media.render_cover, title=title, tags=tags, seed=args.seed)
         lo, hi = composer.tempo_window(song.meta["genre"])
         tempo = analysis.estimate_tempo(song.audio, song.sample_rate, lo=lo, hi=hi)
         tonic, mode = analysis.estimate_key(song.audio, song.sample_rate)
         key = f"{song.meta['key']} {song.meta['mode'][:3]}"
-        print(f"{genre:8} {song.duration:6.1f} {render_s:8.2f} {song.duration / render_s:5.0f} {mp3_s:6.2f} "
-              f"{cover_s:7.2f} {song.meta['bpm']:5.0f} {tempo:6.1f} {key:>9} {tonic + ' ' + mode[:3]:>9}")
+        print(
+            f"{genre:8} {song.duration:6.1f} {render_s:8.2f} {song.duration / render_s:5.0f} {mp3_s:6.2f} "
+            f"{cover_s:7.2f} {song.meta['bpm']:5.0f} {tempo:6.1f} {key:>9} {tonic + ' ' + mode[:3]:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,18 +24,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-LYRICS = ("[Verse]\nWalking down the streets\nBeneath the city lights\nNeon signs flickering\nLighting up the night\n\n"
-          "[Chorus]\nCity lights, city lights\nCarry me home tonight\n\n[Verse 2]\nConcrete jungle shining\n"
-          "With its dazzling glow\n\n[Chorus]\nCity lights, city lights\nCarry me home tonight")
+LYRICS = (
+    "[Verse]\nWalking down the streets\nBeneath the city lights\n"
+    "Neon signs flickering\nLighting up the night\n\n"
+    "[Chorus]\nCity lights, city lights\nCarry me home tonight\n\n[Verse 2]\nConcrete jungle shining\n"
+    "With its dazzling glow\n\n[Chorus]\nCity lights, city lights\nCarry me home tonight"
+)
 
 
 def start(env: dict, port: int) -> subprocess.Popen:
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([PY, "manage.py", "shell", "-c",
-                    "from django.contrib.auth.models import User; User.objects.create_user('bench', password='bench-pass-123')"],
-                   cwd=ROOT, env=env, check=True)
-    proc = subprocess.Popen([PY, "manage.py", "runstudio", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            PY,
+            "manage.py",
+            "shell",
+            "-v0",
+            "-c",
+            "from django.contrib.auth.models import User; "
+            "User.objects.create_user('bench', password='bench-pass-123')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    proc = subprocess.Popen(
+        [PY, "manage.py", "runstudio", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
@@ -65,7 +84,9 @@ class Browser:
 
     def post(self, path: str, data: dict, headers: dict | None = None) -> tuple[int, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base, **(headers or {})})
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base, **(headers or {})}
+        )
         with self.opener.open(request, timeout=30) as response:
             return response.status, response.read().decode()
 
@@ -74,14 +95,23 @@ def one_song(browser: Browser, project_path: str) -> dict:
     status, page = browser.get(project_path)
     key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)
     started = time.perf_counter()
-    _, fragment = browser.post(project_path + "songs/", {
-        "mode": "custom", "lyrics": LYRICS, "tags": "emotional punk", "title": "City Lights", "mv": "chirp-v3-5",
-        "request_key": key}, headers={"HX-Request": "true"})
+    _, fragment = browser.post(
+        project_path + "songs/",
+        {
+            "mode": "custom",
+            "lyrics": LYRICS,
+            "tags": "emotional punk",
+            "title": "City Lights",
+            "mv": "chirp-v3-5",
+            "request_key": key,
+        },
+        headers={"HX-Request": "true"},
+    )
     task_id = re.search(r'id="task-(\d+)"', fragment).group(1)
     first_playable = stored = None
     while time.perf_counter() - started < 120:
         _, page = browser.get(project_path)
-        card = page[page.index(f'id="task-{task_id}"'):]
+        card = page[page.index(f'id="task-{task_id}"') :]
         card = card[: card.find("</article>")]
         if first_playable is None and "<audio" in card:
             first_playable = time.perf_counter() - started
@@ -100,8 +130,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "VAR_DIR": tmp, "MEDIA_ROOT": f"{tmp}/media", "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-               "PORT": str(args.port), "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "VAR_DIR": tmp,
+            "MEDIA_ROOT": f"{tmp}/media",
+            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+            "PORT": str(args.port),
+            "LOG_LEVEL": "WARNING",
+        }
         proc = start(env, args.port)
         try:
             browser = Browser(f"http://127.0.0.1:{args.port}")

@@ -60,88 +60,218 @@ class Profile:
 _BACKBEAT = {"kick": "X.......x.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."}
 _EIGHTHS = "x-x-x-x-x-x-x-x-"
 _HOLD = "x---------------"
-PROFILES: dict[str, Profile] = {p.name: p for p in (
-    Profile(
-        "pop", (96, 124), 0.3, "piano", ("x-------x--x----", "x--x--x-x--x--x-"),
-        "bass", ("x-------x-----x-", "x--x--x-x--o--x-"),
-        (_BACKBEAT, {"kick": "X.....x.X.x.....", "clap": "....X.......X...", "hat": "x.xxx.x.x.xxx.x.",
-                     "ohat": "..............x."}),
-        pad="pad", arp="pluck", arp_rate=(0, 2), riser=True,
-    ),
-    Profile(
-        "rock", (108, 140), 0.4, "rock_guitar", ("x-------x-------", _EIGHTHS),
-        "bass", (_EIGHTHS, "x-x-x-x-x-x-o-x-"),
-        ({"kick": "X.....x.X.......", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-         {"kick": "X.....x.X.....x.", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
-        lead="lead_guitar", power=True, band=True, echo=0.08, kit={"kick_hz": 56, "snare_hz": 200},
-    ),
-    Profile(
-        "punk", (160, 196), 0.35, "punk_guitar", (_EIGHTHS, _EIGHTHS),
-        "bass", (_EIGHTHS, _EIGHTHS),
-        ({"kick": "X.......X.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-         {"kick": "X...x...X...x...", "snare": "..x...X...x...X.", "ride": "x.x.x.x.x.x.x.x."}),
-        lead="lead_guitar", power=True, band=True, drive=2.2, echo=0.0,
-        kit={"kick_hz": 58, "snare_hz": 210, "snare_decay": 0.13},
-    ),
-    Profile(  # gallops in the verse, open chords over double kick in the chorus
-        "metal", (142, 178), 1.0, "metal_guitar", ("x.xxx.xxx.xxx.xx", "x-------x-------"),
-        "bass", ("x.xxx.xxx.xxx.xx", _EIGHTHS),
-        ({"kick": "X.xxX.xxX.xxX.xx", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
-         {"kick": "xxxxxxxxxxxxxxxx", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."}),
-        lead="lead_guitar", power=True, band=True, drive=2.4, reverb=(0.15, 1.4), levels=(1.0, 1.15),
-        echo=0.0, kit={"kick_hz": 60, "kick_decay": 0.16, "click": 1.0, "drive": 2.5, "snare_hz": 230},
-        progs_minor=((0, 5, 6, 0), (0, 3, 5, 4), (0, 6, 5, 4), (0, 0, 5, 6)),
-    ),
-    Profile(  # swung, dusty e-piano sevenths with vinyl crackle
-        "lofi", (70, 90), 0.5, "epiano", ("x------x--------", "x-----x---x-----"),
-        "sub", ("x-------x.....x-", "x-----x-x.....x-"),
-        ({"kick": "X......x..x.....", "snare": "....X.......X...", "hat": "x.x.xox.x.x.xox."},
-         {"kick": "X......x..x..x..", "snare": "....X.......X..o", "hat": "x.xox.xox.xox.xo"}),
-        pad="pad", lead="epiano", sevenths=True, swing=0.55, tone=5, crackle=True, levels=(0.8, 1.1),
-        reverb=(0.3, 2.0), drive=1.3,
-        kit={"kick_hz": 50, "kick_decay": 0.28, "click": 0.1, "snare_decay": 0.12, "hat_decay": 0.025},
-        progs_major=((1, 4, 0, 5), (0, 5, 1, 4), (3, 2, 1, 0), (0, 3, 2, 5)),
-        progs_minor=((0, 3, 6, 2), (3, 6, 0, 5), (0, 5, 3, 4), (5, 4, 0, 0)),
-    ),
-    Profile(  # four on the floor, offbeat bass, supersaw stabs then a sidechained drop
-        "edm", (122, 128), 0.6, "supersaw", ("..x...x...x...x.", _HOLD),
-        "bass", ("..x...x...x...x.", "..x-..x-..x-..x-"),
-        ({"kick": "X...X...X...X...", "clap": "....X.......X...", "ohat": "..x...x...x...x."},
-         {"kick": "X...X...X...X...", "clap": "....X.......X...", "hat": "xx.xxx.xxx.xxx.x",
-          "ohat": "..x...x...x...x."}),
-        arp="pluck", arp_rate=(0, 1), sidechain=0.75, riser=True, drive=2.2, reverb=(0.25, 2.2),
-        levels=(1.1, 1.1), kit={"kick_hz": 50, "kick_decay": 0.3, "drive": 2.0},
-    ),
-    Profile(  # half-time clap, rolling hats, 808 bass
-        "trap", (132, 156), 0.9, "pad", (_HOLD, _HOLD),
-        "808", ("x------x--x-----", "x-----x-x-----x-"),
-        ({"kick": "X......x..x.....", "clap": "........X.......", "hat": "x.x.x.x.x.x.x.x."},
-         {"kick": "X.....x.x.....x.", "clap": "........X.......", "hat": "xoxoxoxoxoxoxoxo"}),
-        arp="bell", arp_rate=(4, 2), lead="bell", riser=True, reverb=(0.2, 1.6), drive=1.8,
-        kit={"kick_hz": 48, "snare_decay": 0.12, "hat_decay": 0.02},
-    ),
-    Profile(  # pads and glassy arpeggios in a long dark reverb; the drums barely there
-        "ambient", (60, 80), 0.4, "pad", (_HOLD, _HOLD),
-        "sub", (_HOLD, "x-------x-------"),
-        ({"kick": "o.......o......."},
-         {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."}),
-        arp="glass", arp_rate=(2, 2), lead="glass", reverb=(0.55, 4.5), drive=1.1, tone=6,
-        levels=(0.45, 1.1), echo=0.3, kit={"kick_hz": 46, "kick_decay": 0.4, "click": 0.0},
-    ),
-    Profile(  # piano arpeggios, strings and soft drums only in the chorus
-        "ballad", (64, 84), 0.35, "piano", ("x-------x-------", "x-------x-------"),
-        "sub", ("x-------x-------", "x-------x---x---"),
-        ({}, {"kick": "X.......x.x.....", "snare": "....x.......x...", "hat": "o.o.o.o.o.o.o.o."}),
-        pad="strings", arp="piano", arp_rate=(2, 2), lead="piano", reverb=(0.35, 2.6), drive=1.2,
-        tone=3, levels=(0.65, 1.15), echo=0.2, kit={"snare_decay": 0.2},
-    ),
-    Profile(
-        "default", (92, 118), 0.4, "piano", ("x---x---x---x---", _EIGHTHS),
-        "bass", ("x---x---x---x---", "x-x-x-x-x-x-x-o-"),
-        (_BACKBEAT, {**_BACKBEAT, "ohat": "......x.......x."}),
-        pad="pad", arp="pluck", arp_rate=(0, 2),
-    ),
-)}
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            "pop",
+            (96, 124),
+            0.3,
+            "piano",
+            ("x-------x--x----", "x--x--x-x--x--x-"),
+            "bass",
+            ("x-------x-----x-", "x--x--x-x--o--x-"),
+            (
+                _BACKBEAT,
+                {
+                    "kick": "X.....x.X.x.....",
+                    "clap": "....X.......X...",
+                    "hat": "x.xxx.x.x.xxx.x.",
+                    "ohat": "..............x.",
+                },
+            ),
+            pad="pad",
+            arp="pluck",
+            arp_rate=(0, 2),
+            riser=True,
+        ),
+        Profile(
+            "rock",
+            (108, 140),
+            0.4,
+            "rock_guitar",
+            ("x-------x-------", _EIGHTHS),
+            "bass",
+            (_EIGHTHS, "x-x-x-x-x-x-o-x-"),
+            (
+                {"kick": "X.....x.X.......", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                {"kick": "X.....x.X.....x.", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."},
+            ),
+            lead="lead_guitar",
+            power=True,
+            band=True,
+            echo=0.08,
+            kit={"kick_hz": 56, "snare_hz": 200},
+        ),
+        Profile(
+            "punk",
+            (160, 196),
+            0.35,
+            "punk_guitar",
+            (_EIGHTHS, _EIGHTHS),
+            "bass",
+            (_EIGHTHS, _EIGHTHS),
+            (
+                {"kick": "X.......X.x.....", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                {"kick": "X...x...X...x...", "snare": "..x...X...x...X.", "ride": "x.x.x.x.x.x.x.x."},
+            ),
+            lead="lead_guitar",
+            power=True,
+            band=True,
+            drive=2.2,
+            echo=0.0,
+            kit={"kick_hz": 58, "snare_hz": 210, "snare_decay": 0.13},
+        ),
+        Profile(  # gallops in the verse, open chords over double kick in the chorus
+            "metal",
+            (142, 178),
+            1.0,
+            "metal_guitar",
+            ("x.xxx.xxx.xxx.xx", "x-------x-------"),
+            "bass",
+            ("x.xxx.xxx.xxx.xx", _EIGHTHS),
+            (
+                {"kick": "X.xxX.xxX.xxX.xx", "snare": "....X.......X...", "hat": "x.x.x.x.x.x.x.x."},
+                {"kick": "xxxxxxxxxxxxxxxx", "snare": "....X.......X...", "ride": "x.x.x.x.x.x.x.x."},
+            ),
+            lead="lead_guitar",
+            power=True,
+            band=True,
+            drive=2.4,
+            reverb=(0.15, 1.4),
+            levels=(1.0, 1.15),
+            echo=0.0,
+            kit={"kick_hz": 60, "kick_decay": 0.16, "click": 1.0, "drive": 2.5, "snare_hz": 230},
+            progs_minor=((0, 5, 6, 0), (0, 3, 5, 4), (0, 6, 5, 4), (0, 0, 5, 6)),
+        ),
+        Profile(  # swung, dusty e-piano sevenths with vinyl crackle
+            "lofi",
+            (70, 90),
+            0.5,
+            "epiano",
+            ("x------x--------", "x-----x---x-----"),
+            "sub",
+            ("x-------x.....x-", "x-----x-x.....x-"),
+            (
+                {"kick": "X......x..x.....", "snare": "....X.......X...", "hat": "x.x.xox.x.x.xox."},
+                {"kick": "X......x..x..x..", "snare": "....X.......X..o", "hat": "x.xox.xox.xox.xo"},
+            ),
+            pad="pad",
+            lead="epiano",
+            sevenths=True,
+            swing=0.55,
+            tone=5,
+            crackle=True,
+            levels=(0.8, 1.1),
+            reverb=(0.3, 2.0),
+            drive=1.3,
+            kit={"kick_hz": 50, "kick_decay": 0.28, "click": 0.1, "snare_decay": 0.12, "hat_decay": 0.025},
+            progs_major=((1, 4, 0, 5), (0, 5, 1, 4), (3, 2, 1, 0), (0, 3, 2, 5)),
+            progs_minor=((0, 3, 6, 2), (3, 6, 0, 5), (0, 5, 3, 4), (5, 4, 0, 0)),
+        ),
+        Profile(  # four on the floor, offbeat bass, supersaw stabs then a sidechained drop
+            "edm",
+            (122, 128),
+            0.6,
+            "supersaw",
+            ("..x...x...x...x.", _HOLD),
+            "bass",
+            ("..x...x...x...x.", "..x-..x-..x-..x-"),
+            (
+                {"kick": "X...X...X...X...", "clap": "....X.......X...", "ohat": "..x...x...x...x."},
+                {
+                    "kick": "X...X...X...X...",
+                    "clap": "....X.......X...",
+                    "hat": "xx.xxx.xxx.xxx.x",
+                    "ohat": "..x...x...x...x.",
+                },
+            ),
+            arp="pluck",
+            arp_rate=(0, 1),
+            sidechain=0.75,
+            riser=True,
+            drive=2.2,
+            reverb=(0.25, 2.2),
+            levels=(1.1, 1.1),
+            kit={"kick_hz": 50, "kick_decay": 0.3, "drive": 2.0},
+        ),
+        Profile(  # half-time clap, rolling hats, 808 bass
+            "trap",
+            (132, 156),
+            0.9,
+            "pad",
+            (_HOLD, _HOLD),
+            "808",
+            ("x------x--x-----", "x-----x-x-----x-"),
+            (
+                {"kick": "X......x..x.....", "clap": "........X.......", "hat": "x.x.x.x.x.x.x.x."},
+                {"kick": "X.....x.x.....x.", "clap": "........X.......", "hat": "xoxoxoxoxoxoxoxo"},
+            ),
+            arp="bell",
+            arp_rate=(4, 2),
+            lead="bell",
+            riser=True,
+            reverb=(0.2, 1.6),
+            drive=1.8,
+            kit={"kick_hz": 48, "snare_decay": 0.12, "hat_decay": 0.02},
+        ),
+        Profile(  # pads and glassy arpeggios in a long dark reverb; the drums barely there
+            "ambient",
+            (60, 80),
+            0.4,
+            "pad",
+            (_HOLD, _HOLD),
+            "sub",
+            (_HOLD, "x-------x-------"),
+            (
+                {"kick": "o.......o......."},
+                {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."},
+            ),
+            arp="glass",
+            arp_rate=(2, 2),
+            lead="glass",
+            reverb=(0.55, 4.5),
+            drive=1.1,
+            tone=6,
+            levels=(0.45, 1.1),
+            echo=0.3,
+            kit={"kick_hz": 46, "kick_decay": 0.4, "click": 0.0},
+        ),
+        Profile(  # piano arpeggios, strings and soft drums only in the chorus
+            "ballad",
+            (64, 84),
+            0.35,
+            "piano",
+            ("x-------x-------", "x-------x-------"),
+            "sub",
+            ("x-------x-------", "x-------x---x---"),
+            ({}, {"kick": "X.......x.x.....", "snare": "....x.......x...", "hat": "o.o.o.o.o.o.o.o."}),
+            pad="strings",
+            arp="piano",
+            arp_rate=(2, 2),
+            lead="piano",
+            reverb=(0.35, 2.6),
+            drive=1.2,
+            tone=3,
+            levels=(0.65, 1.15),
+            echo=0.2,
+            kit={"snare_decay": 0.2},
+        ),
+        Profile(
+            "default",
+            (92, 118),
+            0.4,
+            "piano",
+            ("x---x---x---x---", _EIGHTHS),
+            "bass",
+            ("x---x---x---x---", "x-x-x-x-x-x-x-o-"),
+            (_BACKBEAT, {**_BACKBEAT, "ohat": "......x.......x."}),
+            pad="pad",
+            arp="pluck",
+            arp_rate=(0, 2),
+        ),
+    )
+}
 GENRES: tuple[str, ...] = tuple(PROFILES)
 
 _GENRE_WORDS = (  # checked in order, so the more specific word wins: "pop punk" is punk, "lofi hip hop" lofi
@@ -336,9 +466,20 @@ def _bar_lines(lyrics: str, tempo: float) -> int:
     return 1 if counts[len(counts) // 2] <= 7 or too_long else 2
 
 
-def make_plan(*, tags: str, lyrics: str, title: str, seed: int, instrumental: bool, max_seconds: float,
-              genre: str | None = None, bpm: float | None = None, key: str | None = None,
-              mode: str | None = None, intro: bool = True) -> Plan:
+def make_plan(
+    *,
+    tags: str,
+    lyrics: str,
+    title: str,
+    seed: int,
+    instrumental: bool,
+    max_seconds: float,
+    genre: str | None = None,
+    bpm: float | None = None,
+    key: str | None = None,
+    mode: str | None = None,
+    intro: bool = True,
+) -> Plan:
     h = _digest(tags.strip().lower(), title.strip(), seed)
     rng = np.random.default_rng(h)
     prof = PROFILES.get(genre or "", PROFILES[pick_genre(tags)])
@@ -454,15 +595,23 @@ class Mix:
             self.cache[key] = ins.note(inst, midi, n_on, self.sr)
         return self.cache[key]
 
-    def play(self, bus: str, inst: str, midi: int, t: float, seconds: float, gain: float,
-             pan: float = 0.0) -> None:
+    def play(
+        self, bus: str, inst: str, midi: int, t: float, seconds: float, gain: float, pan: float = 0.0
+    ) -> None:
         if t * self.sr < self.n:
             vel = gain * (0.94 + 0.12 * float(self.touch.random()))
             self.add(bus, t, self.note(inst, midi, seconds), vel, pan)
 
 
-_ENERGY = {"intro": 0.55, "verse": 0.72, "prechorus": 0.82, "chorus": 1.0, "bridge": 0.65, "inst": 0.95,
-           "outro": 0.55}
+_ENERGY = {
+    "intro": 0.55,
+    "verse": 0.72,
+    "prechorus": 0.82,
+    "chorus": 1.0,
+    "bridge": 0.65,
+    "inst": 0.95,
+    "outro": 0.55,
+}
 
 
 def _pattern_notes(pattern: str) -> list[tuple[int, int, str]]:
@@ -507,8 +656,15 @@ def _render_harmony(mix: Mix, sec: Section) -> None:
             seq = up + up[::-1]  # eight notes: the pattern repeats every bar, never across the barline
             for i, step in enumerate(range(0, 16, rate)):
                 t = mix.beat_time(b, step * step_beats)
-                mix.play("music", prof.arp, seq[i % len(seq)], t, rate * 1.5 * step_beats * 60 / plan.bpm,
-                         (0.6 if prof.name == "ambient" else 0.35) * energy, pan=0.4 * np.sin(i))
+                mix.play(
+                    "music",
+                    prof.arp,
+                    seq[i % len(seq)],
+                    t,
+                    rate * 1.5 * step_beats * 60 / plan.bpm,
+                    (0.6 if prof.name == "ambient" else 0.35) * energy,
+                    pan=0.4 * np.sin(i),
+                )
 
 
 def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high: bool, final: bool) -> None:
@@ -524,8 +680,17 @@ def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high:
         mix.play("music", prof.bass, midi, mix.beat_time(b, step * 0.25), dur, 0.85 * _ENERGY[sec.role])
 
 
-_DRUM_PAN = {"hat": 0.3, "ohat": 0.35, "ride": -0.35, "crash": -0.25, "shaker": 0.4, "rim": -0.1,
-             "tom_hi": -0.3, "tom_mid": 0.0, "tom_lo": 0.3}
+_DRUM_PAN = {
+    "hat": 0.3,
+    "ohat": 0.35,
+    "ride": -0.35,
+    "crash": -0.25,
+    "shaker": 0.4,
+    "rim": -0.1,
+    "tom_hi": -0.3,
+    "tom_mid": 0.0,
+    "tom_lo": 0.3,
+}
 _VEL = {"X": 1.0, "x": 0.78, "o": 0.42}
 
 
@@ -678,16 +843,39 @@ def _render_voice(mix: Mix) -> None:
                     _sing(mix, t, length * beat_s, midi, vowel, onset)
                     if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
                         _sing(mix, t + 0.015, length * beat_s, midi, vowel, "soft", 0.3, -0.45, cents=-9)
-                        _sing(mix, t + 0.012, length * beat_s, degree_midi(plan, deg + 2, plan.voice_root),
-                              vowel, "soft", gain=0.28, pan=0.45)
+                        _sing(
+                            mix,
+                            t + 0.012,
+                            length * beat_s,
+                            degree_midi(plan, deg + 2, plan.voice_root),
+                            vowel,
+                            "soft",
+                            gain=0.28,
+                            pan=0.45,
+                        )
                 else:
                     gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
-                    mix.play("voice", plan.profile.lead, midi + 12 * (plan.profile.lead in ("glass", "bell")),
-                             t, length * beat_s, gain)
+                    mix.play(
+                        "voice",
+                        plan.profile.lead,
+                        midi + 12 * (plan.profile.lead in ("glass", "bell")),
+                        t,
+                        length * beat_s,
+                        gain,
+                    )
 
 
-def _sing(mix: Mix, t: float, seconds: float, midi: int, vowel: str, onset: str, gain: float = 0.8,
-          pan: float = 0.0, cents: float = 0.0) -> None:
+def _sing(
+    mix: Mix,
+    t: float,
+    seconds: float,
+    midi: int,
+    vowel: str,
+    onset: str,
+    gain: float = 0.8,
+    pan: float = 0.0,
+    cents: float = 0.0,
+) -> None:
     n_on = max(1, int(seconds * mix.sr))
     key = ("voice", midi, vowel, n_on, onset, cents)
     if key not in mix.cache:
@@ -743,13 +931,35 @@ def _master(mix: Mix, fade_s: float) -> np.ndarray:
     return np.ascontiguousarray(out.T)
 
 
-def compose(*, tags: str, lyrics: str = "", title: str = "", seed: int = 0, instrumental: bool = False,
-            max_seconds: float = 120.0, sample_rate: int = 44100, genre: str | None = None,
-            bpm: float | None = None, key: str | None = None, mode: str | None = None,
-            intro: bool = True) -> Song:
+def compose(
+    *,
+    tags: str,
+    lyrics: str = "",
+    title: str = "",
+    seed: int = 0,
+    instrumental: bool = False,
+    max_seconds: float = 120.0,
+    sample_rate: int = 44100,
+    genre: str | None = None,
+    bpm: float | None = None,
+    key: str | None = None,
+    mode: str | None = None,
+    intro: bool = True,
+) -> Song:
     """Compose and render a song. genre/bpm/key/mode/intro override the hashed choices (for continuations)."""
-    plan = make_plan(tags=tags, lyrics=lyrics, title=title, seed=seed, instrumental=instrumental,
-                     max_seconds=max_seconds, genre=genre, bpm=bpm, key=key, mode=mode, intro=intro)
+    plan = make_plan(
+        tags=tags,
+        lyrics=lyrics,
+        title=title,
+        seed=seed,
+        instrumental=instrumental,
+        max_seconds=max_seconds,
+        genre=genre,
+        bpm=bpm,
+        key=key,
+        mode=mode,
+        intro=intro,
+    )
     sr = int(sample_rate)
     form_s = sum(s.bars for s in plan.sections) * plan.bar_s
     tail = 3.0 if plan.profile.name == "ambient" else 2.0
@@ -778,8 +988,11 @@ def _meta(plan: Plan, seed: int, instrumental: bool, duration: float) -> dict:
         "seed": int(seed),
         "bar_seconds": round(plan.bar_s, 6),
         "duration": round(duration, 3),
-        "sections": [{"name": s.name, "start": round(s.start * plan.bar_s, 3)}
-                     for s in plan.sections if s.start * plan.bar_s < duration],
+        "sections": [
+            {"name": s.name, "start": round(s.start * plan.bar_s, 3)}
+            for s in plan.sections
+            if s.start * plan.bar_s < duration
+        ],
         "instrumental": bool(instrumental),
         "progression": _roman(plan, plan.progs["verse"]),
     }

@@ -103,8 +103,9 @@ def osc(tab: np.ndarray, freq: float | np.ndarray, n: int, sr: int, offset: floa
     return _lookup(tab, _phase(freq, n, sr, offset))
 
 
-def osc_morph(bright: np.ndarray, dark: np.ndarray, mix: np.ndarray, freq: float, n: int, sr: int,
-              offset: float = 0.0) -> np.ndarray:
+def osc_morph(
+    bright: np.ndarray, dark: np.ndarray, mix: np.ndarray, freq: float, n: int, sr: int, offset: float = 0.0
+) -> np.ndarray:
     """Crossfade two tables with one phase computation; mix=1 is fully bright."""
     ph = _phase(freq, n, sr, offset)
     d = _lookup(dark, ph)
@@ -282,8 +283,9 @@ def _distort(x: np.ndarray, sr: int, drive: float, tone_hz: float) -> np.ndarray
     return highpass(y, int(sr / 90))
 
 
-def _power_chord(midi: int, n_on: int, sr: int, drive: float, tone_hz: float, ring: float,
-                 mute: bool) -> np.ndarray:
+def _power_chord(
+    midi: int, n_on: int, sr: int, drive: float, tone_hz: float, ring: float, mute: bool
+) -> np.ndarray:
     n = n_on + int(ring * sr)
     env = gate(n_on, n, sr, 0.002, ring) * (decay(n, sr, 0.12) if mute else np.float32(1.0))
     sides = []
@@ -327,10 +329,22 @@ def lead_guitar(midi: int, n_on: int, sr: int) -> np.ndarray:
 
 
 INSTRUMENTS: dict[str, Note] = {
-    "piano": piano, "epiano": epiano, "pluck": pluck, "bell": bell, "glass": glass, "pad": pad,
-    "strings": strings, "supersaw": supersaw, "bass": bass, "sub": sub, "808": bass808,
-    "metal_guitar": metal_guitar, "punk_guitar": punk_guitar, "rock_guitar": rock_guitar,
-    "lead_synth": lead_synth, "lead_guitar": lead_guitar,
+    "piano": piano,
+    "epiano": epiano,
+    "pluck": pluck,
+    "bell": bell,
+    "glass": glass,
+    "pad": pad,
+    "strings": strings,
+    "supersaw": supersaw,
+    "bass": bass,
+    "sub": sub,
+    "808": bass808,
+    "metal_guitar": metal_guitar,
+    "punk_guitar": punk_guitar,
+    "rock_guitar": rock_guitar,
+    "lead_synth": lead_synth,
+    "lead_guitar": lead_guitar,
 }
 
 
@@ -376,8 +390,9 @@ def consonant(kind: str, sr: int, seed: int) -> np.ndarray:
 # --- drums --------------------------------------------------------------------------------------------------
 
 
-def _sweep_tone(sr: int, seconds: float, f_hi: float, f_lo: float, sweep: float,
-                amp_decay: float) -> np.ndarray:
+def _sweep_tone(
+    sr: int, seconds: float, f_hi: float, f_lo: float, sweep: float, amp_decay: float
+) -> np.ndarray:
     n = int(seconds * sr)
     f = f_lo + (f_hi - f_lo) * decay(n, sr, sweep)
     y = np.sin(2 * np.pi * np.cumsum(f, dtype=np.float64) / sr).astype(np.float32)
@@ -392,9 +407,18 @@ def _metallic(sr: int, n: int, base: float) -> np.ndarray:
     return y / 6.0
 
 
-def drum_kit(sr: int, seed: int, *, kick_hz: float = 52.0, kick_decay: float = 0.32, click: float = 0.4,
-             snare_hz: float = 190.0, snare_decay: float = 0.16, hat_decay: float = 0.04,
-             drive: float = 1.5) -> dict[str, np.ndarray]:
+def drum_kit(
+    sr: int,
+    seed: int,
+    *,
+    kick_hz: float = 52.0,
+    kick_decay: float = 0.32,
+    click: float = 0.4,
+    snare_hz: float = 190.0,
+    snare_decay: float = 0.16,
+    hat_decay: float = 0.04,
+    drive: float = 1.5,
+) -> dict[str, np.ndarray]:
     """Synthesise every drum sound once per song; hits are then only added at offsets."""
     kick = _sweep_tone(sr, kick_decay * 2.5, kick_hz * 3.2, kick_hz, 0.035, kick_decay)
     clk = int(0.004 * sr)
@@ -428,7 +452,8 @@ def drum_kit(sr: int, seed: int, *, kick_hz: float = 52.0, kick_decay: float = 0
         "rim": _sweep_tone(sr, 0.06, 1800, 1700, 1.0, 0.008) * 0.5
         + highpass(noise(seed + 7, int(0.06 * sr)), 3) * decay(int(0.06 * sr), sr, 0.004) * 0.3,
         "shaker": highpass(noise(seed + 8, int(0.09 * sr)), 2)
-        * np.sin(np.linspace(0, np.pi, int(0.09 * sr), dtype=np.float32)) ** 3 * 0.2,
+        * np.sin(np.linspace(0, np.pi, int(0.09 * sr), dtype=np.float32)) ** 3
+        * 0.2,
     }
     for name, hz in (("tom_hi", 200.0), ("tom_mid", 150.0), ("tom_lo", 105.0)):
         kit[name] = _sweep_tone(sr, 0.5, hz * 1.6, hz, 0.03, 0.18) * 0.8
@@ -440,8 +465,18 @@ def drum_kit(sr: int, seed: int, *, kick_hz: float = 52.0, kick_decay: float = 0
     return out
 
 
-_KIT_LEVELS = {"kick": 0.7, "snare": 0.5, "clap": 0.45, "hat": 0.11, "ohat": 0.11, "ride": 0.09,
-               "crash": 0.17, "rim": 0.14, "shaker": 0.07, "tom": 0.4}
+_KIT_LEVELS = {
+    "kick": 0.7,
+    "snare": 0.5,
+    "clap": 0.45,
+    "hat": 0.11,
+    "ohat": 0.11,
+    "ride": 0.09,
+    "crash": 0.17,
+    "rim": 0.14,
+    "shaker": 0.07,
+    "tom": 0.4,
+}
 
 
 def vinyl(sr: int, n: int, seed: int) -> np.ndarray:

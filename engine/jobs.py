@@ -60,8 +60,12 @@ def render_task(task_id: str) -> None:
             _render_music(task)
     except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
         log.exception("engine task %s failed", task.id)
-        _set(task, status=EngineTask.Status.FAILURE, fail_reason=f"render failed: {exc}",
-             finish_time=int(time.time()))
+        _set(
+            task,
+            status=EngineTask.Status.FAILURE,
+            fail_reason=f"render failed: {exc}",
+            finish_time=int(time.time()),
+        )
         task.clips.update(status="error")
         return
     _set(task, status=EngineTask.Status.SUCCESS, progress="100%", finish_time=int(time.time()))
@@ -78,19 +82,35 @@ def _song_inputs(task: EngineTask) -> dict:
     payload = task.payload
     instrumental = payload["make_instrumental"]
     if payload["gpt_description_prompt"] and not payload["prompt"]:
-        idea = lyricist.inspire(description=payload["gpt_description_prompt"], seed=_seed(task.id),
-                                instrumental=instrumental)
-        return {"title": idea["title"], "tags": idea["tags"], "lyrics": idea["lyrics"],
-                "instrumental": instrumental}
-    return {"title": payload["title"], "tags": payload["tags"], "lyrics": payload["prompt"],
-            "instrumental": instrumental or not payload["prompt"].strip()}
+        idea = lyricist.inspire(
+            description=payload["gpt_description_prompt"], seed=_seed(task.id), instrumental=instrumental
+        )
+        return {
+            "title": idea["title"],
+            "tags": idea["tags"],
+            "lyrics": idea["lyrics"],
+            "instrumental": instrumental,
+        }
+    return {
+        "title": payload["title"],
+        "tags": payload["tags"],
+        "lyrics": payload["prompt"],
+        "instrumental": instrumental or not payload["prompt"].strip(),
+    }
 
 
 def _render_music(task: EngineTask) -> None:
     song = _song_inputs(task)
     clips = [
-        EngineClip.objects.create(task=task, index=i, status="queued", title=song["title"], mv=task.payload["mv"],
-                                  seed=_seed(task.id, i), metadata=_metadata(task, song))
+        EngineClip.objects.create(
+            task=task,
+            index=i,
+            status="queued",
+            title=song["title"],
+            mv=task.payload["mv"],
+            seed=_seed(task.id, i),
+            metadata=_metadata(task, song),
+        )
         for i in range(CLIPS_PER_TASK)
     ]
     _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
@@ -126,15 +146,22 @@ def _metadata(task: EngineTask, song: dict) -> dict:
 
 def _render_clip(clip: EngineClip, song: dict) -> None:
     rendered = composer.compose(
-        tags=song["tags"], lyrics=song["lyrics"], title=song["title"], seed=clip.seed,
-        instrumental=song["instrumental"], max_seconds=settings.ENGINE_MAX_SECONDS,
+        tags=song["tags"],
+        lyrics=song["lyrics"],
+        title=song["title"],
+        seed=clip.seed,
+        instrumental=song["instrumental"],
+        max_seconds=settings.ENGINE_MAX_SECONDS,
     )
     mp3 = media.encode_mp3(rendered.audio, rendered.sample_rate)
     _write_atomic(media_path(clip.id, "mp3"), mp3)
     cover = media.render_cover(title=clip.title or song["tags"], tags=song["tags"], seed=clip.seed)
     _write_atomic(media_path(clip.id, "jpeg"), cover)
-    clip.metadata = {**clip.metadata, "duration": round(rendered.duration, 2),
-                     "engine": {k: v for k, v in rendered.meta.items() if k != "sections"}}
+    clip.metadata = {
+        **clip.metadata,
+        "duration": round(rendered.duration, 2),
+        "engine": {k: v for k, v in rendered.meta.items() if k != "sections"},
+    }
     clip.status = "streaming"
     clip.has_audio = clip.has_image = True
     clip.save(update_fields=["metadata", "status", "has_audio", "has_image"])

@@ -16,96 +16,302 @@ import zlib
 
 # Rhyme families: (full clauses that can follow a comma, phrases that can close a line).
 _RHYMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "ight": (("everything feels right", "we were burning bright", "I won't give up the fight",
-              "you held me close tonight", "the world turns black and white"),
-             ("into the night", "under the neon light", "out of sight", "with all my might",
-              "until the morning light")),
-    "ain": (("I'm calling out your name again", "nothing stays the same", "I'd do it all again",
-             "I can feel it in my veins"),
-            ("through the falling rain", "down memory lane", "on the midnight train", "like a hurricane")),
-    "ay": (("I don't wanna walk away", "you told me I could stay", "the colors fade to gray",
-            "we'll find a better day"),
-           ("far away", "every single day", "along the way", "at the break of day")),
-    "ow": (("I'll never let you go", "the rivers start to flow", "I think you'll never know",
-            "the embers start to glow"),
-           ("down below", "in the afterglow", "nice and slow", "so long ago")),
-    "art": (("you're still inside my heart", "we were torn apart", "it's time to make a start",
-             "I knew it from the start"),
-            ("with all my heart", "worlds apart", "right from the start", "falling apart")),
-    "ire": (("we're standing in the fire", "you take me higher", "I'm burning with desire"),
-            ("like a wildfire", "on a high wire", "higher and higher")),
-    "ee": (("you were meant for me", "now I'm finally free", "it's where I wanna be",
-            "it's all I need to see"),
-           ("by the sea", "endlessly", "out here with me", "for you and me")),
-    "ound": (("my feet don't touch the ground", "the world keeps spinning round", "I love the way it sounds"),
-             ("all around", "without a sound", "back to solid ground", "when no one is around")),
-    "ore": (("I want a little more", "I've been here before", "my heart is on the floor"),
-            ("on the shore", "forevermore", "through the open door", "like never before")),
-    "ind": (("you're always on my mind", "I leave it all behind", "the answers hard to find"),
-            ("one of a kind", "left behind", "to ease my mind", "for the rest of time")),
-    "un": (("we have only just begun", "we're racing with the sun", "I'm not the only one"),
-           ("under the sun", "on the run", "one by one", "till the day is done")),
-    "eams": (("nothing's what it seems", "I'm bursting at the seams", "we're living out our dreams"),
-             ("in my dreams", "in silver streams", "in golden beams")),
+    "ight": (
+        (
+            "everything feels right",
+            "we were burning bright",
+            "I won't give up the fight",
+            "you held me close tonight",
+            "the world turns black and white",
+        ),
+        (
+            "into the night",
+            "under the neon light",
+            "out of sight",
+            "with all my might",
+            "until the morning light",
+        ),
+    ),
+    "ain": (
+        (
+            "I'm calling out your name again",
+            "nothing stays the same",
+            "I'd do it all again",
+            "I can feel it in my veins",
+        ),
+        ("through the falling rain", "down memory lane", "on the midnight train", "like a hurricane"),
+    ),
+    "ay": (
+        (
+            "I don't wanna walk away",
+            "you told me I could stay",
+            "the colors fade to gray",
+            "we'll find a better day",
+        ),
+        ("far away", "every single day", "along the way", "at the break of day"),
+    ),
+    "ow": (
+        (
+            "I'll never let you go",
+            "the rivers start to flow",
+            "I think you'll never know",
+            "the embers start to glow",
+        ),
+        ("down below", "in the afterglow", "nice and slow", "so long ago"),
+    ),
+    "art": (
+        (
+            "you're still inside my heart",
+            "we were torn apart",
+            "it's time to make a start",
+            "I knew it from the start",
+        ),
+        ("with all my heart", "worlds apart", "right from the start", "falling apart"),
+    ),
+    "ire": (
+        ("we're standing in the fire", "you take me higher", "I'm burning with desire"),
+        ("like a wildfire", "on a high wire", "higher and higher"),
+    ),
+    "ee": (
+        ("you were meant for me", "now I'm finally free", "it's where I wanna be", "it's all I need to see"),
+        ("by the sea", "endlessly", "out here with me", "for you and me"),
+    ),
+    "ound": (
+        ("my feet don't touch the ground", "the world keeps spinning round", "I love the way it sounds"),
+        ("all around", "without a sound", "back to solid ground", "when no one is around"),
+    ),
+    "ore": (
+        ("I want a little more", "I've been here before", "my heart is on the floor"),
+        ("on the shore", "forevermore", "through the open door", "like never before"),
+    ),
+    "ind": (
+        ("you're always on my mind", "I leave it all behind", "the answers hard to find"),
+        ("one of a kind", "left behind", "to ease my mind", "for the rest of time"),
+    ),
+    "un": (
+        ("we have only just begun", "we're racing with the sun", "I'm not the only one"),
+        ("under the sun", "on the run", "one by one", "till the day is done"),
+    ),
+    "eams": (
+        ("nothing's what it seems", "I'm bursting at the seams", "we're living out our dreams"),
+        ("in my dreams", "in silver streams", "in golden beams"),
+    ),
 }
 
 _OPENERS = (  # {k}: a keyword phrase (already with its article when it needs one)
-    ("Walking through {k}, ", "C"), ("I remember {k} ", "P"), ("Lost in {k} ", "P"),
-    ("Take me back to {k} ", "P"), ("Hold on to {k}, ", "C"), ("All I need is {k} ", "P"),
-    ("I've been chasing {k} ", "P"), ("Tell me 'bout {k}, ", "C"), ("We were dancing with {k} ", "P"),
-    ("Every little piece of {k} ", "P"), ("Call it {k}, ", "C"), ("There's a fire in {k} ", "P"),
-    ("Whispers of {k}, ", "C"), ("I keep dreaming of {k} ", "P"), ("Underneath {k}, ", "C"),
-    ("Running back to {k} ", "P"), ("I can hear {k} calling ", "P"),
+    ("Walking through {k}, ", "C"),
+    ("I remember {k} ", "P"),
+    ("Lost in {k} ", "P"),
+    ("Take me back to {k} ", "P"),
+    ("Hold on to {k}, ", "C"),
+    ("All I need is {k} ", "P"),
+    ("I've been chasing {k} ", "P"),
+    ("Tell me 'bout {k}, ", "C"),
+    ("We were dancing with {k} ", "P"),
+    ("Every little piece of {k} ", "P"),
+    ("Call it {k}, ", "C"),
+    ("There's a fire in {k} ", "P"),
+    ("Whispers of {k}, ", "C"),
+    ("I keep dreaming of {k} ", "P"),
+    ("Underneath {k}, ", "C"),
+    ("Running back to {k} ", "P"),
+    ("I can hear {k} calling ", "P"),
 )
-_BRIDGE = (("And if {k} should fade, ", "C"), ("Maybe {k} is all we need ", "P"),
-           ("When {k} is gone, ", "C"), ("So I'll sing about {k} ", "P"),
-           ("Even when {k} falls apart, ", "C"))
-_PRE = (("And I can feel it now ", "P"), ("Here it comes again, ", "C"), ("Don't you let it go ", "P"),
-        ("Can you hear it calling ", "P"))
+_BRIDGE = (
+    ("And if {k} should fade, ", "C"),
+    ("Maybe {k} is all we need ", "P"),
+    ("When {k} is gone, ", "C"),
+    ("So I'll sing about {k} ", "P"),
+    ("Even when {k} falls apart, ", "C"),
+)
+_PRE = (
+    ("And I can feel it now ", "P"),
+    ("Here it comes again, ", "C"),
+    ("Don't you let it go ", "P"),
+    ("Can you hear it calling ", "P"),
+)
 
 _THEMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # trigger stems -> imagery nouns
-    "rain": (("rain", "storm", "cloud", "thunder", "grey", "gray"),
-             ("puddles", "gray skies", "windows", "umbrellas")),
-    "night": (("night", "city", "neon", "moon", "midnight", "dark"),
-              ("streetlights", "shadows", "neon signs", "taxis")),
-    "summer": (("summer", "sun", "beach", "sea", "ocean", "wave", "holiday"),
-               ("sunsets", "golden days", "ocean waves", "sandy roads")),
-    "love": (("love", "heart", "kiss", "baby", "darling"),
-             ("heartbeats", "promises", "love letters", "slow dances")),
-    "road": (("road", "drive", "car", "highway", "travel", "train"),
-             ("highways", "headlights", "open roads", "motels")),
-    "home": (("home", "town", "mother", "father", "family", "child"),
-             ("old photographs", "front porches", "kitchen lights", "hometown streets")),
-    "sky": (("star", "sky", "dream", "space", "fly"),
-            ("satellites", "shooting stars", "constellations", "clouds")),
-    "winter": (("winter", "snow", "cold", "ice", "christmas"),
-               ("snowflakes", "frozen lakes", "fireplaces", "white hills")),
-    "party": (("party", "dance", "club", "friday", "weekend"),
-              ("disco lights", "dance floors", "loud speakers", "crowds")),
+    "rain": (
+        ("rain", "storm", "cloud", "thunder", "grey", "gray"),
+        ("puddles", "gray skies", "windows", "umbrellas"),
+    ),
+    "night": (
+        ("night", "city", "neon", "moon", "midnight", "dark"),
+        ("streetlights", "shadows", "neon signs", "taxis"),
+    ),
+    "summer": (
+        ("summer", "sun", "beach", "sea", "ocean", "wave", "holiday"),
+        ("sunsets", "golden days", "ocean waves", "sandy roads"),
+    ),
+    "love": (
+        ("love", "heart", "kiss", "baby", "darling"),
+        ("heartbeats", "promises", "love letters", "slow dances"),
+    ),
+    "road": (
+        ("road", "drive", "car", "highway", "travel", "train"),
+        ("highways", "headlights", "open roads", "motels"),
+    ),
+    "home": (
+        ("home", "town", "mother", "father", "family", "child"),
+        ("old photographs", "front porches", "kitchen lights", "hometown streets"),
+    ),
+    "sky": (
+        ("star", "sky", "dream", "space", "fly"),
+        ("satellites", "shooting stars", "constellations", "clouds"),
+    ),
+    "winter": (
+        ("winter", "snow", "cold", "ice", "christmas"),
+        ("snowflakes", "frozen lakes", "fireplaces", "white hills"),
+    ),
+    "party": (
+        ("party", "dance", "club", "friday", "weekend"),
+        ("disco lights", "dance floors", "loud speakers", "crowds"),
+    ),
 }
 _DEFAULT_IMAGERY = ("city lights", "open skies", "old songs", "empty streets")
 
 _STOP = {
-    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "about", "from",
-    "by", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these",
-    "those", "my", "your", "our", "their", "his", "her", "me", "you", "we", "they", "i", "he", "she",
-    "them", "us", "song", "songs", "track", "tune", "music", "write", "make", "create", "compose",
-    "generate", "please", "some", "something", "lyrics", "lyric", "into", "over", "under", "very", "really",
-    "just", "like", "feel", "feeling", "vibe", "vibes", "style", "kind", "sort",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "about",
+    "from",
+    "by",
+    "as",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "my",
+    "your",
+    "our",
+    "their",
+    "his",
+    "her",
+    "me",
+    "you",
+    "we",
+    "they",
+    "i",
+    "he",
+    "she",
+    "them",
+    "us",
+    "song",
+    "songs",
+    "track",
+    "tune",
+    "music",
+    "write",
+    "make",
+    "create",
+    "compose",
+    "generate",
+    "please",
+    "some",
+    "something",
+    "lyrics",
+    "lyric",
+    "into",
+    "over",
+    "under",
+    "very",
+    "really",
+    "just",
+    "like",
+    "feel",
+    "feeling",
+    "vibe",
+    "vibes",
+    "style",
+    "kind",
+    "sort",
 }
 _ADJ_SUFFIX = ("y", "ful", "less", "ous", "ive", "al", "ic", "ish", "ed", "ant", "ent")
 _ADJ_WORDS = {
-    "blue", "red", "green", "golden", "silver", "dark", "bright", "cold", "warm", "wild", "free", "lonely",
-    "sad", "happy", "young", "old", "new", "last", "first", "lost", "broken", "quiet", "loud", "slow",
-    "fast", "sweet", "bitter", "electric", "upbeat", "chill", "dreamy", "late", "early", "deep", "high",
-    "long", "little", "big", "small", "soft", "hard", "true", "pure", "endless", "neon", "midnight",
+    "blue",
+    "red",
+    "green",
+    "golden",
+    "silver",
+    "dark",
+    "bright",
+    "cold",
+    "warm",
+    "wild",
+    "free",
+    "lonely",
+    "sad",
+    "happy",
+    "young",
+    "old",
+    "new",
+    "last",
+    "first",
+    "lost",
+    "broken",
+    "quiet",
+    "loud",
+    "slow",
+    "fast",
+    "sweet",
+    "bitter",
+    "electric",
+    "upbeat",
+    "chill",
+    "dreamy",
+    "late",
+    "early",
+    "deep",
+    "high",
+    "long",
+    "little",
+    "big",
+    "small",
+    "soft",
+    "hard",
+    "true",
+    "pure",
+    "endless",
+    "neon",
+    "midnight",
 }
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
-_ZH_OPENERS = ("想起{k}", "那年的{k}", "梦里的{k}", "一路的{k}", "谁在唱着{k}", "我把{k}", "写给{k}",
-               "风吹过{k}", "{k}啊{k}", "守着{k}")
+_ZH_OPENERS = (
+    "想起{k}",
+    "那年的{k}",
+    "梦里的{k}",
+    "一路的{k}",
+    "谁在唱着{k}",
+    "我把{k}",
+    "写给{k}",
+    "风吹过{k}",
+    "{k}啊{k}",
+    "守着{k}",
+)
 _ZH_RHYMES = (
     ("在远方", "梦一场", "风在唱", "回故乡", "夜未央", "月光长", "泪两行", "心里的光"),
     ("在心头", "不回头", "慢慢走", "到白头", "握紧手", "在街口", "向前走"),
@@ -127,9 +333,12 @@ _SMALL = {"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "f
 
 def title_case(text: str) -> str:
     words = text.split()
-    out = [w if not w[:1].isalpha() else
-           (w.lower() if 0 < i < len(words) - 1 and w.lower() in _SMALL else w[:1].upper() + w[1:])
-           for i, w in enumerate(words)]
+    out = [
+        w
+        if not w[:1].isalpha()
+        else (w.lower() if 0 < i < len(words) - 1 and w.lower() in _SMALL else w[:1].upper() + w[1:])
+        for i, w in enumerate(words)
+    ]
     title = " ".join(out)
     if len(title) > 80:
         title = title[:80].rsplit(" ", 1)[0] if " " in title[:80] else title[:80]
@@ -159,12 +368,55 @@ def keywords(text: str) -> list[str]:
 
 
 _NOUNS_LIKE_ADJECTIVES = {
-    "party", "body", "story", "baby", "lady", "money", "honey", "family", "country", "journey", "energy",
-    "melody", "harmony", "galaxy", "destiny", "symphony", "army", "daddy", "mommy", "drive", "festival",
-    "animal", "crystal", "signal", "arrival", "island", "diamond", "moment", "ocean", "element",
+    "party",
+    "body",
+    "story",
+    "baby",
+    "lady",
+    "money",
+    "honey",
+    "family",
+    "country",
+    "journey",
+    "energy",
+    "melody",
+    "harmony",
+    "galaxy",
+    "destiny",
+    "symphony",
+    "army",
+    "daddy",
+    "mommy",
+    "drive",
+    "festival",
+    "animal",
+    "crystal",
+    "signal",
+    "arrival",
+    "island",
+    "diamond",
+    "moment",
+    "ocean",
+    "element",
 }
-_ADVERBS = {"away", "again", "back", "out", "up", "down", "off", "around", "together", "alone", "tonight",
-            "forever", "now", "here", "there", "still"}
+_ADVERBS = {
+    "away",
+    "again",
+    "back",
+    "out",
+    "up",
+    "down",
+    "off",
+    "around",
+    "together",
+    "alone",
+    "tonight",
+    "forever",
+    "now",
+    "here",
+    "there",
+    "still",
+}
 
 
 def _is_adjective(word: str) -> bool:
@@ -322,10 +574,19 @@ def _chinese(prompt: str, seed: int) -> tuple[str, str]:
         ends = rng.sample(fam, min(count, len(fam)))
         return [f"{rng.choice(_ZH_OPENERS).format(k=key)}，{ends[i % len(ends)]}" for i in range(count)]
 
-    chorus = [f"{key}，{families[1][0]}", f"{rng.choice(_ZH_OPENERS).format(k=key)}，{families[1][1]}",
-              f"哦，{key}，{families[1][2]}", f"{rng.choice(_ZH_OPENERS).format(k=key)}，{families[1][3]}"]
-    parts = [("Verse", stanza(families[0])), ("Chorus", chorus), ("Verse 2", stanza(families[2])),
-             ("Bridge", stanza(families[3], 2)), ("Chorus", chorus)]
+    chorus = [
+        f"{key}，{families[1][0]}",
+        f"{rng.choice(_ZH_OPENERS).format(k=key)}，{families[1][1]}",
+        f"哦，{key}，{families[1][2]}",
+        f"{rng.choice(_ZH_OPENERS).format(k=key)}，{families[1][3]}",
+    ]
+    parts = [
+        ("Verse", stanza(families[0])),
+        ("Chorus", chorus),
+        ("Verse 2", stanza(families[2])),
+        ("Bridge", stanza(families[3], 2)),
+        ("Chorus", chorus),
+    ]
     return prompt.strip()[:80], _join(parts)
 
 
@@ -349,8 +610,9 @@ _VOWEL_GROUP = re.compile(r"[^aeiouy]*[aeiouy]+")
 def syllables(line: str) -> list[tuple[str, str]]:
     """(vowel, onset) per syllable; onset is 'hiss', 'click' or 'soft'. Each CJK character is a syllable."""
     out: list[tuple[str, str]] = []
-    for token in re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+",
-                            line.lower()):
+    for token in re.findall(
+        r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+", line.lower()
+    ):
         if _CJK.match(token):
             h = _crc(token)
             out.append((_VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3]))
@@ -369,7 +631,6 @@ def syllables(line: str) -> list[tuple[str, str]]:
     return out
 
 
-
 # --- public API ---------------------------------------------------------------------------------------------
 
 
@@ -382,23 +643,81 @@ def write_lyrics(*, prompt: str, seed: int = 0) -> tuple[str, str]:
 
 
 _STYLE_WORDS = (  # (regex, tag) in the order they are offered to the composer
-    (r"heavy metal|metal", "metal"), (r"pop[- ]?punk|punk", "punk"), (r"lo-?fi", "lofi"),
-    (r"hip[- ]?hop", "hip hop"), (r"\btrap\b", "trap"), (r"\brap\b", "rap"), (r"\bedm\b", "edm"),
-    (r"\bhouse\b", "house"), (r"techno", "techno"),
-    (r"synthwave", "synthwave"), (r"ambient", "ambient"), (r"ballad", "ballad"), (r"\brock\b", "rock"),
-    (r"\bpop\b", "pop"), (r"\bjazz", "jazz"), (r"\bfolk\b", "folk"), (r"r&b|rnb", "r&b"),
+    (r"heavy metal|metal", "metal"),
+    (r"pop[- ]?punk|punk", "punk"),
+    (r"lo-?fi", "lofi"),
+    (r"hip[- ]?hop", "hip hop"),
+    (r"\btrap\b", "trap"),
+    (r"\brap\b", "rap"),
+    (r"\bedm\b", "edm"),
+    (r"\bhouse\b", "house"),
+    (r"techno", "techno"),
+    (r"synthwave", "synthwave"),
+    (r"ambient", "ambient"),
+    (r"ballad", "ballad"),
+    (r"\brock\b", "rock"),
+    (r"\bpop\b", "pop"),
+    (r"\bjazz", "jazz"),
+    (r"\bfolk\b", "folk"),
+    (r"r&b|rnb", "r&b"),
     (r"country", "country"),
-    (r"\bindie\b", "indie"), (r"acoustic", "acoustic"), (r"cinematic|orchestral", "cinematic"),
-    (r"\bdance\b", "dance"), (r"disco", "disco"), (r"funk", "funk"), (r"\bsoul\b", "soul"),
-    (r"blues", "blues"), (r"民谣", "folk"), (r"摇滚", "rock"), (r"流行", "pop"), (r"说唱", "rap"),
-    (r"电子", "edm"), (r"抒情", "ballad"),
+    (r"\bindie\b", "indie"),
+    (r"acoustic", "acoustic"),
+    (r"cinematic|orchestral", "cinematic"),
+    (r"\bdance\b", "dance"),
+    (r"disco", "disco"),
+    (r"funk", "funk"),
+    (r"\bsoul\b", "soul"),
+    (r"blues", "blues"),
+    (r"民谣", "folk"),
+    (r"摇滚", "rock"),
+    (r"流行", "pop"),
+    (r"说唱", "rap"),
+    (r"电子", "edm"),
+    (r"抒情", "ballad"),
 )
-_MOOD_WORDS = ("upbeat", "happy", "sad", "melancholic", "melancholy", "chill", "dreamy", "energetic", "dark",
-               "epic", "romantic", "nostalgic", "aggressive", "mellow", "uplifting", "emotional", "angry",
-               "peaceful", "calm", "groovy", "catchy", "bright", "moody", "hopeful", "fast", "slow", "heavy",
-               "soft")
-_INSTRUMENT_WORDS = ("piano", "guitar", "synth", "strings", "808", "bass", "drums", "violin", "female vocals",
-                     "male vocals")
+_MOOD_WORDS = (
+    "upbeat",
+    "happy",
+    "sad",
+    "melancholic",
+    "melancholy",
+    "chill",
+    "dreamy",
+    "energetic",
+    "dark",
+    "epic",
+    "romantic",
+    "nostalgic",
+    "aggressive",
+    "mellow",
+    "uplifting",
+    "emotional",
+    "angry",
+    "peaceful",
+    "calm",
+    "groovy",
+    "catchy",
+    "bright",
+    "moody",
+    "hopeful",
+    "fast",
+    "slow",
+    "heavy",
+    "soft",
+)
+_INSTRUMENT_WORDS = (
+    "piano",
+    "guitar",
+    "synth",
+    "strings",
+    "808",
+    "bass",
+    "drums",
+    "violin",
+    "female vocals",
+    "male vocals",
+)
 
 
 def inspire(*, description: str, seed: int = 0, instrumental: bool = False) -> dict:

@@ -130,9 +130,12 @@ def _motif(draw: ImageDraw.ImageDraw, genre: str, rng: np.random.Generator, size
         cx, cy = size * rng.uniform(0.35, 0.65), size * rng.uniform(0.3, 0.5)
         for _ in range(22):
             a, spread, r = rng.uniform(0, 2 * np.pi), rng.uniform(0.04, 0.16), rng.uniform(25, 75) * u
-            pts = [(cx, cy), (cx + r * np.cos(a - spread), cy + r * np.sin(a - spread)),
-                   (cx + r * 1.15 * np.cos(a), cy + r * 1.15 * np.sin(a)),
-                   (cx + r * np.cos(a + spread), cy + r * np.sin(a + spread))]
+            pts = [
+                (cx, cy),
+                (cx + r * np.cos(a - spread), cy + r * np.sin(a - spread)),
+                (cx + r * 1.15 * np.cos(a), cy + r * 1.15 * np.sin(a)),
+                (cx + r * np.cos(a + spread), cy + r * np.sin(a + spread)),
+            ]
             draw.polygon(pts, fill=colour(int(rng.integers(90, 220))))
     elif genre == "punk":
         for _ in range(9):
@@ -183,8 +186,11 @@ def _motif(draw: ImageDraw.ImageDraw, genre: str, rng: np.random.Generator, size
             x, y = rng.uniform(10, 90) * u, rng.uniform(8, 65) * u
             if bold or rng.random() < 0.5:
                 draw.ellipse((x - r, y - r, x + r, y + r), fill=colour(230 if bold else 90))
-            draw.ellipse((x - r * 1.3, y - r * 1.3, x + r * 1.3, y + r * 1.3), outline=colour(160),
-                         width=max(1, int(0.4 * u)))
+            draw.ellipse(
+                (x - r * 1.3, y - r * 1.3, x + r * 1.3, y + r * 1.3),
+                outline=colour(160),
+                width=max(1, int(0.4 * u)),
+            )
 
 
 def _blur(img: Image.Image, radius: float) -> Image.Image:
@@ -222,8 +228,14 @@ def _title_block(img: Image.Image, title: str, tags: str, size: int) -> Image.Im
     for line in reversed(lines):
         y -= 8.2 * u
         draw.text((6 * u + 0.35 * u, y + 0.35 * u), line, font=title_font, fill=(0, 0, 0, 140))
-        draw.text((6 * u, y), line, font=title_font, fill=(255, 255, 255, 255),
-                  stroke_width=max(1, int(0.12 * u)), stroke_fill=(255, 255, 255, 255))  # faux bold
+        draw.text(
+            (6 * u, y),
+            line,
+            font=title_font,
+            fill=(255, 255, 255, 255),
+            stroke_width=max(1, int(0.12 * u)),
+            stroke_fill=(255, 255, 255, 255),
+        )  # faux bold
     if tag_text:
         draw.text((6.2 * u, size - 8 * u), tag_text, font=tag_font, fill=(255, 255, 255, 200))
         rule = (6.2 * u, size - 9.4 * u, 20 * u, size - 9.4 * u)
@@ -274,11 +286,43 @@ def render_video(*, cover_jpeg: bytes, mp3: bytes, duration: float) -> bytes:
         # otherwise stretch the video past the audio)
         fps = f"{max(1, round(millis / 500)) * 1000}/{millis}"
         cmd = [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-loop", "1", "-framerate", fps,
-            "-i", cover, "-i", audio, "-t", f"{millis / 1000:.3f}", "-map", "0:v", "-map", "1:a",
-            "-vf", "scale=720:720,format=yuv420p", "-c:v", "libx264", "-preset", "veryfast",
-            "-tune", "stillimage", "-r", fps, "-g", "20", "-c:a", "aac", "-b:a", "160k",
-            "-movflags", "+faststart", out,
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-loop",
+            "1",
+            "-framerate",
+            fps,
+            "-i",
+            cover,
+            "-i",
+            audio,
+            "-t",
+            f"{millis / 1000:.3f}",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-vf",
+            "scale=720:720,format=yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "stillimage",
+            "-r",
+            fps,
+            "-g",
+            "20",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-movflags",
+            "+faststart",
+            out,
         ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=600)
         with open(out, "rb") as f:

@@ -48,8 +48,13 @@ def model_name(mv: str) -> str:
 
 def major_version(mv: str) -> str:
     base = mv.removesuffix("-upload")
-    return {"chirp-v4": "v4", "chirp-auk": "v4.5", "chirp-bluejay": "v4.5+", "chirp-crow": "v5",
-            "chirp-fenix": "v5.5"}.get(base, "v3")
+    return {
+        "chirp-v4": "v4",
+        "chirp-auk": "v4.5",
+        "chirp-bluejay": "v4.5+",
+        "chirp-crow": "v5",
+        "chirp-fenix": "v5.5",
+    }.get(base, "v3")
 
 
 def media_url(request: HttpRequest, clip: EngineClip, kind: str) -> str:

@@ -48,7 +48,9 @@ def validate_music(body: dict) -> dict:
     _check_length("tags", payload["tags"], limits.style, mv)
     _check_length("gpt_description_prompt", payload["gpt_description_prompt"], limits.description, mv)
     _check_length("title", payload["title"], limits.title, mv)
-    if not (payload["gpt_description_prompt"].strip() or payload["prompt"].strip() or payload["tags"].strip()):
+    if not (
+        payload["gpt_description_prompt"].strip() or payload["prompt"].strip() or payload["tags"].strip()
+    ):
         raise RequestInvalid("Give gpt_description_prompt, or prompt (lyrics) and tags.")
     if body.get("continue_clip_id") or body.get("continue_at") is not None:
         raise RequestInvalid("continue is not supported by this engine yet.")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_q.tasks import async_task
 
 from engine import protocol
-from engine.models import EngineClip, EngineTask
+from engine.models import EngineTask
 from engine.validation import RequestInvalid, validate_lyrics, validate_music
 from studio.ranged import ranged_file_response
 
@@ -60,7 +60,9 @@ def _create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
         task = EngineTask.objects.create(
             key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
         )
-        transaction.on_commit(lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}"))
+        transaction.on_commit(
+            lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}")
+        )
     return task
 
 

@@ -9,8 +9,10 @@ from songs.models import Clip, GenerationTask, LyricDraft, Project
 
 
 def _pretty(value) -> str:
-    return format_html("<pre style='white-space:pre-wrap;max-width:80ch'>{}</pre>",
-                       json.dumps(value, indent=2, ensure_ascii=False))
+    return format_html(
+        "<pre style='white-space:pre-wrap;max-width:80ch'>{}</pre>",
+        json.dumps(value, indent=2, ensure_ascii=False),
+    )
 
 
 class ClipInline(admin.TabularInline):
@@ -30,12 +32,33 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(GenerationTask)
 class GenerationTaskAdmin(admin.ModelAdmin):
-    list_display = ("pk", "action", "mode", "status", "upstream_status", "user", "project", "attempts", "polls",
-                    "created_at", "finished_at")
+    list_display = (
+        "pk",
+        "action",
+        "mode",
+        "status",
+        "upstream_status",
+        "user",
+        "project",
+        "attempts",
+        "polls",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status", "action", "mode", "api_format", "created_at")
     search_fields = ("upstream_id", "clips__upstream_id", "user__username", "project__name")
-    readonly_fields = ("request_pretty", "response_pretty", "upstream_id", "claim_token", "request_key",
-                       "submitted_at", "finished_at", "changed_at", "polls", "attempts")
+    readonly_fields = (
+        "request_pretty",
+        "response_pretty",
+        "upstream_id",
+        "claim_token",
+        "request_key",
+        "submitted_at",
+        "finished_at",
+        "changed_at",
+        "polls",
+        "attempts",
+    )
     exclude = ("request_payload", "last_response")
     raw_id_fields = ("project", "user", "parent_clip")
     inlines = [ClipInline]
@@ -51,7 +74,16 @@ class GenerationTaskAdmin(admin.ModelAdmin):
 
 @admin.register(Clip)
 class ClipAdmin(admin.ModelAdmin):
-    list_display = ("title", "upstream_id", "status", "clip_type", "duration", "media_state", "project", "created_at")
+    list_display = (
+        "title",
+        "upstream_id",
+        "status",
+        "clip_type",
+        "duration",
+        "media_state",
+        "project",
+        "created_at",
+    )
     list_filter = ("status", "media_state", "clip_type", "model_name")
     search_fields = ("upstream_id", "title", "tags", "project__name")
     raw_id_fields = ("project", "task", "parent")

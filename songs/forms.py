@@ -19,15 +19,28 @@ class ProjectForm(forms.ModelForm):
 class SongForm(forms.Form):
     """Inspiration (a description) or Custom (lyrics, style, title, model). Limits follow the model table."""
 
-    mode = forms.ChoiceField(choices=[(Mode.INSPIRATION, "Inspiration"), (Mode.CUSTOM, "Custom")],
-                             initial=Mode.CUSTOM, widget=forms.RadioSelect)
-    description = forms.CharField(label="Song description", required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3, "placeholder":
-                                                               "An upbeat pop song about a summer road trip"}))
-    lyrics = forms.CharField(label="Lyrics", required=False,
-                             widget=forms.Textarea(attrs={"rows": 10, "placeholder": "[Verse]\n...\n\n[Chorus]\n..."}))
-    tags = forms.CharField(label="Style of music", required=False,
-                           widget=forms.TextInput(attrs={"placeholder": "emotional punk, female vocals"}))
+    mode = forms.ChoiceField(
+        choices=[(Mode.INSPIRATION, "Inspiration"), (Mode.CUSTOM, "Custom")],
+        initial=Mode.CUSTOM,
+        widget=forms.RadioSelect,
+    )
+    description = forms.CharField(
+        label="Song description",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "An upbeat pop song about a summer road trip"}
+        ),
+    )
+    lyrics = forms.CharField(
+        label="Lyrics",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "placeholder": "[Verse]\n...\n\n[Chorus]\n..."}),
+    )
+    tags = forms.CharField(
+        label="Style of music",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "emotional punk, female vocals"}),
+    )
     title = forms.CharField(label="Title", required=False)
     mv = forms.ChoiceField(label="Model", choices=catalog.model_choices, initial=settings.SUNO_DEFAULT_MODEL)
     instrumental = forms.BooleanField(label="Instrumental", required=False)
@@ -59,18 +72,26 @@ class SongForm(forms.Form):
         value = self.cleaned_data.get(name) or ""
         if len(value) > limit:
             model = f" for model {label}" if label else ""
-            self.add_error(name, f"{len(value)} characters: at most {limit}{model}. Shorten it by "
-                                 f"{len(value) - limit}.")
+            self.add_error(
+                name, f"{len(value)} characters: at most {limit}{model}. Shorten it by {len(value) - limit}."
+            )
 
 
 class LyricsPromptForm(forms.Form):
-    prompt = forms.CharField(label="Write lyrics about", max_length=500,
-                             widget=forms.TextInput(attrs={"placeholder": "e.g. homesick on a night train"}))
+    prompt = forms.CharField(
+        label="Write lyrics about",
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. homesick on a night train"}),
+    )
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
 
 class DraftForm(forms.Form):
     title = forms.CharField(label="Title", required=False, max_length=200)
     text = forms.CharField(label="Lyrics", widget=forms.Textarea(attrs={"rows": 22}))
-    mv = forms.ChoiceField(label="Check length for model", choices=catalog.model_choices,
-                           initial=settings.SUNO_DEFAULT_MODEL, required=False)
+    mv = forms.ChoiceField(
+        label="Check length for model",
+        choices=catalog.model_choices,
+        initial=settings.SUNO_DEFAULT_MODEL,
+        required=False,
+    )

@@ -175,7 +175,9 @@ class Clip(models.Model):
     media_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     media_error = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     continue_at = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -8,6 +8,10 @@ from django_q.models import Schedule
 def schedules_ensure() -> None:
     Schedule.objects.update_or_create(
         name="studio-heartbeat",
-        defaults={"func": "songs.tasks.heartbeat", "schedule_type": Schedule.MINUTES, "minutes": 1,
-                  "repeats": -1},
+        defaults={
+            "func": "songs.tasks.heartbeat",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
     )

@@ -31,12 +31,16 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     tasks = project.tasks.filter(action__in=(GenerationTask.Action.MUSIC,))
     if changed_since is not None:
         tasks = tasks.filter(changed_at__gt=changed_since)
-    return tasks.prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("id"))).order_by("-created_at")
+    return tasks.prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("id"))).order_by(
+        "-created_at"
+    )
 
 
 def project_has_pending(*, project: Project) -> bool:
-    return project.tasks.filter(status__in=GenerationTask.PENDING).exists() or project.clips.filter(
-        media_state=Clip.MediaState.PENDING).exists()
+    return (
+        project.tasks.filter(status__in=GenerationTask.PENDING).exists()
+        or project.clips.filter(media_state=Clip.MediaState.PENDING).exists()
+    )
 
 
 def draft_for_user(*, user, pk: int) -> LyricDraft:
@@ -48,8 +52,11 @@ def draft_for_user(*, user, pk: int) -> LyricDraft:
 
 def project_lyrics(*, project: Project) -> dict:
     """The lyrics panel: drafts, plus lyrics requests still running or failed without a draft."""
-    tasks = project.tasks.filter(action=GenerationTask.Action.LYRICS, drafts__isnull=True).exclude(
-        status=GenerationTask.Status.SUCCEEDED).order_by("-created_at")[:5]
+    tasks = (
+        project.tasks.filter(action=GenerationTask.Action.LYRICS, drafts__isnull=True)
+        .exclude(status=GenerationTask.Status.SUCCEEDED)
+        .order_by("-created_at")[:5]
+    )
     return {"drafts": project.drafts.order_by("-updated_at"), "lyric_tasks": tasks}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -35,6 +35,7 @@ UNKNOWN_OUTCOME = (
 
 # --- projects ------------------------------------------------------------------------------
 
+
 def project_create(*, owner, name: str) -> Project:
     project = Project(owner=owner, name=name.strip())
     project.full_clean()
@@ -44,25 +45,50 @@ def project_create(*, owner, name: str) -> Project:
 
 # --- requests --------------------------------------------------------------------------------
 
-def music_payload(*, mode: str, mv: str, description: str = "", lyrics: str = "", tags: str = "",
-                  title: str = "", instrumental: bool = False) -> dict:
+
+def music_payload(
+    *,
+    mode: str,
+    mv: str,
+    description: str = "",
+    lyrics: str = "",
+    tags: str = "",
+    title: str = "",
+    instrumental: bool = False,
+) -> dict:
     """The exact body the gateway receives. Always carries mv: gateways default it to chirp-v3-0."""
     if mode == GenerationTask.Mode.INSPIRATION:
         return {"gpt_description_prompt": description, "make_instrumental": instrumental, "mv": mv}
-    return {"prompt": "" if instrumental else lyrics, "tags": tags, "mv": mv, "title": title,
-            "make_instrumental": instrumental}
+    return {
+        "prompt": "" if instrumental else lyrics,
+        "tags": tags,
+        "mv": mv,
+        "title": title,
+        "make_instrumental": instrumental,
+    }
 
 
-def task_create(*, project: Project, user, action: str, mode: str, payload: dict,
-                request_key: uuid.UUID | None = None) -> GenerationTask:
+def task_create(
+    *, project: Project, user, action: str, mode: str, payload: dict, request_key: uuid.UUID | None = None
+) -> GenerationTask:
     """Save the request, then (after commit) hand it to a worker to submit.
 
     A request_key seen before returns the task it made: a double click creates one song.
     """
-    if request_key and (existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()):
+    if request_key and (
+        existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()
+    ):
         return existing
-    task = GenerationTask(project=project, user=user, action=action, mode=mode, request_payload=payload,
-                          api_format=settings.SUNO_API_FORMAT, next_poll_at=timezone.now(), request_key=request_key)
+    task = GenerationTask(
+        project=project,
+        user=user,
+        action=action,
+        mode=mode,
+        request_payload=payload,
+        api_format=settings.SUNO_API_FORMAT,
+        next_poll_at=timezone.now(),
+        request_key=request_key,
+    )
     task.full_clean()
     with transaction.atomic():
         task.save()
@@ -71,18 +97,49 @@ def task_create(*, project: Project, user, action: str, mode: str, payload: dict
     return task
 
 
-def music_request(*, project: Project, user, mode: str, mv: str, description: str = "", lyrics: str = "",
-                  tags: str = "", title: str = "", instrumental: bool = False,
-                  request_key: uuid.UUID | None = None) -> GenerationTask:
-    payload = music_payload(mode=mode, mv=mv, description=description, lyrics=lyrics, tags=tags, title=title,
-                            instrumental=instrumental)
-    return task_create(project=project, user=user, action=GenerationTask.Action.MUSIC, mode=mode, payload=payload,
-                       request_key=request_key)
+def music_request(
+    *,
+    project: Project,
+    user,
+    mode: str,
+    mv: str,
+    description: str = "",
+    lyrics: str = "",
+    tags: str = "",
+    title: str = "",
+    instrumental: bool = False,
+    request_key: uuid.UUID | None = None,
+) -> GenerationTask:
+    payload = music_payload(
+        mode=mode,
+        mv=mv,
+        description=description,
+        lyrics=lyrics,
+        tags=tags,
+        title=title,
+        instrumental=instrumental,
+    )
+    return task_create(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=mode,
+        payload=payload,
+        request_key=request_key,
+    )
 
 
-def lyrics_request(*, project: Project, user, prompt: str, request_key: uuid.UUID | None = None) -> GenerationTask:
-    return task_create(project=project, user=user, action=GenerationTask.Action.LYRICS,
-                       mode=GenerationTask.Mode.LYRICS, payload={"prompt": prompt}, request_key=request_key)
+def lyrics_request(
+    *, project: Project, user, prompt: str, request_key: uuid.UUID | None = None
+) -> GenerationTask:
+    return task_create(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.LYRICS,
+        mode=GenerationTask.Mode.LYRICS,
+        payload={"prompt": prompt},
+        request_key=request_key,
+    )
 
 
 def _enqueue_submit(task_pk: int) -> None:
@@ -90,6 +147,7 @@ def _enqueue_submit(task_pk: int) -> None:
 
 
 # --- submitting --------------------------------------------------------------------------------
+
 
 def _mark(task: GenerationTask, **fields) -> None:
     """Save fields the user can see, and move changed_at so live pages pick them up."""
@@ -100,7 +158,7 @@ def _mark(task: GenerationTask, **fields) -> None:
 
 
 def _retry_delay(attempt: int) -> timedelta:
-    return timedelta(seconds=min(2 ** attempt, 300))
+    return timedelta(seconds=min(2**attempt, 300))
 
 
 def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
@@ -124,21 +182,31 @@ def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
     except suno.GatewayError as exc:
         _submit_failed(task, exc)
         return
-    _mark(task, upstream_id=upstream_id, submitted_at=timezone.now(), fail_reason="",
-          next_poll_at=timezone.now() + timedelta(seconds=1))
+    _mark(
+        task,
+        upstream_id=upstream_id,
+        submitted_at=timezone.now(),
+        fail_reason="",
+        next_poll_at=timezone.now() + timedelta(seconds=1),
+    )
 
 
 def _submit_failed(task: GenerationTask, exc: suno.GatewayError) -> None:
     if exc.retryable and task.attempts < settings.SUBMIT_MAX_ATTEMPTS:
         # Nothing was created upstream: queue it again; the poller re-sends it when due.
-        _mark(task, status=Status.QUEUED, next_poll_at=timezone.now() + _retry_delay(task.attempts),
-              fail_reason=f"The gateway is unavailable ({exc.message}); trying again shortly.")
+        _mark(
+            task,
+            status=Status.QUEUED,
+            next_poll_at=timezone.now() + _retry_delay(task.attempts),
+            fail_reason=f"The gateway is unavailable ({exc.message}); trying again shortly.",
+        )
         return
     reason = exc.message if not exc.retryable else f"The gateway stayed unavailable: {exc.message}"
     _mark(task, status=Status.FAILED, fail_reason=reason, finished_at=timezone.now())
 
 
 # --- polling ---------------------------------------------------------------------------------
+
 
 def _poll_interval(task: GenerationTask, now) -> timedelta:
     """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s."""
@@ -153,8 +221,12 @@ def _poll_interval(task: GenerationTask, now) -> timedelta:
 def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
     """Claim up to `limit` tasks due for a poll. A row another worker claimed first is skipped."""
     now = now or timezone.now()
-    due = (GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__lte=now)
-           .exclude(upstream_id="").order_by("next_poll_at").values_list("pk", flat=True)[:limit])
+    due = (
+        GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__lte=now)
+        .exclude(upstream_id="")
+        .order_by("next_poll_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     token = uuid.uuid4()
     # Compare-and-set: only rows still due are taken, so two pollers never share one.
     GenerationTask.objects.filter(pk__in=list(due), next_poll_at__lte=now).update(
@@ -186,9 +258,13 @@ def _poll_failed(tasks: list[GenerationTask], exc: suno.GatewayError) -> None:
     now = timezone.now()
     for task in tasks:
         if _past_cap(task, now):
-            _mark(task, status=Status.FAILED, finished_at=now,
-                  fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
-                              f"(last error: {exc.message}).")
+            _mark(
+                task,
+                status=Status.FAILED,
+                finished_at=now,
+                fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
+                f"(last error: {exc.message}).",
+            )
         else:
             GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + timedelta(seconds=10))
 
@@ -225,13 +301,21 @@ def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> 
         if status in (Status.SUCCEEDED, Status.FAILED):
             fields["finished_at"] = now
         elif _past_cap(task, now):
-            fields.update(status=Status.FAILED, finished_at=now, fail_reason=(
-                f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."))
+            fields.update(
+                status=Status.FAILED,
+                finished_at=now,
+                fail_reason=(
+                    f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."
+                ),
+            )
         if clips_changed or any(getattr(task, k) != v for k, v in fields.items()):
             fields["changed_at"] = now
         GenerationTask.objects.filter(pk=task.pk).update(
-            last_response=answer.raw, polls=F("polls") + 1, claim_token=None,
-            next_poll_at=now + _poll_interval(task, now), **fields,
+            last_response=answer.raw,
+            polls=F("polls") + 1,
+            claim_token=None,
+            next_poll_at=now + _poll_interval(task, now),
+            **fields,
         )
         for name, value in fields.items():
             setattr(task, name, value)
@@ -240,8 +324,12 @@ def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> 
 def _ingest_missing(task: GenerationTask, now) -> None:
     """The gateway does not know the task (yet): keep asking until the cap, then say so."""
     if _past_cap(task, now):
-        _mark(task, status=Status.FAILED, finished_at=now,
-              fail_reason="The gateway no longer knows this task; it gave no result in time.")
+        _mark(
+            task,
+            status=Status.FAILED,
+            finished_at=now,
+            fail_reason="The gateway no longer knows this task; it gave no result in time.",
+        )
     GenerationTask.objects.filter(pk=task.pk).update(
         polls=F("polls") + 1, claim_token=None, next_poll_at=now + _poll_interval(task, now)
     )
@@ -250,16 +338,30 @@ def _ingest_missing(task: GenerationTask, now) -> None:
 def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
     """Create or update the clip by its upstream id. Returns True when anything visible changed."""
     values = {
-        "title": data.title[:200], "status": data.status if data.status in Clip.Status.values else "queued",
-        "tags": data.tags[:1000], "lyrics": data.prompt, "description": data.gpt_description_prompt,
-        "model_name": data.model_name[:40], "clip_type": (data.clip_type or "gen")[:20],
-        "duration": data.duration, "error_message": data.error_message, "audio_url": data.audio_url[:1000],
-        "image_url": (data.image_large_url or data.image_url)[:1000], "video_url": data.video_url[:1000],
+        "title": data.title[:200],
+        "status": data.status if data.status in Clip.Status.values else "queued",
+        "tags": data.tags[:1000],
+        "lyrics": data.prompt,
+        "description": data.gpt_description_prompt,
+        "model_name": data.model_name[:40],
+        "clip_type": (data.clip_type or "gen")[:20],
+        "duration": data.duration,
+        "error_message": data.error_message,
+        "audio_url": data.audio_url[:1000],
+        "image_url": (data.image_large_url or data.image_url)[:1000],
+        "video_url": data.video_url[:1000],
     }
     clip = Clip.objects.filter(upstream_id=data.id).first()
     if clip is None:
-        clip = Clip.objects.create(upstream_id=data.id, project=task.project, task=task, metadata=data.metadata,
-                                   parent=task.parent_clip, continue_at=task.continue_at, **values)
+        clip = Clip.objects.create(
+            upstream_id=data.id,
+            project=task.project,
+            task=task,
+            metadata=data.metadata,
+            parent=task.parent_clip,
+            continue_at=task.continue_at,
+            **values,
+        )
         changed = True
     elif clip.task_id != task.pk:
         log.warning("clip %s arrived for task %s but belongs to task %s", data.id, task.pk, clip.task_id)
@@ -280,17 +382,34 @@ def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
 def _draft_from_lyrics(task: GenerationTask, answer: suno.Task) -> None:
     if answer.lyrics is None or task.drafts.exists():
         return
-    draft_create(project=task.project, user=task.user, title=answer.lyrics.title, text=answer.lyrics.text,
-                 prompt=task.request_payload.get("prompt", ""), task=task, note="Written from a prompt")
+    draft_create(
+        project=task.project,
+        user=task.user,
+        title=answer.lyrics.title,
+        text=answer.lyrics.text,
+        prompt=task.request_payload.get("prompt", ""),
+        task=task,
+        note="Written from a prompt",
+    )
 
 
 # --- lyric drafts --------------------------------------------------------------------------------
 
-def draft_create(*, project: Project, user, title: str, text: str, prompt: str = "",
-                 task: GenerationTask | None = None, note: str = "First version") -> LyricDraft:
+
+def draft_create(
+    *,
+    project: Project,
+    user,
+    title: str,
+    text: str,
+    prompt: str = "",
+    task: GenerationTask | None = None,
+    note: str = "First version",
+) -> LyricDraft:
     with transaction.atomic():
-        draft = LyricDraft(project=project, created_by=user, title=title[:200], text=text, prompt=prompt[:500],
-                           task=task)
+        draft = LyricDraft(
+            project=project, created_by=user, title=title[:200], text=text, prompt=prompt[:500], task=task
+        )
         draft.full_clean()
         draft.save()
         _revision_add(draft=draft, user=user, note=note)
@@ -299,8 +418,9 @@ def draft_create(*, project: Project, user, title: str, text: str, prompt: str =
 
 def _revision_add(*, draft: LyricDraft, user, note: str) -> LyricRevision:
     latest = draft.revisions.order_by("-number").values_list("number", flat=True).first() or 0
-    return LyricRevision.objects.create(draft=draft, number=latest + 1, title=draft.title, text=draft.text,
-                                        note=note, created_by=user)
+    return LyricRevision.objects.create(
+        draft=draft, number=latest + 1, title=draft.title, text=draft.text, note=note, created_by=user
+    )
 
 
 def draft_save(*, draft: LyricDraft, user, title: str, text: str) -> bool:
@@ -328,6 +448,7 @@ def draft_restore(*, draft: LyricDraft, revision: LyricRevision, user) -> None:
 
 # --- media -----------------------------------------------------------------------------------
 
+
 def clip_media_schedule(*, clip: Clip) -> None:
     """Ask a worker to copy the clip's media into our storage: upstream links expire."""
     lease_end = timezone.now() + MEDIA_LEASE
@@ -350,7 +471,8 @@ def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) ->
     """Download audio and cover. Retries with backoff; a clip keeps playing from upstream meanwhile."""
     now = timezone.now()
     won = Clip.objects.filter(pk=clip_pk, media_state=Clip.MediaState.PENDING).update(
-        media_attempts=F("media_attempts") + 1, media_next_at=now + MEDIA_LEASE)
+        media_attempts=F("media_attempts") + 1, media_next_at=now + MEDIA_LEASE
+    )
     if not won:
         return
     clip = Clip.objects.get(pk=clip_pk)
@@ -365,19 +487,29 @@ def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) ->
     except suno.GatewayError as exc:
         _media_failed(clip, exc)
         return
-    Clip.objects.filter(pk=clip.pk).update(audio_file=audio_name, image_file=image_name, audio_sha256=sha,
-                                           media_state=Clip.MediaState.STORED, media_error="", media_next_at=None)
+    Clip.objects.filter(pk=clip.pk).update(
+        audio_file=audio_name,
+        image_file=image_name,
+        audio_sha256=sha,
+        media_state=Clip.MediaState.STORED,
+        media_error="",
+        media_next_at=None,
+    )
     _touch_task(clip.task_id)
 
 
 def _media_failed(clip: Clip, exc: suno.GatewayError) -> None:
     if exc.retryable and clip.media_attempts < settings.MEDIA_MAX_ATTEMPTS:
         Clip.objects.filter(pk=clip.pk).update(
-            media_next_at=timezone.now() + _retry_delay(clip.media_attempts), media_error=exc.message)
+            media_next_at=timezone.now() + _retry_delay(clip.media_attempts), media_error=exc.message
+        )
         return
     log.warning("giving up on media of clip %s: %s", clip.pk, exc.code)
-    Clip.objects.filter(pk=clip.pk).update(media_state=Clip.MediaState.FAILED, media_next_at=None,
-                                           media_error=f"Could not save a copy of the audio: {exc.message}")
+    Clip.objects.filter(pk=clip.pk).update(
+        media_state=Clip.MediaState.FAILED,
+        media_next_at=None,
+        media_error=f"Could not save a copy of the audio: {exc.message}",
+    )
     _touch_task(clip.task_id)
 
 
@@ -387,19 +519,28 @@ def _touch_task(task_pk: int) -> None:
 
 # --- the background heartbeat ------------------------------------------------------------------
 
+
 def work_resume_due(*, now=None) -> dict[str, int]:
     """Pick up what fell through: retries that are due, submits whose worker died, media left pending."""
     now = now or timezone.now()
-    retry = list(GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now)
-                 .values_list("pk", flat=True)[:100])
+    retry = list(
+        GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now).values_list(
+            "pk", flat=True
+        )[:100]
+    )
     for pk in retry:
         # Push the due time first so the next heartbeat does not enqueue it again.
         GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
         _enqueue_submit(pk)
     lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
-    lost_count = lost.update(status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now)
-    media = list(Clip.objects.filter(media_state=Clip.MediaState.PENDING, media_next_at__lte=now)
-                 .values_list("pk", flat=True)[:100])
+    lost_count = lost.update(
+        status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
+    )
+    media = list(
+        Clip.objects.filter(media_state=Clip.MediaState.PENDING, media_next_at__lte=now).values_list(
+            "pk", flat=True
+        )[:100]
+    )
     for pk in media:
         Clip.objects.filter(pk=pk).update(media_next_at=now + MEDIA_LEASE)
         _enqueue_media(pk)
@@ -407,5 +548,7 @@ def work_resume_due(*, now=None) -> dict[str, int]:
 
 
 def work_pending_exists() -> bool:
-    return GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists() or Clip.objects.filter(
-        media_state=Clip.MediaState.PENDING).exists()
+    return (
+        GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()
+        or Clip.objects.filter(media_state=Clip.MediaState.PENDING).exists()
+    )

@@ -4,9 +4,10 @@ This is the only module that imports httpx. Everything above it (services, tasks
 dataclasses and one exception family, ``GatewayError``, whose ``retryable`` flag says whether
 trying again later can help. See /work/shared/PROTOCOL.md for the wire format.
 
-Format differences (the "task" format now, "v2" later) live in small adapter objects behind
-``Gateway``: an adapter builds requests and parses answers; ``Gateway`` owns the HTTP client,
-error mapping, retries, logging and downloads.
+Format differences ("task" and "v2") live in small adapter objects behind ``Gateway``: an adapter
+builds requests, says how to read their answers and combines fetches; ``Gateway`` owns the HTTP
+client, error mapping, retries, logging and downloads. Pure parsing lives in ``songs.suno_parse``;
+its names are re-exported here, so callers only ever import ``songs.suno``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,33 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import math
 import os
 import pathlib
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
 from django.conf import settings
+
+# Re-exported: callers read suno.Clip, suno.Task, suno.Lyrics, suno.parse_task and friends.
+from songs.suno_parse import (
+    Clip,
+    Task,
+    as_float,
+    as_int,
+    as_text,
+    decode_v2_task_id,
+    encode_v2_task_id,
+    is_v2_task_id,
+    parse_clip,
+    parse_task,
+    v2_task,
+)
+from songs.suno_parse import Lyrics as Lyrics
 
 logger = logging.getLogger(__name__)
 
@@ -99,171 +115,32 @@ class SubmitOutcomeUnknown(GatewayError):
         super().__init__(code, message, http_status=http_status, retryable=False)
 
 
-# --- What the gateway answers ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clip:
-    id: str
-    status: str
-    title: str
-    audio_url: str
-    video_url: str
-    image_url: str
-    image_large_url: str
-    is_video_pending: bool
-    model_name: str
-    major_model_version: str
-    created_at: str
-    duration: float | None
-    tags: str
-    prompt: str
-    gpt_description_prompt: str
-    negative_tags: str
-    clip_type: str
-    history: list = field(default_factory=list)
-    error_message: str = ""
-    metadata: dict = field(default_factory=dict)
-    raw: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Lyrics:
-    status: str
-    title: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Task:
-    task_id: str
-    action: str
-    status: str
-    fail_reason: str
-    progress: str
-    submit_time: int
-    start_time: int
-    finish_time: int
-    clips: list[Clip] = field(default_factory=list)
-    lyrics: Lyrics | None = None
-    raw: dict = field(default_factory=dict)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in ("SUCCESS", "FAILURE")
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "SUCCESS"
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "FAILURE"
-
-
 @dataclass(frozen=True)
 class Capabilities:
+    """What a format can do beyond plain songs; the UI offers only what the gateway supports."""
+
     concat: bool
     upload: bool
     infill: bool
     negative_tags: bool
 
 
-# --- Lenient field readers (gateways differ; a missing or odd field must not break polling) ---
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-def _float_or_none(value: Any) -> float | None:
-    # Suno reports duration as null, int, float, or a numeric string while generating.
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def parse_clip(raw: dict) -> Clip:
-    meta = _dict(raw.get("metadata"))
-    history = meta.get("history")
-    return Clip(
-        id=_text(raw.get("id")),
-        status=_text(raw.get("status")).lower(),
-        title=_text(raw.get("title")),
-        audio_url=_text(raw.get("audio_url")),
-        video_url=_text(raw.get("video_url")),
-        image_url=_text(raw.get("image_url")),
-        image_large_url=_text(raw.get("image_large_url")),
-        is_video_pending=_bool(raw.get("is_video_pending")),
-        model_name=_text(raw.get("model_name")),
-        major_model_version=_text(raw.get("major_model_version")),
-        created_at=_text(raw.get("created_at")),
-        duration=_float_or_none(meta.get("duration")),
-        tags=_text(meta.get("tags")),
-        prompt=_text(meta.get("prompt")),
-        gpt_description_prompt=_text(meta.get("gpt_description_prompt")),
-        negative_tags=_text(meta.get("negative_tags")),
-        clip_type=_text(meta.get("type")),
-        history=history if isinstance(history, list) else [],
-        error_message=_text(meta.get("error_message") or raw.get("error_message")),
-        metadata=meta,
-        raw=raw,
-    )
-
-
-def parse_task(raw: dict) -> Task:
-    action = _text(raw.get("action")).upper()
-    data = raw.get("data")
-    clips = [parse_clip(item) for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-    lyrics = None
-    if isinstance(data, dict) and (action == "LYRICS" or "text" in data):
-        lyrics = Lyrics(
-            status=_text(data.get("status")), title=_text(data.get("title")), text=_text(data.get("text"))
-        )
-    return Task(
-        task_id=_text(raw.get("task_id")),
-        action=action,
-        # Some gateways leave the status out early on: UNKNOWN counts as still pending.
-        status=_text(raw.get("status")).upper() or "UNKNOWN",
-        fail_reason=_text(raw.get("fail_reason")),
-        progress=_text(raw.get("progress")),
-        submit_time=_int(raw.get("submit_time")),
-        start_time=_int(raw.get("start_time")),
-        finish_time=_int(raw.get("finish_time")),
-        clips=clips,
-        lyrics=lyrics,
-        raw=raw,
-    )
-
-
 # --- Format adapters ------------------------------------------------------------------
 
 
 class ApiRequest(NamedTuple):
+    """One HTTP call an adapter wants made, and how to read its answer."""
+
     method: str
-    path: str
+    path: str  # without the query: failures are logged under it, and queries carry ids
+    # Turns the answer body (failure shapes already raised as GatewayError) into the result.
+    read: Callable[[Any], Any]
     json: Any = None
+    query: str = ""  # already encoded; "ids=a,b" keeps its commas as the feed expects
+
+
+# Sends one fetch request with the Gateway's retries and error mapping, returning request.read(body).
+Send = Callable[[ApiRequest], Any]
 
 
 class GatewayFormat(Protocol):
@@ -273,16 +150,89 @@ class GatewayFormat(Protocol):
 
     def submit_music(self, payload: dict) -> ApiRequest: ...
     def submit_lyrics(self, prompt: str) -> ApiRequest: ...
-    def fetch_one(self, task_id: str) -> ApiRequest: ...
-    def fetch_many(self, task_ids: list[str]) -> ApiRequest: ...
-    def unwrap(self, body: Any) -> Any: ...
-    def task_id_from(self, data: Any) -> str: ...
-    def task_from(self, data: Any) -> Task: ...
-    def tasks_from(self, data: Any) -> list[Task]: ...
+    def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest: ...
+    def upload_audio_url(self, url: str) -> ApiRequest: ...
+    def fetch_task(self, task_id: str, send: Send) -> Task: ...
+    def fetch_tasks(self, task_ids: list[str], send: Send) -> list[Task]: ...
 
 
 def _bad_response(message: str) -> GatewayError:
     return GatewayError("bad_response", message, retryable=False)
+
+
+# --- Reading answers (each ApiRequest names one of these) ---
+
+
+def _envelope_data(body: Any) -> Any:
+    # Failure envelopes were already turned into errors; only success is left.
+    if not isinstance(body, dict) or body.get("code") != "success":
+        raise _bad_response("The gateway's answer has no success envelope")
+    return body.get("data")
+
+
+def _read_task_id(body: Any) -> str:
+    data = _envelope_data(body)
+    if not isinstance(data, str) or not data:
+        raise _bad_response("The gateway's answer carries no task id")
+    return data
+
+
+def _read_clip_id(body: Any) -> str:
+    # The upload answers the clip id in data (New API style) and again in clip_id; either will do.
+    data = _envelope_data(body)
+    for value in (data, body.get("clip_id")):
+        if isinstance(value, str) and value:
+            return value
+    raise _bad_response("The gateway's answer carries no clip id")
+
+
+def _read_task(body: Any) -> Task:
+    data = _envelope_data(body)
+    if data is None:
+        # Some gateways answer an unknown id with a success envelope and no data.
+        raise GatewayError("task_not_exist", "The gateway knows no such task", retryable=False)
+    if not isinstance(data, dict):
+        raise _bad_response("The gateway's task is not an object")
+    return parse_task(data)
+
+
+def _read_tasks(body: Any) -> list[Task]:
+    data = _envelope_data(body)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise _bad_response("The gateway's task list is not a list")
+    return [parse_task(item) for item in data if isinstance(item, dict) and item.get("task_id")]
+
+
+def _read_generation(body: Any) -> str:
+    """v2 generate answers the generation itself; its id and clip ids become the task id."""
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")  # lenient: a gateway that wraps it in the task envelope
+    clips = body.get("clips") if isinstance(body, dict) else None
+    if not isinstance(clips, list):
+        raise _bad_response("The gateway's generation lists no clips")
+    clip_ids = [as_text(clip.get("id")) if isinstance(clip, dict) else "" for clip in clips]
+    try:
+        return encode_v2_task_id(as_text(body.get("id")), clip_ids)
+    except ValueError as exc:
+        raise _bad_response(f"The gateway's generation cannot be tracked ({exc})") from None
+
+
+def _read_feed(body: Any) -> list[Clip]:
+    # The engine answers a bare list; gateways may wrap it in {"clips": [...]} or the task envelope.
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    if isinstance(body, dict):
+        body = body.get("clips")
+    if body is None:
+        return []
+    if not isinstance(body, list):
+        raise _bad_response("The gateway's feed is not a list of clips")
+    return [parse_clip(item) for item in body if isinstance(item, dict) and item.get("id")]
+
+
+# --- The formats ---
 
 
 class TaskFormat:
@@ -291,53 +241,105 @@ class TaskFormat:
     capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False)
 
     def submit_music(self, payload: dict) -> ApiRequest:
-        return ApiRequest("POST", "/suno/submit/music", payload)
+        return ApiRequest("POST", "/suno/submit/music", _read_task_id, payload)
 
     def submit_lyrics(self, prompt: str) -> ApiRequest:
-        return ApiRequest("POST", "/suno/submit/lyrics", {"prompt": prompt})
+        return ApiRequest("POST", "/suno/submit/lyrics", _read_task_id, {"prompt": prompt})
 
-    def fetch_one(self, task_id: str) -> ApiRequest:
+    def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest:
+        body = {"clip_id": clip_id, "is_infill": is_infill}
+        return ApiRequest("POST", "/suno/submit/concat", _read_task_id, body)
+
+    def upload_audio_url(self, url: str) -> ApiRequest:
+        return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
+
+    def fetch_task(self, task_id: str, send: Send) -> Task:
         # Task ids are opaque: quote them so one can never change the path.
-        return ApiRequest("GET", f"/suno/fetch/{quote(task_id, safe='')}")
+        return send(ApiRequest("GET", f"/suno/fetch/{quote(task_id, safe='')}", _read_task))
 
-    def fetch_many(self, task_ids: list[str]) -> ApiRequest:
-        return ApiRequest("POST", "/suno/fetch", {"ids": list(task_ids)})
+    def fetch_tasks(self, task_ids: list[str], send: Send) -> list[Task]:
+        tasks: list[Task] = []
+        for start in range(0, len(task_ids), FETCH_BATCH_SIZE):
+            ids = task_ids[start : start + FETCH_BATCH_SIZE]
+            tasks.extend(send(ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids})))
+        return tasks
 
-    def unwrap(self, body: Any) -> Any:
-        # Failure envelopes were already turned into errors; only success is left.
-        if not isinstance(body, dict) or body.get("code") != "success":
-            raise _bad_response("The gateway's answer has no success envelope")
-        return body.get("data")
 
-    def task_id_from(self, data: Any) -> str:
-        if not isinstance(data, str) or not data:
-            raise _bad_response("The gateway's answer carries no task id")
-        return data
+V2_GENERATE_PATH = "/suno/v2/generate"
+# The seed does not show the feed's path; this is where the built-in engine serves it
+# (PROTOCOL.md section 2). The only place the client names it.
+V2_FEED_PATH = "/suno/v2/feed"
 
-    def task_from(self, data: Any) -> Task:
-        if data is None:
-            # Some gateways answer an unknown id with a success envelope and no data.
-            raise GatewayError("task_not_exist", "The gateway knows no such task", retryable=False)
-        if not isinstance(data, dict):
-            raise _bad_response("The gateway's task is not an object")
-        return parse_task(data)
+# v2 generate always gets these keys, "" or null when unused, as in the seed's example ...
+_V2_TEXT_KEYS = ("prompt", "tags", "mv", "title")
+_V2_NULLABLE_KEYS = ("continue_clip_id", "continue_at", "infill_start_s", "infill_end_s")
+# ... and these only when the request has them (not every gateway takes them).
+_V2_OPTIONAL_KEYS = ("gpt_description_prompt", "make_instrumental", "negative_tags")
 
-    def tasks_from(self, data: Any) -> list[Task]:
-        if data is None:
-            return []
-        if not isinstance(data, list):
-            raise _bad_response("The gateway's task list is not a list")
-        return [parse_task(item) for item in data if isinstance(item, dict) and item.get("task_id")]
+
+def _v2_generate_body(payload: dict) -> dict:
+    # Every other key is dropped: notably "task_id", which only the task format's continue needs.
+    body = {key: payload.get(key) or "" for key in _V2_TEXT_KEYS}
+    body.update({key: payload.get(key) for key in _V2_NULLABLE_KEYS})
+    body.update({key: payload[key] for key in _V2_OPTIONAL_KEYS if key in payload})
+    return body
+
+
+class V2Format(TaskFormat):
+    """The v2 format (seed 000): music goes through generate and the feed.
+
+    Lyrics, concat and upload use the task endpoints on v2 gateways too, so they are inherited, and so
+    is fetching the tasks they create. A generation is tracked under an encoded id ("v2:...", see
+    ``encode_v2_task_id``), which is how fetches tell the two kinds apart.
+    """
+
+    capabilities = Capabilities(concat=True, upload=True, infill=True, negative_tags=True)
+
+    def submit_music(self, payload: dict) -> ApiRequest:
+        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
+
+    def fetch_task(self, task_id: str, send: Send) -> Task:
+        if not is_v2_task_id(task_id):
+            return super().fetch_task(task_id, send)
+        tasks = self._generations([task_id], send)
+        if tasks:
+            return tasks[0]
+        raise GatewayError("task_not_exist", "The gateway's feed knows none of this task's clips")
+
+    def fetch_tasks(self, task_ids: list[str], send: Send) -> list[Task]:
+        # Task-format answers first, then generations in the order asked for.
+        v2_ids = [task_id for task_id in task_ids if is_v2_task_id(task_id)]
+        others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
+        return super().fetch_tasks(others, send) + self._generations(v2_ids, send)
+
+    def _generations(self, v2_ids: list[str], send: Send) -> list[Task]:
+        """One feed query (per FETCH_BATCH_SIZE clips) for all generations, grouped back per id."""
+        wanted: dict[str, list[str]] = {}
+        for task_id in v2_ids:
+            with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
+                wanted[task_id] = decode_v2_task_id(task_id)[1]
+        clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
+        found: dict[str, Clip] = {}
+        for start in range(0, len(clip_ids), FETCH_BATCH_SIZE):
+            batch = clip_ids[start : start + FETCH_BATCH_SIZE]
+            found.update((clip.id, clip) for clip in send(_feed_request(batch)))
+        tasks = (v2_task(task_id, clips, found) for task_id, clips in wanted.items())
+        return [task for task in tasks if task is not None]
+
+
+def _feed_request(clip_ids: list[str]) -> ApiRequest:
+    # Each id quoted on its own so the commas between them stay literal, as the feed expects.
+    query = "ids=" + ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
+    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=query)
+
+
+_FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {"task": TaskFormat, "v2": V2Format}
 
 
 def _make_format(api_format: str) -> GatewayFormat:
-    if api_format == "task":
-        return TaskFormat()
-    if api_format == "v2":
-        # >>> V2 SLOT: the full-length-songs work adds a V2Format adapter here (seed 000:
-        # POST /suno/v2/generate + the feed query). Nothing else in Gateway needs to change.
-        raise NotImplementedError("v2 format arrives with the full-length-songs work")
-    raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
+    if api_format not in _FORMATS:
+        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
+    return _FORMATS[api_format]()
 
 
 # --- Mapping answers and network failures to GatewayError --------------------------------
@@ -352,7 +354,7 @@ def _status_code_name(status: int) -> str:
 
 
 def _short(text: Any) -> str:
-    return _text(text).strip()[:_MESSAGE_LIMIT]
+    return as_text(text).strip()[:_MESSAGE_LIMIT]
 
 
 def _error_from_body(status: int, body: Any) -> GatewayError | None:
@@ -364,7 +366,7 @@ def _error_from_body(status: int, body: Any) -> GatewayError | None:
         # New API's {"error": {"message", "type", "code"?}}; "type" is always "new_api_error", so
         # the code comes from error.code when present, otherwise from the HTTP status.
         details = error if isinstance(error, dict) else {"message": error}
-        code = _text(details.get("code")) or _status_code_name(status)
+        code = as_text(details.get("code")) or _status_code_name(status)
         return GatewayError(code, _short(details.get("message")), http_status=status)
     code = body.get("code")
     if isinstance(code, str) and code != "success":
@@ -376,7 +378,7 @@ def _error_from_body(status: int, body: Any) -> GatewayError | None:
 
 def _retry_after(response: httpx.Response) -> float | None:
     # Only the seconds form; an HTTP-date falls back to our own backoff.
-    value = _float_or_none(response.headers.get("Retry-After"))
+    value = as_float(response.headers.get("Retry-After"))
     return max(value, 0.0) if value is not None else None
 
 
@@ -485,18 +487,33 @@ class Gateway:
     def submit_lyrics(self, *, prompt: str) -> str:
         return self._submit(self._format.submit_lyrics(prompt))
 
-    def _submit(self, req: ApiRequest) -> str:
-        with self._failure_logged(req):
-            try:
-                response = self._client.request(req.method, req.path, json=req.json)
-            except _HTTPX_ERRORS as exc:
-                raise _network_error(exc, submit=True) from exc
+    def submit_concat(self, *, clip_id: str, is_infill: bool = False) -> str:
+        """Stitch a continuation chain (ending at ``clip_id``) into one song; returns a task id.
+
+        ``is_infill`` stitches a replaced section back instead. Costs far more than a song.
+        """
+        if not clip_id:
+            raise ValueError("submit_concat needs a clip id")
+        return self._submit(self._format.submit_concat(clip_id, bool(is_infill)))
+
+    def upload_audio_url(self, *, url: str) -> str:
+        """Have the gateway import the audio at ``url`` as a clip; returns the new clip's id."""
+        if not url:
+            raise ValueError("upload_audio_url needs a url")
+        return self._submit(self._format.upload_audio_url(url))
+
+    def _submit(self, req: ApiRequest) -> Any:
+        with self._failure_logged(req.method, req.path):
+            response = self._send(req, submit=True)
             if response.status_code == 504:
                 # A proxy's timeout: the gateway behind it may well have created the task.
-                raise SubmitOutcomeUnknown("outcome_unknown", "The gateway timed out (HTTP 504) after the "
-                                           "request was sent.", http_status=504)
+                raise SubmitOutcomeUnknown(
+                    "outcome_unknown",
+                    "The gateway timed out (HTTP 504) after the request was sent.",
+                    http_status=504,
+                )
             try:
-                return self._format.task_id_from(self._read_answer(response))
+                return self._read(req, response)
             except GatewayError as exc:
                 if exc.code != "bad_response" or not response.is_success:
                     raise
@@ -507,32 +524,34 @@ class Gateway:
                     http_status=response.status_code,
                 ) from exc
 
-    # --- Fetches: safe to repeat, so retried with backoff ---
+    # --- Fetches: safe to repeat, so every request is retried with backoff ---
 
     def fetch_task(self, task_id: str) -> Task:
         if not task_id:
             raise ValueError("fetch_task needs a task id")
-        req = self._format.fetch_one(task_id)
-        return self._with_retries(lambda: self._fetch(req, self._format.task_from))
+        return self._format.fetch_task(task_id, self._fetch_with_retries)
 
     def fetch_tasks(self, task_ids: list[str]) -> list[Task]:
-        tasks: list[Task] = []
-        for start in range(0, len(task_ids), FETCH_BATCH_SIZE):
-            req = self._format.fetch_many(task_ids[start : start + FETCH_BATCH_SIZE])
-            tasks.extend(self._with_retries(lambda req=req: self._fetch(req, self._format.tasks_from)))
-        return tasks
+        """The tasks the gateway knows, in batches; unknown ids are left out, not an error."""
+        return self._format.fetch_tasks(list(task_ids), self._fetch_with_retries)
 
-    def _fetch(self, req: ApiRequest, parse: Callable[[Any], T]) -> T:
-        """One fetch attempt: send, check the answer, parse its data."""
-        with self._failure_logged(req):
-            try:
-                response = self._client.request(req.method, req.path, json=req.json)
-            except _HTTPX_ERRORS as exc:
-                raise _network_error(exc, submit=False) from exc
-            return parse(self._read_answer(response))
+    def _fetch_with_retries(self, req: ApiRequest) -> Any:
+        return self._with_retries(lambda: self._fetch(req))
 
-    def _read_answer(self, response: httpx.Response) -> Any:
-        """The answer's data, or a GatewayError for any failure shape."""
+    def _fetch(self, req: ApiRequest) -> Any:
+        """One fetch attempt: send, check the answer, read it."""
+        with self._failure_logged(req.method, req.path):
+            return self._read(req, self._send(req, submit=False))
+
+    def _send(self, req: ApiRequest, *, submit: bool) -> httpx.Response:
+        target = f"{req.path}?{req.query}" if req.query else req.path
+        try:
+            return self._client.request(req.method, target, json=req.json)
+        except _HTTPX_ERRORS as exc:
+            raise _network_error(exc, submit=submit) from exc
+
+    def _read(self, req: ApiRequest, response: httpx.Response) -> Any:
+        """The answer read by ``req.read``, or a GatewayError for any failure shape."""
         status = response.status_code
         try:
             body = response.json()
@@ -547,7 +566,7 @@ class Gateway:
         if error is not None:
             raise error
         try:
-            return self._format.unwrap(body)
+            return req.read(body)
         except GatewayError as exc:
             exc.http_status = status
             raise
@@ -573,7 +592,7 @@ class Gateway:
         return min(self._backoff * 2**number, MAX_BACKOFF)
 
     @contextlib.contextmanager
-    def _failure_logged(self, req: ApiRequest) -> Iterator[None]:
+    def _failure_logged(self, method: str, path: str) -> Iterator[None]:
         try:
             yield
         except GatewayError as exc:
@@ -581,8 +600,8 @@ class Gateway:
             # Method, path, status and code only: never headers, bodies or messages.
             logger.warning(
                 "gateway call failed: %s %s status=%s code=%s retryable=%s",
-                req.method,
-                req.path,
+                method,
+                path,
                 exc.http_status,
                 exc.code,
                 exc.retryable,
@@ -605,13 +624,10 @@ class Gateway:
             log_path = httpx.URL(url).path  # no query: signed CDN links carry tokens there
         except httpx.InvalidURL:
             log_path = "<invalid url>"
-        req = ApiRequest("GET", log_path)
-        return self._with_retries(lambda: self._download_once(url, req, dest, max_bytes))
+        return self._with_retries(lambda: self._download_once(url, log_path, dest, max_bytes))
 
-    def _download_once(
-        self, url: str, req: ApiRequest, dest: pathlib.Path, max_bytes: int
-    ) -> tuple[int, str]:
-        with self._failure_logged(req):
+    def _download_once(self, url: str, log_path: str, dest: pathlib.Path, max_bytes: int) -> tuple[int, str]:
+        with self._failure_logged("GET", log_path):
             try:
                 request = self._client.build_request("GET", url, headers={"Accept": "*/*"})
                 if not self._is_own_url(request.url):
@@ -639,7 +655,7 @@ class Gateway:
                 http_status=status,
                 retryable=_status_retryable(status),
             )
-        declared = _int(response.headers.get("Content-Length"))
+        declared = as_int(response.headers.get("Content-Length"))
         if declared > max_bytes:
             raise _too_large(max_bytes, status)
 

@@ -39,13 +39,16 @@ def _song_form(**initial) -> SongForm:
 
 def _limits_context() -> dict:
     return {
-        "model_limits_json": json.dumps({m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title}
-                                          for m in catalog.MODELS}),
+        "model_limits_json": json.dumps(
+            {m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title} for m in catalog.MODELS}
+        ),
         "description_limit": catalog.DESCRIPTION_LIMIT,
     }
 
 
-def _detail_context(request: HttpRequest, project, form: SongForm, lyrics_form: LyricsPromptForm | None = None) -> dict:
+def _detail_context(
+    request: HttpRequest, project, form: SongForm, lyrics_form: LyricsPromptForm | None = None
+) -> dict:
     return {
         "project": project,
         "form": form,
@@ -58,8 +61,11 @@ def _detail_context(request: HttpRequest, project, form: SongForm, lyrics_form: 
 
 
 def _poller_context(project) -> dict:
-    return {"project": project, "since": f"{timezone.now().timestamp():.6f}",
-            "active": selectors.project_has_pending(project=project)}
+    return {
+        "project": project,
+        "since": f"{timezone.now().timestamp():.6f}",
+        "active": selectors.project_has_pending(project=project),
+    }
 
 
 @login_required
@@ -73,7 +79,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if draft is None or draft.project_id != project.pk:
             raise Http404
         initial = {"mode": "custom", "lyrics": draft.text, "title": draft.title}
-    return render(request, "songs/project_detail.html", _detail_context(request, project, _song_form(**initial)))
+    return render(
+        request, "songs/project_detail.html", _detail_context(request, project, _song_form(**initial))
+    )
 
 
 @login_required
@@ -88,17 +96,33 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "songs/project_detail.html", _detail_context(request, project, form))
     data = form.cleaned_data
     task = services.music_request(
-        project=project, user=request.user, mode=data["mode"], mv=data["mv"], description=data["description"],
-        lyrics=data["lyrics"], tags=data["tags"], title=data["title"], instrumental=data["instrumental"],
+        project=project,
+        user=request.user,
+        mode=data["mode"],
+        mv=data["mv"],
+        description=data["description"],
+        lyrics=data["lyrics"],
+        tags=data["tags"],
+        title=data["title"],
+        instrumental=data["instrumental"],
         request_key=data["request_key"],
     )
     if not request.htmx:
         return redirect(project)
     # Keep what the user wrote (they often tweak and go again) with a fresh key for the next click.
-    fresh = SongForm(initial={**{k: v for k, v in data.items() if k != "request_key"}, "request_key": uuid.uuid4()})
-    return render(request, "songs/partials/song_created.html", {
-        "form": fresh, "project": project, "task": task, "poller": _poller_context(project),
-    })
+    fresh = SongForm(
+        initial={**{k: v for k, v in data.items() if k != "request_key"}, "request_key": uuid.uuid4()}
+    )
+    return render(
+        request,
+        "songs/partials/song_created.html",
+        {
+            "form": fresh,
+            "project": project,
+            "task": task,
+            "poller": _poller_context(project),
+        },
+    )
 
 
 @login_required
@@ -127,17 +151,30 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for_user(user=request.user, pk=pk)
     form = LyricsPromptForm(request.POST)
     if form.is_valid():
-        services.lyrics_request(project=project, user=request.user, prompt=form.cleaned_data["prompt"],
-                                request_key=form.cleaned_data["request_key"])
+        services.lyrics_request(
+            project=project,
+            user=request.user,
+            prompt=form.cleaned_data["prompt"],
+            request_key=form.cleaned_data["request_key"],
+        )
         if not request.htmx:
             return redirect(project)
         form = LyricsPromptForm(initial={"request_key": uuid.uuid4()})
     elif not request.htmx:
-        return render(request, "songs/project_detail.html", _detail_context(request, project, _song_form(), form))
-    return render(request, "songs/partials/lyrics_panel.html", {
-        "project": project, "lyrics_form": form, **selectors.project_lyrics(project=project),
-        "poller": _poller_context(project), "with_poller": True,
-    })
+        return render(
+            request, "songs/project_detail.html", _detail_context(request, project, _song_form(), form)
+        )
+    return render(
+        request,
+        "songs/partials/lyrics_panel.html",
+        {
+            "project": project,
+            "lyrics_form": form,
+            **selectors.project_lyrics(project=project),
+            "poller": _poller_context(project),
+            "with_poller": True,
+        },
+    )
 
 
 @login_required
@@ -147,15 +184,23 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draft = selectors.draft_for_user(user=request.user, pk=pk)
     form = DraftForm(request.POST or None, initial={"title": draft.title, "text": draft.text})
     if request.method == "POST" and form.is_valid():
-        saved = services.draft_save(draft=draft, user=request.user, title=form.cleaned_data["title"],
-                                    text=form.cleaned_data["text"])
+        saved = services.draft_save(
+            draft=draft, user=request.user, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
+        )
         messages.success(request, "Saved as a new version." if saved else "No changes to save.")
         return redirect(draft)
-    return render(request, "songs/draft_detail.html", {
-        "draft": draft, "project": draft.project, "form": form, "revisions": draft.revisions.all(),
-        "section_tags": SECTION_TAGS,
-        **_limits_context(),
-    })
+    return render(
+        request,
+        "songs/draft_detail.html",
+        {
+            "draft": draft,
+            "project": draft.project,
+            "form": form,
+            "revisions": draft.revisions.all(),
+            "section_tags": SECTION_TAGS,
+            **_limits_context(),
+        },
+    )
 
 
 @login_required
@@ -188,7 +233,12 @@ def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
     if not path.is_file():
         raise Http404
     filename = f"{clip.title or 'clip'}.{ext}"
-    response = ranged_file_response(request, path, content_type=content_type, filename=filename,
-                                    as_attachment=request.GET.get("download") == "1")
+    response = ranged_file_response(
+        request,
+        path,
+        content_type=content_type,
+        filename=filename,
+        as_attachment=request.GET.get("download") == "1",
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response

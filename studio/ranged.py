@@ -51,7 +51,11 @@ def _iter_slice(path: Path, start: int, length: int):
 
 
 def ranged_file_response(
-    request: HttpRequest, path: Path, *, content_type: str | None = None, filename: str | None = None,
+    request: HttpRequest,
+    path: Path,
+    *,
+    content_type: str | None = None,
+    filename: str | None = None,
     as_attachment: bool = False,
 ) -> HttpResponse:
     size = os.path.getsize(path)

@@ -121,9 +121,9 @@ if SUNO_API_FORMAT not in {"task", "v2"}:
     raise ImproperlyConfigured(f"SUNO_API_FORMAT must be 'task' or 'v2', got {SUNO_API_FORMAT!r}")
 # The built-in engine's key: SUNO_API_KEY when given, otherwise derived from
 # SECRET_KEY so that it is stable across restarts yet never hard-coded.
-ENGINE_API_KEY = SUNO_API_KEY or hmac.new(
-    SECRET_KEY.encode(), b"song-studio-built-in-engine", hashlib.sha256
-).hexdigest()
+ENGINE_API_KEY = (
+    SUNO_API_KEY or hmac.new(SECRET_KEY.encode(), b"song-studio-built-in-engine", hashlib.sha256).hexdigest()
+)
 # What the studio actually talks to: the configured gateway, or the built-in
 # engine over real HTTP at this server's own address.
 SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"

@@ -10,18 +10,38 @@ from django.conf import settings
 from songs.models import Clip, GenerationTask
 
 
-def make_task(project, *, status="running", upstream_id=None, action="MUSIC", mode="custom",
-              **fields) -> GenerationTask:
-    payload = {"prompt": "[Verse]\nla la", "tags": "pop", "mv": "chirp-v3-5", "title": "Song",
-               "make_instrumental": False}
+def make_task(
+    project, *, status="running", upstream_id=None, action="MUSIC", mode="custom", **fields
+) -> GenerationTask:
+    payload = {
+        "prompt": "[Verse]\nla la",
+        "tags": "pop",
+        "mv": "chirp-v3-5",
+        "title": "Song",
+        "make_instrumental": False,
+    }
     return GenerationTask.objects.create(
-        project=project, user=project.owner, action=action, mode=mode, request_payload=payload,
-        status=status, upstream_id=upstream_id if upstream_id is not None else str(uuid.uuid4()), **fields)
+        project=project,
+        user=project.owner,
+        action=action,
+        mode=mode,
+        request_payload=payload,
+        status=status,
+        upstream_id=upstream_id if upstream_id is not None else str(uuid.uuid4()),
+        **fields,
+    )
 
 
 def make_stored_clip(task, *, audio: bytes = b"ID3" + bytes(range(256)) * 40, title="Song") -> Clip:
-    clip = Clip.objects.create(project=task.project, task=task, upstream_id=str(uuid.uuid4()), title=title,
-                               status="complete", duration=3.0, media_state="stored")
+    clip = Clip.objects.create(
+        project=task.project,
+        task=task,
+        upstream_id=str(uuid.uuid4()),
+        title=title,
+        status="complete",
+        duration=3.0,
+        media_state="stored",
+    )
     name = f"clips/audio/{clip.uid}.mp3"
     path = Path(settings.MEDIA_ROOT) / name
     path.parent.mkdir(parents=True, exist_ok=True)

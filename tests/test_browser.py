@@ -57,9 +57,9 @@ def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page
     page.screenshot(path=os.path.join(artifacts_dir, "project-empty.png"), full_page=True)
 
     page.get_by_text("Custom", exact=True).click()
-    page.get_by_label("Lyrics").fill(LYRICS)
+    page.get_by_label("Lyrics", exact=True).fill(LYRICS)
     page.get_by_label("Style of music").fill("emotional punk")
-    page.get_by_label("Title").fill("City Lights")
+    page.get_by_label("Title", exact=True).fill("City Lights")
     page.get_by_label("Model").select_option("chirp-v3-5")
     expect(page.locator("[data-counter-for=id_lyrics]")).to_have_text(f"{len(LYRICS)} / 3000")
     page.get_by_role("button", name="Create").click()
@@ -79,7 +79,8 @@ def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page
         assert len(response.body()) > 10_000
         duration = players.nth(index).evaluate(
             "a => new Promise(r => a.readyState >= 1 ? r(a.duration) : a.addEventListener('loadedmetadata', "
-            "() => r(a.duration)))")
+            "() => r(a.duration)))"
+        )
         assert duration > 1
 
     # The polling stopped by itself once nothing was pending.
@@ -90,8 +91,8 @@ def test_a_bad_form_keeps_the_text_and_says_what_is_wrong(studio, page: Page, ow
     log_in(page, studio.url, "alice", "correct-horse-battery")
     page.goto(f"{studio.url}/projects/{project.pk}/")
     page.get_by_text("Custom", exact=True).click()
-    page.get_by_label("Lyrics").fill("[Verse]\nOnly words, no style")
+    page.get_by_label("Lyrics", exact=True).fill("[Verse]\nOnly words, no style")
     page.get_by_role("button", name="Create").click()
     expect(page.locator("#id_tags_error")).to_contain_text("Give a style")
-    expect(page.get_by_label("Lyrics")).to_have_value("[Verse]\nOnly words, no style")
+    expect(page.get_by_label("Lyrics", exact=True)).to_have_value("[Verse]\nOnly words, no style")
     page.screenshot(path=os.path.join(artifacts_dir, "create-form-error.png"), full_page=True)

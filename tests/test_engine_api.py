@@ -11,15 +11,22 @@ from engine.models import EngineTask
 pytestmark = pytest.mark.django_db(transaction=True)  # renders are started on commit, as in production
 
 SEED_CUSTOM = {
-    "prompt": "[Verse]\nWalking down the streets\nBeneath the city lights\nNeon signs flickering\nLighting up the "
-              "night\n\n[Verse 2]\nConcrete jungle shining\nWith its dazzling glow",
-    "tags": "emotional punk", "mv": "chirp-v3-5", "title": "City Lights",
+    "prompt": "[Verse]\nWalking down the streets\nBeneath the city lights\n"
+    "Neon signs flickering\nLighting up the night\n\n"
+    "[Verse 2]\nConcrete jungle shining\nWith its dazzling glow",
+    "tags": "emotional punk",
+    "mv": "chirp-v3-5",
+    "title": "City Lights",
 }
 
 
 def post(client, path, body, headers):
-    return client.post(path, data=json.dumps(body) if not isinstance(body, str) else body,
-                       content_type="application/json", **headers)
+    return client.post(
+        path,
+        data=json.dumps(body) if not isinstance(body, str) else body,
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_it_refuses_a_missing_or_wrong_key_in_the_new_api_error_shape(client):
@@ -32,8 +39,11 @@ def test_it_refuses_a_missing_or_wrong_key_in_the_new_api_error_shape(client):
 def test_bad_json_is_an_invalid_request(client, engine_key):
     response = post(client, "/suno/submit/music", "{not json", engine_key)
     assert response.status_code == 400
-    assert response.json() == {"code": "invalid_request", "message": "The request body is not valid JSON.",
-                               "data": None}
+    assert response.json() == {
+        "code": "invalid_request",
+        "message": "The request body is not valid JSON.",
+        "data": None,
+    }
 
 
 def test_an_empty_lyrics_prompt_is_an_invalid_request(client, engine_key):
@@ -49,7 +59,9 @@ def test_an_unknown_model_is_refused_like_a_gateway_without_that_channel(client,
 def test_it_enforces_the_models_limits(client, engine_key):
     response = post(client, "/suno/submit/music", {**SEED_CUSTOM, "tags": "x" * 201}, engine_key)
     assert response.status_code == 400 and "at most 200" in response.json()["message"]
-    response = post(client, "/suno/submit/music", {**SEED_CUSTOM, "tags": "x" * 201, "mv": "chirp-crow"}, engine_key)
+    response = post(
+        client, "/suno/submit/music", {**SEED_CUSTOM, "tags": "x" * 201, "mv": "chirp-crow"}, engine_key
+    )
     assert response.status_code == 200
 
 
@@ -67,11 +79,15 @@ def test_the_seeds_lyrics_request_gives_sectioned_lyrics_using_the_prompt(client
 
 
 def test_the_seeds_inspiration_request_writes_its_own_title_and_lyrics(client, engine_key):
-    task_id = post(client, "/suno/submit/music", {"gpt_description_prompt": "乡愁"}, engine_key).json()["data"]
+    task_id = post(client, "/suno/submit/music", {"gpt_description_prompt": "乡愁"}, engine_key).json()[
+        "data"
+    ]
     task = client.get(f"/suno/fetch/{task_id}", **engine_key).json()["data"]
     assert task["status"] == "SUCCESS" and len(task["data"]) == 2
     clip = task["data"][0]
-    assert clip["title"] and clip["metadata"]["prompt"] and clip["metadata"]["gpt_description_prompt"] == "乡愁"
+    assert (
+        clip["title"] and clip["metadata"]["prompt"] and clip["metadata"]["gpt_description_prompt"] == "乡愁"
+    )
     assert clip["model_name"] == "chirp-v3"  # a missing mv means chirp-v3-0, as on gateways
 
 
@@ -79,7 +95,9 @@ def test_the_seeds_custom_request_walks_to_success_with_two_playable_clips(clien
     answer = post(client, "/suno/submit/music", SEED_CUSTOM, engine_key).json()
     assert answer["code"] == "success" and answer["message"] == ""
     task = client.get(f"/suno/fetch/{answer['data']}", **engine_key).json()["data"]
-    assert task["status"] == "SUCCESS" and task["finish_time"] >= task["start_time"] >= task["submit_time"] > 0
+    assert (
+        task["status"] == "SUCCESS" and task["finish_time"] >= task["start_time"] >= task["submit_time"] > 0
+    )
     assert [c["status"] for c in task["data"]] == ["complete", "complete"]
     clip = task["data"][0]
     assert clip["title"] == "City Lights" and clip["metadata"]["tags"] == "emotional punk"
@@ -94,8 +112,12 @@ def test_the_seeds_custom_request_walks_to_success_with_two_playable_clips(clien
 
 def test_batch_fetch_leaves_out_unknown_and_foreign_ids(client, engine_key):
     task_id = post(client, "/suno/submit/lyrics", {"prompt": "rain"}, engine_key).json()["data"]
-    foreign = EngineTask.objects.create(key_fingerprint="someone-else", action="LYRICS", payload={"prompt": "x"})
-    answer = post(client, "/suno/fetch", {"ids": [task_id, "57eb2c03-unknown", foreign.id]}, engine_key).json()
+    foreign = EngineTask.objects.create(
+        key_fingerprint="someone-else", action="LYRICS", payload={"prompt": "x"}
+    )
+    answer = post(
+        client, "/suno/fetch", {"ids": [task_id, "57eb2c03-unknown", foreign.id]}, engine_key
+    ).json()
     assert answer["code"] == "success" and [t["task_id"] for t in answer["data"]] == [task_id]
     assert client.get(f"/suno/fetch/{foreign.id}", **engine_key).json()["code"] == "task_not_exist"
 
@@ -103,6 +125,10 @@ def test_batch_fetch_leaves_out_unknown_and_foreign_ids(client, engine_key):
 def test_the_same_request_twice_gives_different_takes(client, engine_key):
     first = post(client, "/suno/submit/music", SEED_CUSTOM, engine_key).json()["data"]
     second = post(client, "/suno/submit/music", SEED_CUSTOM, engine_key).json()["data"]
-    clips = [c for t in (first, second) for c in client.get(f"/suno/fetch/{t}", **engine_key).json()["data"]["data"]]
+    clips = [
+        c
+        for t in (first, second)
+        for c in client.get(f"/suno/fetch/{t}", **engine_key).json()["data"]["data"]
+    ]
     assert len({c["id"] for c in clips}) == 4
     assert len({c["metadata"]["engine"]["seed"] for c in clips}) == 4

@@ -112,10 +112,22 @@ def test_voice_sings_one_note_per_syllable_including_cjk():
 
 @pytest.mark.parametrize(
     ("tags", "genre"),
-    [("heavy metal", "metal"), ("lofi chill piano", "lofi"), ("emotional punk", "punk"),
-     ("ambient", "ambient"), ("deep house", "edm"), ("techno", "edm"), ("hip hop", "trap"),
-     ("piano ballad", "ballad"), ("pop", "pop"), ("pop punk", "punk"), ("classic rock", "rock"),
-     ("trapped in a demo", "default"), ("", "default"), ("polka", "default")],
+    [
+        ("heavy metal", "metal"),
+        ("lofi chill piano", "lofi"),
+        ("emotional punk", "punk"),
+        ("ambient", "ambient"),
+        ("deep house", "edm"),
+        ("techno", "edm"),
+        ("hip hop", "trap"),
+        ("piano ballad", "ballad"),
+        ("pop", "pop"),
+        ("pop punk", "punk"),
+        ("classic rock", "rock"),
+        ("trapped in a demo", "default"),
+        ("", "default"),
+        ("polka", "default"),
+    ],
 )
 def test_genre_is_picked_from_the_tags(tags, genre):
     assert composer.pick_genre(tags) == genre
@@ -150,8 +162,11 @@ def test_estimate_key_recovers_the_composed_key(tags, seed):
     song = composer.compose(tags=tags, seed=seed, instrumental=True, max_seconds=20.0)
     tonic, mode = analysis.estimate_key(song.audio, song.sample_rate)
     pc = composer.NOTE_NAMES.index(song.meta["key"])
-    relative = (composer.NOTE_NAMES[(pc + 9) % 12], "minor") if song.meta["mode"] == "major" else (
-        composer.NOTE_NAMES[(pc + 3) % 12], "major")
+    relative = (
+        (composer.NOTE_NAMES[(pc + 9) % 12], "minor")
+        if song.meta["mode"] == "major"
+        else (composer.NOTE_NAMES[(pc + 3) % 12], "major")
+    )
     assert (tonic, mode) in ((song.meta["key"], song.meta["mode"]), relative)
 
 
@@ -170,8 +185,12 @@ def test_sections_follow_the_lyric_tags():
 
 def test_form_parsing_handles_case_unknown_tags_and_untagged_stanzas():
     sections = composer.parse_sections("[VERSE 2]\na\nb\n[pre-chorus]\nc\n[Hook]\nd\n[Whatever]\ne\n")
-    assert [(s.name, s.role) for s in sections] == [("Verse 2", "verse"), ("Pre-Chorus", "prechorus"),
-                                                     ("Hook", "chorus"), ("Whatever", "verse")]
+    assert [(s.name, s.role) for s in sections] == [
+        ("Verse 2", "verse"),
+        ("Pre-Chorus", "prechorus"),
+        ("Hook", "chorus"),
+        ("Whatever", "verse"),
+    ]
     untagged = composer.parse_sections("one\ntwo\n\nla la\nla la\n\nthree\nfour\n\nla la\nla la")
     assert [s.role for s in untagged] == ["verse", "chorus", "verse", "chorus"]
 
@@ -186,8 +205,9 @@ def test_duration_follows_lyric_length_and_the_default_form_is_about_a_minute():
     assert 30 <= short < long
     for genre in ("metal", "ambient", "pop", "lofi"):
         assert 40 <= planned(lyrics="", genre=genre) <= 85
-    capped = composer.make_plan(tags="pop", lyrics=LYRICS * 4, title="", seed=1, instrumental=False,
-                                max_seconds=60)
+    capped = composer.make_plan(
+        tags="pop", lyrics=LYRICS * 4, title="", seed=1, instrumental=False, max_seconds=60
+    )
     assert sum(s.bars for s in capped.sections) * capped.bar_s <= 60
 
 
@@ -218,11 +238,18 @@ def test_cover_is_a_deterministic_jpeg_of_the_requested_size():
 
 def test_render_video_makes_an_mp4_of_the_song_length():
     song = _render(max_seconds=4.3)
-    mp4 = media.render_video(cover_jpeg=media.render_cover(title="Rain", tags="pop", seed=1, size=256),
-                             mp3=media.encode_mp3(song.audio, song.sample_rate), duration=song.duration)
+    mp4 = media.render_video(
+        cover_jpeg=media.render_cover(title="Rain", tags="pop", seed=1, size=256),
+        mp3=media.encode_mp3(song.audio, song.sample_rate),
+        duration=song.duration,
+    )
     assert mp4[4:8] == b"ftyp"
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-f", "mp4", "-i", "pipe:0"],
-                           input=mp4, capture_output=True, check=False)
+    probe = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-f", "mp4", "-i", "pipe:0"],
+        input=mp4,
+        capture_output=True,
+        check=False,
+    )
     text = probe.stderr.decode()
     h, m, s = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text).groups()
     assert int(h) * 3600 + int(m) * 60 + float(s) == pytest.approx(song.duration, abs=0.15)

@@ -13,7 +13,10 @@ from songs.models import Clip, GenerationTask, LyricDraft
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LYRICS = "[Verse]\nWalking down the streets\nBeneath the city lights\n\n[Chorus]\nCity lights, city lights\nShine on me tonight"
+LYRICS = (
+    "[Verse]\nWalking down the streets\nBeneath the city lights\n\n"
+    "[Chorus]\nCity lights, city lights\nShine on me tonight"
+)
 
 
 def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
@@ -21,7 +24,8 @@ def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
         services.work_resume_due()
         GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=None)  # due now
         GenerationTask.objects.filter(pk=task.pk, status__in=GenerationTask.PENDING).update(
-            next_poll_at="2000-01-01T00:00:00Z")
+            next_poll_at="2000-01-01T00:00:00Z"
+        )
         services.tasks_poll_due()
         task.refresh_from_db()
         if not task.is_pending:
@@ -30,8 +34,15 @@ def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
 
 
 def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner, engine_gateway):
-    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
-                                  tags="emotional punk", title="City Lights")
+    task = services.music_request(
+        project=project,
+        user=owner,
+        mode="custom",
+        mv="chirp-v3-5",
+        lyrics=LYRICS,
+        tags="emotional punk",
+        title="City Lights",
+    )
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id, task.fail_reason
     task = _run_until_settled(task)
@@ -50,8 +61,14 @@ def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner
 
 
 def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine_gateway):
-    task = services.music_request(project=project, user=owner, mode="inspiration", mv="chirp-v3-5",
-                                  description="a calm ambient piece for a rainy morning", instrumental=True)
+    task = services.music_request(
+        project=project,
+        user=owner,
+        mode="inspiration",
+        mv="chirp-v3-5",
+        description="a calm ambient piece for a rainy morning",
+        instrumental=True,
+    )
     task = _run_until_settled(task)
     assert task.status == "succeeded", task.fail_reason
     clip = task.clips.first()
@@ -70,8 +87,9 @@ def test_it_turns_a_lyrics_request_into_a_draft(project, owner, engine_gateway):
 
 def test_a_rejected_request_ends_failed_with_the_gateways_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_API_KEY = "a-different-key"  # the engine now refuses the studio's key
-    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
-                                  tags="pop", title="Nope")
+    task = services.music_request(
+        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Nope"
+    )
     task.refresh_from_db()
     assert task.status == "failed"
     assert "token" in task.fail_reason.lower()
@@ -80,8 +98,9 @@ def test_a_rejected_request_ends_failed_with_the_gateways_reason(project, owner,
 
 def test_an_engine_failure_is_shown_with_its_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_FAIL_RATE = 1.0
-    task = services.music_request(project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS,
-                                  tags="pop", title="Doomed")
+    task = services.music_request(
+        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Doomed"
+    )
     task = _run_until_settled(task)
     assert task.status == "failed"
     assert "ENGINE_FAIL_RATE" in task.fail_reason

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 def gateway(handler) -> suno.Gateway:
-    return suno.Gateway(base_url="http://gw.test", api_key="sk-test", transport=httpx.MockTransport(handler),
-                        sleep=lambda _s: None)
+    return suno.Gateway(
+        base_url="http://gw.test",
+        api_key="sk-test",
+        transport=httpx.MockTransport(handler),
+        sleep=lambda _s: None,
+    )
 
 
 def ok(data) -> httpx.Response:
@@ -27,15 +31,31 @@ def ok(data) -> httpx.Response:
 
 
 def clip_json(clip_id: str, status: str = "complete", **extra) -> dict:
-    return {"id": clip_id, "title": "City Lights", "status": status, "audio_url": f"http://cdn.test/{clip_id}.mp3",
-            "image_url": f"http://cdn.test/{clip_id}.jpeg", "model_name": "chirp-v3",
-            "metadata": {"tags": "emotional punk", "prompt": "[Verse]\nla", "duration": 64.36, "type": "gen"},
-            **extra}
+    return {
+        "id": clip_id,
+        "title": "City Lights",
+        "status": status,
+        "audio_url": f"http://cdn.test/{clip_id}.mp3",
+        "image_url": f"http://cdn.test/{clip_id}.jpeg",
+        "model_name": "chirp-v3",
+        "metadata": {"tags": "emotional punk", "prompt": "[Verse]\nla", "duration": 64.36, "type": "gen"},
+        **extra,
+    }
 
 
 def task_json(task_id: str, status: str = "SUCCESS", clips=None, **extra) -> dict:
-    return {"task_id": task_id, "action": "MUSIC", "status": status, "fail_reason": "", "progress": "100%",
-            "submit_time": 1, "start_time": 1, "finish_time": 2, "data": clips, **extra}
+    return {
+        "task_id": task_id,
+        "action": "MUSIC",
+        "status": status,
+        "fail_reason": "",
+        "progress": "100%",
+        "submit_time": 1,
+        "start_time": 1,
+        "finish_time": 2,
+        "data": clips,
+        **extra,
+    }
 
 
 def queued_task(project) -> GenerationTask:
@@ -43,6 +63,7 @@ def queued_task(project) -> GenerationTask:
 
 
 # --- submitting ---------------------------------------------------------------------------------
+
 
 def test_submit_stores_the_upstream_task_id(project):
     task = queued_task(project)
@@ -101,7 +122,9 @@ def test_it_gives_up_after_the_last_attempt_with_the_reason(project, settings):
 
 def test_a_refusal_fails_at_once_with_the_gateways_message(project):
     task = queued_task(project)
-    answer = httpx.Response(403, json={"code": "quota_not_enough", "message": "Top up your quota", "data": None})
+    answer = httpx.Response(
+        403, json={"code": "quota_not_enough", "message": "Top up your quota", "data": None}
+    )
     services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: answer))
     task.refresh_from_db()
     assert task.status == "failed" and "Top up your quota" in task.fail_reason and task.attempts == 1
@@ -135,6 +158,7 @@ def test_a_submit_whose_worker_died_is_failed_as_unknown_not_resent(project, mon
 
 # --- polling ---------------------------------------------------------------------------------
 
+
 def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_capture_on_commit_callbacks):
     tasks = [make_task(project, next_poll_at=timezone.now()) for _ in range(120)]
     batches = []
@@ -146,7 +170,9 @@ def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_cap
 
     polled = services.tasks_poll_due(gateway=gateway(handler))
     assert polled == 120 and sorted(batches) == [20, 50, 50]
-    assert all(t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks]))
+    assert all(
+        t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks])
+    )
 
 
 def test_a_task_claimed_by_another_worker_is_not_polled_again(project):
@@ -172,8 +198,9 @@ def test_ingesting_the_same_answer_twice_keeps_two_clips(project, django_capture
 
 def test_streaming_clips_make_the_task_running_and_playable(project):
     task = make_task(project, status="submitted")
-    answer = suno.parse_task(task_json(task.upstream_id, status="IN_PROGRESS",
-                                       clips=[clip_json("c-1", status="streaming")]))
+    answer = suno.parse_task(
+        task_json(task.upstream_id, status="IN_PROGRESS", clips=[clip_json("c-1", status="streaming")])
+    )
     services.task_ingest(task=task, answer=answer)
     task.refresh_from_db()
     clip = Clip.objects.get()
@@ -183,8 +210,11 @@ def test_streaming_clips_make_the_task_running_and_playable(project):
 
 def test_an_unchanged_answer_does_not_move_the_cards_clock(project):
     task = make_task(project, status="running")
-    answer = suno.parse_task(task_json(task.upstream_id, status="IN_PROGRESS", progress="",
-                                       clips=[clip_json("c-1", status="streaming")]))
+    answer = suno.parse_task(
+        task_json(
+            task.upstream_id, status="IN_PROGRESS", progress="", clips=[clip_json("c-1", status="streaming")]
+        )
+    )
     services.task_ingest(task=task, answer=answer)
     first = GenerationTask.objects.get(pk=task.pk).changed_at
     services.task_ingest(task=GenerationTask.objects.get(pk=task.pk), answer=answer)
@@ -193,8 +223,12 @@ def test_an_unchanged_answer_does_not_move_the_cards_clock(project):
 
 def test_a_failure_keeps_the_gateways_reason(project):
     task = make_task(project)
-    services.task_ingest(task=task, answer=suno.parse_task(
-        task_json(task.upstream_id, status="FAILURE", fail_reason="lyrics flagged by moderation")))
+    services.task_ingest(
+        task=task,
+        answer=suno.parse_task(
+            task_json(task.upstream_id, status="FAILURE", fail_reason="lyrics flagged by moderation")
+        ),
+    )
     task.refresh_from_db()
     assert task.status == "failed" and task.fail_reason == "lyrics flagged by moderation"
 
@@ -215,7 +249,9 @@ def test_a_task_past_its_cap_is_fetched_once_more_then_failed(project, settings)
 
 
 def test_a_task_that_finishes_on_the_last_fetch_is_not_failed(project, django_capture_on_commit_callbacks):
-    task = make_task(project, submitted_at=timezone.now() - timedelta(minutes=20), next_poll_at=timezone.now())
+    task = make_task(
+        project, submitted_at=timezone.now() - timedelta(minutes=20), next_poll_at=timezone.now()
+    )
     answer = task_json(task.upstream_id, clips=[clip_json("late-1")])
     services.tasks_poll_due(gateway=gateway(lambda r: ok([answer])))
     task.refresh_from_db()
@@ -231,8 +267,11 @@ def test_an_outage_while_polling_keeps_the_task_pending(project):
 
 def test_lyrics_become_a_draft_once(project):
     task = make_task(project, action="LYRICS", mode="lyrics")
-    raw = task_json(task.upstream_id, action="LYRICS",
-                    clips={"status": "complete", "title": "Homesick", "text": "[Verse]\nFar from home"})
+    raw = task_json(
+        task.upstream_id,
+        action="LYRICS",
+        clips={"status": "complete", "title": "Homesick", "text": "[Verse]\nFar from home"},
+    )
     services.task_ingest(task=task, answer=suno.parse_task(raw))
     services.task_ingest(task=task, answer=suno.parse_task(raw))
     draft = LyricDraft.objects.get()
@@ -241,18 +280,27 @@ def test_lyrics_become_a_draft_once(project):
 
 # --- media ---------------------------------------------------------------------------------------
 
+
 def _complete_clip(project) -> Clip:
     task = make_task(project, status="succeeded")
-    return Clip.objects.create(project=project, task=task, upstream_id=str(uuid.uuid4()), status="complete",
-                               audio_url="http://cdn.test/a.mp3", image_url="http://cdn.test/a.jpeg",
-                               media_state="pending")
+    return Clip.objects.create(
+        project=project,
+        task=task,
+        upstream_id=str(uuid.uuid4()),
+        status="complete",
+        audio_url="http://cdn.test/a.mp3",
+        image_url="http://cdn.test/a.jpeg",
+        media_state="pending",
+    )
 
 
 def test_media_is_copied_into_our_storage(project, settings):
     clip = _complete_clip(project)
 
     def handler(request):
-        return httpx.Response(200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg")
+        return httpx.Response(
+            200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg"
+        )
 
     services.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
     clip.refresh_from_db()

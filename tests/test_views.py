@@ -14,8 +14,14 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _song_data(**overrides) -> dict:
-    data = {"mode": "custom", "lyrics": "[Verse]\nHello night", "tags": "emotional punk", "title": "City Lights",
-            "mv": "chirp-v3-5", "request_key": str(uuid.uuid4())}
+    data = {
+        "mode": "custom",
+        "lyrics": "[Verse]\nHello night",
+        "tags": "emotional punk",
+        "title": "City Lights",
+        "mv": "chirp-v3-5",
+        "request_key": str(uuid.uuid4()),
+    }
     data.update(overrides)
     return data
 
@@ -50,15 +56,26 @@ def test_it_lists_only_my_projects(owner_client, project, stranger):
 
 def test_another_users_project_is_404(stranger_client, project):
     assert stranger_client.get(reverse("songs:project_detail", args=[project.pk])).status_code == 404
-    assert stranger_client.post(reverse("songs:song_create", args=[project.pk]), _song_data()).status_code == 404
+    assert (
+        stranger_client.post(reverse("songs:song_create", args=[project.pk]), _song_data()).status_code == 404
+    )
     assert stranger_client.get(reverse("songs:project_updates", args=[project.pk])).status_code == 404
     assert not GenerationTask.objects.exists()
 
 
 def test_the_project_page_shows_the_create_panel(owner_client, project):
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
-    for label in ("Inspiration", "Custom", "Song description", "Lyrics", "Style of music", "Title", "Model",
-                  "Instrumental", "Create"):
+    for label in (
+        "Inspiration",
+        "Custom",
+        "Song description",
+        "Lyrics",
+        "Style of music",
+        "Title",
+        "Model",
+        "Instrumental",
+        "Create",
+    ):
         assert label in page
     assert "chirp-fenix" in page and "chirp-v3-0" in page
 
@@ -69,8 +86,13 @@ def test_creating_a_song_saves_the_exact_request(owner_client, project, django_c
     assert response.status_code == 200
     task = GenerationTask.objects.get()
     assert task.status == "queued" and len(callbacks) == 1
-    assert task.request_payload == {"prompt": "[Verse]\nHello night", "tags": "emotional punk", "mv": "chirp-v3-5",
-                                    "title": "City Lights", "make_instrumental": False}
+    assert task.request_payload == {
+        "prompt": "[Verse]\nHello night",
+        "tags": "emotional punk",
+        "mv": "chirp-v3-5",
+        "title": "City Lights",
+        "make_instrumental": False,
+    }
     body = response.content.decode()
     assert f'id="task-{task.pk}"' in body and 'hx-swap-oob="afterbegin:#cards"' in body
     assert 'hx-trigger="every 2s"' in body  # the page starts polling
@@ -80,7 +102,10 @@ def test_inspiration_mode_sends_the_description_and_always_a_model(owner_client,
     data = _song_data(mode="inspiration", description="a lullaby for a sleepy cat", instrumental="on")
     owner_client.post(reverse("songs:song_create", args=[project.pk]), data, **HX)
     assert GenerationTask.objects.get().request_payload == {
-        "gpt_description_prompt": "a lullaby for a sleepy cat", "make_instrumental": True, "mv": "chirp-v3-5"}
+        "gpt_description_prompt": "a lullaby for a sleepy cat",
+        "make_instrumental": True,
+        "mv": "chirp-v3-5",
+    }
 
 
 def test_a_double_click_makes_one_song(owner_client, project):
@@ -92,8 +117,9 @@ def test_a_double_click_makes_one_song(owner_client, project):
 
 def test_lyrics_over_the_models_limit_are_refused_beside_the_field_and_kept(owner_client, project):
     long_lyrics = "la la la\n" * 367  # 3302 characters once stripped; v3.5 takes 3000
-    response = owner_client.post(reverse("songs:song_create", args=[project.pk]),
-                                 _song_data(lyrics=long_lyrics), **HX)
+    response = owner_client.post(
+        reverse("songs:song_create", args=[project.pk]), _song_data(lyrics=long_lyrics), **HX
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "3302 characters: at most 3000 for model v3.5" in body
@@ -102,14 +128,18 @@ def test_lyrics_over_the_models_limit_are_refused_beside_the_field_and_kept(owne
 
 
 def test_a_newer_model_takes_longer_lyrics(owner_client, project):
-    owner_client.post(reverse("songs:song_create", args=[project.pk]),
-                      _song_data(lyrics="la la la\n" * 367, mv="chirp-crow"), **HX)
+    owner_client.post(
+        reverse("songs:song_create", args=[project.pk]),
+        _song_data(lyrics="la la la\n" * 367, mv="chirp-crow"),
+        **HX,
+    )
     assert GenerationTask.objects.get().request_payload["mv"] == "chirp-crow"
 
 
 def test_custom_mode_needs_lyrics_and_a_style(owner_client, project):
-    response = owner_client.post(reverse("songs:song_create", args=[project.pk]),
-                                 _song_data(lyrics="", tags=""), **HX)
+    response = owner_client.post(
+        reverse("songs:song_create", args=[project.pk]), _song_data(lyrics="", tags=""), **HX
+    )
     body = response.content.decode()
     assert "Write lyrics, or tick Instrumental." in body and "Give a style" in body
 

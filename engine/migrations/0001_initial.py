@@ -2,52 +2,87 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import engine.models
 from django.db import migrations, models
+
+import engine.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='EngineTask',
+            name="EngineTask",
             fields=[
-                ('id', models.CharField(default=engine.models.new_id, max_length=191, primary_key=True, serialize=False)),
-                ('key_fingerprint', models.CharField(help_text='Which API key owns the task.', max_length=64)),
-                ('action', models.CharField(max_length=10)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('NOT_START', 'Not Start'), ('SUBMITTED', 'Submitted'), ('IN_PROGRESS', 'In Progress'), ('SUCCESS', 'Success'), ('FAILURE', 'Failure')], default='NOT_START', max_length=12)),
-                ('fail_reason', models.TextField(blank=True)),
-                ('progress', models.CharField(default='0%', max_length=5)),
-                ('result', models.JSONField(blank=True, help_text='Lyrics data, for LYRICS tasks.', null=True)),
-                ('submit_time', models.BigIntegerField(default=0)),
-                ('start_time', models.BigIntegerField(default=0)),
-                ('finish_time', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.CharField(
+                        default=engine.models.new_id, max_length=191, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "key_fingerprint",
+                    models.CharField(help_text="Which API key owns the task.", max_length=64),
+                ),
+                ("action", models.CharField(max_length=10)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("NOT_START", "Not Start"),
+                            ("SUBMITTED", "Submitted"),
+                            ("IN_PROGRESS", "In Progress"),
+                            ("SUCCESS", "Success"),
+                            ("FAILURE", "Failure"),
+                        ],
+                        default="NOT_START",
+                        max_length=12,
+                    ),
+                ),
+                ("fail_reason", models.TextField(blank=True)),
+                ("progress", models.CharField(default="0%", max_length=5)),
+                (
+                    "result",
+                    models.JSONField(blank=True, help_text="Lyrics data, for LYRICS tasks.", null=True),
+                ),
+                ("submit_time", models.BigIntegerField(default=0)),
+                ("start_time", models.BigIntegerField(default=0)),
+                ("finish_time", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='EngineClip',
+            name="EngineClip",
             fields=[
-                ('id', models.CharField(default=engine.models.new_id, max_length=191, primary_key=True, serialize=False)),
-                ('index', models.PositiveSmallIntegerField(default=0)),
-                ('status', models.CharField(default='submitted', max_length=10)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('mv', models.CharField(max_length=40)),
-                ('seed', models.BigIntegerField(default=0)),
-                ('metadata', models.JSONField(default=dict)),
-                ('has_audio', models.BooleanField(default=False)),
-                ('has_image', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clips', to='engine.enginetask')),
+                (
+                    "id",
+                    models.CharField(
+                        default=engine.models.new_id, max_length=191, primary_key=True, serialize=False
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField(default=0)),
+                ("status", models.CharField(default="submitted", max_length=10)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("mv", models.CharField(max_length=40)),
+                ("seed", models.BigIntegerField(default=0)),
+                ("metadata", models.JSONField(default=dict)),
+                ("has_audio", models.BooleanField(default=False)),
+                ("has_image", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clips",
+                        to="engine.enginetask",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['task', 'index'],
+                "ordering": ["task", "index"],
             },
         ),
     ]

@@ -21,4 +21,3 @@ def task_state_label(task) -> str:
     if task.status == "submitted":
         return "Sending" if not task.upstream_id else "Submitted"
     return "Generating"
-

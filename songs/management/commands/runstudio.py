@@ -29,9 +29,24 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options):
         python = sys.executable
         commands = {
-            "web": [python, "-m", "gunicorn", "studio.wsgi:application", "--bind", f"{host}:{port}",
-                    "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "10",
-                    "--log-level", "warning"],
+            "web": [
+                python,
+                "-m",
+                "gunicorn",
+                "studio.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "10",
+                "--log-level",
+                "warning",
+            ],
             "worker": [python, "manage.py", "qcluster"],
             "poller": [python, "manage.py", "studio_poller"],
         }
@@ -60,10 +75,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Song Studio is running on http://{host}:{port}/"))
         self.stdout.write(f"Gateway: {gateway}, format {settings.SUNO_API_FORMAT}. Press Ctrl-C to stop.")
         if not get_user_model().objects.exists():
-            self.stdout.write(self.style.WARNING(
-                "No accounts yet. Create one in another terminal with:\n"
-                "    .venv/bin/python manage.py createsuperuser\n"
-                f"then log in at http://{host}:{port}/accounts/login/"))
+            self.stdout.write(
+                self.style.WARNING(
+                    "No accounts yet. Create one in another terminal with:\n"
+                    "    .venv/bin/python manage.py createsuperuser\n"
+                    f"then log in at http://{host}:{port}/accounts/login/"
+                )
+            )
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
         self.stdout.write("Stopping…")

@@ -42,3 +42,10 @@ def get_model(mv: str) -> Model:
 
 def model_choices() -> list[tuple[str, str]]:
     return [(m.mv, f"{m.label} ({m.mv})") for m in MODELS]
+
+
+def continue_model(mv: str, *, uploaded: bool) -> str:
+    """Continuing a user's own upload takes the model's -upload variant where one exists."""
+    if uploaded:
+        return UPLOAD_VARIANTS.get(mv.removesuffix("-upload"), mv)
+    return mv.removesuffix("-upload")

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 
 from songs import catalog
-from songs.models import GenerationTask, Project
+from songs.models import Clip, GenerationTask, Project
 
 Mode = GenerationTask.Mode
 
@@ -16,11 +16,37 @@ class ProjectForm(forms.ModelForm):
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Summer EP", "autocomplete": "off"})}
 
 
+def parse_timestamp(value: str) -> float:
+    """ "1:20" -> 80.0, "80" -> 80.0, "1:02.5" -> 62.5. ValueError when it is neither."""
+    value = value.strip()
+    if ":" in value:
+        minutes, _, seconds = value.partition(":")
+        if not minutes.isdigit() or not seconds.replace(".", "", 1).isdigit() or float(seconds) >= 60:
+            raise ValueError(value)
+        return int(minutes) * 60 + float(seconds)
+    return float(value)
+
+
+def format_timestamp(seconds: float) -> str:
+    whole = int(seconds)
+    fraction = seconds - whole
+    text = f"{whole // 60}:{whole % 60:02d}"
+    return text + (f"{fraction:.1f}"[1:] if fraction >= 0.05 else "")
+
+
 class SongForm(forms.Form):
-    """Inspiration (a description) or Custom (lyrics, style, title, model). Limits follow the model table."""
+    """Inspiration, Custom, Continue (from a clip at a time) or Replace section (v2 infill).
+
+    Limits follow the model table; what the gateway cannot do is not offered.
+    """
 
     mode = forms.ChoiceField(
-        choices=[(Mode.INSPIRATION, "Inspiration"), (Mode.CUSTOM, "Custom")],
+        choices=[
+            (Mode.INSPIRATION, "Inspiration"),
+            (Mode.CUSTOM, "Custom"),
+            (Mode.CONTINUE, "Continue"),
+            (Mode.INFILL, "Replace section"),
+        ],
         initial=Mode.CUSTOM,
         widget=forms.RadioSelect,
     )
@@ -41,28 +67,104 @@ class SongForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "emotional punk, female vocals"}),
     )
+    negative_tags = forms.CharField(
+        label="Exclude styles",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. heavy drums, autotune"}),
+    )
     title = forms.CharField(label="Title", required=False)
     mv = forms.ChoiceField(label="Model", choices=catalog.model_choices, initial=settings.SUNO_DEFAULT_MODEL)
     instrumental = forms.BooleanField(label="Instrumental", required=False)
+    clip = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    continue_at = forms.CharField(
+        label="Continue from (m:ss)",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
+    )
+    infill_end = forms.CharField(
+        label="Replace until (m:ss)",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
+    )
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, project=None, capabilities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.capabilities = capabilities
+        self.parent_clip: Clip | None = None
 
     def clean(self):
         data = super().clean()
         mode, mv = data.get("mode"), data.get("mv")
         if not mode or not mv:
             return data
-        model = catalog.get_model(mv)
         if mode == Mode.INSPIRATION:
             self._require("description", "Describe the song you want.")
             self._limit("description", catalog.DESCRIPTION_LIMIT, "")
-        else:
-            if not data.get("instrumental"):
-                self._require("lyrics", "Write lyrics, or tick Instrumental.")
-            self._require("tags", "Give a style, e.g. “emotional punk”.")
-            self._limit("lyrics", model.lyrics, model.label)
-            self._limit("tags", model.style, model.label)
-            self._limit("title", model.title, model.label)
+            return data
+        self._clean_custom(catalog.get_model(mv))
+        if mode in (Mode.CONTINUE, Mode.INFILL):
+            self._clean_continue(mode)
+        if not (self.capabilities and self.capabilities.negative_tags):
+            data["negative_tags"] = ""  # not offered for this format, so never sent
         return data
+
+    def _clean_custom(self, model: catalog.Model) -> None:
+        if not self.cleaned_data.get("instrumental"):
+            self._require("lyrics", "Write lyrics, or tick Instrumental.")
+        self._require("tags", "Give a style, e.g. “emotional punk”.")
+        self._limit("lyrics", model.lyrics, model.label)
+        self._limit("tags", model.style, model.label)
+        self._limit("negative_tags", model.style, model.label)
+        self._limit("title", model.title, model.label)
+
+    def _clean_continue(self, mode: str) -> None:
+        clip = self._clip()
+        at = self._timestamp("continue_at")
+        if clip is None or at is None:
+            return
+        if not 0 < at < clip.duration:
+            self.add_error("continue_at", f"Pick a time between 0:00 and {format_timestamp(clip.duration)}.")
+            return
+        self.cleaned_data["continue_at_seconds"] = at
+        if mode == Mode.INFILL:
+            self._clean_infill(clip, at)
+
+    def _clean_infill(self, clip: Clip, start: float) -> None:
+        if not (self.capabilities and self.capabilities.infill):
+            self.add_error("mode", "This gateway cannot replace a section.")
+            return
+        end = self._timestamp("infill_end")
+        if end is None:
+            return
+        if not start + 2 <= end <= clip.duration:
+            self.add_error(
+                "infill_end", f"End at least 2 s after the start and by {format_timestamp(clip.duration)}."
+            )
+            return
+        self.cleaned_data["infill"] = (start, end)
+
+    def _clip(self) -> Clip | None:
+        uid = self.cleaned_data.get("clip")
+        clip = (
+            self.project.clips.select_related("task").filter(uid=uid).first()
+            if uid and self.project
+            else None
+        )
+        if clip is None or not clip.is_continuable:
+            self.add_error(None, "Pick a finished clip of this project to continue.")
+            return None
+        self.parent_clip = clip
+        return clip
+
+    def _timestamp(self, name: str) -> float | None:
+        raw = self.cleaned_data.get(name) or ""
+        try:
+            return parse_timestamp(raw)
+        except ValueError:
+            self.add_error(name, "Write a time as m:ss, e.g. 1:20.")
+            return None
 
     def _require(self, name: str, message: str) -> None:
         if not (self.cleaned_data.get(name) or "").strip():
@@ -74,6 +176,41 @@ class SongForm(forms.Form):
             model = f" for model {label}" if label else ""
             self.add_error(
                 name, f"{len(value)} characters: at most {limit}{model}. Shorten it by {len(value) - limit}."
+            )
+
+
+class UploadForm(forms.Form):
+    """Your own audio to continue: a file, or a public link the studio fetches for you."""
+
+    file = forms.FileField(
+        label="Audio file (MP3 or WAV)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".mp3,.wav,audio/mpeg,audio/wav"}),
+    )
+    url = forms.URLField(
+        label="…or a public MP3 link", required=False, assume_scheme="https", max_length=2000
+    )
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        upload, url = data.get("file"), data.get("url")
+        if bool(upload) == bool(url) and not self.errors:
+            self.add_error("file", "Choose a file, or give a link (one of the two).")
+        if upload:
+            self._check_file(upload)
+        if url and not url.lower().startswith(("http://", "https://")):
+            self.add_error("url", "Only http and https links can be used.")
+        return data
+
+    def _check_file(self, upload) -> None:
+        if not upload.name.lower().endswith((".mp3", ".wav")):
+            self.add_error("file", "Upload an MP3 or WAV file.")
+        elif upload.size > settings.UPLOAD_MAX_BYTES:
+            self.add_error(
+                "file",
+                f"That file is {upload.size / 1e6:.0f} MB; the limit is "
+                f"{settings.UPLOAD_MAX_BYTES / 1e6:.0f} MB.",
             )
 
 

@@ -81,6 +81,7 @@ class GenerationTask(models.Model):
         LYRICS = "lyrics", "Lyrics"
         CONCAT = "concat", "Whole song"
         UPLOAD = "upload", "Upload"
+        INFILL = "infill", "Replace section"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"  # saved, not yet accepted by the gateway
@@ -113,6 +114,9 @@ class GenerationTask(models.Model):
         "Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
     )
     continue_at = models.FloatField(null=True, blank=True)
+    upload = models.ForeignKey(
+        "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -173,6 +177,11 @@ class Clip(models.Model):
     media_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
     media_attempts = models.PositiveIntegerField(default=0)
     media_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    is_video_pending = models.BooleanField(default=False)
+    video_file = models.FileField(upload_to="clips/video/", blank=True)
+    video_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
+    video_attempts = models.PositiveIntegerField(default=0)
+    video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     media_error = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
@@ -210,6 +219,23 @@ class Clip(models.Model):
         return self.image_url
 
     @property
+    def is_continuable(self) -> bool:
+        return (
+            self.status == self.Status.COMPLETE
+            and bool(self.duration)
+            and self.clip_type != "concat_infilling"
+        )
+
+    @property
+    def is_chain_end(self) -> bool:
+        """A continuation (or a replaced section) that can be stitched into one whole song."""
+        return self.status == self.Status.COMPLETE and self.parent_id is not None and self.clip_type == "gen"
+
+    @property
+    def is_infill(self) -> bool:
+        return bool(self.metadata.get("infill")) if isinstance(self.metadata, dict) else False
+
+    @property
     def is_settled(self) -> bool:
         """Nothing more will change without the user doing something."""
         if self.status == self.Status.ERROR:
@@ -218,3 +244,25 @@ class Clip(models.Model):
             self.MediaState.STORED,
             self.MediaState.FAILED,
         )
+
+
+class Upload(models.Model):
+    """A user's own audio, kept before anything is sent anywhere, then offered to the gateway."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    original_name = models.CharField(max_length=255, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True, help_text="When the user gave a link.")
+    file = models.FileField(upload_to="uploads/", blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.original_name or self.source_url or str(self.uid)
+
+    @property
+    def title(self) -> str:
+        stem = self.original_name.rsplit(".", 1)[0] if self.original_name else ""
+        return (stem or "Uploaded audio")[:200]

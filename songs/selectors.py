@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from songs.models import Clip, GenerationTask, LyricDraft, Project
@@ -27,19 +27,24 @@ def clip_for_user(*, user, uid) -> Clip:
 
 
 def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
-    """Music tasks with their clips, newest first: one card each."""
-    tasks = project.tasks.filter(action__in=(GenerationTask.Action.MUSIC,))
+    """Music, whole-song and upload requests with their clips, newest first: one card each."""
+    tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
     if changed_since is not None:
         tasks = tasks.filter(changed_at__gt=changed_since)
-    return tasks.prefetch_related(Prefetch("clips", queryset=Clip.objects.order_by("id"))).order_by(
-        "-created_at"
+    clips = Clip.objects.select_related("parent").order_by("id")
+    return (
+        tasks.select_related("parent_clip", "upload")
+        .prefetch_related(Prefetch("clips", queryset=clips))
+        .order_by("-created_at")
     )
 
 
 def project_has_pending(*, project: Project) -> bool:
     return (
         project.tasks.filter(status__in=GenerationTask.PENDING).exists()
-        or project.clips.filter(media_state=Clip.MediaState.PENDING).exists()
+        or project.clips.filter(
+            Q(media_state=Clip.MediaState.PENDING) | Q(video_state=Clip.MediaState.PENDING)
+        ).exists()
     )
 
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from songs import suno
+from songs import catalog, media, suno, uploads
 from songs.models import Clip, GenerationTask, LyricDraft, LyricRevision, Project
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,6 @@ Status = GenerationTask.Status
 POLL_LEASE = timedelta(seconds=30)
 # A submit that has been "in flight" this long lost its worker: its outcome is unknown.
 SUBMIT_LEASE = timedelta(minutes=2)
-MEDIA_LEASE = timedelta(minutes=2)
 UNKNOWN_OUTCOME = (
     "The gateway did not confirm this request in time. It was not sent again, because it may have "
     "been accepted and a second request could be billed twice. Try again if no clips appear."
@@ -55,21 +53,53 @@ def music_payload(
     tags: str = "",
     title: str = "",
     instrumental: bool = False,
+    negative_tags: str = "",
+    parent_clip: Clip | None = None,
+    continue_at: float | None = None,
+    infill: tuple[float, float] | None = None,
 ) -> dict:
     """The exact body the gateway receives. Always carries mv: gateways default it to chirp-v3-0."""
     if mode == GenerationTask.Mode.INSPIRATION:
-        return {"gpt_description_prompt": description, "make_instrumental": instrumental, "mv": mv}
-    return {
-        "prompt": "" if instrumental else lyrics,
-        "tags": tags,
-        "mv": mv,
-        "title": title,
-        "make_instrumental": instrumental,
+        payload = {"gpt_description_prompt": description, "make_instrumental": instrumental, "mv": mv}
+    else:
+        payload = {
+            "prompt": "" if instrumental else lyrics,
+            "tags": tags,
+            "mv": mv,
+            "title": title,
+            "make_instrumental": instrumental,
+        }
+    if negative_tags:
+        payload["negative_tags"] = negative_tags
+    if parent_clip is not None:
+        payload.update(_continue_fields(mv, parent_clip, continue_at, infill))
+    return payload
+
+
+def _continue_fields(
+    mv: str, clip: Clip, continue_at: float | None, infill: tuple[float, float] | None
+) -> dict:
+    fields = {
+        "mv": catalog.continue_model(mv, uploaded=clip.clip_type == "upload"),
+        "continue_clip_id": clip.upstream_id,
+        "continue_at": infill[0] if infill else continue_at,
+        # Stock gateways need the task that made the clip; the others ignore it (PROTOCOL.md).
+        "task_id": clip.task.upstream_id,
     }
+    if infill:
+        fields["infill_start_s"], fields["infill_end_s"] = infill
+    return fields
 
 
 def task_create(
-    *, project: Project, user, action: str, mode: str, payload: dict, request_key: uuid.UUID | None = None
+    *,
+    project: Project,
+    user,
+    action: str,
+    mode: str,
+    payload: dict,
+    request_key: uuid.UUID | None = None,
+    **fields,
 ) -> GenerationTask:
     """Save the request, then (after commit) hand it to a worker to submit.
 
@@ -88,6 +118,7 @@ def task_create(
         api_format=settings.SUNO_API_FORMAT,
         next_poll_at=timezone.now(),
         request_key=request_key,
+        **fields,
     )
     task.full_clean()
     with transaction.atomic():
@@ -108,6 +139,10 @@ def music_request(
     tags: str = "",
     title: str = "",
     instrumental: bool = False,
+    negative_tags: str = "",
+    parent_clip: Clip | None = None,
+    continue_at: float | None = None,
+    infill: tuple[float, float] | None = None,
     request_key: uuid.UUID | None = None,
 ) -> GenerationTask:
     payload = music_payload(
@@ -118,6 +153,10 @@ def music_request(
         tags=tags,
         title=title,
         instrumental=instrumental,
+        negative_tags=negative_tags,
+        parent_clip=parent_clip,
+        continue_at=continue_at,
+        infill=infill,
     )
     return task_create(
         project=project,
@@ -126,6 +165,20 @@ def music_request(
         mode=mode,
         payload=payload,
         request_key=request_key,
+        parent_clip=parent_clip,
+        continue_at=payload.get("continue_at"),
+    )
+
+
+def concat_request(*, clip: Clip, user, is_infill: bool = False) -> GenerationTask:
+    """ "Get whole song": stitch a continuation chain (or a replaced section) into one clip."""
+    return task_create(
+        project=clip.project,
+        user=user,
+        action=GenerationTask.Action.CONCAT,
+        mode=GenerationTask.Mode.CONCAT,
+        payload={"clip_id": clip.upstream_id, "is_infill": is_infill},
+        parent_clip=clip,
     )
 
 
@@ -157,8 +210,7 @@ def _mark(task: GenerationTask, **fields) -> None:
         setattr(task, name, value)
 
 
-def _retry_delay(attempt: int) -> timedelta:
-    return timedelta(seconds=min(2**attempt, 300))
+_retry_delay = media.retry_delay
 
 
 def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
@@ -169,13 +221,15 @@ def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
     )
     if not won:
         return
-    task = GenerationTask.objects.get(pk=task_pk)
+    task = GenerationTask.objects.select_related("upload").get(pk=task_pk)
     gateway = gateway or suno.get_gateway()
     try:
-        if task.action == GenerationTask.Action.LYRICS:
-            upstream_id = gateway.submit_lyrics(prompt=task.request_payload["prompt"])
-        else:
-            upstream_id = gateway.submit_music(payload=task.request_payload)
+        if task.action == GenerationTask.Action.UPLOAD:
+            uploads.upload_prepare(upload=task.upload, gateway=gateway)
+        upstream_id = _send(gateway, task)
+    except uploads.UploadRefused as exc:
+        _mark(task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now())
+        return
     except suno.SubmitOutcomeUnknown:
         _mark(task, status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=timezone.now())
         return
@@ -189,6 +243,21 @@ def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
         fail_reason="",
         next_poll_at=timezone.now() + timedelta(seconds=1),
     )
+    if task.action == GenerationTask.Action.UPLOAD:
+        # The gateway answers an upload with the new clip's id at once: there is nothing to poll.
+        uploads.upload_registered(task=task, clip_id=upstream_id)
+        _mark(task, status=Status.SUCCEEDED, progress="100%", finished_at=timezone.now())
+
+
+def _send(gateway: suno.Gateway, task: GenerationTask) -> str:
+    payload = task.request_payload
+    if task.action == GenerationTask.Action.LYRICS:
+        return gateway.submit_lyrics(prompt=payload["prompt"])
+    if task.action == GenerationTask.Action.CONCAT:
+        return gateway.submit_concat(clip_id=payload["clip_id"], is_infill=payload.get("is_infill", False))
+    if task.action == GenerationTask.Action.UPLOAD:
+        return gateway.upload_audio_url(url=payload["url"])
+    return gateway.submit_music(payload=payload)
 
 
 def _submit_failed(task: GenerationTask, exc: suno.GatewayError) -> None:
@@ -350,6 +419,7 @@ def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
         "audio_url": data.audio_url[:1000],
         "image_url": (data.image_large_url or data.image_url)[:1000],
         "video_url": data.video_url[:1000],
+        "is_video_pending": data.is_video_pending,
     }
     clip = Clip.objects.filter(upstream_id=data.id).first()
     if clip is None:
@@ -373,10 +443,21 @@ def _clip_upsert(*, task: GenerationTask, data: suno.Clip) -> bool:
                 setattr(clip, name, value)
             clip.metadata = data.metadata
             clip.save()
-    if clip.status == Clip.Status.COMPLETE and clip.media_state == Clip.MediaState.NONE:
-        clip_media_schedule(clip=clip)
-        changed = True
-    return changed
+    return _schedule_copies(clip) or changed
+
+
+def _schedule_copies(clip: Clip) -> bool:
+    """A complete clip's media is copied at once; its video as soon as the gateway offers one."""
+    if clip.status != Clip.Status.COMPLETE:
+        return False
+    scheduled = False
+    if clip.media_state == Clip.MediaState.NONE:
+        media.clip_media_schedule(clip=clip)
+        scheduled = True
+    if clip.video_url and clip.video_state == Clip.MediaState.NONE:
+        media.clip_media_schedule(clip=clip, kind="video")
+        scheduled = True
+    return scheduled
 
 
 def _draft_from_lyrics(task: GenerationTask, answer: suno.Task) -> None:
@@ -446,77 +527,6 @@ def draft_restore(*, draft: LyricDraft, revision: LyricRevision, user) -> None:
         _revision_add(draft=draft, user=user, note=f"Restored version {revision.number}")
 
 
-# --- media -----------------------------------------------------------------------------------
-
-
-def clip_media_schedule(*, clip: Clip) -> None:
-    """Ask a worker to copy the clip's media into our storage: upstream links expire."""
-    lease_end = timezone.now() + MEDIA_LEASE
-    Clip.objects.filter(pk=clip.pk).update(media_state=Clip.MediaState.PENDING, media_next_at=lease_end)
-    clip.media_state = Clip.MediaState.PENDING
-    transaction.on_commit(lambda: _enqueue_media(clip.pk))
-
-
-def _enqueue_media(clip_pk: int) -> None:
-    async_task("songs.tasks.download_media", clip_pk, task_name=f"media-{clip_pk}-{uuid.uuid4().hex[:6]}")
-
-
-def _media_dest(clip: Clip, kind: str) -> tuple[str, Path]:
-    folder = "clips/audio" if kind == "mp3" else "clips/images"
-    name = f"{folder}/{clip.uid}.{kind}"
-    return name, Path(settings.MEDIA_ROOT) / name
-
-
-def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
-    """Download audio and cover. Retries with backoff; a clip keeps playing from upstream meanwhile."""
-    now = timezone.now()
-    won = Clip.objects.filter(pk=clip_pk, media_state=Clip.MediaState.PENDING).update(
-        media_attempts=F("media_attempts") + 1, media_next_at=now + MEDIA_LEASE
-    )
-    if not won:
-        return
-    clip = Clip.objects.get(pk=clip_pk)
-    gateway = gateway or suno.get_gateway()
-    try:
-        audio_name, audio_path = _media_dest(clip, "mp3")
-        _size, sha = gateway.download(clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES)
-        image_name = ""
-        if clip.image_url:
-            image_name, image_path = _media_dest(clip, "jpeg")
-            gateway.download(clip.image_url, dest=image_path, max_bytes=20 * 1024 * 1024)
-    except suno.GatewayError as exc:
-        _media_failed(clip, exc)
-        return
-    Clip.objects.filter(pk=clip.pk).update(
-        audio_file=audio_name,
-        image_file=image_name,
-        audio_sha256=sha,
-        media_state=Clip.MediaState.STORED,
-        media_error="",
-        media_next_at=None,
-    )
-    _touch_task(clip.task_id)
-
-
-def _media_failed(clip: Clip, exc: suno.GatewayError) -> None:
-    if exc.retryable and clip.media_attempts < settings.MEDIA_MAX_ATTEMPTS:
-        Clip.objects.filter(pk=clip.pk).update(
-            media_next_at=timezone.now() + _retry_delay(clip.media_attempts), media_error=exc.message
-        )
-        return
-    log.warning("giving up on media of clip %s: %s", clip.pk, exc.code)
-    Clip.objects.filter(pk=clip.pk).update(
-        media_state=Clip.MediaState.FAILED,
-        media_next_at=None,
-        media_error=f"Could not save a copy of the audio: {exc.message}",
-    )
-    _touch_task(clip.task_id)
-
-
-def _touch_task(task_pk: int) -> None:
-    GenerationTask.objects.filter(pk=task_pk).update(changed_at=timezone.now())
-
-
 # --- the background heartbeat ------------------------------------------------------------------
 
 
@@ -536,19 +546,13 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     lost_count = lost.update(
         status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
     )
-    media = list(
-        Clip.objects.filter(media_state=Clip.MediaState.PENDING, media_next_at__lte=now).values_list(
-            "pk", flat=True
-        )[:100]
-    )
-    for pk in media:
-        Clip.objects.filter(pk=pk).update(media_next_at=now + MEDIA_LEASE)
-        _enqueue_media(pk)
-    return {"resubmitted": len(retry), "lost": lost_count, "media": len(media)}
+    downloads = media.media_resume_due(now=now)
+    return {"resubmitted": len(retry), "lost": lost_count, "media": downloads}
 
 
 def work_pending_exists() -> bool:
+    pending = Clip.MediaState.PENDING
     return (
         GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()
-        or Clip.objects.filter(media_state=Clip.MediaState.PENDING).exists()
+        or Clip.objects.filter(Q(media_state=pending) | Q(video_state=pending)).exists()
     )

@@ -17,15 +17,18 @@ import hashlib
 import logging
 import os
 import pathlib
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
-from urllib.parse import quote
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 import httpx
 from django.conf import settings
+
+from songs import netguard
 
 # Re-exported: callers read suno.Clip, suno.Task, suno.Lyrics, suno.parse_task and friends.
 from songs.suno_parse import (
@@ -446,6 +449,7 @@ class Gateway:
         self._max_retries = max(0, max_retries)
         self._backoff = backoff
         self._sleep = sleep
+        self._transport = transport  # fetch_public's own client goes through it too (tests, dev)
         self._client = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -659,6 +663,104 @@ class Gateway:
         if declared > max_bytes:
             raise _too_large(max_bytes, status)
 
+    # --- Fetching a user's own link (someone else's server) ---
+
+    def fetch_public(
+        self,
+        url: str,
+        *,
+        dest: pathlib.Path,
+        max_bytes: int,
+        max_redirects: int = 5,
+        allowed_types: tuple[str, ...] = ("audio/",),
+        resolve: Callable[..., Any] = socket.getaddrinfo,
+    ) -> tuple[int, str, str]:
+        """Download a user-given public link into ``dest`` atomically; return (size, sha256 hex, type).
+
+        Guarded against SSRF: the link and every redirect target are vetted by
+        ``netguard.check_url`` before anything is sent, and each request connects to an address that
+        check vetted, never to the host name again, so a second DNS answer (rebinding) cannot send
+        it elsewhere. The real host name travels in the Host header and, for https, as TLS SNI
+        through httpcore's ``sni_hostname`` request extension, so the certificate is still checked
+        against that name. The gateway key is never sent, and redirects are followed here, at most
+        ``max_redirects`` of them.
+
+        ``allowed_types`` entries ending in "/" match a media type's prefix ("audio/" matches
+        audio/mpeg), others match exactly. While audio is allowed, ``application/octet-stream`` is
+        accepted too when the final link's path ends in .mp3 or .wav (many servers do not know
+        audio types). The returned type is the server's media type, lower-case, without parameters.
+
+        Codes: "unsafe_url" (message from netguard, fit for the user), "too_many_redirects",
+        "too_large" (declared or streamed; nothing is left behind), "not_audio", "bad_response"
+        (another 3xx), the HTTP status names of ``download``, and the retryable "network"/"timeout".
+        Retryable failures are retried like any fetch, each attempt vetting the link afresh.
+        """
+        dest = pathlib.Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            log_path = urlsplit(url).path or "/"  # no host or query: signed links carry tokens there
+        except (TypeError, ValueError):
+            log_path = "<invalid url>"
+        # Not self._client: no base_url and no key; no proxies from the environment (an HTTP proxy
+        # would see only the address, as httpcore ignores sni_hostname there); no kept-alive
+        # connections, so a TLS connection made for one host name never serves another that shares
+        # its address; and the gateway's transport only when one was given (tests, dev).
+        transport = self._transport or httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+        client = httpx.Client(
+            transport=transport,
+            timeout=self._client.timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={
+                "User-Agent": "song-studio",
+                "Accept": "audio/*, application/octet-stream;q=0.5",
+                "Accept-Encoding": "identity",  # audio does not compress; no decompression bombs
+            },
+        )
+        types = tuple(allowed_types)
+        try:
+            return self._with_retries(
+                lambda: self._fetch_public_once(
+                    client, url, log_path, dest, max_bytes, max(0, max_redirects), types, resolve
+                )
+            )
+        finally:
+            if self._transport is None:
+                client.close()  # a borrowed transport stays open for the gateway
+
+    def _fetch_public_once(
+        self,
+        client: httpx.Client,
+        url: str,
+        log_path: str,
+        dest: pathlib.Path,
+        max_bytes: int,
+        max_redirects: int,
+        allowed_types: tuple[str, ...],
+        resolve: Callable[..., Any],
+    ) -> tuple[int, str, str]:
+        with self._failure_logged("GET", log_path):
+            response, final = _open_public(client, url, max_redirects, resolve)
+            try:
+                self._check_download(response, max_bytes)
+                if not response.is_success:
+                    raise GatewayError(
+                        "bad_response",
+                        f"The link answered HTTP {response.status_code} instead of a file",
+                        http_status=response.status_code,
+                    )
+                media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                if not _type_allowed(media_type, final.path, allowed_types):
+                    raise GatewayError(
+                        "not_audio",
+                        f"That link is not an audio file (it is {media_type or 'of no stated type'}).",
+                        http_status=response.status_code,
+                    )
+                size, digest = _stream_to_file(response, dest, max_bytes)
+                return size, digest, media_type
+            finally:
+                response.close()
+
 
 def _too_large(max_bytes: int, status: int | None) -> GatewayError:
     return GatewayError("too_large", f"The media file is larger than {max_bytes} bytes", http_status=status)
@@ -690,6 +792,74 @@ def _stream_to_file(response: httpx.Response, dest: pathlib.Path, max_bytes: int
     return size, digest.hexdigest()
 
 
+# --- fetch_public's hops ---
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_OCTET_STREAM_AUDIO_SUFFIXES = (".mp3", ".wav")
+
+
+def _open_public(
+    client: httpx.Client, url: str, max_redirects: int, resolve: Callable[..., Any]
+) -> tuple[httpx.Response, SplitResult]:
+    """The final (non-redirect) response for ``url``, streaming, and the link it came from."""
+    redirects = 0
+    while True:
+        try:
+            parts, ips = netguard.check_url(url, resolve=resolve)
+        except netguard.UnsafeURL as exc:
+            raise GatewayError("unsafe_url", exc.message) from exc
+        response = _send_pinned(client, parts, ips)
+        location = response.headers.get("Location") if response.status_code in _REDIRECT_STATUSES else None
+        if not location:
+            return response, parts
+        response.close()
+        if redirects >= max_redirects:
+            raise GatewayError(
+                "too_many_redirects",
+                f"That link redirects more than {max_redirects} times.",
+                http_status=response.status_code,
+            )
+        redirects += 1
+        url = urljoin(parts.geturl(), location.strip())
+
+
+def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> httpx.Response:
+    """Send GET for the vetted link to one of its vetted addresses, the next one if it cannot connect."""
+    default_port = _DEFAULT_PORTS[parts.scheme]
+    port = parts.port or default_port
+    host_header = parts.netloc if port != default_port else parts.netloc.removesuffix(f":{port}")
+    # TLS SNI and the certificate check use the host name, not the address connected to.
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    tail = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    client.cookies.clear()  # they would be kept per address, not per host name
+    failure: httpx.HTTPError | None = None
+    for ip in ips:
+        target = httpx.URL(f"{parts.scheme}://{f'[{ip}]' if ':' in ip else ip}:{port}{tail}")
+        request = client.build_request("GET", target, headers={"Host": host_header}, extensions=extensions)
+        try:
+            return client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            failure = exc  # nothing was sent: try the host's next vetted address
+        except _HTTPX_ERRORS as exc:
+            raise _network_error(exc, submit=False) from exc
+    assert failure is not None, "check_url always vets at least one address"
+    raise _network_error(failure, submit=False) from failure
+
+
+def _type_allowed(media_type: str, path: str, allowed_types: tuple[str, ...]) -> bool:
+    for allowed in allowed_types:
+        if allowed.endswith("/") and media_type.startswith(allowed) and len(media_type) > len(allowed):
+            return True
+        if media_type == allowed:
+            return True
+    return (
+        media_type == "application/octet-stream"
+        and any(allowed.startswith("audio/") for allowed in allowed_types)
+        and path.lower().endswith(_OCTET_STREAM_AUDIO_SUFFIXES)
+    )
+
+
 def get_gateway() -> Gateway:
     """A Gateway configured from settings. Use it as ``with get_gateway() as gateway: ...``."""
     return Gateway(
@@ -700,3 +870,8 @@ def get_gateway() -> Gateway:
         connect_timeout=settings.SUNO_CONNECT_TIMEOUT,
         read_timeout=settings.SUNO_READ_TIMEOUT,
     )
+
+
+def capabilities_for(api_format: str) -> Capabilities:
+    """What a format can do, without building a client: the UI offers only that."""
+    return _make_format(api_format).capabilities

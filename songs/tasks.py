@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from songs import services
+from songs import media, services
 
 
 def submit_task(task_pk: int) -> None:
@@ -10,7 +10,11 @@ def submit_task(task_pk: int) -> None:
 
 
 def download_media(clip_pk: int) -> None:
-    services.clip_media_download(clip_pk=clip_pk)
+    media.clip_media_download(clip_pk=clip_pk)
+
+
+def download_video(clip_pk: int) -> None:
+    media.clip_video_download(clip_pk=clip_pk)
 
 
 def heartbeat() -> None:

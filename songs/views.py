@@ -1,9 +1,10 @@
+"""Pages and fragments of the studio: projects, the Create panel, the live clip list, lyric drafts."""
+
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,12 +15,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from songs import catalog, selectors, services
-from songs.forms import DraftForm, LyricsPromptForm, ProjectForm, SongForm
-from songs.models import LyricRevision
-from studio.ranged import ranged_file_response
+from songs.context_processors import gateway_capabilities
+from songs.forms import DraftForm, LyricsPromptForm, ProjectForm, SongForm, UploadForm
+from songs.models import GenerationTask, LyricRevision
 
 HTMX_STOP_POLLING = 286
 SECTION_TAGS = ("Intro", "Verse", "Pre-Chorus", "Chorus", "Bridge", "Outro")
+Mode = GenerationTask.Mode
 
 
 @login_required
@@ -33,38 +35,38 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "songs/project_list.html", {"projects": projects, "form": form})
 
 
-def _song_form(**initial) -> SongForm:
-    return SongForm(initial={"request_key": uuid.uuid4(), **initial})
+def song_form(project, data=None, **initial) -> SongForm:
+    return SongForm(
+        data,
+        project=project,
+        capabilities=gateway_capabilities(),
+        initial={"request_key": uuid.uuid4(), **initial},
+    )
 
 
-def _limits_context() -> dict:
-    return {
-        "model_limits_json": json.dumps(
-            {m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title} for m in catalog.MODELS}
-        ),
-        "description_limit": catalog.DESCRIPTION_LIMIT,
-    }
+def limits_context() -> dict:
+    limits = {m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title} for m in catalog.MODELS}
+    return {"model_limits_json": json.dumps(limits), "description_limit": catalog.DESCRIPTION_LIMIT}
 
 
-def _detail_context(
-    request: HttpRequest, project, form: SongForm, lyrics_form: LyricsPromptForm | None = None
-) -> dict:
-    return {
-        "project": project,
-        "form": form,
-        "lyrics_form": lyrics_form or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
-        **selectors.project_lyrics(project=project),
-        **_limits_context(),
-        "cards": selectors.project_cards(project=project),
-        "poller": _poller_context(project),
-    }
-
-
-def _poller_context(project) -> dict:
+def poller_context(project) -> dict:
     return {
         "project": project,
         "since": f"{timezone.now().timestamp():.6f}",
         "active": selectors.project_has_pending(project=project),
+    }
+
+
+def detail_context(project, form: SongForm, **forms) -> dict:
+    return {
+        "project": project,
+        "form": form,
+        "lyrics_form": forms.get("lyrics_form") or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
+        "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
+        "cards": selectors.project_cards(project=project),
+        "poller": poller_context(project),
+        **selectors.project_lyrics(project=project),
+        **limits_context(),
     }
 
 
@@ -78,22 +80,64 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         draft = selectors.draft_for_user(user=request.user, pk=int(draft_pk)) if draft_pk.isdigit() else None
         if draft is None or draft.project_id != project.pk:
             raise Http404
-        initial = {"mode": "custom", "lyrics": draft.text, "title": draft.title}
+        initial = {"mode": Mode.CUSTOM, "lyrics": draft.text, "title": draft.title}
     return render(
-        request, "songs/project_detail.html", _detail_context(request, project, _song_form(**initial))
+        request, "songs/project_detail.html", detail_context(project, song_form(project, **initial))
     )
+
+
+@login_required
+@require_GET
+def continue_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Continue from here" / "Replace section": the Create panel preset with the clip and the time."""
+    project = selectors.project_for_user(user=request.user, pk=pk)
+    uid = request.GET.get("clip")
+    clip = project.clips.select_related("task").filter(uid=uid).first() if _is_uuid(uid) else None
+    if clip is None or not clip.is_continuable:
+        raise Http404("No such clip.")
+    mode = Mode.INFILL if request.GET.get("mode") == Mode.INFILL else Mode.CONTINUE
+    at = request.GET.get("at", "").strip() or "0:00"
+    initial = {
+        "mode": mode,
+        "clip": clip.uid,
+        "continue_at": at,
+        "tags": clip.tags,
+        "title": clip.title,
+        "mv": _model_of(clip),
+        "lyrics": clip.lyrics if mode == Mode.INFILL else "",
+    }
+    form = song_form(project, **initial)
+    context = {"form": form, "project": project, "continuing": {"clip": clip, "mode": mode}}
+    if request.htmx:
+        return render(request, "songs/partials/create_form.html", context)
+    return render(request, "songs/project_detail.html", {**detail_context(project, form), **context})
+
+
+def _is_uuid(value: str | None) -> bool:
+    try:
+        uuid.UUID(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _model_of(clip) -> str:
+    """The model that made the clip, so a continuation sounds alike (an upload gets the default)."""
+    mv = (clip.task.request_payload or {}).get("mv", "").removesuffix("-upload")
+    return mv if mv in catalog.BY_MV else settings.SUNO_DEFAULT_MODEL
 
 
 @login_required
 @require_POST
 def song_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for_user(user=request.user, pk=pk)
-    form = SongForm(request.POST)
+    form = song_form(project, request.POST)
     if not form.is_valid():
         # 200, not 4xx: htmx 2 only swaps successful answers, and the errors belong beside the fields.
+        context = {"form": form, "project": project, "continuing": _continuing(form)}
         if request.htmx:
-            return render(request, "songs/partials/create_form.html", {"form": form, "project": project})
-        return render(request, "songs/project_detail.html", _detail_context(request, project, form))
+            return render(request, "songs/partials/create_form.html", context)
+        return render(request, "songs/project_detail.html", {**detail_context(project, form), **context})
     data = form.cleaned_data
     task = services.music_request(
         project=project,
@@ -105,24 +149,41 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         tags=data["tags"],
         title=data["title"],
         instrumental=data["instrumental"],
+        negative_tags=data["negative_tags"],
+        parent_clip=form.parent_clip,
+        continue_at=data.get("continue_at_seconds"),
+        infill=data.get("infill"),
         request_key=data["request_key"],
     )
     if not request.htmx:
         return redirect(project)
-    # Keep what the user wrote (they often tweak and go again) with a fresh key for the next click.
-    fresh = SongForm(
-        initial={**{k: v for k, v in data.items() if k != "request_key"}, "request_key": uuid.uuid4()}
-    )
     return render(
         request,
         "songs/partials/song_created.html",
         {
-            "form": fresh,
+            "form": _form_after(project, data),
             "project": project,
             "task": task,
-            "poller": _poller_context(project),
+            "poller": poller_context(project),
         },
     )
+
+
+def _continuing(form: SongForm) -> dict | None:
+    """Keep the "Continuing …" banner on a form that comes back with errors."""
+    mode, uid = form.data.get("mode"), form.data.get("clip")
+    if mode not in (Mode.CONTINUE, Mode.INFILL) or not _is_uuid(uid):
+        return None
+    clip = form.parent_clip or form.project.clips.filter(uid=uid).first()
+    return {"clip": clip, "mode": mode} if clip else None
+
+
+def _form_after(project, data: dict) -> SongForm:
+    """Keep what the user wrote (they often tweak and go again); a continuation goes back to Custom."""
+    kept = {k: v for k, v in data.items() if k not in ("request_key", "clip", "continue_at", "infill_end")}
+    if kept.get("mode") in (Mode.CONTINUE, Mode.INFILL):
+        kept["mode"] = Mode.CUSTOM
+    return song_form(project, **kept)
 
 
 @login_required
@@ -130,13 +191,16 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
 def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     """The page's one poller: the cards that changed since the last poll, as out-of-band swaps."""
     project = selectors.project_for_user(user=request.user, pk=pk)
-    poller = _poller_context(project)  # taken before the query, so nothing slips between polls
+    poller = poller_context(project)  # taken before the query, so nothing slips between polls
     try:
         since = datetime.fromtimestamp(float(request.GET.get("since", "")), tz=UTC)
     except (ValueError, OverflowError):
         since = timezone.now()
-    cards = selectors.project_cards(project=project, changed_since=since)
-    context = {"cards": cards, "poller": poller, "project": project}
+    context = {
+        "cards": selectors.project_cards(project=project, changed_since=since),
+        "poller": poller,
+        "project": project,
+    }
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)
     response = render(request, "songs/partials/updates.html", context)
@@ -162,7 +226,9 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
         form = LyricsPromptForm(initial={"request_key": uuid.uuid4()})
     elif not request.htmx:
         return render(
-            request, "songs/project_detail.html", _detail_context(request, project, _song_form(), form)
+            request,
+            "songs/project_detail.html",
+            detail_context(project, song_form(project), lyrics_form=form),
         )
     return render(
         request,
@@ -171,7 +237,7 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "lyrics_form": form,
             **selectors.project_lyrics(project=project),
-            "poller": _poller_context(project),
+            "poller": poller_context(project),
             "with_poller": True,
         },
     )
@@ -198,7 +264,7 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "revisions": draft.revisions.all(),
             "section_tags": SECTION_TAGS,
-            **_limits_context(),
+            **limits_context(),
         },
     )
 
@@ -213,32 +279,3 @@ def draft_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     services.draft_restore(draft=draft, revision=revision, user=request.user)
     messages.success(request, f"Version {number} is back as the newest version.")
     return redirect(draft)
-
-
-MEDIA_KINDS = {"audio": ("audio_file", "audio/mpeg", "mp3"), "cover": ("image_file", "image/jpeg", "jpeg")}
-
-
-@login_required
-@require_GET
-def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
-    """Our stored copy of a clip's media, for the clip's owners only, with Range for seeking."""
-    if kind not in MEDIA_KINDS:
-        raise Http404
-    clip = selectors.clip_for_user(user=request.user, uid=uid)
-    field, content_type, ext = MEDIA_KINDS[kind]
-    stored = getattr(clip, field)
-    if not stored:
-        raise Http404("Not stored yet.")
-    path = Path(settings.MEDIA_ROOT) / stored.name
-    if not path.is_file():
-        raise Http404
-    filename = f"{clip.title or 'clip'}.{ext}"
-    response = ranged_file_response(
-        request,
-        path,
-        content_type=content_type,
-        filename=filename,
-        as_attachment=request.GET.get("download") == "1",
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

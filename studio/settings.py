@@ -63,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "songs.context_processors.gateway",
             ],
         },
     },
@@ -172,3 +173,12 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Uploads -----------------------------------------------------------------
+# The address a remote gateway can reach this studio at (for uploaded audio); the built-in
+# engine needs none. Example: https://studio.example.com
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "").rstrip("/")
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+UPLOAD_MAX_SECONDS = envint("UPLOAD_MAX_SECONDS", 8 * 60)
+# How long the link offered to the gateway for fetching an upload stays valid.
+UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)

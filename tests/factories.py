@@ -49,3 +49,36 @@ def make_stored_clip(task, *, audio: bytes = b"ID3" + bytes(range(256)) * 40, ti
     clip.audio_file = name
     clip.save(update_fields=["audio_file"])
     return clip
+
+
+def wav_bytes(seconds: float = 2.0, rate: int = 22050) -> bytes:
+    """A real, audible WAV: a 440 Hz tone."""
+    import io
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(tone.tobytes())
+    return buffer.getvalue()
+
+
+def mp3_bytes(seconds: float = 2.0) -> bytes:
+    import lameenc
+    import numpy as np
+
+    rate = 44100
+    t = np.arange(int(seconds * rate)) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
+    stereo = np.repeat(tone[:, None], 2, axis=1)
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(128)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(2)
+    return bytes(encoder.encode(stereo.tobytes()) + encoder.flush())

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from songs import services, suno
+from songs import media, services, suno
 from songs.models import Clip, GenerationTask, LyricDraft
 from tests.factories import make_task
 
@@ -302,7 +302,7 @@ def test_media_is_copied_into_our_storage(project, settings):
             200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg"
         )
 
-    services.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
+    media.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
     clip.refresh_from_db()
     assert clip.media_state == "stored" and clip.audio_file.read() == b"ID3-audio"
     assert clip.audio_src == f"/clips/{clip.uid}/audio" and len(clip.audio_sha256) == 64
@@ -312,10 +312,10 @@ def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project,
     settings.MEDIA_MAX_ATTEMPTS = 2
     clip = _complete_clip(project)
     gw = gateway(lambda r: httpx.Response(503))
-    services.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    media.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()
     assert clip.media_state == "pending" and clip.media_attempts == 1
-    services.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    media.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()
     assert clip.media_state == "failed" and "Could not save a copy" in clip.media_error
     assert clip.audio_src == "http://cdn.test/a.mp3"  # it still plays from upstream meanwhile

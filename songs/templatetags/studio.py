@@ -21,3 +21,43 @@ def task_state_label(task) -> str:
     if task.status == "submitted":
         return "Sending" if not task.upstream_id else "Submitted"
     return "Generating"
+
+
+@register.filter
+def task_heading(task) -> str:
+    if task.action == "CONCAT" and task.parent_clip_id:
+        return f"Whole song: {task.parent_clip.title or 'Untitled'}"
+    if task.action == "UPLOAD":
+        return f"Upload: {task.upload.title if task.upload_id else 'audio'}"
+    return task.title or "Untitled"
+
+
+@register.filter
+def task_subtitle(task) -> str:
+    payload = task.request_payload or {}
+    if task.action == "UPLOAD":
+        return "Your own audio, ready to continue"
+    if task.action == "CONCAT":
+        return "The chain joined into one song"
+    parts = [task.get_mode_display(), payload.get("mv", "")]
+    if payload.get("tags"):
+        parts.append(payload["tags"][:60])
+    return " · ".join(p for p in parts if p)
+
+
+@register.filter
+def lineage(clip) -> str:
+    """How the clip came to be: "Continued from City Lights at 1:20" and the like."""
+    parent = clip.parent
+    if clip.clip_type == "upload":
+        return "Uploaded by you"
+    if clip.clip_type in ("concat", "concat_infilling") and parent:
+        return f"Whole song, ending with “{parent.title or 'Untitled'}”"
+    if parent and clip.is_infill:
+        payload = clip.task.request_payload or {}
+        start, end = payload.get("infill_start_s"), payload.get("infill_end_s")
+        span = f" {mmss(start)}–{mmss(end)}" if start is not None and end is not None else ""
+        return f"Replaces{span} of “{parent.title or 'Untitled'}”"
+    if parent and clip.continue_at is not None:
+        return f"Continued from “{parent.title or 'Untitled'}” at {mmss(clip.continue_at)}"
+    return ""

@@ -55,6 +55,20 @@
     updateCounters(button.form);
   });
 
+  // "Continue from here" follows the player: its time box shows where the player is, until typed in.
+  document.addEventListener("timeupdate", function (event) {
+    var player = event.target;
+    if (!player.dataset || !player.dataset.clipPlayer) return;
+    var box = document.querySelector('[data-position-of="' + player.dataset.clipPlayer + '"]');
+    if (box && document.activeElement !== box && !box.dataset.typed) {
+      var t = player.currentTime;
+      box.value = fmt(t) + (t % 1 >= 0.05 ? "." + Math.floor((t % 1) * 10) : "");
+    }
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.dataset && event.target.dataset.positionOf) event.target.dataset.typed = "1";
+  });
+
   document.addEventListener("input", function (event) { updateCounters(event.target.form || document); });
   document.addEventListener("change", function (event) { updateCounters(event.target.form || document); });
   document.addEventListener("DOMContentLoaded", function () { updateCounters(document); tickClocks(); });

@@ -1,0 +1,72 @@
+"""Audio file chores for the studio: probe, convert WAV to MP3 for upstream, MP3 to WAV for download.
+
+Decoding and encoding happen in workers or on a download request, never per poll.
+"""
+
+from __future__ import annotations
+
+import os
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import lameenc
+import miniaudio
+
+
+class NotAudio(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float
+    sample_rate: int
+    channels: int
+    is_mp3: bool
+
+
+def probe(path: Path) -> Probe:
+    """Decode the file completely: a header alone can lie about what follows."""
+    try:
+        decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16)
+    except miniaudio.DecodeError:
+        raise NotAudio("That file is not audio we can read (MP3 or WAV).") from None
+    if decoded.num_frames == 0:
+        raise NotAudio("That audio file is empty.")
+    with open(path, "rb") as handle:
+        head = handle.read(3)
+    is_mp3 = head == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    return Probe(decoded.num_frames / decoded.sample_rate, decoded.sample_rate, decoded.nchannels, is_mp3)
+
+
+def to_mp3(path: Path, dest: Path, *, bitrate: int = 192) -> None:
+    decoded = miniaudio.decode_file(
+        str(path), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=2, sample_rate=44100
+    )
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate)
+    encoder.set_in_sample_rate(44100)
+    encoder.set_channels(2)
+    encoder.set_quality(5)
+    data = encoder.encode(decoded.samples.tobytes()) + encoder.flush()
+    _write_atomic(dest, bytes(data))
+
+
+def to_wav(path: Path, dest: Path) -> None:
+    decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16)
+    tmp = dest.with_suffix(".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(tmp), "wb") as out:
+        out.setnchannels(decoded.nchannels)
+        out.setsampwidth(2)
+        out.setframerate(decoded.sample_rate)
+        out.writeframes(decoded.samples.tobytes())
+    os.replace(tmp, dest)
+
+
+def _write_atomic(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)

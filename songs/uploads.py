@@ -1,0 +1,142 @@
+"""A user's own audio: kept first, checked in a worker, then offered to the gateway by our own link.
+
+The gateway never sees the user's URL or file directly: it fetches the studio's
+signed, expiring copy (PUBLIC_BASE_URL, or this server's own address for the
+built-in engine). A user's URL is fetched only through the SSRF guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+
+from songs import audio, suno
+from songs.models import Clip, GenerationTask, Project, Upload
+
+_SALT = "songs.upload-link"
+
+
+class UploadRefused(Exception):
+    """The upload cannot be used; the message says why, in words for the user."""
+
+
+def upload_link_base() -> str:
+    """Where the gateway can reach us. Empty means uploads cannot work with this gateway."""
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL
+    return "" if settings.SUNO_BASE_URL else settings.SUNO_GATEWAY_URL
+
+
+def upload_link(upload: Upload) -> str:
+    token = signing.dumps(str(upload.uid), salt=_SALT)
+    return upload_link_base() + reverse("songs:upload_public", args=[token])
+
+
+def upload_from_token(token: str) -> Upload | None:
+    try:
+        uid = signing.loads(token, salt=_SALT, max_age=settings.UPLOAD_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return Upload.objects.filter(uid=uid).exclude(file="").first()
+
+
+def upload_create(
+    *,
+    project: Project,
+    user,
+    file: UploadedFile | None = None,
+    url: str = "",
+    request_key: uuid.UUID | None = None,
+) -> GenerationTask:
+    """Save the file (or the link) first, then queue the work that checks it and registers it."""
+    from songs.services import task_create  # services imports this module
+
+    upload = Upload(project=project, user=user, source_url=url)
+    if file is not None:
+        upload.original_name = Path(file.name).name[:255]
+        upload.file.save(f"{upload.uid}/{_safe_name(upload.original_name)}", file, save=False)
+    else:
+        upload.original_name = Path(url.split("?", 1)[0]).name[:255]
+    upload.save()
+    return task_create(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.UPLOAD,
+        mode=GenerationTask.Mode.UPLOAD,
+        payload={"url": upload_link(upload)},
+        request_key=request_key,
+        upload=upload,
+    )
+
+
+def _safe_name(name: str) -> str:
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:80]
+    return stem or "audio"
+
+
+def upload_prepare(*, upload: Upload, gateway: suno.Gateway) -> None:
+    """In a worker: fetch a linked file safely, check it is audio within limits, keep an MP3."""
+    if not upload.file:
+        _fetch_link(upload, gateway)
+    path = Path(settings.MEDIA_ROOT) / upload.file.name
+    try:
+        probe = audio.probe(path)
+    except audio.NotAudio as exc:
+        raise UploadRefused(str(exc)) from None
+    if probe.duration > settings.UPLOAD_MAX_SECONDS:
+        raise UploadRefused(
+            f"That audio is {probe.duration / 60:.1f} minutes long; the limit is "
+            f"{settings.UPLOAD_MAX_SECONDS // 60} minutes."
+        )
+    if not probe.is_mp3:  # gateways take MP3 only
+        mp3_name = str(Path(upload.file.name).with_suffix(".mp3"))
+        audio.to_mp3(path, Path(settings.MEDIA_ROOT) / mp3_name)
+        upload.file.name, path = mp3_name, Path(settings.MEDIA_ROOT) / mp3_name
+    upload.duration = probe.duration
+    upload.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    upload.save(update_fields=["file", "duration", "sha256"])
+
+
+def _fetch_link(upload: Upload, gateway: suno.Gateway) -> None:
+    name = f"uploads/{upload.uid}/{_safe_name(upload.original_name or 'linked-audio')}"
+    try:
+        gateway.fetch_public(
+            upload.source_url, dest=Path(settings.MEDIA_ROOT) / name, max_bytes=settings.UPLOAD_MAX_BYTES
+        )
+    except suno.GatewayError as exc:
+        if exc.retryable:
+            raise  # the task is queued again and tried later
+        raise UploadRefused(f"Could not use that link: {exc.message}") from None
+    upload.file.name = name
+    upload.save(update_fields=["file"])
+
+
+def upload_registered(*, task: GenerationTask, clip_id: str) -> Clip:
+    """The gateway knows the audio as clip_id: it becomes a clip that can be continued."""
+    upload = task.upload
+    clip, _created = Clip.objects.get_or_create(
+        upstream_id=clip_id,
+        defaults={
+            "project": task.project,
+            "task": task,
+            "title": upload.title,
+            "status": Clip.Status.COMPLETE,
+            "clip_type": "upload",
+            "duration": upload.duration,
+            "audio_file": upload.file.name,
+            "audio_sha256": upload.sha256,
+            "media_state": Clip.MediaState.STORED,
+            "metadata": {
+                "type": "upload",
+                "duration": upload.duration,
+                "source": upload.source_url or "file",
+            },
+        },
+    )
+    return clip

@@ -1,0 +1,689 @@
+"""Gateway.fetch_public: a user's own link, fetched SSRF-safely. MockTransport and fake DNS only."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from songs import suno
+from songs.suno import Gateway, GatewayError
+
+KEY = "sk-test-very-secret-key-123"
+PUBLIC_IP = "93.184.216.34"
+OTHER_PUBLIC_IP = "151.101.1.69"
+PUBLIC_V6 = "2606:2800:220:1::"
+AUDIO = b"ID3" + bytes(range(256)) * 40
+MAX = 100_000
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Resolver:
+    """Fake DNS: each name has a list of answer sets, used in turn (the last one repeats)."""
+
+    def __init__(self, **names: list[list[str]] | list[str]) -> None:
+        self.names = {name.replace("_", "."): answers for name, answers in names.items()}
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        self.calls.append((host, port))
+        answers = self.names.get(host)
+        if answers is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if answers and isinstance(answers[0], list):
+            asked = sum(1 for name, _ in self.calls if name == host)
+            answers = answers[min(asked, len(answers)) - 1]
+        return [
+            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in answers
+        ]
+
+
+class Server:
+    """The MockTransport handler: answers per (Host header, path) and records every request."""
+
+    def __init__(self, routes: dict[tuple[str, str], httpx.Response | Handler]) -> None:
+        self.routes = routes
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.routes.get((request.headers["host"], request.url.path))
+        if answer is None:
+            return httpx.Response(404)
+        return answer(request) if callable(answer) else answer
+
+    @property
+    def hosts(self) -> list[str]:
+        return [request.url.host for request in self.requests]
+
+
+def audio(body: bytes = AUDIO, content_type: str = "audio/mpeg", **kwargs: object) -> httpx.Response:
+    return httpx.Response(200, content=body, headers={"Content-Type": content_type}, **kwargs)
+
+
+def redirect(location: str, status: int = 302, **headers: str) -> httpx.Response:
+    return httpx.Response(status, headers={"Location": location, **headers})
+
+
+@pytest.fixture(autouse=True)
+def no_real_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("tests must never touch the real network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., Gateway]]:
+    gateways: list[Gateway] = []
+
+    def make(handler: Handler, **kwargs: object) -> Gateway:
+        kwargs.setdefault("sleep", sleeps.append)
+        gateway = Gateway(
+            base_url="http://gateway.test", api_key=KEY, transport=httpx.MockTransport(handler), **kwargs
+        )
+        gateways.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in gateways:
+        gateway.close()
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    return tmp_path / "uploads" / "mine.mp3"
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def fails(call: Callable[[], object]) -> GatewayError:
+    with pytest.raises(GatewayError) as info:
+        call()
+    return info.value
+
+
+# --- The happy path -----------------------------------------------------------------------------
+
+
+def test_it_downloads_a_public_link_with_checksum_and_type_and_without_the_key(make_gateway, dest):
+    server = Server({("music.example", "/songs/mine.mp3"): audio(content_type="Audio/MPEG; charset=binary")})
+    resolver = Resolver(music_example=[PUBLIC_IP])
+
+    size, sha, content_type = make_gateway(server).fetch_public(
+        "https://music.example/songs/mine.mp3?sig=abc", dest=dest, max_bytes=MAX, resolve=resolver
+    )
+
+    assert (size, sha, content_type) == (len(AUDIO), hashlib.sha256(AUDIO).hexdigest(), "audio/mpeg")
+    assert dest.read_bytes() == AUDIO
+    assert leftovers(dest.parent) == ["mine.mp3"]
+    [request] = server.requests
+    assert "Authorization" not in request.headers
+    assert "Cookie" not in request.headers
+    assert request.method == "GET"
+    assert resolver.calls == [("music.example", 443)]
+
+
+def test_it_connects_to_the_vetted_address_with_the_real_host_in_host_and_sni(make_gateway, dest):
+    server = Server({("music.example", "/a.mp3"): audio()})
+
+    make_gateway(server).fetch_public(
+        "https://music.example/a.mp3?x=1&y=%2F",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
+    )
+
+    [request] = server.requests
+    assert request.url.host == PUBLIC_IP
+    assert request.url.scheme == "https"
+    assert request.url.port is None  # 443
+    assert request.headers["host"] == "music.example"
+    assert request.url.raw_path == b"/a.mp3?x=1&y=%2F"
+    assert request.extensions["sni_hostname"] == "music.example"
+    # Explicit timeouts, the gateway's own.
+    assert request.extensions["timeout"] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 5.0}
+
+
+def test_it_keeps_a_non_default_port_in_the_url_and_the_host_header(make_gateway, dest):
+    server = Server({("music.example:8443", "/a.mp3"): audio()})
+
+    make_gateway(server).fetch_public(
+        "https://music.example:8443/a.mp3",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
+    )
+
+    [request] = server.requests
+    assert (request.url.host, request.url.port) == (PUBLIC_IP, 8443)
+    assert request.headers["host"] == "music.example:8443"
+
+
+def test_it_brackets_a_vetted_ipv6_address(make_gateway, dest):
+    server = Server({("music.example", "/a.mp3"): audio()})
+
+    make_gateway(server).fetch_public(
+        "http://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_V6])
+    )
+
+    [request] = server.requests
+    assert request.url.host == PUBLIC_V6
+    assert str(request.url) == f"http://[{PUBLIC_V6}]/a.mp3"
+    assert request.headers["host"] == "music.example"
+    assert "sni_hostname" not in request.extensions  # plain http has no TLS
+
+
+def test_it_fetches_a_literal_public_address_without_dns(make_gateway, dest):
+    server = Server({(PUBLIC_IP, "/a.mp3"): audio()})
+    resolver = Resolver()
+
+    make_gateway(server).fetch_public(
+        "http://1572395042/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    )  # 93.184.216.34 as one number
+
+    assert server.hosts == [PUBLIC_IP]
+    assert server.requests[0].headers["host"] == PUBLIC_IP
+    assert resolver.calls == []
+
+
+def test_it_tries_the_next_vetted_address_when_one_cannot_be_reached(make_gateway, dest, sleeps):
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        if request.url.host == PUBLIC_V6:
+            raise httpx.ConnectError("Network is unreachable")
+        return audio()
+
+    server = Server({("music.example", "/a.mp3"): unreachable})
+
+    make_gateway(server).fetch_public(
+        "https://music.example/a.mp3",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_V6, PUBLIC_IP]),
+    )
+
+    assert server.hosts == [PUBLIC_V6, PUBLIC_IP]
+    assert sleeps == []  # no retry needed
+    assert dest.read_bytes() == AUDIO
+
+
+def test_it_replaces_an_existing_file_atomically(make_gateway, dest):
+    dest.parent.mkdir(parents=True)
+    dest.write_bytes(b"old")
+    server = Server({("music.example", "/a.mp3"): audio()})
+
+    make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    )
+
+    assert dest.read_bytes() == AUDIO
+    assert leftovers(dest.parent) == ["mine.mp3"]
+    assert oct(dest.stat().st_mode & 0o777) == "0o644"
+
+
+def test_it_goes_through_the_transport_override_via_get_gateway(settings, monkeypatch, dest):
+    settings.SUNO_GATEWAY_URL = "http://engine.test:9000"
+    settings.SUNO_GATEWAY_KEY = KEY
+    settings.SUNO_API_FORMAT = "task"
+    server = Server({("music.example", "/a.mp3"): audio()})
+    monkeypatch.setattr(suno, "transport_override", httpx.MockTransport(server))
+
+    with suno.get_gateway() as gateway:
+        gateway.fetch_public(
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
+        )
+        # The borrowed transport is still usable by the gateway afterwards.
+        gateway.fetch_public(
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
+        )
+
+    assert server.hosts == [PUBLIC_IP, PUBLIC_IP]
+    assert all("Authorization" not in request.headers for request in server.requests)
+
+
+# --- Refusing unsafe links and redirects --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("ftp://music.example/a.mp3", "Only http and https links can be used."),
+        ("file:///etc/passwd", "Only http and https links can be used."),
+        ("http://169.254.169.254/latest/meta-data/", "private or local network"),
+        ("http://0x7f.1:8000/admin", "private or local network"),
+        ("http://[::ffff:127.0.0.1]/", "private or local network"),
+        ("http://localhost:8000/", "private or local network"),
+        ("http://internal.example/a.mp3", "private or local network"),
+        ("http://gone.example/a.mp3", "could not be found"),
+    ],
+)
+def test_it_refuses_an_unsafe_link_before_sending_anything(make_gateway, dest, sleeps, url, message):
+    server = Server({})
+    resolver = Resolver(internal_example=["10.0.0.7"])
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(url, dest=dest, max_bytes=MAX, resolve=resolver)
+    )
+
+    assert error.code == "unsafe_url"
+    assert message in error.message
+    assert not error.retryable
+    assert server.requests == []
+    assert sleeps == []
+    assert leftovers(dest.parent) == []
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://127.0.0.1:6379/",
+        "http://[::1]/",
+        "http://2130706433/",
+        "http://localhost/",
+        "http://internal.example/a.mp3",  # a name that resolves inside
+        "gopher://music.example/_x",
+    ],
+)
+def test_it_refuses_a_redirect_to_an_unsafe_place_and_writes_nothing(make_gateway, dest, location):
+    server = Server({("music.example", "/a.mp3"): redirect(location)})
+    resolver = Resolver(music_example=[PUBLIC_IP], internal_example=["10.0.0.7"])
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        )
+    )
+
+    assert error.code == "unsafe_url"
+    assert not error.retryable
+    assert server.hosts == [PUBLIC_IP]  # only the first hop was ever sent
+    assert leftovers(dest.parent) == []
+
+
+def test_it_follows_a_chain_of_public_redirects_checking_each_hop(make_gateway, dest):
+    server = Server(
+        {
+            ("music.example", "/a.mp3"): redirect("https://cdn.example:8443/x/b.mp3", 301),
+            ("cdn.example:8443", "/x/b.mp3"): redirect("../final.mp3?token=1", 307),  # relative
+            ("cdn.example:8443", "/final.mp3"): redirect("//files.example/c.mp3", 308),  # scheme-relative
+            ("files.example", "/c.mp3"): audio(content_type="audio/wav"),
+        }
+    )
+    resolver = Resolver(
+        music_example=[PUBLIC_IP], cdn_example=[OTHER_PUBLIC_IP], files_example=[PUBLIC_V6]
+    )
+
+    size, sha, content_type = make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    )
+
+    assert (size, content_type) == (len(AUDIO), "audio/wav")
+    assert [(r.url.host, r.url.port, r.headers["host"], r.url.raw_path) for r in server.requests] == [
+        (PUBLIC_IP, None, "music.example", b"/a.mp3"),
+        (OTHER_PUBLIC_IP, 8443, "cdn.example:8443", b"/x/b.mp3"),
+        (OTHER_PUBLIC_IP, 8443, "cdn.example:8443", b"/final.mp3?token=1"),
+        (PUBLIC_V6, None, "files.example", b"/c.mp3"),
+    ]
+    assert [r.extensions["sni_hostname"] for r in server.requests] == [
+        "music.example",
+        "cdn.example",
+        "cdn.example",
+        "files.example",
+    ]
+    # Every hop was resolved (and vetted) on its own.
+    assert resolver.calls == [
+        ("music.example", 443),
+        ("cdn.example", 8443),
+        ("cdn.example", 8443),
+        ("files.example", 443),
+    ]
+    assert all("Authorization" not in r.headers for r in server.requests)
+
+
+def test_it_does_not_carry_cookies_from_one_hop_to_the_next(make_gateway, dest):
+    server = Server(
+        {
+            ("music.example", "/a.mp3"): redirect("https://cdn.example/b.mp3", **{"Set-Cookie": "s=1; Path=/"}),
+            ("cdn.example", "/b.mp3"): audio(),
+        }
+    )
+    resolver = Resolver(music_example=[PUBLIC_IP], cdn_example=[PUBLIC_IP])  # one address, two sites
+
+    make_gateway(server).fetch_public("https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver)
+
+    assert "Cookie" not in server.requests[1].headers
+
+
+def test_it_stops_after_too_many_redirects(make_gateway, dest):
+    server = Server({("music.example", "/loop.mp3"): redirect("/loop.mp3")})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/loop.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            max_redirects=3,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
+        )
+    )
+
+    assert error.code == "too_many_redirects"
+    assert not error.retryable
+    assert len(server.requests) == 4  # the link and three redirects
+    assert leftovers(dest.parent) == []
+
+
+def test_it_follows_no_redirect_when_none_are_allowed(make_gateway, dest):
+    server = Server({("music.example", "/a.mp3"): redirect("/b.mp3"), ("music.example", "/b.mp3"): audio()})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            max_redirects=0,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
+        )
+    )
+
+    assert error.code == "too_many_redirects"
+    assert len(server.requests) == 1
+
+
+def test_it_refuses_a_redirect_without_a_location(make_gateway, dest):
+    server = Server({("music.example", "/a.mp3"): httpx.Response(302)})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert (error.code, error.http_status, error.retryable) == ("bad_response", 302, False)
+    assert leftovers(dest.parent) == []
+
+
+# --- DNS rebinding ------------------------------------------------------------------------------
+
+
+def test_a_rebinding_name_is_never_looked_up_again_for_the_connection(make_gateway, dest):
+    # Public on the first answer, the metadata address on any later one.
+    resolver = Resolver(music_example=[[PUBLIC_IP], ["169.254.169.254"]])
+    server = Server({("music.example", "/a.mp3"): audio()})
+
+    make_gateway(server).fetch_public("https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver)
+
+    assert server.hosts == [PUBLIC_IP]
+    assert resolver.calls == [("music.example", 443)]  # the transport got an address, not the name
+
+
+def test_a_rebinding_name_is_refused_when_a_redirect_makes_it_resolve_again(make_gateway, dest):
+    resolver = Resolver(music_example=[[PUBLIC_IP], ["169.254.169.254"]])
+    server = Server({("music.example", "/a.mp3"): redirect("/b.mp3"), ("music.example", "/b.mp3"): audio()})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        )
+    )
+
+    assert error.code == "unsafe_url"
+    assert server.hosts == [PUBLIC_IP]  # never the private address
+    assert "169.254.169.254" not in server.hosts
+    assert leftovers(dest.parent) == []
+
+
+def test_a_retry_vets_the_link_afresh(make_gateway, dest, sleeps):
+    # The first attempt fails with a 503; by the retry the name has been rebound inside.
+    resolver = Resolver(music_example=[[PUBLIC_IP], ["10.0.0.7"]])
+    server = Server({("music.example", "/a.mp3"): httpx.Response(503)})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        )
+    )
+
+    assert error.code == "unsafe_url"
+    assert server.hosts == [PUBLIC_IP]
+    assert len(sleeps) == 1
+
+
+# --- Size and type ------------------------------------------------------------------------------
+
+
+def test_it_refuses_a_declared_oversize_body_and_leaves_nothing(make_gateway, dest):
+    big = b"x" * 2000
+    server = Server({("music.example", "/a.mp3"): audio(big)})  # Content-Length: 2000
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert error.code == "too_large"
+    assert not error.retryable
+    assert leftovers(dest.parent) == []
+
+
+def test_it_refuses_a_streamed_oversize_body_and_leaves_nothing(make_gateway, dest):
+    def endless(request: httpx.Request) -> httpx.Response:
+        chunks = iter([b"x" * 600, b"x" * 600, b"x" * 600])  # no Content-Length: chunked
+        return httpx.Response(200, content=chunks, headers={"Content-Type": "audio/mpeg"})
+
+    server = Server({("music.example", "/a.mp3"): endless})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert error.code == "too_large"
+    assert "Content-Length" not in server.requests[0].headers
+    assert leftovers(dest.parent) == []
+
+
+def test_it_takes_a_body_of_exactly_max_bytes(make_gateway, dest):
+    server = Server({("music.example", "/a.mp3"): audio(b"x" * 1000)})
+
+    size, _, _ = make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+    )
+
+    assert size == 1000
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/json", "image/png", "", "audio/"])
+def test_it_refuses_what_is_not_audio(make_gateway, dest, content_type):
+    server = Server({("music.example", "/a.mp3"): audio(b"<html>", content_type=content_type)})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert error.code == "not_audio"
+    assert not error.retryable
+    assert leftovers(dest.parent) == []
+
+
+@pytest.mark.parametrize("path", ["/a.mp3", "/A.MP3", "/dir/b.wav"])
+def test_it_accepts_octet_stream_for_an_mp3_or_wav_path(make_gateway, dest, path):
+    server = Server({("music.example", path): audio(content_type="application/octet-stream")})
+
+    _, _, content_type = make_gateway(server).fetch_public(
+        f"https://music.example{path}", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    )
+
+    assert content_type == "application/octet-stream"
+
+
+@pytest.mark.parametrize("path", ["/download.php", "/a.mp3.exe", "/a"])
+def test_it_refuses_octet_stream_for_other_paths(make_gateway, dest, path):
+    server = Server({("music.example", path): audio(content_type="application/octet-stream")})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            f"https://music.example{path}", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert error.code == "not_audio"
+
+
+def test_the_octet_stream_path_is_the_final_hops(make_gateway, dest):
+    server = Server(
+        {
+            ("music.example", "/song.mp3"): redirect("https://music.example/download?id=7"),
+            ("music.example", "/download"): audio(content_type="application/octet-stream"),
+        }
+    )
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/song.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert error.code == "not_audio"
+
+
+def test_it_honours_narrower_allowed_types(make_gateway, dest):
+    server = Server({("music.example", "/a.wav"): audio(content_type="audio/wav")})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.wav",
+            dest=dest,
+            max_bytes=MAX,
+            allowed_types=("audio/mpeg",),
+            resolve=Resolver(music_example=[PUBLIC_IP]),
+        )
+    )
+
+    assert error.code == "not_audio"
+
+
+# --- Failures and retries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status, code", [(404, "not_found"), (403, "forbidden"), (410, "http_410")])
+def test_it_does_not_retry_a_missing_or_forbidden_file(make_gateway, dest, sleeps, status, code):
+    server = Server({("music.example", "/a.mp3"): httpx.Response(status)})
+
+    error = fails(
+        lambda: make_gateway(server).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert (error.code, error.http_status, error.retryable) == (code, status, False)
+    assert sleeps == []
+
+
+def test_it_retries_a_5xx_and_a_broken_stream_then_succeeds(make_gateway, dest, sleeps):
+    answers = iter(["503", "broken", "ok"])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer == "503":
+            return httpx.Response(503)
+        if answer == "broken":
+
+            def stream():
+                yield b"ID3"
+                raise httpx.ReadError("connection reset")
+
+            return httpx.Response(200, content=stream(), headers={"Content-Type": "audio/mpeg"})
+        return audio()
+
+    server = Server({("music.example", "/a.mp3"): flaky})
+
+    size, _, _ = make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    )
+
+    assert size == len(AUDIO)
+    assert len(sleeps) == 2
+    assert leftovers(dest.parent) == ["mine.mp3"]
+
+
+def test_it_reports_an_unreachable_host_as_retryable_after_its_retries(make_gateway, dest, sleeps):
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused")
+
+    server = Server({("music.example", "/a.mp3"): down})
+
+    error = fails(
+        lambda: make_gateway(server, max_retries=1).fetch_public(
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP, OTHER_PUBLIC_IP]),
+        )
+    )
+
+    assert (error.code, error.retryable) == ("network", True)
+    assert server.hosts == [PUBLIC_IP, OTHER_PUBLIC_IP] * 2  # both addresses, two attempts
+    assert len(sleeps) == 1
+    assert leftovers(dest.parent) == []
+
+
+def test_it_reports_a_read_timeout_as_retryable(make_gateway, dest):
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out")
+
+    server = Server({("music.example", "/a.mp3"): slow})
+
+    error = fails(
+        lambda: make_gateway(server, max_retries=0).fetch_public(
+            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+        )
+    )
+
+    assert (error.code, error.retryable) == ("timeout", True)
+    assert len(server.requests) == 1  # a timeout after sending is not a reason to try another address
+
+
+def test_it_logs_the_path_but_not_the_host_or_query(make_gateway, dest, caplog):
+    server = Server({("music.example", "/a.mp3"): httpx.Response(404)})
+
+    with caplog.at_level(logging.WARNING, logger="songs.suno"):
+        fails(
+            lambda: make_gateway(server).fetch_public(
+                "https://music.example/a.mp3?sig=secret-token",
+                dest=dest,
+                max_bytes=MAX,
+                resolve=Resolver(music_example=[PUBLIC_IP]),
+            )
+        )
+
+    [record] = caplog.records
+    assert "GET /a.mp3" in record.getMessage()
+    assert "secret-token" not in caplog.text
+    assert "code=not_found" in record.getMessage()

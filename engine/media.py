@@ -67,9 +67,12 @@ def _info(data: bytes) -> miniaudio.SoundFileInfo:
     return miniaudio.mp3_get_info(data)
 
 
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
-    """MP3/WAV/FLAC/OGG bytes -> (float32 (n, 2), native sample rate). Mono is duplicated to both sides."""
-    rate = _info(data).sample_rate
+def decode_audio(data: bytes, *, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
+    """MP3/WAV/FLAC/OGG bytes -> (float32 (n, 2), rate). Mono is duplicated to both sides.
+
+    The rate is the file's own unless sample_rate asks for another (miniaudio resamples while decoding).
+    """
+    rate = sample_rate or _info(data).sample_rate
     fmt = miniaudio.SampleFormat.FLOAT32
     decoded = miniaudio.decode(data, output_format=fmt, nchannels=2, sample_rate=rate)
     samples = np.frombuffer(decoded.samples, dtype=np.float32).reshape(-1, 2)
@@ -243,9 +246,13 @@ def _title_block(img: Image.Image, title: str, tags: str, size: int) -> Image.Im
     return Image.alpha_composite(img, overlay)
 
 
-def render_cover(*, title: str, tags: str, seed: int, size: int = 1024) -> bytes:
-    """Deterministic abstract cover (JPEG): palette and shapes follow the genre, layout follows the seed."""
-    genre = pick_genre(tags)
+def render_cover(*, title: str, tags: str, seed: int, size: int = 1024, genre: str | None = None) -> bytes:
+    """Deterministic abstract cover (JPEG): palette and shapes follow the genre, layout follows the seed.
+
+    genre: the genre the song really has, when it is not the one its tags name (continuations, uploads,
+    negative tags).
+    """
+    genre = genre or pick_genre(tags)
     digest = hashlib.sha256(f"{title}|{tags}|{seed}".encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
     dark, light, accents = _PALETTES.get(genre, _PALETTES["default"])

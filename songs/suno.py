@@ -849,9 +849,10 @@ def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> ht
 
 def _type_allowed(media_type: str, path: str, allowed_types: tuple[str, ...]) -> bool:
     for allowed in allowed_types:
-        if allowed.endswith("/") and media_type.startswith(allowed) and len(media_type) > len(allowed):
-            return True
-        if media_type == allowed:
+        if allowed.endswith("/"):
+            if media_type.startswith(allowed) and len(media_type) > len(allowed):
+                return True
+        elif media_type == allowed:
             return True
     return (
         media_type == "application/octet-stream"

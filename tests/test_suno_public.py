@@ -282,9 +282,7 @@ def test_it_refuses_an_unsafe_link_before_sending_anything(make_gateway, dest, s
     server = Server({})
     resolver = Resolver(internal_example=["10.0.0.7"])
 
-    error = fails(
-        lambda: make_gateway(server).fetch_public(url, dest=dest, max_bytes=MAX, resolve=resolver)
-    )
+    error = fails(lambda: make_gateway(server).fetch_public(url, dest=dest, max_bytes=MAX, resolve=resolver))
 
     assert error.code == "unsafe_url"
     assert message in error.message
@@ -331,9 +329,7 @@ def test_it_follows_a_chain_of_public_redirects_checking_each_hop(make_gateway, 
             ("files.example", "/c.mp3"): audio(content_type="audio/wav"),
         }
     )
-    resolver = Resolver(
-        music_example=[PUBLIC_IP], cdn_example=[OTHER_PUBLIC_IP], files_example=[PUBLIC_V6]
-    )
+    resolver = Resolver(music_example=[PUBLIC_IP], cdn_example=[OTHER_PUBLIC_IP], files_example=[PUBLIC_V6])
 
     size, sha, content_type = make_gateway(server).fetch_public(
         "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
@@ -365,13 +361,17 @@ def test_it_follows_a_chain_of_public_redirects_checking_each_hop(make_gateway, 
 def test_it_does_not_carry_cookies_from_one_hop_to_the_next(make_gateway, dest):
     server = Server(
         {
-            ("music.example", "/a.mp3"): redirect("https://cdn.example/b.mp3", **{"Set-Cookie": "s=1; Path=/"}),
+            ("music.example", "/a.mp3"): redirect(
+                "https://cdn.example/b.mp3", **{"Set-Cookie": "s=1; Path=/"}
+            ),
             ("cdn.example", "/b.mp3"): audio(),
         }
     )
     resolver = Resolver(music_example=[PUBLIC_IP], cdn_example=[PUBLIC_IP])  # one address, two sites
 
-    make_gateway(server).fetch_public("https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver)
+    make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    )
 
     assert "Cookie" not in server.requests[1].headers
 
@@ -417,7 +417,10 @@ def test_it_refuses_a_redirect_without_a_location(make_gateway, dest):
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -433,7 +436,9 @@ def test_a_rebinding_name_is_never_looked_up_again_for_the_connection(make_gatew
     resolver = Resolver(music_example=[[PUBLIC_IP], ["169.254.169.254"]])
     server = Server({("music.example", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public("https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver)
+    make_gateway(server).fetch_public(
+        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    )
 
     assert server.hosts == [PUBLIC_IP]
     assert resolver.calls == [("music.example", 443)]  # the transport got an address, not the name
@@ -480,7 +485,10 @@ def test_it_refuses_a_declared_oversize_body_and_leaves_nothing(make_gateway, de
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=1000,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -498,7 +506,10 @@ def test_it_refuses_a_streamed_oversize_body_and_leaves_nothing(make_gateway, de
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=1000,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -517,13 +528,18 @@ def test_it_takes_a_body_of_exactly_max_bytes(make_gateway, dest):
     assert size == 1000
 
 
-@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/json", "image/png", "", "audio/"])
+@pytest.mark.parametrize(
+    "content_type", ["text/html; charset=utf-8", "application/json", "image/png", "", "audio/"]
+)
 def test_it_refuses_what_is_not_audio(make_gateway, dest, content_type):
     server = Server({("music.example", "/a.mp3"): audio(b"<html>", content_type=content_type)})
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -549,7 +565,10 @@ def test_it_refuses_octet_stream_for_other_paths(make_gateway, dest, path):
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            f"https://music.example{path}", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            f"https://music.example{path}",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -566,7 +585,10 @@ def test_the_octet_stream_path_is_the_final_hops(make_gateway, dest):
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/song.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/song.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -598,7 +620,10 @@ def test_it_does_not_retry_a_missing_or_forbidden_file(make_gateway, dest, sleep
 
     error = fails(
         lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 
@@ -662,7 +687,10 @@ def test_it_reports_a_read_timeout_as_retryable(make_gateway, dest):
 
     error = fails(
         lambda: make_gateway(server, max_retries=0).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+            "https://music.example/a.mp3",
+            dest=dest,
+            max_bytes=MAX,
+            resolve=Resolver(music_example=[PUBLIC_IP]),
         )
     )
 

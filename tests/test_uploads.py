@@ -159,7 +159,7 @@ def test_the_wav_download_is_converted_from_our_mp3(owner_client, stored):
     response = owner_client.get(reverse("songs:clip_media", args=[stored.uid, "wav"]))
     body = b"".join(response.streaming_content)
     assert response["Content-Type"] == "audio/wav" and body[:4] == b"RIFF"
-    assert 'attachment; filename="City Lights.wav"' == response["Content-Disposition"]
+    assert response["Content-Disposition"] == 'attachment; filename="City Lights.wav"'
     decoded = miniaudio.decode(body)
     assert abs(decoded.num_frames / decoded.sample_rate - 1.5) < 0.1
 

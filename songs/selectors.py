@@ -67,3 +67,11 @@ def project_lyrics(*, project: Project) -> dict:
 
 def lyrics_changed_since(*, project: Project, since) -> bool:
     return project.tasks.filter(action=GenerationTask.Action.LYRICS, changed_at__gt=since).exists()
+
+
+def clip_chain(*, clip: Clip, limit: int = 20) -> list[Clip]:
+    """The continuation chain that ends at this clip, oldest first (parents are few and cached)."""
+    chain = [clip]
+    while chain[0].parent_id and chain[0].continue_at is not None and len(chain) < limit:
+        chain.insert(0, chain[0].parent)
+    return chain

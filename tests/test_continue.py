@@ -173,3 +173,14 @@ def test_a_replace_section_shorter_than_two_seconds_is_refused(owner_client, pro
 def test_excluded_styles_are_never_sent_in_the_task_format(owner_client, project, clip):
     _continue(owner_client, project, clip, negative_tags="drums")
     assert "negative_tags" not in GenerationTask.objects.get(mode="continue").request_payload
+
+
+def test_the_card_shows_where_each_part_of_the_chain_sits(owner_client, project, clip):
+    first = make_stored_clip(make_task(project, status="succeeded"), title="Part Two")
+    first.parent, first.continue_at, first.duration = clip, 80.0, 40.0
+    first.save(update_fields=["parent", "continue_at", "duration"])
+    second = make_stored_clip(make_task(project, status="succeeded"), title="Part Three")
+    second.parent, second.continue_at, second.duration = first, 30.0, 30.0  # 0:30 into Part Two
+    second.save(update_fields=["parent", "continue_at", "duration"])
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "0:00–1:20 City Lights → 1:20–1:50 Part Two → 1:50–2:20 Part Three = 2:20" in page

@@ -7,10 +7,10 @@ register = template.Library()
 
 @register.filter
 def mmss(seconds) -> str:
-    """62.4 -> "1:02"."""
+    """62.9 -> "1:02"."""
     if seconds in (None, ""):
         return ""
-    total = int(round(float(seconds)))
+    total = int(float(seconds))  # truncate, as audio players do, so the card and the player agree
     return f"{total // 60}:{total % 60:02d}"
 
 

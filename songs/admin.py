@@ -25,9 +25,10 @@ class ClipInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "created_at", "updated_at")
-    search_fields = ("name", "owner__username")
-    raw_id_fields = ("owner",)
+    list_display = ("name", "team", "created_by", "created_at", "updated_at")
+    search_fields = ("name", "team__name", "created_by__username")
+    list_filter = ("team",)
+    raw_id_fields = ("team", "created_by")
 
 
 @admin.register(GenerationTask)

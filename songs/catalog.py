@@ -49,3 +49,8 @@ def continue_model(mv: str, *, uploaded: bool) -> str:
     if uploaded:
         return UPLOAD_VARIANTS.get(mv.removesuffix("-upload"), mv)
     return mv.removesuffix("-upload")
+
+
+# Credits each action costs, in one place (the seed's figures where it gives them: concat and
+# upload cost 200 at resellers).
+COSTS = {"MUSIC": 10, "LYRICS": 1, "CONCAT": 200, "UPLOAD": 200}

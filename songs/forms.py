@@ -2,18 +2,42 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 
 from songs import catalog
-from songs.models import Clip, GenerationTask, Project
+from songs.models import Clip, GenerationTask, Role, Team
+from songs.selectors import teams_for_user
 
 Mode = GenerationTask.Mode
 
 
-class ProjectForm(forms.ModelForm):
-    class Meta:
-        model = Project
-        fields = ["name"]
-        widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Summer EP", "autocomplete": "off"})}
+class ProjectForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Summer EP", "autocomplete": "off"}),
+    )
+    team = forms.ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        empty_label=None,
+        required=False,
+        help_text="Left out: your personal team.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = teams_for_user(user=user, role=Role.EDITOR)
+        self.fields["team"].queryset = teams
+        personal = teams.filter(personal_for=user).first()
+        self.fields["team"].initial = personal.pk if personal else None
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the project a name.")
+        return name
 
 
 def parse_timestamp(value: str) -> float:
@@ -232,3 +256,36 @@ class DraftForm(forms.Form):
         initial=settings.SUNO_DEFAULT_MODEL,
         required=False,
     )
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label="Email (optional)", required=False)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=120)
+
+
+class InviteForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.EDITOR)
+    days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=30, initial=7)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ProjectRenameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120)
+
+
+class MoveProjectForm(forms.Form):
+    team = forms.ModelChoiceField(label="Move to team", queryset=Team.objects.none(), empty_label=None)
+
+    def __init__(self, *args, user, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_for_user(user=user, role=Role.OWNER).exclude(pk=project.team_id)

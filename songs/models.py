@@ -8,8 +8,95 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+class Team(models.Model):
+    """Who owns projects. Everyone has a personal team and may create or join more."""
+
+    name = models.CharField(max_length=120)
+    personal_for = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_team",
+    )
+    daily_credits = models.PositiveIntegerField(
+        default=1000, help_text="Credits the team may spend per day (UTC); set by staff."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:team_detail", args=[self.pk])
+
+
+class Role(models.TextChoices):
+    # Ordered: each role can do everything the ones before it can.
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    OWNER = "owner", "Owner"
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+    def allows(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def can_edit(self) -> bool:
+        return self.allows(Role.EDITOR)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class Invite(models.Model):
+    """A single-use link that makes its holder a member with the given role, until it expires."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invite to {self.team} as {self.role}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+
 class Project(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -37,6 +124,7 @@ class LyricDraft(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -117,6 +205,16 @@ class GenerationTask(models.Model):
     upload = models.ForeignKey(
         "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
+    # Credits charged when it was made; a failed task charges nothing (see songs/quotas.py).
+    cost = models.PositiveIntegerField(default=0)
+    retry_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retries",
+        help_text="The failed task this one tries again (kept as it was).",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -186,6 +284,10 @@ class Clip(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    hidden_from_sharing = models.BooleanField(
+        default=False, help_text="Set by staff: no public link plays it."
     )
     continue_at = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -266,3 +368,51 @@ class Upload(models.Model):
     def title(self) -> str:
         stem = self.original_name.rsplit(".", 1)[0] if self.original_name else ""
         return (stem or "Uploaded audio")[:200]
+
+
+class ClipLike(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clip_likes")
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "clip"], name="one_like_per_user_and_clip")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.clip}"
+
+
+class ShareLink(models.Model):
+    """A public, revocable link to one clip or one project. The token is the only key."""
+
+    token = models.CharField(max_length=64, unique=True)
+    clip = models.ForeignKey(
+        Clip, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(clip__isnull=False, project__isnull=True)
+                | models.Q(clip__isnull=True, project__isnull=False),
+                name="share_link_points_at_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Share of {self.clip or self.project}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("songs:share_page", args=[self.token])
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from songs.models import Clip, GenerationTask, LyricDraft, Project
+from songs.models import ROLE_RANK, Clip, GenerationTask, LyricDraft, Membership, Project, Role, Team
+
+
+def membership_of(*, user, team_id: int) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(team_id=team_id, user=user).first()
+
+
+def _allowed(obj, *, user, team_id: int, role: str):
+    """The object, with the user's membership attached, if their role allows; 404 for non-members."""
+    membership = membership_of(user=user, team_id=team_id)
+    if membership is None:
+        raise Http404("Not found.")  # outsiders cannot even learn that it exists
+    if not membership.allows(role):
+        raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
+    obj.membership = membership
+    return obj
+
+
+def teams_for_user(*, user, role: str = Role.VIEWER) -> QuerySet[Team]:
+    ranks = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+    return Team.objects.filter(memberships__user=user, memberships__role__in=ranks).distinct()
 
 
 def projects_for_user(*, user) -> QuerySet[Project]:
-    return Project.objects.filter(owner=user)
+    return Project.objects.filter(team__memberships__user=user).select_related("team").distinct()
 
 
-def project_for_user(*, user, pk: int) -> Project:
-    project = projects_for_user(user=user).filter(pk=pk).first()
+def project_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Project:
+    project = Project.objects.select_related("team").filter(pk=pk).first()
     if project is None:
         raise Http404("No such project.")
-    return project
+    return _allowed(project, user=user, team_id=project.team_id, role=role)
 
 
-def clip_for_user(*, user, uid) -> Clip:
-    clip = Clip.objects.select_related("project").filter(uid=uid, project__owner=user).first()
+def clip_for_user(*, user, uid, role: str = Role.VIEWER) -> Clip:
+    clip = Clip.objects.select_related("project__team", "task").filter(uid=uid).first()
     if clip is None:
         raise Http404("No such clip.")
-    return clip
+    return _allowed(clip, user=user, team_id=clip.project.team_id, role=role)
+
+
+def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
+    team = Team.objects.filter(pk=pk).first()
+    if team is None:
+        raise Http404("No such team.")
+    return _allowed(team, user=user, team_id=team.pk, role=role)
 
 
 def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
@@ -48,11 +78,11 @@ def project_has_pending(*, project: Project) -> bool:
     )
 
 
-def draft_for_user(*, user, pk: int) -> LyricDraft:
-    draft = LyricDraft.objects.select_related("project").filter(pk=pk, project__owner=user).first()
+def draft_for_user(*, user, pk: int, role: str = Role.VIEWER) -> LyricDraft:
+    draft = LyricDraft.objects.select_related("project__team").filter(pk=pk).first()
     if draft is None:
         raise Http404("No such draft.")
-    return draft
+    return _allowed(draft, user=user, team_id=draft.project.team_id, role=role)
 
 
 def project_lyrics(*, project: Project) -> dict:

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from songs import catalog, media, suno, uploads
+from songs import catalog, media, quotas, suno, teams, uploads
 from songs.models import Clip, GenerationTask, LyricDraft, LyricRevision, Project
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,10 @@ UNKNOWN_OUTCOME = (
 # --- projects ------------------------------------------------------------------------------
 
 
-def project_create(*, owner, name: str) -> Project:
-    project = Project(owner=owner, name=name.strip())
-    project.full_clean()
-    project.save()
-    return project
+def project_create(*, owner, name: str, team=None) -> Project:
+    """A project in the given team (default: the owner's personal team)."""
+    team = team or teams.team_personal(user=owner)
+    return teams.project_create(team=team, user=owner, name=name)
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -122,6 +121,7 @@ def task_create(
     )
     task.full_clean()
     with transaction.atomic():
+        task.cost = quotas.quota_charge(team=project.team, action=action)
         task.save()
         Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
         transaction.on_commit(lambda: _enqueue_submit(task.pk))

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.urls import reverse
 
 from songs import audio, suno
@@ -58,21 +59,26 @@ def upload_create(
     from songs.services import task_create  # services imports this module
 
     upload = Upload(project=project, user=user, source_url=url)
-    if file is not None:
-        upload.original_name = Path(file.name).name[:255]
-        upload.file.save(f"{upload.uid}/{_safe_name(upload.original_name)}", file, save=False)
-    else:
-        upload.original_name = Path(url.split("?", 1)[0]).name[:255]
-    upload.save()
-    return task_create(
-        project=project,
-        user=user,
-        action=GenerationTask.Action.UPLOAD,
-        mode=GenerationTask.Mode.UPLOAD,
-        payload={"url": upload_link(upload)},
-        request_key=request_key,
-        upload=upload,
-    )
+    with transaction.atomic():
+        if file is not None:
+            upload.original_name = Path(file.name).name[:255]
+            upload.file.save(f"{upload.uid}/{_safe_name(upload.original_name)}", file, save=False)
+        else:
+            upload.original_name = Path(url.split("?", 1)[0]).name[:255]
+        upload.save()
+        try:
+            return task_create(
+                project=project,
+                user=user,
+                action=GenerationTask.Action.UPLOAD,
+                mode=GenerationTask.Mode.UPLOAD,
+                payload={"url": upload_link(upload)},
+                request_key=request_key,
+                upload=upload,
+            )
+        except Exception:
+            upload.file.delete(save=False)  # refused (e.g. over quota): keep no orphan file
+            raise
 
 
 def _safe_name(name: str) -> str:

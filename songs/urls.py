@@ -1,6 +1,6 @@
 from django.urls import path
 
-from songs import views, views_clips
+from songs import views, views_clips, views_teams
 
 app_name = "songs"
 urlpatterns = [
@@ -16,4 +16,11 @@ urlpatterns = [
     path("clips/<uuid:uid>/whole-song/", views_clips.whole_song, name="whole_song"),
     path("clips/<uuid:uid>/<str:kind>", views_clips.clip_media, name="clip_media"),
     path("u/<str:token>", views_clips.upload_public, name="upload_public"),
+    path("projects/<int:pk>/settings/", views_teams.project_settings, name="project_settings"),
+    path("teams/", views_teams.team_list, name="team_list"),
+    path("teams/<int:pk>/", views_teams.team_detail, name="team_detail"),
+    path("teams/<int:pk>/invites/", views_teams.invite_create, name="invite_create"),
+    path("teams/<int:pk>/members/<int:member_pk>/", views_teams.member_update, name="member_update"),
+    path("teams/<int:pk>/members/<int:member_pk>/remove/", views_teams.member_remove, name="member_remove"),
+    path("invites/<str:token>/", views_teams.invite_accept, name="invite_accept"),
 ]

@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from songs import catalog, selectors, services
+from songs import catalog, quotas, selectors, services, teams
 from songs.context_processors import gateway_capabilities
 from songs.forms import DraftForm, LyricsPromptForm, ProjectForm, SongForm, UploadForm
-from songs.models import GenerationTask, LyricRevision
+from songs.models import GenerationTask, LyricRevision, Role
 
 HTMX_STOP_POLLING = 286
 SECTION_TAGS = ("Intro", "Verse", "Pre-Chorus", "Chorus", "Bridge", "Outro")
@@ -27,9 +27,12 @@ Mode = GenerationTask.Mode
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_list(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(request.POST or None)
+    teams.team_personal(user=request.user)  # everyone has one, also users made in the admin
+    form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        project = services.project_create(owner=request.user, name=form.cleaned_data["name"])
+        project = services.project_create(
+            owner=request.user, name=form.cleaned_data["name"], team=form.cleaned_data["team"]
+        )
         return redirect(project)
     projects = selectors.projects_for_user(user=request.user)
     return render(request, "songs/project_list.html", {"projects": projects, "form": form})
@@ -90,7 +93,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def continue_form(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Continue from here" / "Replace section": the Create panel preset with the clip and the time."""
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     uid = request.GET.get("clip")
     clip = project.clips.select_related("task").filter(uid=uid).first() if _is_uuid(uid) else None
     if clip is None or not clip.is_continuable:
@@ -130,43 +133,48 @@ def _model_of(clip) -> str:
 @login_required
 @require_POST
 def song_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     form = song_form(project, request.POST)
     if not form.is_valid():
-        # 200, not 4xx: htmx 2 only swaps successful answers, and the errors belong beside the fields.
-        context = {"form": form, "project": project, "continuing": _continuing(form)}
-        if request.htmx:
-            return render(request, "songs/partials/create_form.html", context)
-        return render(request, "songs/project_detail.html", {**detail_context(project, form), **context})
+        return _invalid_song_form(request, project, form)
     data = form.cleaned_data
-    task = services.music_request(
-        project=project,
-        user=request.user,
-        mode=data["mode"],
-        mv=data["mv"],
-        description=data["description"],
-        lyrics=data["lyrics"],
-        tags=data["tags"],
-        title=data["title"],
-        instrumental=data["instrumental"],
-        negative_tags=data["negative_tags"],
-        parent_clip=form.parent_clip,
-        continue_at=data.get("continue_at_seconds"),
-        infill=data.get("infill"),
-        request_key=data["request_key"],
-    )
+    try:
+        task = services.music_request(
+            project=project,
+            user=request.user,
+            mode=data["mode"],
+            mv=data["mv"],
+            description=data["description"],
+            lyrics=data["lyrics"],
+            tags=data["tags"],
+            title=data["title"],
+            instrumental=data["instrumental"],
+            negative_tags=data["negative_tags"],
+            parent_clip=form.parent_clip,
+            continue_at=data.get("continue_at_seconds"),
+            infill=data.get("infill"),
+            request_key=data["request_key"],
+        )
+    except quotas.QuotaExceeded as exc:
+        form.add_error(None, str(exc))
+        return _invalid_song_form(request, project, form)
     if not request.htmx:
         return redirect(project)
-    return render(
-        request,
-        "songs/partials/song_created.html",
-        {
-            "form": _form_after(project, data),
-            "project": project,
-            "task": task,
-            "poller": poller_context(project),
-        },
-    )
+    context = {
+        "form": _form_after(project, data),
+        "project": project,
+        "task": task,
+        "poller": poller_context(project),
+    }
+    return render(request, "songs/partials/song_created.html", context)
+
+
+def _invalid_song_form(request: HttpRequest, project, form: SongForm) -> HttpResponse:
+    # 200, not 4xx: htmx 2 only swaps successful answers, and the errors belong beside the fields.
+    context = {"form": form, "project": project, "continuing": _continuing(form)}
+    if request.htmx:
+        return render(request, "songs/partials/create_form.html", context)
+    return render(request, "songs/project_detail.html", {**detail_context(project, form), **context})
 
 
 def _continuing(form: SongForm) -> dict | None:
@@ -212,15 +220,19 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     form = LyricsPromptForm(request.POST)
     if form.is_valid():
-        services.lyrics_request(
-            project=project,
-            user=request.user,
-            prompt=form.cleaned_data["prompt"],
-            request_key=form.cleaned_data["request_key"],
-        )
+        try:
+            services.lyrics_request(
+                project=project,
+                user=request.user,
+                prompt=form.cleaned_data["prompt"],
+                request_key=form.cleaned_data["request_key"],
+            )
+        except quotas.QuotaExceeded as exc:
+            form.add_error(None, str(exc))
+    if form.is_valid():
         if not request.htmx:
             return redirect(project)
         form = LyricsPromptForm(initial={"request_key": uuid.uuid4()})
@@ -230,24 +242,22 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
             "songs/project_detail.html",
             detail_context(project, song_form(project), lyrics_form=form),
         )
-    return render(
-        request,
-        "songs/partials/lyrics_panel.html",
-        {
-            "project": project,
-            "lyrics_form": form,
-            **selectors.project_lyrics(project=project),
-            "poller": poller_context(project),
-            "with_poller": True,
-        },
-    )
+    context = {
+        "project": project,
+        "lyrics_form": form,
+        **selectors.project_lyrics(project=project),
+        "poller": poller_context(project),
+        "with_poller": True,
+    }
+    return render(request, "songs/partials/lyrics_panel.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The lyric editor. Saving adds a revision; nothing written is ever overwritten."""
-    draft = selectors.draft_for_user(user=request.user, pk=pk)
+    role = Role.EDITOR if request.method == "POST" else Role.VIEWER
+    draft = selectors.draft_for_user(user=request.user, pk=pk, role=role)
     form = DraftForm(request.POST or None, initial={"title": draft.title, "text": draft.text})
     if request.method == "POST" and form.is_valid():
         saved = services.draft_save(
@@ -272,7 +282,7 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    draft = selectors.draft_for_user(user=request.user, pk=pk)
+    draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     revision = LyricRevision.objects.filter(draft=draft, number=number).first()
     if revision is None:
         raise Http404

@@ -6,15 +6,16 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import media, selectors, services, uploads
+from songs import media, quotas, selectors, services, uploads
 from songs.context_processors import gateway_capabilities
 from songs.forms import UploadForm
-from songs.models import GenerationTask
+from songs.models import GenerationTask, Role
 from songs.views import detail_context, poller_context, song_form
 from studio.ranged import ranged_file_response
 
@@ -38,19 +39,29 @@ def _new_card(request: HttpRequest, task: GenerationTask) -> HttpResponse:
 @require_POST
 def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     """ "Get whole song": concat the chain that ends at this clip."""
-    clip = selectors.clip_for_user(user=request.user, uid=uid)
-    if not clip.is_chain_end or not gateway_capabilities().concat:
+    clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
+    caps = gateway_capabilities()
+    if not clip.is_chain_end or not caps.concat or (clip.is_infill and not caps.infill):
         raise Http404("Nothing to join.")
-    is_infill = clip.is_infill
-    if is_infill and not gateway_capabilities().infill:
-        raise Http404
-    return _new_card(request, services.concat_request(clip=clip, user=request.user, is_infill=is_infill))
+    try:
+        task = services.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
+    except quotas.QuotaExceeded as exc:
+        return toast(request, str(exc), redirect_to=clip.project)
+    return _new_card(request, task)
+
+
+def toast(request: HttpRequest, message: str, *, redirect_to) -> HttpResponse:
+    """A refusal shown where the user is: a toast for htmx, a flash message otherwise."""
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect(redirect_to)
+    return render(request, "songs/partials/toast.html", {"message": message})
 
 
 @login_required
 @require_POST
 def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     form = UploadForm(request.POST, request.FILES)
     if not uploads.upload_link_base():
         form.add_error(
@@ -58,6 +69,17 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if not gateway_capabilities().upload:
         form.add_error(None, "This gateway does not take uploads.")
+    if form.is_valid():
+        try:
+            task = uploads.upload_create(
+                project=project,
+                user=request.user,
+                file=form.cleaned_data["file"],
+                url=form.cleaned_data["url"] or "",
+                request_key=form.cleaned_data["request_key"],
+            )
+        except quotas.QuotaExceeded as exc:
+            form.add_error(None, str(exc))
     if not form.is_valid():
         if request.htmx:
             return render(
@@ -68,13 +90,6 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
             "songs/project_detail.html",
             detail_context(project, song_form(project), upload_form=form),
         )
-    task = uploads.upload_create(
-        project=project,
-        user=request.user,
-        file=form.cleaned_data["file"],
-        url=form.cleaned_data["url"] or "",
-        request_key=form.cleaned_data["request_key"],
-    )
     if not request.htmx:
         return redirect(project)
     return render(

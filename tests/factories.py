@@ -22,7 +22,7 @@ def make_task(
     }
     return GenerationTask.objects.create(
         project=project,
-        user=project.owner,
+        user=project.created_by,
         action=action,
         mode=mode,
         request_payload=payload,

@@ -57,7 +57,7 @@ def test_an_uploaded_file_is_kept_before_anything_is_sent(
 
 def test_the_gateway_fetches_the_upload_through_a_signed_link_without_logging_in(client, project, settings):
     task = uploads.upload_create(
-        project=project, user=project.owner, file=SimpleUploadedFile("sketch.mp3", mp3_bytes())
+        project=project, user=project.created_by, file=SimpleUploadedFile("sketch.mp3", mp3_bytes())
     )
     path = task.request_payload["url"].removeprefix("http://testserver")
     response = client.get(path)  # anonymous, like a gateway
@@ -69,7 +69,9 @@ def test_the_gateway_fetches_the_upload_through_a_signed_link_without_logging_in
 
 def test_a_wav_becomes_an_mp3_clip_that_can_be_continued(project):
     task = uploads.upload_create(
-        project=project, user=project.owner, file=SimpleUploadedFile("My Sketch.wav", wav_bytes(seconds=3.0))
+        project=project,
+        user=project.created_by,
+        file=SimpleUploadedFile("My Sketch.wav", wav_bytes(seconds=3.0)),
     )
     sent = []
     services.task_submit(task_pk=task.pk, gateway=registering_gateway(sent))
@@ -85,7 +87,7 @@ def test_a_wav_becomes_an_mp3_clip_that_can_be_continued(project):
 def test_a_file_that_is_not_audio_fails_with_a_reason_and_nothing_is_sent(project):
     task = uploads.upload_create(
         project=project,
-        user=project.owner,
+        user=project.created_by,
         file=SimpleUploadedFile("notes.mp3", b"these are not sounds" * 100),
     )
     sent = []
@@ -97,7 +99,7 @@ def test_a_file_that_is_not_audio_fails_with_a_reason_and_nothing_is_sent(projec
 def test_audio_over_the_length_limit_is_refused(project, settings):
     settings.UPLOAD_MAX_SECONDS = 1
     task = uploads.upload_create(
-        project=project, user=project.owner, file=SimpleUploadedFile("long.wav", wav_bytes(seconds=2.0))
+        project=project, user=project.created_by, file=SimpleUploadedFile("long.wav", wav_bytes(seconds=2.0))
     )
     services.task_submit(task_pk=task.pk, gateway=registering_gateway([]))
     task.refresh_from_db()
@@ -105,7 +107,9 @@ def test_audio_over_the_length_limit_is_refused(project, settings):
 
 
 def test_a_link_to_a_private_address_is_refused_before_anything_fetches_it(project):
-    task = uploads.upload_create(project=project, user=project.owner, url="http://127.0.0.1:8000/admin/x.mp3")
+    task = uploads.upload_create(
+        project=project, user=project.created_by, url="http://127.0.0.1:8000/admin/x.mp3"
+    )
     touched = []
     services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: touched.append(r) or httpx.Response(200)))
     task.refresh_from_db()

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from songs import services
 from songs.models import GenerationTask, Project
 from tests.factories import make_stored_clip, make_task
 
@@ -38,8 +39,8 @@ def test_the_login_page_has_username_and_password_fields(client):
 
 def test_it_creates_a_project_from_the_list_page(owner_client, owner):
     response = owner_client.post(reverse("songs:project_list"), {"name": "Summer EP"})
-    project = Project.objects.get(owner=owner, name="Summer EP")
-    assert response["Location"] == project.get_absolute_url()
+    project = Project.objects.get(team__personal_for=owner, name="Summer EP")
+    assert response["Location"] == project.get_absolute_url() and project.created_by == owner
 
 
 def test_a_blank_project_name_is_refused_beside_the_field(owner_client):
@@ -49,7 +50,7 @@ def test_a_blank_project_name_is_refused_beside_the_field(owner_client):
 
 
 def test_it_lists_only_my_projects(owner_client, project, stranger):
-    Project.objects.create(owner=stranger, name="Mallory's secret")
+    services.project_create(owner=stranger, name="Mallory's secret")
     page = owner_client.get(reverse("songs:project_list")).content.decode()
     assert "Night Drive" in page and "Mallory" not in page
 

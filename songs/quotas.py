@@ -1,0 +1,45 @@
+"""Credits per team per day. Charged when a request is saved, refunded when it fails.
+
+A refund is not a second record: usage counts only tasks that did not fail, so a
+failed (or cancelled) task stops counting the moment it fails.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from songs import catalog
+from songs.models import GenerationTask, Team
+
+
+class QuotaExceeded(Exception):
+    """Refused before anything is sent upstream; the message says why and when it resets."""
+
+
+def _today_start() -> datetime:
+    return datetime.combine(timezone.now().date(), time.min, tzinfo=UTC)
+
+
+def credits_used_today(*, team: Team) -> int:
+    used = (
+        GenerationTask.objects.filter(project__team=team, created_at__gte=_today_start())
+        .exclude(status=GenerationTask.Status.FAILED)
+        .aggregate(total=Sum("cost"))["total"]
+    )
+    return used or 0
+
+
+def quota_charge(*, team: Team, action: str) -> int:
+    """The cost to record on the new task, or QuotaExceeded. Call inside the saving transaction."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()  # one charge at a time per team
+    cost = catalog.COSTS[action]
+    used = credits_used_today(team=team)
+    if used + cost > team.daily_credits:
+        raise QuotaExceeded(
+            f"{team.name} has used {used} of its {team.daily_credits} credits today and this needs {cost}. "
+            "Credits reset at midnight UTC; a team owner can ask staff for a higher limit."
+        )
+    return cost

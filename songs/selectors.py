@@ -61,7 +61,7 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
     if changed_since is not None:
         tasks = tasks.filter(changed_at__gt=changed_since)
-    clips = Clip.objects.select_related("parent").order_by("id")
+    clips = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
     return (
         tasks.select_related("parent_clip", "upload")
         .prefetch_related(Prefetch("clips", queryset=clips))

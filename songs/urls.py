@@ -1,5 +1,7 @@
 from django.urls import path
 
+from songs import urls_library, urls_share
+
 from songs import views, views_clips, views_teams
 
 app_name = "songs"
@@ -23,4 +25,6 @@ urlpatterns = [
     path("teams/<int:pk>/members/<int:member_pk>/", views_teams.member_update, name="member_update"),
     path("teams/<int:pk>/members/<int:member_pk>/remove/", views_teams.member_remove, name="member_remove"),
     path("invites/<str:token>/", views_teams.invite_accept, name="invite_accept"),
+    *urls_share.urlpatterns,
+    *urls_library.urlpatterns,
 ]

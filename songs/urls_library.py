@@ -1,0 +1,3 @@
+"""The team library, likes, trash (owned by the library work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public share links (owned by the sharing work)."""
+
+urlpatterns: list = []

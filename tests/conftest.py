@@ -77,3 +77,42 @@ def artifacts_dir():
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def member(django_user_model, project):
+    """member("viewer") makes a user with that role in the project's team."""
+    from songs.models import Membership
+
+    def make(role: str, username: str | None = None):
+        user = django_user_model.objects.create_user(
+            username=username or f"{role}-user", password="pw-123456!"
+        )
+        Membership.objects.create(team=project.team, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def viewer(member):
+    return member("viewer")
+
+
+@pytest.fixture
+def editor(member):
+    return member("editor")
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) is a logged-in client of its own (None: anonymous), several per test."""
+    from django.test import Client
+
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

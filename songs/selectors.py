@@ -92,7 +92,8 @@ def project_lyrics(*, project: Project) -> dict:
         .exclude(status=GenerationTask.Status.SUCCEEDED)
         .order_by("-created_at")[:5]
     )
-    return {"drafts": project.drafts.order_by("-updated_at"), "lyric_tasks": tasks}
+    drafts = project.drafts.filter(trashed_at__isnull=True).order_by("-updated_at")
+    return {"drafts": drafts, "lyric_tasks": tasks}
 
 
 def lyrics_changed_since(*, project: Project, since) -> bool:

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from songs import urls_library, urls_share
-
-from songs import views, views_clips, views_teams
+from songs import urls_library, urls_share, views, views_clips, views_teams
 
 app_name = "songs"
 urlpatterns = [

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from songs import services, teams, uploads
+from songs import services, sharing, teams, uploads
 from songs.models import Clip, Membership
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
@@ -130,6 +130,13 @@ CASES = [
     Case("upload link for the gateway", "GET", "/u/{upload_token}", everyone(200)),
     Case("forged upload link", "GET", "/u/forged-token", everyone(404)),
     Case("engine API without key", "GET", "/suno/fetch/anything", everyone(401)),
+    Case("share a clip", "POST", "/clips/{clip.uid}/share/", editor_write(200), htmx=True),
+    Case("share a project", "POST", "/projects/{project.pk}/share/", editor_write(200), htmx=True),
+    # The link's creator (the editor) and owners may stop it; another member may not.
+    Case("stop sharing", "POST", "/shares/{share.pk}/revoke/", editor_write(200), htmx=True),
+    Case("public share page", "GET", "/s/{share.token}/", everyone(200)),
+    Case("public share media", "GET", "/s/{share.token}/media/{clip.uid}/audio", everyone(200)),
+    Case("unknown share link", "GET", "/s/not-a-token/", everyone(404)),
     Case("admin", "GET", "/admin/", staff_only()),
     Case("admin tasks", "GET", "/admin/songs/generationtask/", staff_only()),
     Case("admin task", "GET", "/admin/songs/generationtask/{task.pk}/change/", staff_only()),
@@ -166,6 +173,7 @@ class World:
         )
         self.invite = teams.invite_create(team=team, user=self.users["owner"], role="viewer")
         self.upload_token = self._upload_token()
+        self.share = sharing.share_create(user=self.users["editor"], clip=self.clip)
 
     def _store_cover_and_video(self, clip: Clip) -> None:
         for folder, ext, data in (

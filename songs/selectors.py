@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from songs.library import with_liked_by
 from songs.models import ROLE_RANK, Clip, GenerationTask, LyricDraft, Membership, Project, Role, Team
 
 
@@ -61,7 +62,8 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
     if changed_since is not None:
         tasks = tasks.filter(changed_at__gt=changed_since)
-    clips = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
         tasks.select_related("parent_clip", "upload")
         .prefetch_related(Prefetch("clips", queryset=clips))

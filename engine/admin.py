@@ -6,7 +6,7 @@ from engine.models import EngineClip, EngineTask
 class EngineClipInline(admin.TabularInline):
     model = EngineClip
     extra = 0
-    fields = ("id", "index", "status", "title", "mv", "seed")
+    fields = ("id", "index", "status", "title", "mv", "seed", "video_pending", "has_video")
     readonly_fields = fields
 
 

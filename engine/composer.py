@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -293,12 +294,19 @@ def tempo_window(genre: str) -> tuple[float, float]:
     return lo, 2.0 * lo
 
 
-def pick_genre(tags: str) -> str:
+def pick_genre(tags: str, exclude: Collection[str] = ()) -> str:
+    """The first genre the tags name, skipping excluded ones (negative tags); "default" when none."""
     low = tags.lower()
     for genre, pattern in _GENRE_WORDS:
-        if re.search(pattern, low):
+        if genre not in exclude and re.search(pattern, low):
             return genre
     return "default"
+
+
+def genres_named(text: str) -> set[str]:
+    """Every genre a text names (for negative tags: all of them are excluded, not just the first)."""
+    low = text.lower()
+    return {genre for genre, pattern in _GENRE_WORDS if re.search(pattern, low)}
 
 
 # --- song plan ----------------------------------------------------------------------------------------------
@@ -558,8 +566,9 @@ def _roman(plan: Plan, prog: tuple[int, ...]) -> str:
 class Mix:
     """Stereo buses plus a per-song note cache (songs repeat the same notes all the time)."""
 
-    def __init__(self, plan: Plan, sr: int, n: int):
+    def __init__(self, plan: Plan, sr: int, n: int, mute: Collection[str] = ()):
         self.plan, self.sr, self.n = plan, sr, n
+        self.mute = frozenset(mute)  # parts left out at the listener's request ("drums", "bass")
         self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in ("drums", "music", "voice")}
         self.cache: dict[tuple, np.ndarray] = {}
         self.kicks: list[int] = []
@@ -669,6 +678,8 @@ def _render_harmony(mix: Mix, sec: Section) -> None:
 
 def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high: bool, final: bool) -> None:
     plan, prof = mix.plan, mix.plan.profile
+    if "bass" in mix.mute:
+        return
     if sec.role == "intro" and not prof.band:
         return
     pattern = "x" + "-" * 15 if final or sec.role == "bridge" else prof.bass_pat[high]
@@ -945,8 +956,10 @@ def compose(
     key: str | None = None,
     mode: str | None = None,
     intro: bool = True,
+    mute: Collection[str] = (),
 ) -> Song:
-    """Compose and render a song. genre/bpm/key/mode/intro override the hashed choices (for continuations)."""
+    """Compose and render a song. genre/bpm/key/mode/intro override the hashed choices (for continuations);
+    mute leaves out "drums" and/or "bass" (negative tags)."""
     plan = make_plan(
         tags=tags,
         lyrics=lyrics,
@@ -967,11 +980,12 @@ def compose(
         raise ValueError("max_seconds must be positive")
     duration = min(form_s + tail, float(max_seconds))
     cut = form_s + tail > max_seconds
-    mix = Mix(plan, sr, int(round(duration * sr)))
+    mix = Mix(plan, sr, int(round(duration * sr)), mute)
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:
         _render_harmony(mix, sec)
-    _render_drums(mix, kit)
+    if "drums" not in mix.mute:
+        _render_drums(mix, kit)
     _render_voice(mix)
     fade = (0.5 if duration < 30 else 3.0) if cut else tail
     audio = _master(mix, fade)

@@ -64,6 +64,8 @@ def media_url(request: HttpRequest, clip: EngineClip, kind: str) -> str:
 def clip_object(request: HttpRequest, clip: EngineClip) -> dict:
     playable = clip.has_audio and clip.status in ("streaming", "complete")
     image = media_url(request, clip, "jpeg") if clip.has_image else None
+    # the video URL is announced at completion; it answers 404 until the video job has made the file
+    video = clip.status == "complete" and (clip.video_pending or clip.has_video)
     return {
         "id": clip.id,
         "title": clip.title,
@@ -72,10 +74,10 @@ def clip_object(request: HttpRequest, clip: EngineClip) -> dict:
         "model_name": model_name(clip.mv),
         "major_model_version": major_version(clip.mv),
         "audio_url": media_url(request, clip, "mp3") if playable else "",
-        "video_url": "",
+        "video_url": media_url(request, clip, "mp4") if video else "",
         "image_url": image,
         "image_large_url": image,
-        "is_video_pending": False,
+        "is_video_pending": clip.video_pending,
         "is_liked": False,
         "is_public": False,
         "is_trashed": False,

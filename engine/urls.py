@@ -1,12 +1,16 @@
 from django.urls import path
 
-from engine import views
+from engine import views, views_v2
 
 app_name = "engine"
 urlpatterns = [
     path("suno/submit/music", views.submit_music, name="submit_music"),
     path("suno/submit/lyrics", views.submit_lyrics, name="submit_lyrics"),
+    path("suno/submit/concat", views.submit_concat, name="submit_concat"),
+    path("sunoapi/uploads/audio-url", views.upload_audio_url, name="upload_audio_url"),
     path("suno/fetch/<str:task_id>", views.fetch_one, name="fetch_one"),
     path("suno/fetch", views.fetch_many, name="fetch_many"),
+    path("suno/v2/generate", views_v2.generate, name="v2_generate"),
+    path("suno/v2/feed", views_v2.feed, name="v2_feed"),
     path("suno/media/<str:clip_id>.<str:kind>", views.media, name="media"),
 ]

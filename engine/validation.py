@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from songs.catalog import BY_MV, UPLOAD_VARIANTS
 
 # Gateways default a missing mv to chirp-v3-0 (PROTOCOL.md).
@@ -30,7 +32,7 @@ def _check_length(name: str, value: str, limit: int, mv: str) -> None:
         raise RequestInvalid(f"{name} is {len(value)} characters; {mv} takes at most {limit}.")
 
 
-def validate_music(body: dict) -> dict:
+def validate_music(body: dict, *, v2: bool = False) -> dict:
     mv = _text(body, "mv") or DEFAULT_MV
     if mv not in ACCEPTED_MV:
         raise RequestInvalid(f"model {mv} is not available on this channel", model_not_allowed=True)
@@ -46,15 +48,55 @@ def validate_music(body: dict) -> dict:
     }
     _check_length("prompt", payload["prompt"], limits.lyrics, mv)
     _check_length("tags", payload["tags"], limits.style, mv)
+    _check_length("negative_tags", payload["negative_tags"], limits.style, mv)
     _check_length("gpt_description_prompt", payload["gpt_description_prompt"], limits.description, mv)
     _check_length("title", payload["title"], limits.title, mv)
-    if not (
+    payload.update(_continue_fields(body, v2=v2))
+    if mv.endswith("-upload") and "continue_clip_id" not in payload:
+        raise RequestInvalid(f"{mv} continues an uploaded clip: give continue_clip_id and continue_at.")
+    # A continuation may leave everything empty: it then goes on in the original's style, instrumental.
+    if "continue_clip_id" not in payload and not (
         payload["gpt_description_prompt"].strip() or payload["prompt"].strip() or payload["tags"].strip()
     ):
         raise RequestInvalid("Give gpt_description_prompt, or prompt (lyrics) and tags.")
-    if body.get("continue_clip_id") or body.get("continue_at") is not None:
-        raise RequestInvalid("continue is not supported by this engine yet.")
     return payload
+
+
+def _number(body: dict, name: str) -> float | None:
+    """A JSON number (or a numeric string, as some clients send); null and "" mean absent."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RequestInvalid(f"{name} must be a number of seconds.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise RequestInvalid(f"{name} must be a number of seconds.") from None
+    if not math.isfinite(number):
+        raise RequestInvalid(f"{name} must be a finite number of seconds.")
+    return number
+
+
+def _continue_fields(body: dict, *, v2: bool) -> dict:
+    """The continue / infill part of a music request, checked for shape only (the clip is checked later)."""
+    clip_id = _text(body, "continue_clip_id").strip()
+    at, start, end = (_number(body, n) for n in ("continue_at", "infill_start_s", "infill_end_s"))
+    task_id = _text(body, "task_id").strip()
+    if start is not None or end is not None:
+        if not v2:
+            raise RequestInvalid("infill (infill_start_s, infill_end_s) is only on /suno/v2/generate.")
+        if start is None or end is None or not clip_id:
+            raise RequestInvalid("infill needs continue_clip_id, infill_start_s and infill_end_s.")
+        infill = {"infill_start_s": start, "infill_end_s": end}
+        return {"continue_clip_id": clip_id, "continue_at": start, **infill}
+    if not clip_id:
+        if at is not None:
+            raise RequestInvalid("continue_at needs continue_clip_id (the clip to continue).")
+        return {}
+    if at is None:
+        raise RequestInvalid("continue_at is required to continue a clip (seconds into it).")
+    return {"continue_clip_id": clip_id, "continue_at": at, **({"task_id": task_id} if task_id else {})}
 
 
 def validate_lyrics(body: dict) -> dict:

@@ -5,28 +5,24 @@ from __future__ import annotations
 import functools
 import json
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
-from engine import protocol
+from engine import protocol, sources, uploads
 from engine.models import EngineTask
+from engine.storage import media_path
 from engine.validation import RequestInvalid, validate_lyrics, validate_music
 from studio.ranged import ranged_file_response
 
+# What the media view serves; the lossless .npy copies next to them are the engine's own.
 MEDIA_TYPES = {"mp3": "audio/mpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
 
 
-def media_path(clip_id: str, kind: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "engine" / f"{clip_id}.{kind}"
-
-
-def _read_json(request: HttpRequest) -> dict:
+def read_json(request: HttpRequest) -> dict:
     try:
         body = json.loads(request.body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -55,30 +51,57 @@ def api_view(view):
     return wrapped
 
 
-def _create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
-    with transaction.atomic():
-        task = EngineTask.objects.create(
-            key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
-        )
-        transaction.on_commit(
-            lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}")
-        )
+def create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
+    """The task row; its render job starts once the row is committed. Call inside transaction.atomic()."""
+    task = EngineTask.objects.create(
+        key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
+    )
+    transaction.on_commit(
+        lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}")
+    )
     return task
+
+
+def music_payload(owner: str, body: dict, *, v2: bool = False) -> dict:
+    """A checked music request; continue and infill requests also have their source clip checked."""
+    payload = validate_music(body, v2=v2)
+    if "continue_clip_id" in payload:
+        payload = sources.resolve_source(owner, payload)
+    return payload
 
 
 @require_POST
 @api_view
 def submit_music(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = validate_music(_read_json(request))
-    task = _create_task(owner=owner, action="MUSIC", payload=payload)
+    payload = music_payload(owner, read_json(request))
+    with transaction.atomic():
+        task = create_task(owner=owner, action="MUSIC", payload=payload)
     return protocol.ok(task.id)
 
 
 @require_POST
 @api_view
+def submit_concat(request: HttpRequest, owner: str) -> JsonResponse:
+    payload = sources.validate_concat(owner, read_json(request))
+    with transaction.atomic():
+        task = create_task(owner=owner, action="CONCAT", payload=payload)
+    return protocol.ok(task.id)
+
+
+@require_POST
+@api_view
+def upload_audio_url(request: HttpRequest, owner: str) -> JsonResponse:
+    """Synchronous, like the seed's: the answer carries the new clip's id in data and in clip_id."""
+    clip = uploads.upload(owner, read_json(request).get("url"))
+    return protocol.ok(clip.id, extra={"clip_id": clip.id})
+
+
+@require_POST
+@api_view
 def submit_lyrics(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = validate_lyrics(_read_json(request))
-    task = _create_task(owner=owner, action="LYRICS", payload=payload)
+    payload = validate_lyrics(read_json(request))
+    with transaction.atomic():
+        task = create_task(owner=owner, action="LYRICS", payload=payload)
     return protocol.ok(task.id)
 
 
@@ -94,7 +117,7 @@ def fetch_one(request: HttpRequest, owner: str, task_id: str) -> JsonResponse:
 @require_http_methods(["POST"])
 @api_view
 def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
-    ids = _read_json(request).get("ids")
+    ids = read_json(request).get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise RequestInvalid("ids must be a list of task id strings.")
     if len(ids) > 1000:

@@ -132,3 +132,27 @@ def test_the_same_request_twice_gives_different_takes(client, engine_key):
     ]
     assert len({c["id"] for c in clips}) == 4
     assert len({c["metadata"]["engine"]["seed"] for c in clips}) == 4
+
+
+# --- helpers shared by the other engine API test modules ---------------------------------------------------
+
+
+def fetch_task(client, task_id: str, headers: dict) -> dict:
+    answer = client.get(f"/suno/fetch/{task_id}", **headers).json()
+    assert answer["code"] == "success", answer
+    return answer["data"]
+
+
+def make_song(client, headers: dict, **overrides) -> tuple[str, list[dict]]:
+    """Submit a custom song (rendered inline in tests) and return its task id and complete clips."""
+    answer = post(client, "/suno/submit/music", {**SEED_CUSTOM, **overrides}, headers).json()
+    assert answer["code"] == "success", answer
+    task = fetch_task(client, answer["data"], headers)
+    assert task["status"] == "SUCCESS", task["fail_reason"]
+    return answer["data"], task["data"]
+
+
+def media_bytes(client, url: str) -> bytes:
+    response = client.get(url.removeprefix("http://testserver"))
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content)

@@ -96,3 +96,56 @@ def test_a_bad_form_keeps_the_text_and_says_what_is_wrong(studio, page: Page, ow
     expect(page.locator("#id_tags_error")).to_contain_text("Give a style")
     expect(page.get_by_label("Lyrics", exact=True)).to_have_value("[Verse]\nOnly words, no style")
     page.screenshot(path=os.path.join(artifacts_dir, "create-form-error.png"), full_page=True)
+
+
+def make_song(page: Page, base: str, title: str = "City Lights") -> None:
+    page.get_by_text("Custom", exact=True).click()
+    page.get_by_label("Lyrics", exact=True).fill(LYRICS)
+    page.get_by_label("Style of music").fill("emotional punk")
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_role("button", name="Create").click()
+
+
+def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_song(
+    studio, page: Page, owner, project, artifacts_dir
+):
+    from songs.models import Clip
+
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.goto(f"{studio.url}/projects/{project.pk}/")
+    make_song(page, studio.url)
+    first_card = page.locator("article.card").first
+    expect(first_card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+
+    # Move the first player to 0:02, as a listener would, and continue from there.
+    player = first_card.locator("audio").first
+    player.evaluate(
+        "a => new Promise(r => { a.addEventListener('seeked', r, {once: true}); a.currentTime = 2.0; })"
+    )
+    expect(first_card.locator("input.at").first).to_have_value("0:02")
+    first_card.get_by_role("button", name="Continue from here").first.click()
+    expect(page.locator(".continuing")).to_contain_text("Continuing “City Lights”")
+    expect(page.get_by_label("Continue from (m:ss)")).to_have_value("0:02")
+    page.get_by_label("Lyrics", exact=True).fill("[Verse]\nStill walking on\nInto the dawn")
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+    continuation = page.locator("article.card").first
+    expect(continuation).to_contain_text("Continued from “City Lights” at 0:02", timeout=30_000)
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+    page.screenshot(path=os.path.join(artifacts_dir, "continued.png"), full_page=True)
+
+    continuation.get_by_role("button", name="Get whole song").first.click()
+    whole = page.locator("article.card").first
+    expect(whole).to_contain_text("Whole song: City Lights", timeout=10_000)
+    expect(whole.locator("audio[src^='/clips/']")).to_have_count(1, timeout=30_000)
+    page.screenshot(path=os.path.join(artifacts_dir, "whole-song.png"), full_page=True)
+
+    joined = Clip.objects.get(clip_type="concat")
+    part = joined.parent
+    assert part.continue_at == pytest.approx(2.0, abs=0.05)
+    assert joined.duration == pytest.approx(2.0 + part.duration, abs=0.1)  # the kept 2 s + the new part
+    heard = whole.locator("audio").first.evaluate(
+        "a => new Promise(r => a.readyState >= 1 ? r(a.duration) : a.addEventListener('loadedmetadata', "
+        "() => r(a.duration)))"
+    )
+    assert heard == pytest.approx(joined.duration, abs=0.15)

@@ -350,6 +350,13 @@ def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> 
     """Apply one fetch answer. Idempotent: the same answer twice changes nothing more."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Staff may have cancelled it while this poll was in flight: a final state is never overwritten.
+        current = (
+            GenerationTask.objects.select_for_update().filter(pk=task.pk).values_list("status", flat=True)
+        )
+        if current.first() not in GenerationTask.PENDING:
+            GenerationTask.objects.filter(pk=task.pk).update(claim_token=None)
+            return
         if answer is None:
             _ingest_missing(task, now)
             return

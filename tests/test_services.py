@@ -319,3 +319,15 @@ def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project,
     clip.refresh_from_db()
     assert clip.media_state == "failed" and "Could not save a copy" in clip.media_error
     assert clip.audio_src == "http://cdn.test/a.mp3"  # it still plays from upstream meanwhile
+
+
+def test_a_poll_answer_never_overwrites_a_task_cancelled_meanwhile(project):
+    task = make_task(project, status="running")
+    GenerationTask.objects.filter(pk=task.pk).update(
+        status="failed", fail_reason="Cancelled by staff (root): x"
+    )
+    answer = suno.parse_task(task_json(task.upstream_id, clips=[clip_json("late-clip")]))
+    services.task_ingest(task=task, answer=answer)  # `task` still says running, as in a poll in flight
+    task.refresh_from_db()
+    assert task.status == "failed" and task.fail_reason.startswith("Cancelled by staff")
+    assert not Clip.objects.filter(upstream_id="late-clip").exists()

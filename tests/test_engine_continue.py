@@ -33,6 +33,20 @@ SEED_CONTINUE = {
 
 
 @pytest.fixture
+def fixed_ids(monkeypatch):
+    """Task ids seed the music: fixed ids make a test hear the same, once-verified songs every run."""
+    import itertools
+
+    from engine.models import EngineClip, EngineTask
+
+    counter = itertools.count(1)
+    for model in (EngineTask, EngineClip):
+        monkeypatch.setattr(
+            model._meta.get_field("id"), "default", lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
+        )
+
+
+@pytest.fixture
 def no_video(monkeypatch):
     """Videos are queued but not made: faster, and lets a test run the video job itself."""
     queued: list[str] = []
@@ -130,7 +144,7 @@ def _fingerprint(headers: dict) -> str:
     return key_fingerprint(headers["HTTP_AUTHORIZATION"].removeprefix("Bearer "))
 
 
-def test_a_continuation_keeps_the_originals_tempo_and_key(client, engine_key, settings, no_video):
+def test_a_continuation_keeps_the_originals_tempo_and_key(client, engine_key, settings, no_video, fixed_ids):
     settings.ENGINE_MAX_SECONDS = 16.0
     _, clips = make_song(client, engine_key, tags="lofi chill piano", make_instrumental=True, prompt="")
     original = clips[0]
@@ -144,6 +158,12 @@ def test_a_continuation_keeps_the_originals_tempo_and_key(client, engine_key, se
         audio = audio[media.LAME_DELAY_SAMPLES :]
         measured.append((analysis.estimate_tempo(audio, SR, lo=lo, hi=hi), analysis.estimate_key(audio, SR)))
     (tempo_a, key_a), (tempo_b, key_b) = measured
+    continued = task["data"][0]["metadata"]["engine"]
+    assert (continued["bpm"], continued["key"], continued["mode"]) == (
+        engine["bpm"],
+        engine["key"],
+        engine["mode"],
+    )
     assert tempo_a == pytest.approx(engine["bpm"], rel=0.03)
     assert tempo_b == pytest.approx(tempo_a, rel=0.03)
     assert key_b in (key_a, _relative(*key_a))  # relative keys share their notes: same key to a listener

@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench install chromium migrate clean
+.PHONY: run test lint bench screenshots install chromium migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ test: install chromium lint
 bench: install
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_studio.py
+
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles var

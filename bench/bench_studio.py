@@ -11,58 +11,22 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
-import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.livestudio import live_studio  # noqa: E402
+
 LYRICS = (
     "[Verse]\nWalking down the streets\nBeneath the city lights\n"
     "Neon signs flickering\nLighting up the night\n\n"
     "[Chorus]\nCity lights, city lights\nCarry me home tonight\n\n[Verse 2]\nConcrete jungle shining\n"
     "With its dazzling glow\n\n[Chorus]\nCity lights, city lights\nCarry me home tonight"
 )
-
-
-def start(env: dict, port: int) -> subprocess.Popen:
-    subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [
-            PY,
-            "manage.py",
-            "shell",
-            "-v0",
-            "-c",
-            "from django.contrib.auth.models import User; "
-            "User.objects.create_user('bench', password='bench-pass-123')",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    proc = subprocess.Popen(
-        [PY, "manage.py", "runstudio", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("the studio did not start")
 
 
 class Browser:
@@ -129,28 +93,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "VAR_DIR": tmp,
-            "MEDIA_ROOT": f"{tmp}/media",
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "PORT": str(args.port),
-            "LOG_LEVEL": "WARNING",
-        }
-        proc = start(env, args.port)
-        try:
-            browser = Browser(f"http://127.0.0.1:{args.port}")
-            browser.get("/accounts/login/")
-            browser.post("/accounts/login/", {"username": "bench", "password": "bench-pass-123"})
-            browser.get("/")
-            browser.post("/", {"name": "Bench"})
-            _, listing = browser.get("/")
-            project_path = re.search(r'href="(/projects/\d+/)"', listing).group(1)
-            results = [one_song(browser, project_path) for _ in range(args.runs)]
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+    with live_studio(port=args.port, username="bench", password="bench-pass-123") as base:
+        browser = Browser(base)
+        browser.get("/accounts/login/")
+        browser.post("/accounts/login/", {"username": "bench", "password": "bench-pass-123"})
+        browser.get("/")
+        browser.post("/", {"name": "Bench"})
+        _, listing = browser.get("/")
+        project_path = re.search(r'href="(/projects/\d+/)"', listing).group(1)
+        results = [one_song(browser, project_path) for _ in range(args.runs)]
     print("run  create->first playable (s)  create->both stored (s)")
     for number, result in enumerate(results, start=1):
         print(f"{number:>3}  {result['first_playable_s']:>27.2f}  {result['both_stored_s']:>23.2f}")

@@ -7,20 +7,17 @@ through a songwriter's session, and writes PNGs to test-artifacts/screens/.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.livestudio import live_studio  # noqa: E402
+
 OUT = ROOT / "test-artifacts" / "screens"
 PORT = int(os.environ.get("SCREENSHOT_PORT", "8766"))
-BASE = f"http://127.0.0.1:{PORT}"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -36,43 +33,13 @@ LYRICS = (
 )
 
 
-def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
-
-
-def start(env: dict) -> subprocess.Popen:
-    manage(env, "migrate", "-v0")
-    manage(
-        env,
-        "shell",
-        "-v0",
-        "-c",
-        "from django.contrib.auth.models import User; "
-        "User.objects.create_superuser('alice', 'alice@example.com', 'correct-horse-battery')",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runstudio", "--port", str(PORT)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{BASE}/accounts/login/", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the studio did not start")
-
-
 def shoot(page, name: str) -> None:
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
     print("wrote", OUT / f"{name}.png")
 
 
-def session(page) -> None:
-    page.goto(f"{BASE}/accounts/login/")
+def session(page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
     shoot(page, "01-login")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("correct-horse-battery")
@@ -102,31 +69,18 @@ def session(page) -> None:
     page.goto(page.url.split("?")[0])
     page.locator(".draft-actions a", has_text="Edit").first.click()
     shoot(page, "07-draft-editor")
-    page.goto(f"{BASE}/")
+    page.goto(f"{base}/")
     shoot(page, "08-project-list")
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "VAR_DIR": tmp,
-            "MEDIA_ROOT": f"{tmp}/media",
-            "PORT": str(PORT),
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "LOG_LEVEL": "WARNING",
-        }
-        proc = start(env)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 900})
-                session(page)
-                browser.close()
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+    account = {"username": "alice", "password": "correct-horse-battery", "superuser": True}
+    with live_studio(port=PORT, **account) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        session(page, base)
+        browser.close()
 
 
 if __name__ == "__main__":

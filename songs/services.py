@@ -128,44 +128,17 @@ def task_create(
     return task
 
 
-def music_request(
-    *,
-    project: Project,
-    user,
-    mode: str,
-    mv: str,
-    description: str = "",
-    lyrics: str = "",
-    tags: str = "",
-    title: str = "",
-    instrumental: bool = False,
-    negative_tags: str = "",
-    parent_clip: Clip | None = None,
-    continue_at: float | None = None,
-    infill: tuple[float, float] | None = None,
-    request_key: uuid.UUID | None = None,
-) -> GenerationTask:
-    payload = music_payload(
-        mode=mode,
-        mv=mv,
-        description=description,
-        lyrics=lyrics,
-        tags=tags,
-        title=title,
-        instrumental=instrumental,
-        negative_tags=negative_tags,
-        parent_clip=parent_clip,
-        continue_at=continue_at,
-        infill=infill,
-    )
+def music_request(*, project: Project, user, request_key: uuid.UUID | None = None, **song) -> GenerationTask:
+    """A song request; `song` holds music_payload's keywords (mode, mv, lyrics, tags, parent_clip…)."""
+    payload = music_payload(**song)
     return task_create(
         project=project,
         user=user,
         action=GenerationTask.Action.MUSIC,
-        mode=mode,
+        mode=song["mode"],
         payload=payload,
         request_key=request_key,
-        parent_clip=parent_clip,
+        parent_clip=song.get("parent_clip"),
         continue_at=payload.get("continue_at"),
     )
 

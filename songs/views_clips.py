@@ -20,19 +20,12 @@ from songs.views import detail_context, poller_context, song_form
 from studio.ranged import ranged_file_response
 
 
-def _new_card(request: HttpRequest, task: GenerationTask) -> HttpResponse:
-    project = task.project
+def _new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> HttpResponse:
+    """The new request's card, put on top of the list, and the poller started."""
     if not request.htmx:
         return redirect(project)
-    return render(
-        request,
-        "songs/partials/card_added.html",
-        {
-            "task": task,
-            "project": project,
-            "poller": poller_context(project),
-        },
-    )
+    context = {"task": task, "project": project, "poller": poller_context(project), **extra}
+    return render(request, "songs/partials/card_added.html", context)
 
 
 @login_required
@@ -47,7 +40,7 @@ def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         task = services.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
     except quotas.QuotaExceeded as exc:
         return toast(request, str(exc), redirect_to=clip.project)
-    return _new_card(request, task)
+    return _new_card(request, task, clip.project)
 
 
 def toast(request: HttpRequest, message: str, *, redirect_to) -> HttpResponse:
@@ -90,18 +83,12 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
             "songs/project_detail.html",
             detail_context(project, song_form(project), upload_form=form),
         )
-    if not request.htmx:
-        return redirect(project)
-    return render(
+    return _new_card(
         request,
-        "songs/partials/card_added.html",
-        {
-            "task": task,
-            "project": project,
-            "poller": poller_context(project),
-            "upload_form": UploadForm(initial={"request_key": uuid.uuid4()}),
-            "with_upload_panel": True,
-        },
+        task,
+        project,
+        upload_form=UploadForm(initial={"request_key": uuid.uuid4()}),
+        with_upload_panel=True,
     )
 
 

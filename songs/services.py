@@ -82,9 +82,11 @@ def _continue_fields(
         "mv": catalog.continue_model(mv, uploaded=clip.clip_type == "upload"),
         "continue_clip_id": clip.upstream_id,
         "continue_at": infill[0] if infill else continue_at,
-        # Stock gateways need the task that made the clip; the others ignore it (PROTOCOL.md).
-        "task_id": clip.task.upstream_id,
     }
+    if clip.clip_type != "upload":
+        # Stock gateways need the task that made the clip; the others ignore it (PROTOCOL.md). An
+        # upload answers with a clip id, not a task id, so there is none to send (as in the seed).
+        fields["task_id"] = clip.task.upstream_id
     if infill:
         fields["infill_start_s"], fields["infill_end_s"] = infill
     return fields

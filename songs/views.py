@@ -160,6 +160,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _invalid_song_form(request, project, form)
     if not request.htmx:
         return redirect(project)
+    task.refresh_from_db()  # a fast worker may already have moved it on
     context = {
         "form": _form_after(project, data),
         "project": project,

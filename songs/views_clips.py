@@ -24,6 +24,7 @@ def _new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> H
     """The new request's card, put on top of the list, and the poller started."""
     if not request.htmx:
         return redirect(project)
+    task.refresh_from_db()  # a fast worker may already have moved it on
     context = {"task": task, "project": project, "poller": poller_context(project), **extra}
     return render(request, "songs/partials/card_added.html", context)
 

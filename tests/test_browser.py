@@ -149,3 +149,35 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
         "() => r(a.duration)))"
     )
     assert heard == pytest.approx(joined.duration, abs=0.15)
+
+
+def test_a_songwriter_uploads_a_sketch_and_continues_it(
+    studio, page: Page, owner, project, artifacts_dir, tmp_path
+):
+    from songs.models import GenerationTask
+    from tests.factories import wav_bytes
+
+    sketch = tmp_path / "Humming Sketch.wav"
+    sketch.write_bytes(wav_bytes(seconds=6.0))
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.goto(f"{studio.url}/projects/{project.pk}/")
+    page.get_by_label("Audio file (MP3 or WAV)").set_input_files(str(sketch))
+    page.get_by_role("button", name="Upload").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_contain_text("Upload: Humming Sketch", timeout=10_000)
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(1, timeout=30_000)
+    expect(card).to_contain_text("Uploaded by you")
+
+    card.locator("input.at").fill("0:03")
+    card.get_by_role("button", name="Continue from here").click()
+    expect(page.locator(".continuing")).to_contain_text("Continuing “Humming Sketch”")
+    page.get_by_label("Style of music").fill("lofi chill piano")
+    page.get_by_label("Lyrics", exact=True).fill("[Verse]\nHumming on and on")
+    page.get_by_role("button", name="Continue", exact=True).click()
+
+    continuation = page.locator("article.card").first
+    expect(continuation).to_contain_text("Continued from “Humming Sketch” at 0:03", timeout=30_000)
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+    page.screenshot(path=os.path.join(artifacts_dir, "upload-continued.png"), full_page=True)
+    assert GenerationTask.objects.get(mode="continue").request_payload["mv"] == "chirp-v3-5-upload"

@@ -74,11 +74,12 @@ def test_a_time_outside_the_clip_is_refused_beside_the_field(owner_client, proje
     assert not GenerationTask.objects.filter(mode="continue").exists()
 
 
-def test_continuing_an_upload_uses_the_models_upload_variant(owner_client, project, clip):
+def test_continuing_an_upload_uses_the_upload_variant_and_sends_no_task_id(owner_client, project, clip):
     clip.clip_type = "upload"
     clip.save(update_fields=["clip_type"])
     _continue(owner_client, project, clip, mv="chirp-v3-5")
-    assert GenerationTask.objects.get(mode="continue").request_payload["mv"] == "chirp-v3-5-upload"
+    payload = GenerationTask.objects.get(mode="continue").request_payload
+    assert payload["mv"] == "chirp-v3-5-upload" and "task_id" not in payload  # an upload has no origin task
 
 
 def test_a_clip_from_another_project_cannot_be_continued_here(owner_client, owner, project, clip):

@@ -104,3 +104,60 @@ def test_an_engine_failure_is_shown_with_its_reason(project, owner, engine_gatew
     task = _run_until_settled(task)
     assert task.status == "failed"
     assert "ENGINE_FAIL_RATE" in task.fail_reason
+
+
+def _seconds(clip: Clip) -> float:
+    decoded = miniaudio.decode((Path(settings.MEDIA_ROOT) / clip.audio_file.name).read_bytes())
+    return decoded.num_frames / decoded.sample_rate
+
+
+def _song(project, owner, **extra) -> Clip:
+    song = {
+        "mode": "custom",
+        "mv": "chirp-v3-5",
+        "lyrics": LYRICS,
+        "tags": "emotional punk",
+        "title": "City Lights",
+    }
+    task = services.music_request(project=project, user=owner, **{**song, **extra})
+    task = _run_until_settled(task)
+    assert task.status == "succeeded", task.fail_reason
+    return task.clips.order_by("id").first()
+
+
+def test_continue_then_whole_song_adds_up_through_the_engine(project, owner, engine_gateway):
+    original = _song(project, owner)
+    first = _song(project, owner, mode="continue", parent_clip=original, continue_at=2.5)
+    assert first.parent == original and first.continue_at == 2.5
+    assert first.task.request_payload["task_id"] == original.task.upstream_id
+    second = _song(project, owner, mode="continue", parent_clip=first, continue_at=1.75)
+    whole_task = _run_until_settled(services.concat_request(clip=second, user=owner))
+    assert whole_task.status == "succeeded", whole_task.fail_reason
+    whole = whole_task.clips.get()
+    assert whole.clip_type == "concat" and whole.media_state == "stored"
+    expected = 2.5 + 1.75 + second.duration  # what each part keeps, in its own timeline
+    assert whole.duration == pytest.approx(expected, abs=0.05)
+    assert _seconds(whole) == pytest.approx(expected, abs=0.1)  # the file we stored says so too
+
+
+def test_the_v2_format_makes_songs_and_replaces_a_section(project, owner, engine_gateway, settings):
+    settings.SUNO_API_FORMAT = "v2"
+    original = _song(project, owner)
+    assert original.task.upstream_id.startswith("v2:")
+    section = _song(
+        project, owner, mode="infill", parent_clip=original, infill=(1.0, 3.5), negative_tags="metal"
+    )
+    assert section.is_infill and section.duration == pytest.approx(2.5, abs=0.05)
+    stitched_task = _run_until_settled(services.concat_request(clip=section, user=owner, is_infill=True))
+    assert stitched_task.status == "succeeded", stitched_task.fail_reason
+    stitched = stitched_task.clips.get()
+    assert stitched.clip_type == "concat_infilling"
+    assert stitched.duration == pytest.approx(original.duration, abs=0.05)  # same length, new middle
+
+
+def test_a_video_arrives_after_the_song_and_is_stored(project, owner, engine_gateway):
+    clip = _song(project, owner)
+    clip.refresh_from_db()
+    assert clip.video_state == "stored", clip.video_state
+    path = Path(settings.MEDIA_ROOT) / clip.video_file.name
+    assert path.read_bytes()[4:8] == b"ftyp"  # an MP4

@@ -25,6 +25,7 @@ Status = GenerationTask.Status
 POLL_LEASE = timedelta(seconds=30)
 # A submit that has been "in flight" this long lost its worker: its outcome is unknown.
 SUBMIT_LEASE = timedelta(minutes=2)
+SUBMIT_GRACE = timedelta(seconds=30)
 UNKNOWN_OUTCOME = (
     "The gateway did not confirm this request in time. It was not sent again, because it may have "
     "been accepted and a second request could be billed twice. Try again if no clips appear."
@@ -117,7 +118,8 @@ def task_create(
         mode=mode,
         request_payload=payload,
         api_format=settings.SUNO_API_FORMAT,
-        next_poll_at=timezone.now(),
+        # Its own job is enqueued on commit; the heartbeat re-enqueues it only if that job got lost.
+        next_poll_at=timezone.now() + SUBMIT_GRACE,
         request_key=request_key,
         **fields,
     )

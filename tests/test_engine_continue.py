@@ -40,10 +40,13 @@ def fixed_ids(monkeypatch):
     from engine.models import EngineClip, EngineTask
 
     counter = itertools.count(1)
+
+    def next_id() -> str:
+        return f"00000000-0000-4000-8000-{next(counter):012d}"
+
     for model in (EngineTask, EngineClip):
-        monkeypatch.setattr(
-            model._meta.get_field("id"), "default", lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
-        )
+        # Django caches a field's default callable on first use (Field._get_default), so patch that.
+        monkeypatch.setattr(model._meta.get_field("id"), "_get_default", next_id)
 
 
 @pytest.fixture

@@ -331,3 +331,17 @@ def test_a_poll_answer_never_overwrites_a_task_cancelled_meanwhile(project):
     task.refresh_from_db()
     assert task.status == "failed" and task.fail_reason.startswith("Cancelled by staff")
     assert not Clip.objects.filter(upstream_id="late-clip").exists()
+
+
+def test_the_heartbeat_leaves_a_fresh_request_to_its_own_job_and_rescues_a_lost_one(
+    project, owner, monkeypatch
+):
+    enqueued = []
+    monkeypatch.setattr(services, "_enqueue_submit", enqueued.append)
+    task = services.music_request(
+        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics="la", tags="pop", title="T"
+    )
+    services.work_resume_due()
+    assert enqueued == []  # its own job (enqueued on commit) is still on its way
+    services.work_resume_due(now=timezone.now() + timedelta(minutes=1))
+    assert enqueued == [task.pk]  # that job never ran (a worker died): the heartbeat sends it again

@@ -148,3 +148,20 @@ def test_projects_of_all_my_teams_are_listed(client_for, owner, stranger):
     services.project_create(owner=stranger, name="Their song", team=shared)
     page = client_for(owner).get(reverse("songs:project_list")).content.decode()
     assert "Their song" in page and "Shared" in page
+
+
+def test_a_user_changes_their_password(client_for, owner):
+    client = client_for(owner)
+    page = client.get("/accounts/password_change/").content.decode()
+    assert "Change your password" in page
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "an-Other-long-phrase-9",
+            "new_password2": "an-Other-long-phrase-9",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("an-Other-long-phrase-9")

@@ -71,6 +71,38 @@ def session(page, base: str) -> None:
     shoot(page, "07-draft-editor")
     page.goto(f"{base}/")
     shoot(page, "08-project-list")
+    more_pages(page, base)
+
+
+def more_pages(page, base: str) -> None:
+    """Teams, settings, sharing, the library, trash, accounts and the admin."""
+    page.get_by_role("link", name="Night Drive").first.click()
+    project_url = page.url
+    page.get_by_role("button", name="Share").first.click()
+    page.wait_for_selector(".share-box input, .share-box a", timeout=10_000)
+    shoot(page, "09-clip-shared")
+    share_url = page.locator(".share-box input").first.input_value()
+    page.get_by_role("link", name="Project settings").click()
+    shoot(page, "10-project-settings")
+    page.goto(f"{base}/teams/")
+    page.get_by_label("Team name").fill("The Band")
+    page.get_by_role("button", name="Create team").click()
+    page.get_by_role("button", name="Make invite link").click()
+    shoot(page, "11-team-with-invite")
+    page.goto(f"{base}/library/?q=city")
+    shoot(page, "12-library-search")
+    page.goto(f"{base}/library/trash/")
+    shoot(page, "13-trash")
+    page.goto(f"{base}/accounts/password_change/")
+    shoot(page, "14-password-change")
+    page.goto(f"{base}/admin/songs/generationtask/")
+    shoot(page, "15-admin-tasks")
+    page.goto(project_url)
+    page.context.clear_cookies()
+    page.goto(share_url)
+    shoot(page, "16-public-share")
+    page.goto(f"{base}/accounts/signup/")
+    shoot(page, "17-signup")
 
 
 def main() -> None:

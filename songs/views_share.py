@@ -107,7 +107,16 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         if clip is None:
             raise Http404("Not shared.")
         description = " · ".join(p for p in (clip.tags.strip(), mmss(clip.duration)) if p)
-        context = {"link": link, "clip": clip, "description": description, **_media(request, link, clip)}
+        title = clip.title or "Untitled"
+        context = {
+            "link": link,
+            "clip": clip,
+            "description": description,
+            **_media(request, link, clip),
+            "share_title": title,
+            "og_type": "music.song",
+            "image_alt": f"Cover of {title}",
+        }
         context["page_url"] = sharing.absolute(request, link.get_absolute_url())
         return _public(render(request, "songs/share_clip.html", context))
     clips = list(sharing.shared_clips(link=link))
@@ -123,6 +132,9 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         "description": f"{count} · {mmss(total)}" if clips else "No songs yet",
         **(lead.share if lead else {}),
         "page_url": sharing.absolute(request, link.get_absolute_url()),
+        "share_title": link.project.name,
+        "og_type": "website",
+        "image_alt": f"Cover art from {link.project.name}",
     }
     return _public(render(request, "songs/share_project.html", context))
 

@@ -213,17 +213,28 @@ def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
     except suno.GatewayError as exc:
         _submit_failed(task, exc)
         return
-    _mark(
-        task,
-        upstream_id=upstream_id,
-        submitted_at=timezone.now(),
-        fail_reason="",
-        next_poll_at=timezone.now() + timedelta(seconds=1),
-    )
+    now = timezone.now()
     if task.action == GenerationTask.Action.UPLOAD:
         # The gateway answers an upload with the new clip's id at once: there is nothing to poll.
         uploads.upload_registered(task=task, clip_id=upstream_id)
-        _mark(task, status=Status.SUCCEEDED, progress="100%", finished_at=timezone.now())
+        _mark(
+            task,
+            upstream_id=upstream_id,
+            submitted_at=now,
+            fail_reason="",
+            status=Status.SUCCEEDED,
+            progress="100%",
+            finished_at=now,
+            next_poll_at=None,
+        )
+        return
+    _mark(
+        task,
+        upstream_id=upstream_id,
+        submitted_at=now,
+        fail_reason="",
+        next_poll_at=now + timedelta(seconds=1),
+    )
 
 
 def _send(gateway: suno.Gateway, task: GenerationTask) -> str:

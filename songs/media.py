@@ -62,7 +62,11 @@ def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) ->
     clip = _claim(clip_pk, "media")
     if clip is None:
         return
-    gateway = gateway or suno.get_gateway()
+    with suno.gateway_for(gateway) as gateway:
+        _copy_audio_and_cover(clip, gateway)
+
+
+def _copy_audio_and_cover(clip: Clip, gateway: suno.Gateway) -> None:
     try:
         audio_name, audio_path = _dest(clip, "audio", "mp3")
         _size, sha = gateway.download(clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES)
@@ -89,7 +93,11 @@ def clip_video_download(*, clip_pk: int, gateway: suno.Gateway | None = None) ->
     clip = _claim(clip_pk, "video")
     if clip is None:
         return
-    gateway = gateway or suno.get_gateway()
+    with suno.gateway_for(gateway) as gateway:
+        _copy_video(clip, gateway)
+
+
+def _copy_video(clip: Clip, gateway: suno.Gateway) -> None:
     try:
         name, path = _dest(clip, "video", "mp4")
         gateway.download(clip.video_url, dest=path, max_bytes=settings.MEDIA_MAX_BYTES)

@@ -199,7 +199,11 @@ def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
     if not won:
         return
     task = GenerationTask.objects.select_related("upload").get(pk=task_pk)
-    gateway = gateway or suno.get_gateway()
+    with suno.gateway_for(gateway) as gateway:
+        _submit_claimed(task, gateway)
+
+
+def _submit_claimed(task: GenerationTask, gateway: suno.Gateway) -> None:
     try:
         if task.action == GenerationTask.Action.UPLOAD:
             uploads.upload_prepare(upload=task.upload, gateway=gateway)
@@ -294,8 +298,12 @@ def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
 
 def tasks_poll_due(*, gateway: suno.Gateway | None = None, now=None) -> int:
     """One poll cycle: fetch every due task in batches and ingest the answers. Returns tasks polled."""
+    with suno.gateway_for(gateway) as gateway:
+        return _poll_batches(gateway, now)
+
+
+def _poll_batches(gateway: suno.Gateway, now) -> int:
     polled = 0
-    gateway = gateway or suno.get_gateway()
     while True:
         tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=now)
         if not tasks:

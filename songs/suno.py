@@ -873,6 +873,16 @@ def get_gateway() -> Gateway:
     )
 
 
+@contextlib.contextmanager
+def gateway_for(gateway: Gateway | None = None) -> Iterator[Gateway]:
+    """The caller's gateway, or a fresh one from settings that is closed when the block ends."""
+    if gateway is not None:
+        yield gateway
+        return
+    with get_gateway() as fresh:
+        yield fresh
+
+
 def capabilities_for(api_format: str) -> Capabilities:
     """What a format can do, without building a client: the UI offers only that."""
     return _make_format(api_format).capabilities

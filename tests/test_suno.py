@@ -1447,3 +1447,14 @@ def test_get_gateway_builds_the_v2_adapter_from_settings(settings, monkeypatch):
         assert gateway.submit_music(payload=SEED_V2_GENERATE_BODY) == SEED_V2_TASK_ID
 
     assert [r.url.path for r in recorder.requests] == ["/suno/v2/generate"]
+
+
+def test_gateway_for_closes_only_the_gateway_it_made(settings):
+    settings.SUNO_GATEWAY_URL = "http://gw.test"
+    own = suno.Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(lambda r: None))
+    with suno.gateway_for(own) as gateway:
+        assert gateway is own
+    assert not own._client.is_closed  # the caller's: left open
+    with suno.gateway_for() as fresh:
+        made = fresh
+    assert made._client.is_closed  # made here: closed here

@@ -13,8 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from songs import services
-from songs.suno import GatewayError
+from songs import services, suno
 
 log = logging.getLogger("songs.poller")
 
@@ -30,18 +29,20 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        while self.running:
-            self.cycle()
-            if once:
-                return
-            time.sleep(interval)
+        # One client for the poller's life: its connections to the gateway are reused cycle after cycle.
+        with suno.get_gateway() as gateway:
+            while self.running:
+                self.cycle(gateway)
+                if once:
+                    return
+                time.sleep(interval)
 
-    def cycle(self) -> None:
+    def cycle(self, gateway: suno.Gateway | None = None) -> None:
         try:
             services.work_resume_due()
             if services.work_pending_exists():
-                services.tasks_poll_due()
-        except GatewayError as exc:  # logged by the client; the next cycle tries again
+                services.tasks_poll_due(gateway=gateway)
+        except suno.GatewayError as exc:  # logged by the client; the next cycle tries again
             log.warning("poll cycle: %s", exc.code)
         except Exception:
             log.exception("poll cycle failed")

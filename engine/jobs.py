@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django_q.tasks import async_task
 
-from engine import clipmeta, lyricist, media, render, storage
+from engine import clipmeta, drills, lyricist, media, render, storage
 from engine.models import EngineClip, EngineTask
 from engine.styles import parse_negative
 
@@ -47,6 +47,9 @@ def render_task(task_id: str) -> None:
     try:
         if settings.ENGINE_FAIL_RATE and seed_of(task.id) % 1000 < settings.ENGINE_FAIL_RATE * 1000:
             raise RuntimeError("the engine was told to fail this task (ENGINE_FAIL_RATE)")
+        if drills.task_gets_stuck():
+            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+            return  # never finishes: the studio must give up on it by itself
         {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
     except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
         log.exception("engine task %s failed", task.id)

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
-from engine import protocol, sources, uploads
+from engine import drills, protocol, sources, uploads
 from engine.models import EngineTask
 from engine.storage import media_path
 from engine.validation import RequestInvalid, validate_lyrics, validate_music
@@ -41,6 +41,8 @@ def api_view(view):
         owner = protocol.authenticate(request)
         if owner is None:
             return protocol.gateway_error("Invalid token (request id: engine)", status=401)
+        if (bad_day := drills.api_misbehaviour()) is not None:
+            return bad_day
         try:
             return view(request, owner, *args, **kwargs)
         except RequestInvalid as exc:

@@ -160,6 +160,11 @@ if REDIS_URL:
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
+# More reliability drills (engine/drills.py): API errors, malformed answers, latency, tasks that never finish.
+ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)
+ENGINE_MALFORMED_RATE = envfloat("ENGINE_MALFORMED_RATE", 0.0)
+ENGINE_LATENCY = envfloat("ENGINE_LATENCY", 0.0)
+ENGINE_STUCK_RATE = envfloat("ENGINE_STUCK_RATE", 0.0)
 
 LOGGING = {
     "version": 1,

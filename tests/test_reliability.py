@@ -1,0 +1,75 @@
+"""Reliability drills: the studio against a built-in engine told to have a bad day. No mocks.
+
+A request must survive an outage, malformed answers and a slow gateway, and end either with clips or with
+a visible reason, never hanging and never sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from engine.models import EngineTask
+from songs import services
+from songs.models import GenerationTask
+from tests.test_flow import LYRICS, _run_until_settled
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _request(project, owner) -> GenerationTask:
+    return services.music_request(
+        project=project,
+        user=owner,
+        mode="custom",
+        mv="chirp-v3-5",
+        lyrics=LYRICS,
+        tags="emotional punk",
+        title="City Lights",
+    )
+
+
+def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
+    project, owner, engine_gateway, settings
+):
+    settings.ENGINE_ERROR_RATE = 1.0
+    task = _request(project, owner)
+    task.refresh_from_db()
+    assert task.status == "queued" and "trying again" in task.fail_reason  # saved, shown, waiting
+    assert not EngineTask.objects.exists()
+    settings.ENGINE_ERROR_RATE = 0.0
+    services.work_resume_due(now=timezone.now() + timedelta(minutes=5))  # the heartbeat, later on
+    task = _run_until_settled(task)
+    assert task.status == "succeeded" and task.clips.count() == 2
+    assert EngineTask.objects.count() == 1  # sent exactly once
+
+
+def test_an_outage_that_lasts_ends_with_a_visible_reason(project, owner, engine_gateway, settings):
+    settings.ENGINE_ERROR_RATE, settings.SUBMIT_MAX_ATTEMPTS = 1.0, 2
+    task = _request(project, owner)
+    services.work_resume_due(now=timezone.now() + timedelta(minutes=5))
+    task.refresh_from_db()
+    assert task.status == "failed" and "stayed unavailable" in task.fail_reason and task.attempts == 2
+
+
+def test_malformed_answers_while_polling_do_not_lose_the_song(project, owner, engine_gateway, settings):
+    task = _request(project, owner)
+    settings.ENGINE_MALFORMED_RATE = 1.0
+    services.tasks_poll_due(now=timezone.now() + timedelta(seconds=5))
+    task.refresh_from_db()
+    assert task.is_pending and not task.clips.exists()  # still waiting, nothing half-ingested
+    settings.ENGINE_MALFORMED_RATE = 0.0
+    task = _run_until_settled(task)
+    assert task.status == "succeeded" and task.clips.count() == 2
+
+
+def test_a_task_stuck_at_the_gateway_fails_at_the_cap_with_a_reason(project, owner, engine_gateway, settings):
+    settings.ENGINE_STUCK_RATE = 1.0
+    task = _request(project, owner)
+    task = _run_until_settled(task, cycles=2)
+    assert task.status in ("submitted", "running")  # it waits while the cap allows
+    GenerationTask.objects.filter(pk=task.pk).update(submitted_at=timezone.now() - timedelta(minutes=16))
+    task = _run_until_settled(task)
+    assert task.status == "failed" and "15 minutes" in task.fail_reason

@@ -67,9 +67,9 @@ def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page
     card = page.locator("article.card").first
     expect(card).to_contain_text("City Lights")
     players = card.locator("audio")
-    expect(players).to_have_count(2, timeout=30_000)
-    expect(card.locator(".chip.good")).to_have_text("Done", timeout=30_000)
-    expect(card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)  # our stored copies
+    expect(players).to_have_count(2, timeout=60_000)
+    expect(card.locator(".chip.good")).to_have_text("Done", timeout=60_000)
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)  # our stored copies
     page.screenshot(path=os.path.join(artifacts_dir, "project-two-clips.png"), full_page=True)
 
     for index in range(2):
@@ -115,7 +115,7 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
     page.goto(f"{studio.url}/projects/{project.pk}/")
     make_song(page, studio.url)
     first_card = page.locator("article.card").first
-    expect(first_card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+    expect(first_card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
 
     # Move the first player to 0:02, as a listener would, and continue from there.
     player = first_card.locator("audio").first
@@ -130,14 +130,14 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
     page.get_by_role("button", name="Continue", exact=True).click()
 
     continuation = page.locator("article.card").first
-    expect(continuation).to_contain_text("Continued from “City Lights” at 0:02", timeout=30_000)
-    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+    expect(continuation).to_contain_text("Continued from “City Lights” at 0:02", timeout=60_000)
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
     page.screenshot(path=os.path.join(artifacts_dir, "continued.png"), full_page=True)
 
     continuation.get_by_role("button", name="Get whole song").first.click()
     whole = page.locator("article.card").first
     expect(whole).to_contain_text("Whole song: City Lights", timeout=10_000)
-    expect(whole.locator("audio[src^='/clips/']")).to_have_count(1, timeout=30_000)
+    expect(whole.locator("audio[src^='/clips/']")).to_have_count(1, timeout=60_000)
     page.screenshot(path=os.path.join(artifacts_dir, "whole-song.png"), full_page=True)
 
     joined = Clip.objects.get(clip_type="concat")
@@ -166,7 +166,7 @@ def test_a_songwriter_uploads_a_sketch_and_continues_it(
 
     card = page.locator("article.card").first
     expect(card).to_contain_text("Upload: Humming Sketch", timeout=10_000)
-    expect(card.locator("audio[src^='/clips/']")).to_have_count(1, timeout=30_000)
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(1, timeout=60_000)
     expect(card).to_contain_text("Uploaded by you")
 
     card.locator("input.at").fill("0:03")
@@ -177,7 +177,7 @@ def test_a_songwriter_uploads_a_sketch_and_continues_it(
     page.get_by_role("button", name="Continue", exact=True).click()
 
     continuation = page.locator("article.card").first
-    expect(continuation).to_contain_text("Continued from “Humming Sketch” at 0:03", timeout=30_000)
-    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=30_000)
+    expect(continuation).to_contain_text("Continued from “Humming Sketch” at 0:03", timeout=60_000)
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
     page.screenshot(path=os.path.join(artifacts_dir, "upload-continued.png"), full_page=True)
     assert GenerationTask.objects.get(mode="continue").request_payload["mv"] == "chirp-v3-5-upload"

@@ -256,16 +256,40 @@ class TaskFormat:
     def upload_audio_url(self, url: str) -> ApiRequest:
         return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
 
+    # A task id says which format made it ("v2:..." ids track a v2 generation), so either format fetches
+    # both kinds: switching SUNO_API_FORMAT never strands the tasks already in flight.
     def fetch_task(self, task_id: str, send: Send) -> Task:
-        # Task ids are opaque: quote them so one can never change the path.
-        return send(ApiRequest("GET", f"/suno/fetch/{quote(task_id, safe='')}", _read_task))
+        if not is_v2_task_id(task_id):
+            # Task ids are opaque: quote them so one can never change the path.
+            return send(ApiRequest("GET", f"/suno/fetch/{quote(task_id, safe='')}", _read_task))
+        tasks = self._generations([task_id], send)
+        if tasks:
+            return tasks[0]
+        raise GatewayError("task_not_exist", "The gateway's feed knows none of this task's clips")
 
     def fetch_tasks(self, task_ids: list[str], send: Send) -> list[Task]:
+        # Task-format answers first, then generations in the order asked for.
+        v2_ids = [task_id for task_id in task_ids if is_v2_task_id(task_id)]
+        others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
         tasks: list[Task] = []
-        for start in range(0, len(task_ids), FETCH_BATCH_SIZE):
-            ids = task_ids[start : start + FETCH_BATCH_SIZE]
+        for start in range(0, len(others), FETCH_BATCH_SIZE):
+            ids = others[start : start + FETCH_BATCH_SIZE]
             tasks.extend(send(ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids})))
-        return tasks
+        return tasks + self._generations(v2_ids, send)
+
+    def _generations(self, v2_ids: list[str], send: Send) -> list[Task]:
+        """One feed query (per FETCH_BATCH_SIZE clips) for all generations, grouped back per id."""
+        wanted: dict[str, list[str]] = {}
+        for task_id in v2_ids:
+            with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
+                wanted[task_id] = decode_v2_task_id(task_id)[1]
+        clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
+        found: dict[str, Clip] = {}
+        for start in range(0, len(clip_ids), FETCH_BATCH_SIZE):
+            batch = clip_ids[start : start + FETCH_BATCH_SIZE]
+            found.update((clip.id, clip) for clip in send(_feed_request(batch)))
+        tasks = (v2_task(task_id, clips, found) for task_id, clips in wanted.items())
+        return [task for task in tasks if task is not None]
 
 
 V2_GENERATE_PATH = "/suno/v2/generate"
@@ -292,42 +316,14 @@ class V2Format(TaskFormat):
     """The v2 format (seed 000): music goes through generate and the feed.
 
     Lyrics, concat and upload use the task endpoints on v2 gateways too, so they are inherited, and so
-    is fetching the tasks they create. A generation is tracked under an encoded id ("v2:...", see
-    ``encode_v2_task_id``), which is how fetches tell the two kinds apart.
+    is fetching (which tells the kinds apart by id: a generation is tracked under an encoded "v2:..." id,
+    see ``encode_v2_task_id``).
     """
 
     capabilities = Capabilities(concat=True, upload=True, infill=True, negative_tags=True)
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
-
-    def fetch_task(self, task_id: str, send: Send) -> Task:
-        if not is_v2_task_id(task_id):
-            return super().fetch_task(task_id, send)
-        tasks = self._generations([task_id], send)
-        if tasks:
-            return tasks[0]
-        raise GatewayError("task_not_exist", "The gateway's feed knows none of this task's clips")
-
-    def fetch_tasks(self, task_ids: list[str], send: Send) -> list[Task]:
-        # Task-format answers first, then generations in the order asked for.
-        v2_ids = [task_id for task_id in task_ids if is_v2_task_id(task_id)]
-        others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
-        return super().fetch_tasks(others, send) + self._generations(v2_ids, send)
-
-    def _generations(self, v2_ids: list[str], send: Send) -> list[Task]:
-        """One feed query (per FETCH_BATCH_SIZE clips) for all generations, grouped back per id."""
-        wanted: dict[str, list[str]] = {}
-        for task_id in v2_ids:
-            with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
-                wanted[task_id] = decode_v2_task_id(task_id)[1]
-        clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
-        found: dict[str, Clip] = {}
-        for start in range(0, len(clip_ids), FETCH_BATCH_SIZE):
-            batch = clip_ids[start : start + FETCH_BATCH_SIZE]
-            found.update((clip.id, clip) for clip in send(_feed_request(batch)))
-        tasks = (v2_task(task_id, clips, found) for task_id, clips in wanted.items())
-        return [task for task in tasks if task is not None]
 
 
 def _feed_request(clip_ids: list[str]) -> ApiRequest:

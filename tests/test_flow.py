@@ -161,3 +161,15 @@ def test_a_video_arrives_after_the_song_and_is_stored(project, owner, engine_gat
     assert clip.video_state == "stored", clip.video_state
     path = Path(settings.MEDIA_ROOT) / clip.video_file.name
     assert path.read_bytes()[4:8] == b"ftyp"  # an MP4
+
+
+def test_switching_the_format_does_not_strand_songs_in_flight(project, owner, engine_gateway, settings):
+    settings.SUNO_API_FORMAT = "v2"
+    task = services.music_request(
+        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Switch"
+    )
+    task.refresh_from_db()
+    assert task.upstream_id.startswith("v2:")
+    settings.SUNO_API_FORMAT = "task"  # an operator switches while the song is being made
+    task = _run_until_settled(task)
+    assert task.status == "succeeded" and task.clips.count() == 2

@@ -6,6 +6,7 @@ a visible reason, never hanging and never sent twice.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -73,3 +74,19 @@ def test_a_task_stuck_at_the_gateway_fails_at_the_cap_with_a_reason(project, own
     GenerationTask.objects.filter(pk=task.pk).update(submitted_at=timezone.now() - timedelta(minutes=16))
     task = _run_until_settled(task)
     assert task.status == "failed" and "15 minutes" in task.fail_reason
+
+
+def test_a_submit_that_times_out_after_sending_is_never_sent_again(project, owner, live_server, settings):
+    """Real sockets: the engine answers after the studio stopped waiting, as a slow gateway would."""
+    settings.SUNO_GATEWAY_URL, settings.SUNO_READ_TIMEOUT, settings.ENGINE_LATENCY = live_server.url, 0.5, 1.5
+    task = _request(project, owner)  # saved, then submitted on commit (a synchronous worker in tests)
+    task.refresh_from_db()
+    assert task.status == "failed" and "not sent again" in task.fail_reason
+    for _ in range(100):  # the engine, unhurried, makes the task after the studio gave up: it did arrive
+        if EngineTask.objects.exists():
+            break
+        time.sleep(0.1)
+    assert EngineTask.objects.count() == 1
+    services.work_resume_due(now=timezone.now() + timedelta(hours=1))
+    time.sleep(2.0)  # longer than the engine's delay: a second send would have made a row by now
+    assert EngineTask.objects.count() == 1  # and nothing sent it a second time

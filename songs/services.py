@@ -357,29 +357,9 @@ def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> 
             _ingest_missing(task, now)
             return
         clips_changed = any([_clip_upsert(task=task, data=clip) for clip in answer.clips])
-        status = _UPSTREAM_TO_STATUS.get(answer.status, task.status)
-        if status == Status.SUBMITTED and any(c.status == "streaming" for c in answer.clips):
-            status = Status.RUNNING
-        fields = {"upstream_status": answer.status, "progress": answer.progress, "status": status}
-        if status == Status.SUCCEEDED and task.action == GenerationTask.Action.LYRICS:
+        fields = _outcome(task, answer, now)
+        if fields["status"] == Status.SUCCEEDED and task.action == GenerationTask.Action.LYRICS:
             _draft_from_lyrics(task, answer)
-        if status == Status.FAILED:
-            fields["fail_reason"] = answer.fail_reason or "The gateway reported a failure without a reason."
-        elif status == Status.SUCCEEDED and task.action == GenerationTask.Action.MUSIC and not answer.clips:
-            status = fields["status"] = Status.FAILED
-            fields["fail_reason"] = "The gateway finished the task but returned no clips."
-        else:
-            fields["fail_reason"] = ""
-        if status in (Status.SUCCEEDED, Status.FAILED):
-            fields["finished_at"] = now
-        elif _past_cap(task, now):
-            fields.update(
-                status=Status.FAILED,
-                finished_at=now,
-                fail_reason=(
-                    f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."
-                ),
-            )
         if clips_changed or any(getattr(task, k) != v for k, v in fields.items()):
             fields["changed_at"] = now
         GenerationTask.objects.filter(pk=task.pk).update(
@@ -391,6 +371,37 @@ def task_ingest(*, task: GenerationTask, answer: suno.Task | None, now=None) -> 
         )
         for name, value in fields.items():
             setattr(task, name, value)
+
+
+def _outcome(task: GenerationTask, answer: suno.Task, now) -> dict:
+    """What the answer means for the task: its status, and a reason whenever it failed."""
+    status = _UPSTREAM_TO_STATUS.get(answer.status, task.status)
+    if status == Status.SUBMITTED and any(c.status == "streaming" for c in answer.clips):
+        status = Status.RUNNING
+    fields = {
+        "upstream_status": answer.status,
+        "progress": answer.progress,
+        "status": status,
+        "fail_reason": "",
+    }
+    makes_clips = task.action in (GenerationTask.Action.MUSIC, GenerationTask.Action.CONCAT)
+    if status == Status.FAILED:
+        fields["fail_reason"] = answer.fail_reason or "The gateway reported a failure without a reason."
+    elif status == Status.SUCCEEDED and makes_clips and not answer.clips:
+        fields.update(
+            status=Status.FAILED, fail_reason="The gateway finished the task but returned no clips."
+        )
+    if fields["status"] in (Status.SUCCEEDED, Status.FAILED):
+        fields["finished_at"] = now
+    elif _past_cap(task, now):
+        fields.update(
+            status=Status.FAILED,
+            finished_at=now,
+            fail_reason=(
+                f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."
+            ),
+        )
+    return fields
 
 
 def _ingest_missing(task: GenerationTask, now) -> None:

@@ -345,3 +345,12 @@ def test_the_heartbeat_leaves_a_fresh_request_to_its_own_job_and_rescues_a_lost_
     assert enqueued == []  # its own job (enqueued on commit) is still on its way
     services.work_resume_due(now=timezone.now() + timedelta(minutes=1))
     assert enqueued == [task.pk]  # that job never ran (a worker died): the heartbeat sends it again
+
+
+def test_a_whole_song_that_comes_back_empty_fails_with_a_reason(project):
+    task = make_task(project, action="CONCAT", mode="concat")
+    services.task_ingest(
+        task=task, answer=suno.parse_task(task_json(task.upstream_id, action="CONCAT", clips=[]))
+    )
+    task.refresh_from_db()
+    assert task.status == "failed" and "returned no clips" in task.fail_reason

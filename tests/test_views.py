@@ -200,3 +200,24 @@ def test_the_completed_card_plays_our_stored_copy(owner_client, project):
     clip = make_stored_clip(make_task(project, status="succeeded"), title="City Lights")
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
     assert f'src="/clips/{clip.uid}/audio"' in page and "<audio" in page and "0:03" in page
+
+
+def test_the_project_page_costs_the_same_queries_for_two_cards_or_twenty(owner_client, project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            owner_client.get(reverse("songs:project_detail", args=[project.pk]))
+        return len(captured.captured_queries)
+
+    def add_cards(count: int) -> None:
+        for _ in range(count):
+            task = make_task(project, status="succeeded")
+            make_stored_clip(task)
+            make_stored_clip(task)
+
+    add_cards(2)
+    few = queries()
+    add_cards(18)
+    assert queries() == few  # no query per card or per clip

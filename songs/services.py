@@ -259,10 +259,10 @@ def _submit_failed(task: GenerationTask, exc: suno.GatewayError) -> None:
             task,
             status=Status.QUEUED,
             next_poll_at=timezone.now() + _retry_delay(task.attempts),
-            fail_reason=f"The gateway is unavailable ({exc.message}); trying again shortly.",
+            fail_reason=f"Not sent yet: {exc.message}. Trying again shortly.",
         )
         return
-    reason = exc.message if not exc.retryable else f"The gateway stayed unavailable: {exc.message}"
+    reason = exc.message if not exc.retryable else f"Still failing after {task.attempts} tries: {exc.message}"
     _mark(task, status=Status.FAILED, fail_reason=reason, finished_at=timezone.now())
 
 

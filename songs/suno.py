@@ -402,12 +402,12 @@ _OUR_FAULT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.Invalid
 _HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL)
 
 
-def _network_error(exc: Exception, *, submit: bool) -> GatewayError:
+def _network_error(exc: Exception, *, submit: bool, peer: str = "the gateway") -> GatewayError:
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, _OUR_FAULT):
         return GatewayError("bad_request", f"The request could not be completed ({detail})")
     if isinstance(exc, _NOT_SENT):
-        return GatewayError("network", f"Could not reach the gateway ({detail})", retryable=True)
+        return GatewayError("network", f"Could not reach {peer} ({detail})", retryable=True)
     if submit:
         # Anything later (timeouts, dropped connections, unreadable bodies) may follow a created task.
         return SubmitOutcomeUnknown(
@@ -416,7 +416,7 @@ def _network_error(exc: Exception, *, submit: bool) -> GatewayError:
     if isinstance(exc, httpx.DecodingError):
         return GatewayError("bad_response", f"The gateway's answer could not be decoded ({detail})")
     code = "timeout" if isinstance(exc, httpx.TimeoutException) else "network"
-    return GatewayError(code, f"The gateway connection failed ({detail})", retryable=True)
+    return GatewayError(code, f"The connection to {peer} failed ({detail})", retryable=True)
 
 
 # --- The client ------------------------------------------------------------------------
@@ -838,9 +838,9 @@ def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> ht
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             failure = exc  # nothing was sent: try the host's next vetted address
         except _HTTPX_ERRORS as exc:
-            raise _network_error(exc, submit=False) from exc
+            raise _network_error(exc, submit=False, peer="the link's server") from exc
     assert failure is not None, "check_url always vets at least one address"
-    raise _network_error(failure, submit=False) from failure
+    raise _network_error(failure, submit=False, peer="the link's server") from failure
 
 
 def _type_allowed(media_type: str, path: str, allowed_types: tuple[str, ...]) -> bool:

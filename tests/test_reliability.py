@@ -38,7 +38,7 @@ def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
     settings.ENGINE_ERROR_RATE = 1.0
     task = _request(project, owner)
     task.refresh_from_db()
-    assert task.status == "queued" and "trying again" in task.fail_reason  # saved, shown, waiting
+    assert task.status == "queued" and "Trying again shortly" in task.fail_reason  # saved, shown, waiting
     assert not EngineTask.objects.exists()
     settings.ENGINE_ERROR_RATE = 0.0
     services.work_resume_due(now=timezone.now() + timedelta(minutes=5))  # the heartbeat, later on
@@ -52,7 +52,7 @@ def test_an_outage_that_lasts_ends_with_a_visible_reason(project, owner, engine_
     task = _request(project, owner)
     services.work_resume_due(now=timezone.now() + timedelta(minutes=5))
     task.refresh_from_db()
-    assert task.status == "failed" and "stayed unavailable" in task.fail_reason and task.attempts == 2
+    assert task.status == "failed" and "Still failing after" in task.fail_reason and task.attempts == 2
 
 
 def test_malformed_answers_while_polling_do_not_lose_the_song(project, owner, engine_gateway, settings):

@@ -22,7 +22,10 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 def gateway(handler) -> suno.Gateway:
     return suno.Gateway(
-        base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(handler), sleep=lambda _s: None
+        base_url="http://gw.test",
+        api_key="sk-test-key-0123",
+        transport=httpx.MockTransport(handler),
+        sleep=lambda _s: None,
     )
 
 
@@ -187,3 +190,17 @@ def test_video_is_served_once_stored(owner_client, stored, settings):
 @pytest.mark.parametrize("kind", ["audio", "wav", "cover", "video"])
 def test_no_download_reaches_a_stranger(stranger_client, stored, kind):
     assert stranger_client.get(reverse("songs:clip_media", args=[stored.uid, kind])).status_code == 404
+
+
+def test_an_unreachable_link_says_so_and_is_tried_again(project):
+    task = uploads.upload_create(
+        project=project, user=project.created_by, url="http://93.184.216.34/song.mp3"
+    )
+
+    def refused(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    services.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    task.refresh_from_db()
+    assert task.status == "queued" and "Could not reach the link's server" in task.fail_reason
+    assert "Trying again shortly" in task.fail_reason

@@ -64,7 +64,6 @@ _FORMANTS = {  # vowel: (frequency Hz, bandwidth Hz, gain) for five formants, a 
     "o": ((500, 70, 1.0), (850, 80, 0.55), (2800, 120, 0.12), (3250, 130, 0.08), (4950, 140, 0.03)),
     "u": ((330, 60, 1.0), (750, 80, 0.35), (2600, 120, 0.08), (3100, 130, 0.05), (4950, 140, 0.02)),
 }
-VOWELS = tuple(_FORMANTS)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -126,10 +126,6 @@ def trashed_drafts(*, user, limit: int = TRASH_LIMIT) -> QuerySet[LyricDraft]:
     return drafts.select_related("project__team").order_by("-trashed_at", "-id")[:limit]
 
 
-def clip_is_liked(*, clip: Clip, user) -> bool:
-    return ClipLike.objects.filter(clip=clip, user=user).exists()
-
-
 # --- services ------------------------------------------------------------------------------------
 
 

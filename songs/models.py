@@ -337,16 +337,6 @@ class Clip(models.Model):
     def is_infill(self) -> bool:
         return bool(self.metadata.get("infill")) if isinstance(self.metadata, dict) else False
 
-    @property
-    def is_settled(self) -> bool:
-        """Nothing more will change without the user doing something."""
-        if self.status == self.Status.ERROR:
-            return True
-        return self.status == self.Status.COMPLETE and self.media_state in (
-            self.MediaState.STORED,
-            self.MediaState.FAILED,
-        )
-
 
 class Upload(models.Model):
     """A user's own audio, kept before anything is sent anywhere, then offered to the gateway."""

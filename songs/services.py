@@ -187,9 +187,6 @@ def _mark(task: GenerationTask, **fields) -> None:
         setattr(task, name, value)
 
 
-_retry_delay = media.retry_delay
-
-
 def task_submit(*, task_pk: int, gateway: suno.Gateway | None = None) -> None:
     """Send a queued request to the gateway once. Safe to call twice: only one caller wins the claim."""
     now = timezone.now()
@@ -258,7 +255,7 @@ def _submit_failed(task: GenerationTask, exc: suno.GatewayError) -> None:
         _mark(
             task,
             status=Status.QUEUED,
-            next_poll_at=timezone.now() + _retry_delay(task.attempts),
+            next_poll_at=timezone.now() + media.retry_delay(task.attempts),
             fail_reason=f"Not sent yet: {exc.message}. Trying again shortly.",
         )
         return

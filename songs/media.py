@@ -59,11 +59,7 @@ def _dest(clip: Clip, folder: str, ext: str) -> tuple[str, Path]:
 
 def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
     """Download audio and cover; the card keeps playing the upstream stream meanwhile."""
-    clip = _claim(clip_pk, "media")
-    if clip is None:
-        return
-    with suno.gateway_for(gateway) as gateway:
-        _copy_audio_and_cover(clip, gateway)
+    _download(clip_pk, "media", _copy_audio_and_cover, gateway)
 
 
 def _copy_audio_and_cover(clip: Clip, gateway: suno.Gateway) -> None:
@@ -90,11 +86,16 @@ def _copy_audio_and_cover(clip: Clip, gateway: suno.Gateway) -> None:
 
 def clip_video_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
     """Download the video. Gateways render it after the song, so "not found" means "try later"."""
-    clip = _claim(clip_pk, "video")
+    _download(clip_pk, "video", _copy_video, gateway)
+
+
+def _download(clip_pk: int, kind: str, copy, gateway: suno.Gateway | None) -> None:
+    """Claim the clip for this kind of download, then copy with the caller's (or a fresh) gateway."""
+    clip = _claim(clip_pk, kind)
     if clip is None:
         return
     with suno.gateway_for(gateway) as gateway:
-        _copy_video(clip, gateway)
+        copy(clip, gateway)
 
 
 def _copy_video(clip: Clip, gateway: suno.Gateway) -> None:

@@ -338,6 +338,10 @@ class Clip(models.Model):
         return bool(self.metadata.get("infill")) if isinstance(self.metadata, dict) else False
 
 
+# Clips whose media or video a worker still has to copy: the poller and live pages keep going meanwhile.
+COPIES_PENDING = models.Q(media_state=Clip.MediaState.PENDING) | models.Q(video_state=Clip.MediaState.PENDING)
+
+
 class Upload(models.Model):
     """A user's own audio, kept before anything is sent anywhere, then offered to the gateway."""
 

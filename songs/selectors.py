@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from songs.library import with_liked_by
-from songs.models import ROLE_RANK, Clip, GenerationTask, LyricDraft, Membership, Project, Role, Team
+from songs.models import (
+    COPIES_PENDING,
+    ROLE_RANK,
+    Clip,
+    GenerationTask,
+    LyricDraft,
+    Membership,
+    Project,
+    Role,
+    Team,
+)
 
 
 def membership_of(*, user, team_id: int) -> Membership | None:
@@ -74,9 +84,7 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
 def project_has_pending(*, project: Project) -> bool:
     return (
         project.tasks.filter(status__in=GenerationTask.PENDING).exists()
-        or project.clips.filter(
-            Q(media_state=Clip.MediaState.PENDING) | Q(video_state=Clip.MediaState.PENDING)
-        ).exists()
+        or project.clips.filter(COPIES_PENDING).exists()
     )
 
 

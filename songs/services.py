@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from songs import catalog, media, quotas, suno, teams, uploads
-from songs.models import Clip, GenerationTask, LyricDraft, LyricRevision, Project
+from songs.models import COPIES_PENDING, Clip, GenerationTask, LyricDraft, LyricRevision, Project
 
 log = logging.getLogger(__name__)
 Status = GenerationTask.Status
@@ -562,8 +562,7 @@ def work_resume_due(*, now=None) -> dict[str, int]:
 
 
 def work_pending_exists() -> bool:
-    pending = Clip.MediaState.PENDING
     return (
         GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()
-        or Clip.objects.filter(Q(media_state=pending) | Q(video_state=pending)).exists()
+        or Clip.objects.filter(COPIES_PENDING).exists()
     )

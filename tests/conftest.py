@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -11,6 +13,10 @@ from django.core.handlers.wsgi import WSGIHandler
 from songs import services, suno
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+# The gateway client's tests talk to this made-up gateway through httpx.MockTransport.
+GATEWAY_URL = "http://gateway.test"
+GATEWAY_KEY = "sk-test-very-secret-key-123"
 
 
 @pytest.fixture
@@ -116,3 +122,37 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def no_real_network(monkeypatch):
+    """For tests of network code: any real lookup or connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tests must never touch the real network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The backoff waits a gateway asked for, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., suno.Gateway]]:
+    """make_gateway(handler) is a client of the made-up gateway whose answers come from handler."""
+    gateways: list[suno.Gateway] = []
+
+    def make(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> suno.Gateway:
+        kwargs.setdefault("sleep", sleeps.append)
+        transport = httpx.MockTransport(handler)
+        gateway = suno.Gateway(base_url=GATEWAY_URL, api_key=GATEWAY_KEY, transport=transport, **kwargs)
+        gateways.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in gateways:
+        gateway.close()

@@ -7,22 +7,13 @@ import pytest
 
 from engine import arrange, jobs, storage
 from engine.models import EngineClip, EngineTask
+from tests.seeds import SEED_V2_GENERATE_BODY as SEED_V2
 from tests.test_engine_api import fetch_task, make_song, post
 from tests.test_engine_continue import concat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SR = storage.SAMPLE_RATE
-SEED_V2 = {  # seed 000, "场景3 生成自定义音乐(纯音乐)", exactly
-    "prompt": "",
-    "tags": "heavy metal",
-    "mv": "chirp-v3-5",
-    "title": "Starry ",
-    "continue_clip_id": None,
-    "continue_at": None,
-    "infill_start_s": None,
-    "infill_end_s": None,
-}
 
 
 @pytest.fixture(autouse=True)

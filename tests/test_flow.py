@@ -33,16 +33,20 @@ def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
     return task
 
 
+def request_song(project, owner, **changes) -> GenerationTask:
+    """The studio's standard request ("City Lights", emotional punk, Custom), with any field changed."""
+    song = {
+        "mode": "custom",
+        "mv": "chirp-v3-5",
+        "lyrics": LYRICS,
+        "tags": "emotional punk",
+        "title": "City Lights",
+    }
+    return services.music_request(project=project, user=owner, **{**song, **changes})
+
+
 def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner, engine_gateway):
-    task = services.music_request(
-        project=project,
-        user=owner,
-        mode="custom",
-        mv="chirp-v3-5",
-        lyrics=LYRICS,
-        tags="emotional punk",
-        title="City Lights",
-    )
+    task = request_song(project, owner)
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id, task.fail_reason
     task = _run_until_settled(task)
@@ -87,9 +91,7 @@ def test_it_turns_a_lyrics_request_into_a_draft(project, owner, engine_gateway):
 
 def test_a_rejected_request_ends_failed_with_the_gateways_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_API_KEY = "a-different-key"  # the engine now refuses the studio's key
-    task = services.music_request(
-        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Nope"
-    )
+    task = request_song(project, owner, tags="pop", title="Nope")
     task.refresh_from_db()
     assert task.status == "failed"
     assert "token" in task.fail_reason.lower()
@@ -98,9 +100,7 @@ def test_a_rejected_request_ends_failed_with_the_gateways_reason(project, owner,
 
 def test_an_engine_failure_is_shown_with_its_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_FAIL_RATE = 1.0
-    task = services.music_request(
-        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Doomed"
-    )
+    task = request_song(project, owner, tags="pop", title="Doomed")
     task = _run_until_settled(task)
     assert task.status == "failed"
     assert "ENGINE_FAIL_RATE" in task.fail_reason
@@ -112,15 +112,7 @@ def _seconds(clip: Clip) -> float:
 
 
 def _song(project, owner, **extra) -> Clip:
-    song = {
-        "mode": "custom",
-        "mv": "chirp-v3-5",
-        "lyrics": LYRICS,
-        "tags": "emotional punk",
-        "title": "City Lights",
-    }
-    task = services.music_request(project=project, user=owner, **{**song, **extra})
-    task = _run_until_settled(task)
+    task = _run_until_settled(request_song(project, owner, **extra))
     assert task.status == "succeeded", task.fail_reason
     return task.clips.order_by("id").first()
 
@@ -165,9 +157,7 @@ def test_a_video_arrives_after_the_song_and_is_stored(project, owner, engine_gat
 
 def test_switching_the_format_does_not_strand_songs_in_flight(project, owner, engine_gateway, settings):
     settings.SUNO_API_FORMAT = "v2"
-    task = services.music_request(
-        project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics=LYRICS, tags="pop", title="Switch"
-    )
+    task = request_song(project, owner, tags="pop", title="Switch")
     task.refresh_from_db()
     assert task.upstream_id.startswith("v2:")
     settings.SUNO_API_FORMAT = "task"  # an operator switches while the song is being made

@@ -17,6 +17,9 @@ USERINFO = "Links with a user name or password in them can't be used."
 PORT = "That link's port number is not valid."
 
 
+pytestmark = pytest.mark.usefixtures("no_real_network")
+
+
 class FakeResolver:
     """Answers every name with the given addresses, in getaddrinfo's shape, and records the calls."""
 
@@ -40,15 +43,6 @@ def must_not_resolve(*args, **kwargs):
 
 def nxdomain(*args, **kwargs):
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-
-@pytest.fixture(autouse=True)
-def no_real_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("tests must never touch the real network")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def refused(url: str, resolve=must_not_resolve) -> str:

@@ -15,28 +15,16 @@ from django.utils import timezone
 from engine.models import EngineTask
 from songs import services
 from songs.models import GenerationTask
-from tests.test_flow import LYRICS, _run_until_settled
+from tests.test_flow import _run_until_settled, request_song
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _request(project, owner) -> GenerationTask:
-    return services.music_request(
-        project=project,
-        user=owner,
-        mode="custom",
-        mv="chirp-v3-5",
-        lyrics=LYRICS,
-        tags="emotional punk",
-        title="City Lights",
-    )
 
 
 def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
     project, owner, engine_gateway, settings
 ):
     settings.ENGINE_ERROR_RATE = 1.0
-    task = _request(project, owner)
+    task = request_song(project, owner)
     task.refresh_from_db()
     assert task.status == "queued" and "Trying again shortly" in task.fail_reason  # saved, shown, waiting
     assert not EngineTask.objects.exists()
@@ -49,14 +37,14 @@ def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
 
 def test_an_outage_that_lasts_ends_with_a_visible_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_ERROR_RATE, settings.SUBMIT_MAX_ATTEMPTS = 1.0, 2
-    task = _request(project, owner)
+    task = request_song(project, owner)
     services.work_resume_due(now=timezone.now() + timedelta(minutes=5))
     task.refresh_from_db()
     assert task.status == "failed" and "Still failing after" in task.fail_reason and task.attempts == 2
 
 
 def test_malformed_answers_while_polling_do_not_lose_the_song(project, owner, engine_gateway, settings):
-    task = _request(project, owner)
+    task = request_song(project, owner)
     settings.ENGINE_MALFORMED_RATE = 1.0
     services.tasks_poll_due(now=timezone.now() + timedelta(seconds=5))
     task.refresh_from_db()
@@ -68,7 +56,7 @@ def test_malformed_answers_while_polling_do_not_lose_the_song(project, owner, en
 
 def test_a_task_stuck_at_the_gateway_fails_at_the_cap_with_a_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_STUCK_RATE = 1.0
-    task = _request(project, owner)
+    task = request_song(project, owner)
     task = _run_until_settled(task, cycles=2)
     assert task.status in ("submitted", "running")  # it waits while the cap allows
     GenerationTask.objects.filter(pk=task.pk).update(submitted_at=timezone.now() - timedelta(minutes=16))
@@ -79,7 +67,7 @@ def test_a_task_stuck_at_the_gateway_fails_at_the_cap_with_a_reason(project, own
 def test_a_submit_that_times_out_after_sending_is_never_sent_again(project, owner, live_server, settings):
     """Real sockets: the engine answers after the studio stopped waiting, as a slow gateway would."""
     settings.SUNO_GATEWAY_URL, settings.SUNO_READ_TIMEOUT, settings.ENGINE_LATENCY = live_server.url, 0.5, 1.5
-    task = _request(project, owner)  # saved, then submitted on commit (a synchronous worker in tests)
+    task = request_song(project, owner)  # saved, then submitted on commit (a synchronous worker in tests)
     task.refresh_from_db()
     assert task.status == "failed" and "not sent again" in task.fail_reason
     for _ in range(100):  # the engine, unhurried, makes the task after the studio gave up: it did arrive

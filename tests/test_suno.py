@@ -14,9 +14,10 @@ import pytest
 
 from songs import suno
 from songs.suno import Gateway, GatewayError, SubmitOutcomeUnknown
+from tests.conftest import GATEWAY_KEY, GATEWAY_URL
+from tests.seeds import SEED_V2_GENERATE_BODY
 
-BASE = "http://gateway.test"
-KEY = "sk-test-very-secret-key-123"
+BASE, KEY = GATEWAY_URL, GATEWAY_KEY
 SEEDS = Path("/work/shared/seeds")
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -133,26 +134,6 @@ class Recorder:
 
     def bodies(self) -> list[object]:
         return [json.loads(r.content) for r in self.requests]
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., Gateway]]:
-    gateways: list[Gateway] = []
-
-    def make(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> Gateway:
-        kwargs.setdefault("sleep", sleeps.append)
-        gateway = Gateway(base_url=BASE, api_key=KEY, transport=httpx.MockTransport(handler), **kwargs)
-        gateways.append(gateway)
-        return gateway
-
-    yield make
-    for gateway in gateways:
-        gateway.close()
 
 
 def reply(status: int = 200, body: object = None, **kwargs: object) -> httpx.Response:
@@ -1002,17 +983,6 @@ def test_it_uses_the_task_endpoints_for_lyrics_concat_and_upload_on_v2(make_gate
 
 
 # --- v2 format (seed 000) ----------------------------------------------------------------------
-
-SEED_V2_GENERATE_BODY = {
-    "prompt": "",
-    "tags": "heavy metal",
-    "mv": "chirp-v3-5",
-    "title": "Starry ",
-    "continue_clip_id": None,
-    "continue_at": None,
-    "infill_start_s": None,
-    "infill_end_s": None,
-}
 
 
 def v2_clip(clip_id: str, status: str = "submitted", **metadata: object) -> dict:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from songs import suno
-from songs.suno import Gateway, GatewayError
+from songs.suno import GatewayError
+from tests.conftest import GATEWAY_KEY
 
-KEY = "sk-test-very-secret-key-123"
 PUBLIC_IP = "93.184.216.34"
 OTHER_PUBLIC_IP = "151.101.1.69"
 PUBLIC_V6 = "2606:2800:220:1::"
@@ -22,6 +22,9 @@ AUDIO = b"ID3" + bytes(range(256)) * 40
 MAX = 100_000
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+pytestmark = pytest.mark.usefixtures("no_real_network")
 
 
 class Resolver:
@@ -70,37 +73,6 @@ def audio(body: bytes = AUDIO, content_type: str = "audio/mpeg", **kwargs: objec
 
 def redirect(location: str, status: int = 302, **headers: str) -> httpx.Response:
     return httpx.Response(status, headers={"Location": location, **headers})
-
-
-@pytest.fixture(autouse=True)
-def no_real_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("tests must never touch the real network")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., Gateway]]:
-    gateways: list[Gateway] = []
-
-    def make(handler: Handler, **kwargs: object) -> Gateway:
-        kwargs.setdefault("sleep", sleeps.append)
-        gateway = Gateway(
-            base_url="http://gateway.test", api_key=KEY, transport=httpx.MockTransport(handler), **kwargs
-        )
-        gateways.append(gateway)
-        return gateway
-
-    yield make
-    for gateway in gateways:
-        gateway.close()
 
 
 @pytest.fixture
@@ -238,7 +210,7 @@ def test_it_replaces_an_existing_file_atomically(make_gateway, dest):
 
 def test_it_goes_through_the_transport_override_via_get_gateway(settings, monkeypatch, dest):
     settings.SUNO_GATEWAY_URL = "http://engine.test:9000"
-    settings.SUNO_GATEWAY_KEY = KEY
+    settings.SUNO_GATEWAY_KEY = GATEWAY_KEY
     settings.SUNO_API_FORMAT = "task"
     server = Server({("music.example", "/a.mp3"): audio()})
     monkeypatch.setattr(suno, "transport_override", httpx.MockTransport(server))

@@ -1,0 +1,13 @@
+"""Request bodies copied from the seed documents (../shared/seeds/), exactly, for tests on both sides."""
+
+# seed 000, "场景3 生成自定义音乐(纯音乐)": a v2 generate body, nulls included.
+SEED_V2_GENERATE_BODY = {
+    "prompt": "",
+    "tags": "heavy metal",
+    "mv": "chirp-v3-5",
+    "title": "Starry ",
+    "continue_clip_id": None,
+    "continue_at": None,
+    "infill_start_s": None,
+    "infill_end_s": None,
+}

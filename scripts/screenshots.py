@@ -14,19 +14,10 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts.livestudio import live_studio  # noqa: E402
+from scripts.livestudio import CHROMIUM, CHROMIUM_ARGS, live_studio  # noqa: E402
 
 OUT = ROOT / "test-artifacts" / "screens"
 PORT = int(os.environ.get("SCREENSHOT_PORT", "8766"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 LYRICS = (
     "[Verse]\nWalking down the streets\nBeneath the city lights\nNeon signs flickering\n"
     "Lighting up the night\n\n[Chorus]\nCity lights, city lights\nCarry me home tonight"
@@ -109,7 +100,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     account = {"username": "alice", "password": "correct-horse-battery", "superuser": True}
     with live_studio(port=PORT, **account) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         session(page, base)
         browser.close()

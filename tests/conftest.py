@@ -10,6 +10,7 @@ import httpx
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
+from scripts.livestudio import CHROMIUM, CHROMIUM_ARGS
 from songs import services, suno
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -60,22 +61,13 @@ def engine_key(settings) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {settings.ENGINE_API_KEY}"}
 
 
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
+BROWSER_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium: Playwright cannot download its own browser here."""
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": BROWSER_ARGS}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": BROWSER_ARGS}
 
 
 @pytest.fixture

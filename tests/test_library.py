@@ -465,3 +465,13 @@ def test_viewers_see_likes_but_no_menu_in_the_library(client_for, viewer, projec
     html = client_for(viewer).get("/library/").content.decode()
 
     assert "Listen only" in html and 'aria-pressed="false"' in html and "Move to trash" not in html
+
+
+def test_each_restore_button_in_the_trash_swaps_its_own_row(owner_client, project):
+    clip = make_clip(project, "Gone Song")
+    library.clip_trash(clip=clip)
+    draft = services.draft_create(project=project, user=project.created_by, title="Gone Words", text="la")
+    library.draft_trash(draft=draft)
+    page = owner_client.get("/library/trash/").content.decode()
+    assert f'id="trash-clip-{clip.pk}"' in page and f'hx-target="#trash-clip-{clip.pk}"' in page
+    assert f'id="trash-draft-{draft.pk}"' in page and f'hx-target="#trash-draft-{draft.pk}"' in page

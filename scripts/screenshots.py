@@ -80,6 +80,11 @@ def more_pages(page, base: str) -> None:
     page.get_by_role("button", name="Create team").click()
     page.get_by_role("button", name="Make invite link").click()
     shoot(page, "11-team-with-invite")
+    invite_url = page.locator(".messages li").first.inner_text().rsplit(" ", 1)[-1]
+    page.goto(invite_url)
+    shoot(page, "11b-invite")
+    page.goto(f"{base}/projects/999999/")
+    shoot(page, "11c-not-found")
     page.goto(f"{base}/library/?q=city")
     shoot(page, "12-library-search")
     page.goto(f"{base}/library/trash/")

@@ -5,8 +5,11 @@ Decoding and encoding happen in workers or on a download request, never per poll
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,18 +58,28 @@ def to_mp3(path: Path, dest: Path, *, bitrate: int = 192) -> None:
 
 def to_wav(path: Path, dest: Path) -> None:
     decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16)
-    tmp = dest.with_suffix(".part")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(tmp), "wb") as out:
+    with _atomic(dest) as tmp, wave.open(str(tmp), "wb") as out:
         out.setnchannels(decoded.nchannels)
         out.setsampwidth(2)
         out.setframerate(decoded.sample_rate)
         out.writeframes(decoded.samples.tobytes())
-    os.replace(tmp, dest)
 
 
 def _write_atomic(dest: Path, data: bytes) -> None:
+    with _atomic(dest) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def _atomic(dest: Path) -> Iterator[Path]:
+    """A temp file of its own beside dest, moved onto it when complete: two writers never share one."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
+    fd, name = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server must read it
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -204,3 +204,15 @@ def test_an_unreachable_link_says_so_and_is_tried_again(project):
     task.refresh_from_db()
     assert task.status == "queued" and "Could not reach the link's server" in task.fail_reason
     assert "Trying again shortly" in task.fail_reason
+
+
+def test_conversions_leave_no_temp_files_behind(tmp_path):
+    from songs import audio
+
+    source = tmp_path / "in.mp3"
+    source.write_bytes(mp3_bytes(1.0))
+    audio.to_wav(source, tmp_path / "out" / "song.wav")
+    audio.to_mp3(tmp_path / "out" / "song.wav", tmp_path / "out" / "again.mp3")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["again.mp3", "song.wav"]
+    decoded = miniaudio.decode((tmp_path / "out" / "song.wav").read_bytes())
+    assert abs(decoded.num_frames / decoded.sample_rate - 1.0) < 0.1

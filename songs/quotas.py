@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from songs import catalog
@@ -23,13 +24,28 @@ def _today_start() -> datetime:
     return datetime.combine(timezone.now().date(), time.min, tzinfo=UTC)
 
 
+def _counted() -> Q:
+    """The rule, once: today's tasks count, except failed ones (a failure is its own refund)."""
+    return Q(created_at__gte=_today_start()) & ~Q(status=GenerationTask.Status.FAILED)
+
+
 def credits_used_today(*, team: Team) -> int:
-    used = (
-        GenerationTask.objects.filter(project__team=team, created_at__gte=_today_start())
-        .exclude(status=GenerationTask.Status.FAILED)
-        .aggregate(total=Sum("cost"))["total"]
-    )
+    used = GenerationTask.objects.filter(_counted(), project__team=team).aggregate(total=Sum("cost"))["total"]
     return used or 0
+
+
+def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
+    """Teams annotated with `credits_used_today` in the same query (for lists of teams).
+
+    A subquery, not a join: other joins on the list (say, a search by member) cannot multiply the sum.
+    """
+    used = (
+        GenerationTask.objects.filter(_counted(), project__team=OuterRef("pk"))
+        .values("project__team")
+        .annotate(total=Sum("cost"))
+        .values("total")
+    )
+    return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
 
 
 def quota_charge(*, team: Team, action: str) -> int:

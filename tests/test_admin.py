@@ -387,3 +387,28 @@ def test_django_q_queue_pages_are_in_the_admin(staff_client):
         assert name in index
     for model in ("ormq", "success", "failure", "schedule"):
         assert staff_client.get(reverse(f"admin:django_q_{model}_changelist")).status_code == 200
+
+
+def test_the_team_list_counts_each_teams_credits_in_one_query(
+    staff_client, project, owner, member, django_user_model
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member("editor", "ed")
+    member("viewer", "vi")  # three members: a join on members would triple the sum
+    _music(project, owner)
+    _music(project, owner)
+    url = reverse("admin:songs_team_changelist")
+
+    def used_and_queries(**params) -> tuple[dict[int, int], int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = staff_client.get(url, params)
+        return {t.pk: t.credits_used_today for t in page.context["cl"].result_list}, len(captured)
+
+    used, queries = used_and_queries()
+    assert used[project.team.pk] == 20
+    assert used_and_queries(q="ed")[0] == {project.team.pk: 20}  # searching by a member changes nothing
+    for number in range(5):
+        teams.team_create(user=django_user_model.objects.create_user(f"u{number}"), name=f"Band {number}")
+    assert used_and_queries()[1] == queries  # five more teams, no more queries

@@ -15,10 +15,10 @@ import pytest
 from songs import suno
 from songs.suno import Gateway, GatewayError, SubmitOutcomeUnknown
 from tests.conftest import GATEWAY_KEY, GATEWAY_URL
-from tests.seeds import SEED_V2_GENERATE_BODY
+from tests.seeds import SEED_V2_GENERATE_BODY, SEEDS_DIR
 
 BASE, KEY = GATEWAY_URL, GATEWAY_KEY
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SEEDS_DIR
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

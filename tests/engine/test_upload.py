@@ -15,8 +15,8 @@ import pytest
 
 from engine import arrange, composer, jobs, media, render, storage, uploads
 from engine.validation import RequestInvalid
-from tests.test_engine_api import fetch_task, post
-from tests.test_engine_continue import SEED_CONTINUE
+from tests.engine.helpers import fetch_task, post
+from tests.engine.test_continue import SEED_CONTINUE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ import pytest
 
 from engine import analysis, arrange, composer, jobs, media, storage
 from engine.models import EngineClip, EngineTask
-from tests.test_engine_api import fetch_task, make_song, media_bytes, post
+from tests.engine.helpers import fetch_task, make_song, media_bytes, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

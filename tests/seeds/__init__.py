@@ -1,4 +1,9 @@
-"""Request bodies copied from the seed documents (../shared/seeds/), exactly, for tests on both sides."""
+"""The seed documents the gateway protocol was learnt from, copied here as they were (the .txt files beside
+this module), and request bodies copied from them exactly, for tests on both sides."""
+
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent
 
 # seed 000, "场景3 生成自定义音乐(纯音乐)": a v2 generate body, nulls included.
 SEED_V2_GENERATE_BODY = {

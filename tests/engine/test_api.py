@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.models import EngineTask
+from tests.engine.helpers import SEED_CUSTOM, post
 
 pytestmark = pytest.mark.django_db(transaction=True)  # renders are started on commit, as in production
-
-SEED_CUSTOM = {
-    "prompt": "[Verse]\nWalking down the streets\nBeneath the city lights\n"
-    "Neon signs flickering\nLighting up the night\n\n"
-    "[Verse 2]\nConcrete jungle shining\nWith its dazzling glow",
-    "tags": "emotional punk",
-    "mv": "chirp-v3-5",
-    "title": "City Lights",
-}
-
-
-def post(client, path, body, headers):
-    return client.post(
-        path,
-        data=json.dumps(body) if not isinstance(body, str) else body,
-        content_type="application/json",
-        **headers,
-    )
-
 
 def test_it_refuses_a_missing_or_wrong_key_in_the_new_api_error_shape(client):
     response = post(client, "/suno/submit/lyrics", {"prompt": "乡愁"}, {})
@@ -132,27 +112,3 @@ def test_the_same_request_twice_gives_different_takes(client, engine_key):
     ]
     assert len({c["id"] for c in clips}) == 4
     assert len({c["metadata"]["engine"]["seed"] for c in clips}) == 4
-
-
-# --- helpers shared by the other engine API test modules ---------------------------------------------------
-
-
-def fetch_task(client, task_id: str, headers: dict) -> dict:
-    answer = client.get(f"/suno/fetch/{task_id}", **headers).json()
-    assert answer["code"] == "success", answer
-    return answer["data"]
-
-
-def make_song(client, headers: dict, **overrides) -> tuple[str, list[dict]]:
-    """Submit a custom song (rendered inline in tests) and return its task id and complete clips."""
-    answer = post(client, "/suno/submit/music", {**SEED_CUSTOM, **overrides}, headers).json()
-    assert answer["code"] == "success", answer
-    task = fetch_task(client, answer["data"], headers)
-    assert task["status"] == "SUCCESS", task["fail_reason"]
-    return answer["data"], task["data"]
-
-
-def media_bytes(client, url: str) -> bytes:
-    response = client.get(url.removeprefix("http://testserver"))
-    assert response.status_code == 200, url
-    return b"".join(response.streaming_content)

@@ -7,9 +7,9 @@ import pytest
 
 from engine import arrange, jobs, storage
 from engine.models import EngineClip, EngineTask
+from tests.engine.helpers import fetch_task, make_song, post
+from tests.engine.test_continue import concat
 from tests.seeds import SEED_V2_GENERATE_BODY as SEED_V2
-from tests.test_engine_api import fetch_task, make_song, post
-from tests.test_engine_continue import concat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,11 +2,11 @@
 
 Generation tasks are read-only records of what the system did; staff act on them with the
 actions (poll now, retry a failed request, cancel with a reason), each a thin call into
-songs/review.py. Clips can be hidden from sharing, share links revoked, and team quotas
+songs/services/review.py. Clips can be hidden from sharing, share links revoked, and team quotas
 (daily_credits) are edited in the Teams list, next to what each team used today.
 
 The background queue is django-q2's own admin, under "Django Q" on /admin/: Queued tasks
-(waiting for a worker), Successful tasks, Failed tasks and Scheduled tasks (the heartbeat).
+(waiting for a worker), Successful tasks, Failed tasks and Scheduled tasks (the minutely poll cycle).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from songs import quotas, review
+from songs import selectors
 from songs.models import (
     Clip,
     ClipLike,
@@ -38,6 +38,7 @@ from songs.models import (
     Team,
     Upload,
 )
+from songs.services import review
 
 # --- display helpers ------------------------------------------------------------------------
 
@@ -557,7 +558,7 @@ class TeamAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The quota's own rule, as one annotation for the whole page (not one query per team).
-        return quotas.with_credits_used_today(super().get_queryset(request))
+        return selectors.with_credits_used_today(super().get_queryset(request))
 
     @admin.display(description="Credits used today (UTC)", ordering="credits_used_today")
     def credits_used_today(self, obj: Team) -> int:

@@ -6,10 +6,12 @@ from django_q.models import Schedule
 
 
 def schedules_ensure() -> None:
+    # Older releases named this schedule "studio-heartbeat" (and its job songs.tasks.heartbeat).
+    Schedule.objects.filter(name="studio-heartbeat").delete()
     Schedule.objects.update_or_create(
-        name="studio-heartbeat",
+        name="studio-poll-cycle",
         defaults={
-            "func": "songs.tasks.heartbeat",
+            "func": "songs.tasks.poll_cycle",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
             "repeats": -1,

@@ -1,23 +1,41 @@
-"""Read-only queries. Views read through these; they never change anything."""
+"""Read-only queries. Views and services read through these; they never change anything.
+
+Sections: who may see what; project pages; the team library; share links; credits.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+import datetime as dt
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
-from songs.library import with_liked_by
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from songs import catalog
+from songs.gateway import Capabilities, capabilities_for
 from songs.models import (
     COPIES_PENDING,
     ROLE_RANK,
     Clip,
+    ClipLike,
     GenerationTask,
     LyricDraft,
     Membership,
     Project,
     Role,
+    ShareLink,
     Team,
 )
+
+
+def gateway_capabilities() -> Capabilities:
+    """What the configured gateway format can do; the UI offers only that."""
+    return capabilities_for(settings.SUNO_API_FORMAT)
 
 
 def membership_of(*, user, team_id: int) -> Membership | None:
@@ -116,3 +134,231 @@ def clip_chain(*, clip: Clip, limit: int = 20) -> list[Clip]:
     while chain[0].parent_id and chain[0].continue_at is not None and len(chain) < limit:
         chain.insert(0, chain[0].parent)
     return chain
+
+
+# --- the team library ------------------------------------------------------------------------------
+
+
+MAX_SEARCH_WORDS = 8  # enough for any real search; keeps the query from growing without end
+
+
+TRASH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ClipFilters:
+    """What the library is narrowed to; empty values narrow nothing."""
+
+    team_id: int | None = None
+    q: str = ""
+    status: str = ""
+    model: str = ""
+    liked: bool = False
+    mode: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def with_liked_by(clips: QuerySet[Clip], *, user_id: int | None) -> QuerySet[Clip]:
+    """Annotate `liked_by_me` (one subquery, not one query per clip)."""
+    mine = ClipLike.objects.filter(clip=OuterRef("pk"), user_id=user_id)
+    return clips.annotate(liked_by_me=Exists(mine))
+
+
+def _team_clips(*, user) -> QuerySet[Clip]:
+    # One membership per (team, user), so the join never repeats a clip.
+    return Clip.objects.filter(project__team__memberships__user=user)
+
+
+def search_words(q: str) -> list[str]:
+    return q.split()[:MAX_SEARCH_WORDS]
+
+
+def library_clips(*, user, filters: ClipFilters | None = None) -> QuerySet[Clip]:
+    """The clips of all projects of the user's teams, not trashed, newest first, with `liked_by_me`."""
+    filters = filters or ClipFilters()
+    clips = _team_clips(user=user).filter(trashed_at__isnull=True)
+    if filters.team_id:
+        clips = clips.filter(project__team_id=filters.team_id)
+    for word in search_words(filters.q):
+        # Every word must match, each in any of title, style or lyrics.
+        clips = clips.filter(Q(title__icontains=word) | Q(tags__icontains=word) | Q(lyrics__icontains=word))
+    if filters.status:
+        clips = clips.filter(status=filters.status)
+    if filters.model:
+        clips = clips.filter(_model_q(filters.model))
+    if filters.mode:
+        clips = clips.filter(task__mode=filters.mode)
+    if filters.date_from:
+        clips = clips.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        clips = clips.filter(created_at__date__lte=filters.date_to)
+    clips = with_liked_by(clips, user_id=user.pk)
+    if filters.liked:
+        clips = clips.filter(liked_by_me=True)
+    return clips.select_related("project__team", "task").order_by("-created_at", "-id")
+
+
+def _model_q(model: str) -> Q:
+    """The model the gateway reports, or the one that was asked for (Suno reports chirp-v3-5 as chirp-v3)."""
+    return Q(model_name=model) | Q(task__request_payload__mv__in=[model, f"{model}-upload"])
+
+
+def library_clip(*, user, pk: int) -> Clip | None:
+    """One library row again (after an undo), annotated like the list."""
+    return library_clips(user=user).filter(pk=pk).first()
+
+
+def model_choices(*, user) -> list[tuple[str, str]]:
+    """The model table, then whatever other model names the user's clips carry."""
+    choices = catalog.model_choices()
+    known = {mv for mv, _ in choices}
+    reported = (
+        _team_clips(user=user)
+        .exclude(model_name="")
+        .values_list("model_name", flat=True)
+        .distinct()
+        .order_by("model_name")
+    )
+    return choices + [(name, name) for name in reported if name not in known]
+
+
+def mode_choices() -> list[tuple[str, str]]:
+    # Lyrics requests make drafts, never clips.
+    return [c for c in GenerationTask.Mode.choices if c[0] != GenerationTask.Mode.LYRICS]
+
+
+def editable_team_ids(*, user) -> set[int]:
+    """Teams where the user may trash, restore and rename (one query for a whole page of rows)."""
+    roles = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role.EDITOR]]
+    return set(Membership.objects.filter(user=user, role__in=roles).values_list("team_id", flat=True))
+
+
+def trashed_clips(*, user, limit: int = TRASH_LIMIT) -> QuerySet[Clip]:
+    clips = _team_clips(user=user).filter(trashed_at__isnull=False)
+    return clips.select_related("project__team").order_by("-trashed_at", "-id")[:limit]
+
+
+def trashed_drafts(*, user, limit: int = TRASH_LIMIT) -> QuerySet[LyricDraft]:
+    drafts = LyricDraft.objects.filter(project__team__memberships__user=user, trashed_at__isnull=False)
+    return drafts.select_related("project__team").order_by("-trashed_at", "-id")[:limit]
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+
+def share_team_id(*, clip: Clip | None = None, project: Project | None = None) -> int:
+    return clip.project.team_id if clip is not None else project.team_id
+
+
+def _link_team_id(link: ShareLink) -> int:
+    return share_team_id(clip=link.clip, project=link.project)
+
+
+def share_can_revoke(*, link: ShareLink, user, membership=None) -> bool:
+    """Its creator, or an owner of the team (pass the user's membership when it is at hand)."""
+    if not user.is_authenticated:
+        return False
+    if link.created_by_id == user.pk:
+        return True
+    if membership is None:
+        membership = membership_of(user=user, team_id=_link_team_id(link))
+    return membership is not None and membership.is_owner
+
+
+def share_for_token(token: str) -> ShareLink | None:
+    """The live link with this token, or None (unknown and revoked tokens look the same)."""
+    return (
+        ShareLink.objects.select_related("clip__project", "project")
+        .filter(token=token, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def share_link_for_user(*, user, pk: int) -> ShareLink:
+    """A link seen from the studio: 404 unless the user is in the team of the thing it shares."""
+    link = ShareLink.objects.select_related("clip__project", "project").filter(pk=pk).first()
+    if link is None:
+        raise Http404("No such link.")
+    if link.clip_id:
+        link.clip = clip_for_user(user=user, uid=link.clip.uid)
+    else:
+        link.project = project_for_user(user=user, pk=link.project_id)
+    return link
+
+
+def clip_is_shareable(clip: Clip) -> bool:
+    return clip.status == Clip.Status.COMPLETE and clip.trashed_at is None and not clip.hidden_from_sharing
+
+
+def shareable_clips() -> QuerySet[Clip]:
+    """Clips a public link may ever show: finished, not in the trash, not hidden by staff."""
+    return Clip.objects.filter(
+        status=Clip.Status.COMPLETE, trashed_at__isnull=True, hidden_from_sharing=False
+    ).select_related("parent", "task")
+
+
+def shared_clips(*, link: ShareLink) -> QuerySet[Clip]:
+    """What this link plays: the clip itself, or the project's shareable clips, newest first."""
+    if link.clip_id:
+        return shareable_clips().filter(pk=link.clip_id)
+    return shareable_clips().filter(project_id=link.project_id).order_by("-created_at", "-id")
+
+
+def shared_clip(*, link: ShareLink, uid) -> Clip | None:
+    return shared_clips(link=link).filter(uid=uid).first()
+
+
+def live_clip_shares(*, project: Project) -> dict[int, list[ShareLink]]:
+    """Live links of the project's clips by clip id, in one query (for a page full of cards)."""
+    by_clip: dict[int, list[ShareLink]] = {}
+    links = ShareLink.objects.filter(clip__project=project, revoked_at__isnull=True).select_related(
+        "created_by"
+    )
+    for link in links.order_by("-created_at", "-id"):
+        by_clip.setdefault(link.clip_id, []).append(link)
+    return by_clip
+
+
+def live_shares(*, clip: Clip | None = None, project: Project | None = None) -> list[ShareLink]:
+    """Live links to this one clip, or to the project itself, newest first."""
+    links = ShareLink.objects.filter(revoked_at__isnull=True).select_related("created_by")
+    links = links.filter(clip=clip) if clip is not None else links.filter(project=project)
+    return list(links.order_by("-created_at", "-id"))
+
+
+def pick_link(links: list[ShareLink], *, user) -> ShareLink | None:
+    """The link to show a user: their own if they made one, else the newest a team-mate made."""
+    own = [link for link in links if link.created_by_id == user.pk]
+    return (own or links or [None])[0]
+
+
+# --- credits (the rule of what counts; songs.services.quotas charges) --------------------------------
+
+
+def _today_start() -> datetime:
+    return datetime.combine(timezone.now().date(), time.min, tzinfo=UTC)
+
+
+def _counted() -> Q:
+    """The rule, once: today's tasks count, except failed ones (a failure is its own refund)."""
+    return Q(created_at__gte=_today_start()) & ~Q(status=GenerationTask.Status.FAILED)
+
+
+def credits_used_today(*, team: Team) -> int:
+    used = GenerationTask.objects.filter(_counted(), project__team=team).aggregate(total=Sum("cost"))["total"]
+    return used or 0
+
+
+def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
+    """Teams annotated with `credits_used_today` in the same query (for lists of teams).
+
+    A subquery, not a join: other joins on the list (say, a search by member) cannot multiply the sum.
+    """
+    used = (
+        GenerationTask.objects.filter(_counted(), project__team=OuterRef("pk"))
+        .values("project__team")
+        .annotate(total=Sum("cost"))
+        .values("total")
+    )
+    return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))

@@ -1,23 +1,29 @@
-"""django-q2 entry points. Thin: load by primary key, call a service."""
+"""django-q2 entry points. Thin: load by primary key, call a service.
+
+Queued jobs and schedules store these dotted paths (``songs.services.common.JOBS``): keep the names.
+"""
 
 from __future__ import annotations
 
-from songs import media, services
+from songs.services import copies, polling, submit
 
 
 def submit_task(task_pk: int) -> None:
-    services.task_submit(task_pk=task_pk)
+    submit.task_submit(task_pk=task_pk)
 
 
 def download_media(clip_pk: int) -> None:
-    media.clip_media_download(clip_pk=clip_pk)
+    copies.clip_media_download(clip_pk=clip_pk)
 
 
 def download_video(clip_pk: int) -> None:
-    media.clip_video_download(clip_pk=clip_pk)
+    copies.clip_video_download(clip_pk=clip_pk)
 
 
-def heartbeat() -> None:
-    """The minutely safety net: does one poll cycle in case the poller loop is not running."""
-    services.work_resume_due()
-    services.tasks_poll_due()
+def poll_cycle() -> None:
+    """The minutely safety net (and staff's "poll now"): one poll cycle, as the poller loop runs it."""
+    polling.poll_cycle()
+
+
+# The name this job had before 2026-11: jobs queued under it by an older release still run.
+heartbeat = poll_cycle

@@ -1,28 +1,63 @@
+"""Every URL of the studio, in one file, grouped by area."""
+
 from django.urls import path
 
-from songs import urls_library, urls_share, views, views_clips, views_teams
+from songs.views import clips, drafts, library, projects, sharing, teams
 
 app_name = "songs"
-urlpatterns = [
-    path("", views.project_list, name="project_list"),
-    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
-    path("projects/<int:pk>/songs/", views.song_create, name="song_create"),
-    path("projects/<int:pk>/continue/", views.continue_form, name="continue_form"),
-    path("projects/<int:pk>/updates/", views.project_updates, name="project_updates"),
-    path("projects/<int:pk>/lyrics/", views.lyrics_write, name="lyrics_write"),
-    path("projects/<int:pk>/uploads/", views_clips.upload_create, name="upload_create"),
-    path("drafts/<int:pk>/", views.draft_detail, name="draft_detail"),
-    path("drafts/<int:pk>/restore/<int:number>/", views.draft_restore, name="draft_restore"),
-    path("clips/<uuid:uid>/whole-song/", views_clips.whole_song, name="whole_song"),
-    path("clips/<uuid:uid>/<str:kind>", views_clips.clip_media, name="clip_media"),
-    path("u/<str:token>", views_clips.upload_public, name="upload_public"),
-    path("projects/<int:pk>/settings/", views_teams.project_settings, name="project_settings"),
-    path("teams/", views_teams.team_list, name="team_list"),
-    path("teams/<int:pk>/", views_teams.team_detail, name="team_detail"),
-    path("teams/<int:pk>/invites/", views_teams.invite_create, name="invite_create"),
-    path("teams/<int:pk>/members/<int:member_pk>/", views_teams.member_update, name="member_update"),
-    path("teams/<int:pk>/members/<int:member_pk>/remove/", views_teams.member_remove, name="member_remove"),
-    path("invites/<str:token>/", views_teams.invite_accept, name="invite_accept"),
-    *urls_share.urlpatterns,
-    *urls_library.urlpatterns,
+
+project_urls = [
+    path("", projects.project_list, name="project_list"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/songs/", projects.song_create, name="song_create"),
+    path("projects/<int:pk>/continue/", projects.continue_form, name="continue_form"),
+    path("projects/<int:pk>/updates/", projects.project_updates, name="project_updates"),
+    path("projects/<int:pk>/settings/", teams.project_settings, name="project_settings"),
 ]
+
+lyrics_urls = [
+    path("projects/<int:pk>/lyrics/", drafts.lyrics_write, name="lyrics_write"),
+    path("drafts/<int:pk>/", drafts.draft_detail, name="draft_detail"),
+    path("drafts/<int:pk>/restore/<int:number>/", drafts.draft_restore, name="draft_restore"),
+]
+
+clip_urls = [
+    path("projects/<int:pk>/uploads/", clips.upload_create, name="upload_create"),
+    path("clips/<uuid:uid>/whole-song/", clips.whole_song, name="whole_song"),
+    path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
+    # The gateway fetches an upload through this signed, expiring link.
+    path("u/<str:token>", clips.upload_public, name="upload_public"),
+]
+
+team_urls = [
+    path("teams/", teams.team_list, name="team_list"),
+    path("teams/<int:pk>/", teams.team_detail, name="team_detail"),
+    path("teams/<int:pk>/invites/", teams.invite_create, name="invite_create"),
+    path("teams/<int:pk>/members/<int:member_pk>/", teams.member_update, name="member_update"),
+    path("teams/<int:pk>/members/<int:member_pk>/remove/", teams.member_remove, name="member_remove"),
+    path("invites/<str:token>/", teams.invite_accept, name="invite_accept"),
+]
+
+sharing_urls = [
+    path("clips/<uuid:uid>/share/", sharing.clip_share, name="clip_share"),
+    path("projects/<int:pk>/share/", sharing.project_share, name="project_share"),
+    path("shares/<int:pk>/revoke/", sharing.share_revoke, name="share_revoke"),
+    # Opened by anyone who has the link.
+    path("s/<str:token>/", sharing.share_page, name="share_page"),
+    path("s/<str:token>/media/<uuid:uid>/<str:kind>", sharing.share_media, name="share_media"),
+]
+
+library_urls = [
+    path("library/", library.library_page, name="library"),
+    path("library/trash/", library.trash_page, name="library_trash"),
+    path("library/clips/<uuid:uid>/like/", library.clip_like, name="clip_like"),
+    path("library/clips/<uuid:uid>/trash/", library.clip_trash, name="clip_trash"),
+    path("library/clips/<uuid:uid>/restore/", library.clip_restore, name="clip_restore"),
+    path("library/clips/<uuid:uid>/rename/", library.clip_rename, name="clip_rename"),
+    path("library/drafts/<int:pk>/trash/", library.draft_trash, name="draft_trash"),
+    path(
+        "library/drafts/<int:pk>/restore/", library.draft_restore_from_trash, name="draft_restore_from_trash"
+    ),
+]
+
+urlpatterns = [*project_urls, *lyrics_urls, *clip_urls, *team_urls, *sharing_urls, *library_urls]

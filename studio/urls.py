@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from songs.views_teams import signup
+from songs.views.accounts import signup
 
 urlpatterns = [
     path("admin/", admin.site.urls),

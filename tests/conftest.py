@@ -11,7 +11,9 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 
 from scripts.livestudio import CHROMIUM, CHROMIUM_ARGS
-from songs import services, suno
+from songs.gateway import Gateway
+from songs.gateway import client as gateway_client
+from songs.services import teams
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -32,7 +34,7 @@ def stranger(django_user_model):
 
 @pytest.fixture
 def project(owner):
-    return services.project_create(owner=owner, name="Night Drive")
+    return teams.project_create(user=owner, name="Night Drive")
 
 
 @pytest.fixture
@@ -51,9 +53,9 @@ def stranger_client(client, stranger):
 def engine_gateway(settings):
     """The studio's client talking to the built-in engine through real HTTP semantics (WSGI), no mocks."""
     settings.SUNO_GATEWAY_URL = "http://testserver"
-    suno.transport_override = httpx.WSGITransport(app=WSGIHandler())
+    gateway_client.transport_override = httpx.WSGITransport(app=WSGIHandler())
     yield
-    suno.transport_override = None
+    gateway_client.transport_override = None
 
 
 @pytest.fixture
@@ -134,14 +136,14 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., suno.Gateway]]:
+def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., Gateway]]:
     """make_gateway(handler) is a client of the made-up gateway whose answers come from handler."""
-    gateways: list[suno.Gateway] = []
+    gateways: list[Gateway] = []
 
-    def make(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> suno.Gateway:
+    def make(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> Gateway:
         kwargs.setdefault("sleep", sleeps.append)
         transport = httpx.MockTransport(handler)
-        gateway = suno.Gateway(base_url=GATEWAY_URL, api_key=GATEWAY_KEY, transport=transport, **kwargs)
+        gateway = Gateway(base_url=GATEWAY_URL, api_key=GATEWAY_KEY, transport=transport, **kwargs)
         gateways.append(gateway)
         return gateway
 

@@ -9,8 +9,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from songs import quotas, review, services, suno, teams
+from songs import selectors
+from songs.gateway import client as gateway_client
 from songs.models import Clip, GenerationTask, ShareLink
+from songs.services import common, drafts, requests, teams
 from tests.factories import make_stored_clip, make_task
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +38,18 @@ def no_gateway(monkeypatch):
     def refuse():
         raise AssertionError("the admin must not call the gateway")
 
-    monkeypatch.setattr(suno, "get_gateway", refuse)
+    monkeypatch.setattr(gateway_client, "get_gateway", refuse)
 
 
 @pytest.fixture
 def enqueued(monkeypatch):
     calls: list[tuple] = []
-    monkeypatch.setattr(review, "async_task", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(common, "async_task", lambda *args, **kwargs: calls.append(args))
     return calls
 
 
 def _music(project, user):
-    return services.music_request(
+    return requests.music_request(
         project=project, user=user, mode="custom", mv="chirp-v3-5", lyrics="la", tags="pop", title="T"
     )
 
@@ -70,7 +72,7 @@ def _messages(response) -> list[str]:
 
 
 def test_it_filters_tasks_by_each_column(staff_client, project, stranger):
-    other_project = services.project_create(owner=stranger, name="Elsewhere")
+    other_project = teams.project_create(user=stranger, name="Elsewhere")
     failed = make_task(project, status="failed")
     lyrics = make_task(project, status="succeeded", action="LYRICS", mode="lyrics")
     theirs = make_task(other_project, status="running", api_format="v2")
@@ -94,7 +96,7 @@ def test_it_filters_tasks_by_each_column(staff_client, project, stranger):
 def test_it_finds_a_task_by_upstream_id_clip_id_or_username(staff_client, project, stranger):
     mine = make_task(project, status="succeeded")
     clip = make_stored_clip(mine)
-    theirs = make_task(services.project_create(owner=stranger, name="Elsewhere"))
+    theirs = make_task(teams.project_create(user=stranger, name="Elsewhere"))
     assert _listed(staff_client.get(TASKS, {"q": theirs.upstream_id})) == {theirs.pk}
     assert _listed(staff_client.get(TASKS, {"q": clip.upstream_id})) == {mine.pk}
     assert _listed(staff_client.get(TASKS, {"q": "mallory"})) == {theirs.pk}
@@ -212,7 +214,7 @@ def test_poll_now_makes_tasks_due_and_wakes_a_worker_without_calling_the_gateway
     running.refresh_from_db(), queued.refresh_from_db(), done.refresh_from_db()
     assert running.next_poll_at <= timezone.now()
     assert queued.next_poll_at == later and done.next_poll_at == later
-    assert enqueued == [("songs.tasks.heartbeat",)]
+    assert enqueued == [("songs.tasks.poll_cycle",)]
     text = " | ".join(_messages(response))
     assert f"Queued a poll for 1 task: #{running.pk}" in text
     assert "not accepted by the gateway yet" in text and "already finished (done)" in text
@@ -225,7 +227,7 @@ def test_retry_makes_a_new_task_charged_to_the_quota_and_keeps_the_old_one(
     GenerationTask.objects.filter(pk=old.pk).update(status="failed", fail_reason="gateway said no")
     old.refresh_from_db()
     before = {f.attname: getattr(old, f.attname) for f in GenerationTask._meta.concrete_fields}
-    assert quotas.credits_used_today(team=project.team) == 0  # refunded when it failed
+    assert selectors.credits_used_today(team=project.team) == 0  # refunded when it failed
     with django_capture_on_commit_callbacks() as callbacks:
         response = _act(staff_client, "retry_failed", [old])
     new = GenerationTask.objects.get(retry_of=old)
@@ -239,7 +241,7 @@ def test_retry_makes_a_new_task_charged_to_the_quota_and_keeps_the_old_one(
         "custom",
     )
     assert new.request_payload == old.request_payload and new.cost == 10
-    assert quotas.credits_used_today(team=project.team) == 10
+    assert selectors.credits_used_today(team=project.team) == 10
     assert len(callbacks) == 1  # the submit, enqueued on commit like a user's own click
     assert f"Created 1 retry task: #{new.pk}" in _messages(response)[0]
 
@@ -281,7 +283,7 @@ def test_cancel_asks_for_a_reason_first(staff_client, project):
 def test_cancel_fails_pending_tasks_with_the_reason_and_refunds_their_credits(staff_client, project, owner):
     task = _music(project, owner)
     finished = make_task(project, status="succeeded")
-    assert quotas.credits_used_today(team=project.team) == 10
+    assert selectors.credits_used_today(team=project.team) == 10
     response = _act(
         staff_client, "cancel_tasks", [task, finished], apply="yes", reason="Duplicate of another request"
     )
@@ -289,7 +291,7 @@ def test_cancel_fails_pending_tasks_with_the_reason_and_refunds_their_credits(st
     assert task.status == "failed" and task.finished_at is not None
     assert task.fail_reason == "Cancelled by staff (root): Duplicate of another request"
     assert finished.status == "succeeded"
-    assert quotas.credits_used_today(team=project.team) == 0
+    assert selectors.credits_used_today(team=project.team) == 0
     text = " | ".join(_messages(response))
     assert f"Cancelled 1 task: #{task.pk}" in text and "already finished (done)" in text
 
@@ -362,8 +364,8 @@ def test_staff_set_a_teams_daily_credits_in_the_team_list(staff_client, project,
 def test_every_review_page_loads(staff_client, project, owner, stranger):
     task = make_task(project, status="succeeded")
     clip = make_stored_clip(task)
-    draft = services.draft_create(project=project, user=owner, title="Verse", text="la la")
-    services.draft_save(draft=draft, user=owner, title="Verse", text="la la la")
+    draft = drafts.draft_create(project=project, user=owner, title="Verse", text="la la")
+    drafts.draft_save(draft=draft, user=owner, title="Verse", text="la la la")
     invite = teams.invite_create(team=project.team, user=owner, role="editor")
     link = ShareLink.objects.create(token="tok-abc", project=project, created_by=owner)
     from songs.models import ClipLike, Membership

@@ -83,9 +83,9 @@ def test_continuing_an_upload_uses_the_upload_variant_and_sends_no_task_id(owner
 
 
 def test_a_clip_from_another_project_cannot_be_continued_here(owner_client, owner, project, clip):
-    from songs import services
+    from songs.services import teams
 
-    other = services.project_create(owner=owner, name="Other")
+    other = teams.project_create(user=owner, name="Other")
     body = _continue(owner_client, other, clip).content.decode()
     assert "Pick a finished clip of this project" in body
     assert (

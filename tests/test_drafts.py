@@ -5,15 +5,15 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from songs import services
 from songs.models import GenerationTask, LyricDraft
+from songs.services import drafts, teams
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def draft(project, owner):
-    return services.draft_create(project=project, user=owner, title="Homesick", text="[Verse]\nFar from home")
+    return drafts.draft_create(project=project, user=owner, title="Homesick", text="[Verse]\nFar from home")
 
 
 def test_an_edit_adds_a_version_and_keeps_the_earlier_one(owner_client, draft):
@@ -38,7 +38,7 @@ def test_saving_without_changes_adds_no_version(owner_client, draft):
 
 
 def test_restoring_brings_an_old_version_back_as_the_newest(owner_client, owner, draft):
-    services.draft_save(draft=draft, user=owner, title="Homesick", text="rewritten")
+    drafts.draft_save(draft=draft, user=owner, title="Homesick", text="rewritten")
     owner_client.post(reverse("songs:draft_restore", args=[draft.pk, 1]))
     draft.refresh_from_db()
     assert draft.text == "[Verse]\nFar from home"
@@ -78,7 +78,7 @@ def test_someone_elses_draft_is_404(stranger_client, project, draft):
 
 
 def test_a_draft_from_another_project_cannot_be_used_here(owner_client, owner, draft):
-    other = services.project_create(owner=owner, name="Other")
+    other = teams.project_create(user=owner, name="Other")
     assert (
         owner_client.get(reverse("songs:project_detail", args=[other.pk]), {"draft": draft.pk}).status_code
         == 404

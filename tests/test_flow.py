@@ -8,8 +8,8 @@ import miniaudio
 import pytest
 from django.conf import settings
 
-from songs import services
 from songs.models import Clip, GenerationTask, LyricDraft
+from songs.services import polling, requests
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,12 +21,12 @@ LYRICS = (
 
 def _run_until_settled(task: GenerationTask, cycles: int = 5) -> GenerationTask:
     for _ in range(cycles):
-        services.work_resume_due()
+        polling.work_resume_due()
         GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=None)  # due now
         GenerationTask.objects.filter(pk=task.pk, status__in=GenerationTask.PENDING).update(
             next_poll_at="2000-01-01T00:00:00Z"
         )
-        services.tasks_poll_due()
+        polling.tasks_poll_due()
         task.refresh_from_db()
         if not task.is_pending:
             break
@@ -42,7 +42,7 @@ def request_song(project, owner, **changes) -> GenerationTask:
         "tags": "emotional punk",
         "title": "City Lights",
     }
-    return services.music_request(project=project, user=owner, **{**song, **changes})
+    return requests.music_request(project=project, user=owner, **{**song, **changes})
 
 
 def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner, engine_gateway):
@@ -65,7 +65,7 @@ def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner
 
 
 def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine_gateway):
-    task = services.music_request(
+    task = requests.music_request(
         project=project,
         user=owner,
         mode="inspiration",
@@ -81,7 +81,7 @@ def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine
 
 
 def test_it_turns_a_lyrics_request_into_a_draft(project, owner, engine_gateway):
-    task = services.lyrics_request(project=project, user=owner, prompt="rainy city nights")
+    task = requests.lyrics_request(project=project, user=owner, prompt="rainy city nights")
     task = _run_until_settled(task)
     assert task.status == "succeeded", task.fail_reason
     draft = LyricDraft.objects.get(project=project)
@@ -123,7 +123,7 @@ def test_continue_then_whole_song_adds_up_through_the_engine(project, owner, eng
     assert first.parent == original and first.continue_at == 2.5
     assert first.task.request_payload["task_id"] == original.task.upstream_id
     second = _song(project, owner, mode="continue", parent_clip=first, continue_at=1.75)
-    whole_task = _run_until_settled(services.concat_request(clip=second, user=owner))
+    whole_task = _run_until_settled(requests.concat_request(clip=second, user=owner))
     assert whole_task.status == "succeeded", whole_task.fail_reason
     whole = whole_task.clips.get()
     assert whole.clip_type == "concat" and whole.media_state == "stored"
@@ -140,7 +140,7 @@ def test_the_v2_format_makes_songs_and_replaces_a_section(project, owner, engine
         project, owner, mode="infill", parent_clip=original, infill=(1.0, 3.5), negative_tags="metal"
     )
     assert section.is_infill and section.duration == pytest.approx(2.5, abs=0.05)
-    stitched_task = _run_until_settled(services.concat_request(clip=section, user=owner, is_infill=True))
+    stitched_task = _run_until_settled(requests.concat_request(clip=section, user=owner, is_infill=True))
     assert stitched_task.status == "succeeded", stitched_task.fail_reason
     stitched = stitched_task.clips.get()
     assert stitched.clip_type == "concat_infilling"

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from songs import library, services, teams
 from songs.models import Clip, ClipLike, Membership
+from songs.services import drafts, library, teams
 from tests.factories import make_stored_clip, make_task
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def test_it_shows_clips_of_every_team_i_am_in_and_none_of_a_strangers(
     band = teams.team_create(user=stranger, name="The Band")
     Membership.objects.create(team=band, user=owner, role="viewer")
     band_project = teams.project_create(team=band, user=stranger, name="Band songs")
-    secret = services.project_create(owner=stranger, name="Stranger's own")
+    secret = teams.project_create(user=stranger, name="Stranger's own")
     make_clip(project, "Personal")
     make_clip(band_project, "Shared")
     make_clip(secret, "Secret")
@@ -258,7 +258,7 @@ def test_the_project_card_shows_my_like_and_the_menu_for_editors(client_for, own
 
 def test_viewers_can_like_but_cannot_trash_restore_or_rename(client_for, viewer, project):
     clip = make_clip(project, "Keep")
-    draft = services.draft_create(project=project, user=project.created_by, title="Words", text="la")
+    draft = drafts.draft_create(project=project, user=project.created_by, title="Words", text="la")
     client = client_for(viewer)
 
     assert client.post(f"/library/clips/{clip.uid}/like/", **HTMX).status_code == 200
@@ -295,7 +295,7 @@ def test_viewers_see_the_trash_without_restore_buttons(client_for, viewer, proje
 )
 def test_strangers_get_404_on_every_action(stranger_client, project, method, path):
     clip = make_clip(project)
-    draft = services.draft_create(project=project, user=project.created_by, title="Words", text="la")
+    draft = drafts.draft_create(project=project, user=project.created_by, title="Words", text="la")
     url = path.format(clip=clip.uid, draft=draft.pk)
 
     response = getattr(stranger_client, method)(url, {"title": "Mine"} if method == "post" else {}, **HTMX)
@@ -361,7 +361,7 @@ def test_trashing_twice_keeps_the_first_time(project):
 
 
 def test_editors_trash_drafts_which_leave_the_list_and_come_back(client_for, editor, project):
-    draft = services.draft_create(project=project, user=project.created_by, title="Night Train", text="la")
+    draft = drafts.draft_create(project=project, user=project.created_by, title="Night Train", text="la")
     client = client_for(editor)
 
     trashed = client.post(f"/library/drafts/{draft.pk}/trash/", {"place": "drafts"}, **HTMX)
@@ -379,7 +379,7 @@ def test_editors_trash_drafts_which_leave_the_list_and_come_back(client_for, edi
 
 
 def test_undo_in_the_drafts_list_returns_the_list(owner_client, project):
-    draft = services.draft_create(project=project, user=project.created_by, title="Night Train", text="la")
+    draft = drafts.draft_create(project=project, user=project.created_by, title="Night Train", text="la")
     library.draft_trash(draft=draft)
 
     response = owner_client.post(f"/library/drafts/{draft.pk}/restore/", {"place": "drafts"}, **HTMX)
@@ -450,7 +450,7 @@ def test_the_drafts_list_trash_button_is_for_editors_only(owner, viewer, project
 
     from songs import selectors
 
-    draft = services.draft_create(project=project, user=owner, title="Words", text="la")
+    draft = drafts.draft_create(project=project, user=owner, title="Words", text="la")
     for user, shown in ((owner, True), (viewer, False)):
         page_project = selectors.project_for_user(user=user, pk=project.pk)
         html = render_to_string(
@@ -470,7 +470,7 @@ def test_viewers_see_likes_but_no_menu_in_the_library(client_for, viewer, projec
 def test_each_restore_button_in_the_trash_swaps_its_own_row(owner_client, project):
     clip = make_clip(project, "Gone Song")
     library.clip_trash(clip=clip)
-    draft = services.draft_create(project=project, user=project.created_by, title="Gone Words", text="la")
+    draft = drafts.draft_create(project=project, user=project.created_by, title="Gone Words", text="la")
     library.draft_trash(draft=draft)
     page = owner_client.get("/library/trash/").content.decode()
     assert f'id="trash-clip-{clip.pk}"' in page and f'hx-target="#trash-clip-{clip.pk}"' in page

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from songs import netguard
-from songs.netguard import UnsafeURL, check_url, is_public_ip
+from songs.gateway import netguard
+from songs.gateway.netguard import UnsafeURL, check_url, is_public_ip
 
 PRIVATE = "That link points to a private or local network address, which can't be used."
 SCHEME = "Only http and https links can be used."

@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from songs import services, sharing, teams, uploads
 from songs.models import Clip, Membership
+from songs.services import drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +194,7 @@ class World:
             "stranger": make(username="stranger", password="pw-123456!"),
             "staff": django_user_model.objects.create_superuser("staff", "staff@example.com", "pw-123456!"),
         }
-        self.project = services.project_create(owner=self.users["owner"], name="Night Drive")
+        self.project = teams.project_create(user=self.users["owner"], name="Night Drive")
         team = self.project.team
         self.viewer_membership = Membership.objects.create(
             team=team, user=self.users["viewer"], role="viewer"
@@ -206,7 +206,7 @@ class World:
         self.chain_end = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
         Clip.objects.filter(pk=self.chain_end.pk).update(parent=self.clip, continue_at=0.5)
         self.chain_end.refresh_from_db()
-        self.draft = services.draft_create(
+        self.draft = drafts.draft_create(
             project=self.project, user=self.users["owner"], title="T", text="words"
         )
         self.invite = teams.invite_create(team=team, user=self.users["owner"], role="viewer")

@@ -7,14 +7,15 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from songs import catalog, quotas, services
+from songs import catalog, selectors
 from songs.models import GenerationTask
+from songs.services import quotas, requests, teams
 
 pytestmark = pytest.mark.django_db
 
 
 def _music(project, owner):
-    return services.music_request(
+    return requests.music_request(
         project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics="la", tags="pop", title="T"
     )
 
@@ -22,7 +23,7 @@ def _music(project, owner):
 def test_each_request_is_charged_its_cost(project, owner):
     task = _music(project, owner)
     assert task.cost == catalog.COSTS["MUSIC"] == 10
-    assert quotas.credits_used_today(team=project.team) == 10
+    assert selectors.credits_used_today(team=project.team) == 10
 
 
 def test_a_request_over_quota_is_refused_before_anything_is_saved_or_sent(
@@ -42,7 +43,7 @@ def test_a_failed_task_gives_its_credits_back(project, owner):
     project.team.save()
     task = _music(project, owner)
     GenerationTask.objects.filter(pk=task.pk).update(status="failed", fail_reason="gateway said no")
-    assert quotas.credits_used_today(team=project.team) == 0
+    assert selectors.credits_used_today(team=project.team) == 0
     _music(project, owner)  # allowed again
 
 
@@ -76,5 +77,5 @@ def test_quotas_are_per_team(project, owner, stranger):
     project.team.daily_credits = 10
     project.team.save()
     _music(project, owner)
-    other = services.project_create(owner=stranger, name="Theirs")
+    other = teams.project_create(user=stranger, name="Theirs")
     _music(other, stranger)  # another team's credits are untouched

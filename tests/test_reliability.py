@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from engine.models import EngineTask
-from songs import services
 from songs.models import GenerationTask
+from songs.services import polling
 from tests.test_flow import _run_until_settled, request_song
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
     assert task.status == "queued" and "Trying again shortly" in task.fail_reason  # saved, shown, waiting
     assert not EngineTask.objects.exists()
     settings.ENGINE_ERROR_RATE = 0.0
-    services.work_resume_due(now=timezone.now() + timedelta(minutes=5))  # the heartbeat, later on
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=5))  # the heartbeat, later on
     task = _run_until_settled(task)
     assert task.status == "succeeded" and task.clips.count() == 2
     assert EngineTask.objects.count() == 1  # sent exactly once
@@ -38,7 +38,7 @@ def test_a_request_made_during_an_outage_goes_through_when_the_gateway_is_back(
 def test_an_outage_that_lasts_ends_with_a_visible_reason(project, owner, engine_gateway, settings):
     settings.ENGINE_ERROR_RATE, settings.SUBMIT_MAX_ATTEMPTS = 1.0, 2
     task = request_song(project, owner)
-    services.work_resume_due(now=timezone.now() + timedelta(minutes=5))
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=5))
     task.refresh_from_db()
     assert task.status == "failed" and "Still failing after" in task.fail_reason and task.attempts == 2
 
@@ -46,7 +46,7 @@ def test_an_outage_that_lasts_ends_with_a_visible_reason(project, owner, engine_
 def test_malformed_answers_while_polling_do_not_lose_the_song(project, owner, engine_gateway, settings):
     task = request_song(project, owner)
     settings.ENGINE_MALFORMED_RATE = 1.0
-    services.tasks_poll_due(now=timezone.now() + timedelta(seconds=5))
+    polling.tasks_poll_due(now=timezone.now() + timedelta(seconds=5))
     task.refresh_from_db()
     assert task.is_pending and not task.clips.exists()  # still waiting, nothing half-ingested
     settings.ENGINE_MALFORMED_RATE = 0.0
@@ -75,6 +75,6 @@ def test_a_submit_that_times_out_after_sending_is_never_sent_again(project, owne
             break
         time.sleep(0.1)
     assert EngineTask.objects.count() == 1
-    services.work_resume_due(now=timezone.now() + timedelta(hours=1))
+    polling.work_resume_due(now=timezone.now() + timedelta(hours=1))
     time.sleep(2.0)  # longer than the engine's delay: a second send would have made a row by now
     assert EngineTask.objects.count() == 1  # and nothing sent it a second time

@@ -10,15 +10,16 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from songs import media, services, suno
+from songs.gateway import Gateway, parse
 from songs.models import Clip, GenerationTask, LyricDraft
+from songs.services import copies, ingest, polling, requests, submit
 from tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
 
 
-def gateway(handler) -> suno.Gateway:
-    return suno.Gateway(
+def gateway(handler) -> Gateway:
+    return Gateway(
         base_url="http://gw.test",
         api_key="sk-test",
         transport=httpx.MockTransport(handler),
@@ -73,7 +74,7 @@ def test_submit_stores_the_upstream_task_id(project):
         sent.append(json.loads(request.content))
         return ok("6e7dfb41-5a21-4189-8246-e2b6ae103ccd")
 
-    services.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(handler))
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id == "6e7dfb41-5a21-4189-8246-e2b6ae103ccd"
     assert sent == [task.request_payload] and task.attempts == 1
@@ -83,14 +84,14 @@ def test_submitting_twice_sends_once(project):
     task = queued_task(project)
     calls = []
     gw = gateway(lambda request: calls.append(1) or ok("t-1"))
-    services.task_submit(task_pk=task.pk, gateway=gw)
-    services.task_submit(task_pk=task.pk, gateway=gw)
+    submit.task_submit(task_pk=task.pk, gateway=gw)
+    submit.task_submit(task_pk=task.pk, gateway=gw)
     assert len(calls) == 1
 
 
 def test_an_outage_queues_the_request_again_with_a_visible_note(project):
     task = queued_task(project)
-    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
     task.refresh_from_db()
     assert task.status == "queued" and task.attempts == 1
     assert task.next_poll_at > timezone.now() and "Trying again shortly" in task.fail_reason
@@ -102,12 +103,12 @@ def test_the_request_survives_an_outage_and_goes_through_when_the_gateway_is_bac
     def refused(request):
         raise httpx.ConnectError("refused", request=request)
 
-    services.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(refused))
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue_submit", enqueued.append)
-    services.work_resume_due(now=timezone.now() + timedelta(minutes=1))
+    monkeypatch.setattr(requests, "submit_enqueue", enqueued.append)
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=1))
     assert enqueued == [task.pk]
-    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: ok("t-back")))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: ok("t-back")))
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id == "t-back" and task.attempts == 2
 
@@ -115,7 +116,7 @@ def test_the_request_survives_an_outage_and_goes_through_when_the_gateway_is_bac
 def test_it_gives_up_after_the_last_attempt_with_the_reason(project, settings):
     settings.SUBMIT_MAX_ATTEMPTS = 1
     task = queued_task(project)
-    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
     task.refresh_from_db()
     assert task.status == "failed" and "Still failing after" in task.fail_reason
 
@@ -125,7 +126,7 @@ def test_a_refusal_fails_at_once_with_the_gateways_message(project):
     answer = httpx.Response(
         403, json={"code": "quota_not_enough", "message": "Top up your quota", "data": None}
     )
-    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: answer))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: answer))
     task.refresh_from_db()
     assert task.status == "failed" and "Top up your quota" in task.fail_reason and task.attempts == 1
 
@@ -138,20 +139,20 @@ def test_a_timeout_after_sending_is_never_sent_again(project, monkeypatch):
         calls.append(1)
         raise httpx.ReadTimeout("no answer", request=request)
 
-    services.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(handler))
     task.refresh_from_db()
     assert task.status == "failed" and "not sent again" in task.fail_reason
     resubmits = []
-    monkeypatch.setattr(services, "_enqueue_submit", resubmits.append)
-    services.work_resume_due(now=timezone.now() + timedelta(hours=1))
+    monkeypatch.setattr(requests, "submit_enqueue", resubmits.append)
+    polling.work_resume_due(now=timezone.now() + timedelta(hours=1))
     assert calls == [1] and resubmits == []
 
 
 def test_a_submit_whose_worker_died_is_failed_as_unknown_not_resent(project, monkeypatch):
     task = make_task(project, status="submitted", upstream_id="", next_poll_at=timezone.now())
     resubmits = []
-    monkeypatch.setattr(services, "_enqueue_submit", resubmits.append)
-    services.work_resume_due(now=timezone.now() + timedelta(seconds=1))
+    monkeypatch.setattr(requests, "submit_enqueue", resubmits.append)
+    polling.work_resume_due(now=timezone.now() + timedelta(seconds=1))
     task.refresh_from_db()
     assert task.status == "failed" and "not sent again" in task.fail_reason and resubmits == []
 
@@ -168,7 +169,7 @@ def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_cap
         batches.append(len(ids))
         return ok([task_json(i, status="IN_PROGRESS", clips=[]) for i in ids])
 
-    polled = services.tasks_poll_due(gateway=gateway(handler))
+    polled = polling.tasks_poll_due(gateway=gateway(handler))
     assert polled == 120 and sorted(batches) == [20, 50, 50]
     assert all(
         t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks])
@@ -177,17 +178,17 @@ def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_cap
 
 def test_a_task_claimed_by_another_worker_is_not_polled_again(project):
     make_task(project, next_poll_at=timezone.now() - timedelta(seconds=1))
-    first = services.tasks_claim_due(limit=50)
-    second = services.tasks_claim_due(limit=50)
+    first = polling.tasks_claim_due(limit=50)
+    second = polling.tasks_claim_due(limit=50)
     assert len(first) == 1 and second == []
 
 
 def test_ingesting_the_same_answer_twice_keeps_two_clips(project, django_capture_on_commit_callbacks):
     task = make_task(project)
-    answer = suno.parse_task(task_json(task.upstream_id, clips=[clip_json("c-1"), clip_json("c-2")]))
+    answer = parse.parse_task(task_json(task.upstream_id, clips=[clip_json("c-1"), clip_json("c-2")]))
     with django_capture_on_commit_callbacks() as callbacks:
-        services.task_ingest(task=task, answer=answer)
-        services.task_ingest(task=task, answer=answer)
+        ingest.task_ingest(task=task, answer=answer)
+        ingest.task_ingest(task=task, answer=answer)
     assert Clip.objects.filter(task=task).count() == 2
     assert len(callbacks) == 2  # one media download per clip, not per poll
     task.refresh_from_db()
@@ -198,10 +199,10 @@ def test_ingesting_the_same_answer_twice_keeps_two_clips(project, django_capture
 
 def test_streaming_clips_make_the_task_running_and_playable(project):
     task = make_task(project, status="submitted")
-    answer = suno.parse_task(
+    answer = parse.parse_task(
         task_json(task.upstream_id, status="IN_PROGRESS", clips=[clip_json("c-1", status="streaming")])
     )
-    services.task_ingest(task=task, answer=answer)
+    ingest.task_ingest(task=task, answer=answer)
     task.refresh_from_db()
     clip = Clip.objects.get()
     assert task.status == "running" and clip.audio_src == "http://cdn.test/c-1.mp3"
@@ -210,22 +211,22 @@ def test_streaming_clips_make_the_task_running_and_playable(project):
 
 def test_an_unchanged_answer_does_not_move_the_cards_clock(project):
     task = make_task(project, status="running")
-    answer = suno.parse_task(
+    answer = parse.parse_task(
         task_json(
             task.upstream_id, status="IN_PROGRESS", progress="", clips=[clip_json("c-1", status="streaming")]
         )
     )
-    services.task_ingest(task=task, answer=answer)
+    ingest.task_ingest(task=task, answer=answer)
     first = GenerationTask.objects.get(pk=task.pk).changed_at
-    services.task_ingest(task=GenerationTask.objects.get(pk=task.pk), answer=answer)
+    ingest.task_ingest(task=GenerationTask.objects.get(pk=task.pk), answer=answer)
     assert GenerationTask.objects.get(pk=task.pk).changed_at == first
 
 
 def test_a_failure_keeps_the_gateways_reason(project):
     task = make_task(project)
-    services.task_ingest(
+    ingest.task_ingest(
         task=task,
-        answer=suno.parse_task(
+        answer=parse.parse_task(
             task_json(task.upstream_id, status="FAILURE", fail_reason="lyrics flagged by moderation")
         ),
     )
@@ -243,7 +244,7 @@ def test_a_task_past_its_cap_is_fetched_once_more_then_failed(project, settings)
         fetched.append(1)
         return ok([task_json(task.upstream_id, status="IN_PROGRESS", clips=[])])
 
-    services.tasks_poll_due(gateway=gateway(handler))
+    polling.tasks_poll_due(gateway=gateway(handler))
     task.refresh_from_db()
     assert fetched == [1] and task.status == "failed" and "15 minutes" in task.fail_reason
 
@@ -253,14 +254,14 @@ def test_a_task_that_finishes_on_the_last_fetch_is_not_failed(project, django_ca
         project, submitted_at=timezone.now() - timedelta(minutes=20), next_poll_at=timezone.now()
     )
     answer = task_json(task.upstream_id, clips=[clip_json("late-1")])
-    services.tasks_poll_due(gateway=gateway(lambda r: ok([answer])))
+    polling.tasks_poll_due(gateway=gateway(lambda r: ok([answer])))
     task.refresh_from_db()
     assert task.status == "succeeded"
 
 
 def test_an_outage_while_polling_keeps_the_task_pending(project):
     task = make_task(project, next_poll_at=timezone.now())
-    services.tasks_poll_due(gateway=gateway(lambda r: httpx.Response(502, text="bad gateway")))
+    polling.tasks_poll_due(gateway=gateway(lambda r: httpx.Response(502, text="bad gateway")))
     task.refresh_from_db()
     assert task.status == "running" and task.next_poll_at > timezone.now()
 
@@ -272,8 +273,8 @@ def test_lyrics_become_a_draft_once(project):
         action="LYRICS",
         clips={"status": "complete", "title": "Homesick", "text": "[Verse]\nFar from home"},
     )
-    services.task_ingest(task=task, answer=suno.parse_task(raw))
-    services.task_ingest(task=task, answer=suno.parse_task(raw))
+    ingest.task_ingest(task=task, answer=parse.parse_task(raw))
+    ingest.task_ingest(task=task, answer=parse.parse_task(raw))
     draft = LyricDraft.objects.get()
     assert draft.title == "Homesick" and draft.text.startswith("[Verse]")
 
@@ -302,7 +303,7 @@ def test_media_is_copied_into_our_storage(project, settings):
             200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg"
         )
 
-    media.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
+    copies.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
     clip.refresh_from_db()
     assert clip.media_state == "stored" and clip.audio_file.read() == b"ID3-audio"
     assert clip.audio_src == f"/clips/{clip.uid}/audio" and len(clip.audio_sha256) == 64
@@ -312,10 +313,10 @@ def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project,
     settings.MEDIA_MAX_ATTEMPTS = 2
     clip = _complete_clip(project)
     gw = gateway(lambda r: httpx.Response(503))
-    media.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    copies.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()
     assert clip.media_state == "pending" and clip.media_attempts == 1
-    media.clip_media_download(clip_pk=clip.pk, gateway=gw)
+    copies.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()
     assert clip.media_state == "failed" and "Could not save a copy" in clip.media_error
     assert clip.audio_src == "http://cdn.test/a.mp3"  # it still plays from upstream meanwhile
@@ -326,8 +327,8 @@ def test_a_poll_answer_never_overwrites_a_task_cancelled_meanwhile(project):
     GenerationTask.objects.filter(pk=task.pk).update(
         status="failed", fail_reason="Cancelled by staff (root): x"
     )
-    answer = suno.parse_task(task_json(task.upstream_id, clips=[clip_json("late-clip")]))
-    services.task_ingest(task=task, answer=answer)  # `task` still says running, as in a poll in flight
+    answer = parse.parse_task(task_json(task.upstream_id, clips=[clip_json("late-clip")]))
+    ingest.task_ingest(task=task, answer=answer)  # `task` still says running, as in a poll in flight
     task.refresh_from_db()
     assert task.status == "failed" and task.fail_reason.startswith("Cancelled by staff")
     assert not Clip.objects.filter(upstream_id="late-clip").exists()
@@ -337,20 +338,20 @@ def test_the_heartbeat_leaves_a_fresh_request_to_its_own_job_and_rescues_a_lost_
     project, owner, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(services, "_enqueue_submit", enqueued.append)
-    task = services.music_request(
+    monkeypatch.setattr(requests, "submit_enqueue", enqueued.append)
+    task = requests.music_request(
         project=project, user=owner, mode="custom", mv="chirp-v3-5", lyrics="la", tags="pop", title="T"
     )
-    services.work_resume_due()
+    polling.work_resume_due()
     assert enqueued == []  # its own job (enqueued on commit) is still on its way
-    services.work_resume_due(now=timezone.now() + timedelta(minutes=1))
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=1))
     assert enqueued == [task.pk]  # that job never ran (a worker died): the heartbeat sends it again
 
 
 def test_a_whole_song_that_comes_back_empty_fails_with_a_reason(project):
     task = make_task(project, action="CONCAT", mode="concat")
-    services.task_ingest(
-        task=task, answer=suno.parse_task(task_json(task.upstream_id, action="CONCAT", clips=[]))
+    ingest.task_ingest(
+        task=task, answer=parse.parse_task(task_json(task.upstream_id, action="CONCAT", clips=[]))
     )
     task.refresh_from_db()
     assert task.status == "failed" and "returned no clips" in task.fail_reason

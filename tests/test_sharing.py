@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from songs import services, sharing
 from songs.models import ShareLink
+from songs.services import sharing, teams
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +145,7 @@ def test_it_answers_404_for_an_unknown_token(client, clip):
 
 def test_it_keeps_other_clips_out_of_reach(client, link, project, owner, stranger):
     sibling = make_stored_clip(make_task(project, status="succeeded"), title="Sibling")
-    elsewhere = services.project_create(owner=stranger, name="Other")
+    elsewhere = teams.project_create(user=stranger, name="Other")
     foreign = make_stored_clip(make_task(elsewhere, status="succeeded"), title="Foreign")
     assert client.get(media(link, sibling)).status_code == 404  # a clip link opens that clip only
     project_link = sharing.share_create(user=owner, project=project)

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from songs import suno
-from songs.suno import Gateway, GatewayError, SubmitOutcomeUnknown
+from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, download, formats, parse
+from songs.gateway import client as gateway_client
 from tests.conftest import GATEWAY_KEY, GATEWAY_URL
 from tests.seeds import SEED_V2_GENERATE_BODY, SEEDS_DIR
 
@@ -272,7 +272,7 @@ def test_it_parses_the_seed_lyrics_task(make_gateway):
     )
     assert (task.submit_time, task.start_time, task.finish_time) == (1730209678, 1730209678, 1730209687)
     assert task.clips == []
-    assert task.lyrics == suno.Lyrics(status="complete", title="厦门", text=SEED_LYRICS_TASK["data"]["text"])
+    assert task.lyrics == parse.Lyrics(status="complete", title="厦门", text=SEED_LYRICS_TASK["data"]["text"])
     assert task.is_terminal and task.succeeded and not task.failed
     assert task.raw == SEED_LYRICS_TASK
 
@@ -312,7 +312,7 @@ def test_it_parses_the_seed_example_files_fetch_answers():
             answers.append(decoder.raw_decode(text, index)[0])
     assert len(answers) >= 2
 
-    tasks = [suno.parse_task(answer["data"]) for answer in answers]
+    tasks = [parse.parse_task(answer["data"]) for answer in answers]
 
     assert {task.action for task in tasks} == {"LYRICS", "MUSIC"}
     music = next(task for task in tasks if task.action == "MUSIC")
@@ -433,7 +433,7 @@ def test_it_reads_clip_history_type_and_error(make_gateway):
     [(None, None), ("12.5", 12.5), (30, 30.0), (64.36, 64.36), ("", None), ("soon", None), (True, None)],
 )
 def test_it_parses_durations_leniently(raw, expected):
-    clip = suno.parse_clip({"id": "c", "metadata": {"duration": raw}})
+    clip = parse.parse_clip({"id": "c", "metadata": {"duration": raw}})
 
     assert clip.duration == expected
     assert expected is None or isinstance(clip.duration, float)
@@ -636,13 +636,13 @@ def test_it_never_reveals_the_key_in_errors_or_logs(make_gateway, caplog, answer
 
 
 def test_it_logs_one_line_per_failed_call_with_method_path_status_and_code(make_gateway, caplog):
-    caplog.set_level(logging.INFO, logger="songs.suno")
+    caplog.set_level(logging.INFO, logger="songs.gateway")
     recorder = Recorder(reply(403, fail("quota_not_enough", "no quota")))
 
     with pytest.raises(GatewayError):
         make_gateway(recorder).submit_lyrics(prompt="x")
 
-    [record] = [r for r in caplog.records if r.name == "songs.suno"]
+    [record] = [r for r in caplog.records if r.name == "songs.gateway"]
     line = record.getMessage()
     for part in ("POST", "/suno/submit/lyrics", "403", "quota_not_enough"):
         assert part in line
@@ -669,7 +669,9 @@ def test_it_downloads_atomically_with_size_and_checksum(make_gateway, tmp_path):
     recorder = Recorder(httpx.Response(200, content=audio))
     dest = tmp_path / "media" / "clip.mp3"
 
-    size, sha = make_gateway(recorder).download(f"{BASE}/media/clip.mp3", dest=dest, max_bytes=10**6)
+    size, sha = download.download_media(
+        make_gateway(recorder), f"{BASE}/media/clip.mp3", dest=dest, max_bytes=10**6
+    )
 
     assert (size, sha) == (len(audio), hashlib.sha256(audio).hexdigest())
     assert dest.read_bytes() == audio
@@ -681,7 +683,9 @@ def test_it_downloads_atomically_with_size_and_checksum(make_gateway, tmp_path):
 def test_it_does_not_send_the_key_to_a_foreign_host(make_gateway, tmp_path):
     recorder = Recorder(httpx.Response(200, content=b"mp3"))
 
-    make_gateway(recorder).download("https://cdn1.suno.ai/x.mp3", dest=tmp_path / "x.mp3", max_bytes=100)
+    download.download_media(
+        make_gateway(recorder), "https://cdn1.suno.ai/x.mp3", dest=tmp_path / "x.mp3", max_bytes=100
+    )
 
     [request] = recorder.requests
     assert request.url.host == "cdn1.suno.ai"
@@ -692,7 +696,7 @@ def test_it_does_not_send_the_key_to_a_foreign_host(make_gateway, tmp_path):
 def test_it_treats_another_port_or_scheme_as_foreign(make_gateway, tmp_path, url):
     recorder = Recorder(httpx.Response(200, content=b"mp3"))
 
-    make_gateway(recorder).download(url, dest=tmp_path / "x.mp3", max_bytes=100)
+    download.download_media(make_gateway(recorder), url, dest=tmp_path / "x.mp3", max_bytes=100)
 
     assert "authorization" not in recorder.requests[0].headers
 
@@ -705,7 +709,9 @@ def test_it_follows_a_redirect_to_a_cdn_without_the_key(make_gateway, tmp_path):
 
     recorder = Recorder(answer)
 
-    size, _ = make_gateway(recorder).download(f"{BASE}/media/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100)
+    size, _ = download.download_media(
+        make_gateway(recorder), f"{BASE}/media/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
+    )
 
     assert size == len(b"the audio")
     gateway_hop, cdn_hop = recorder.requests
@@ -725,7 +731,9 @@ def test_it_refuses_an_oversize_download_and_leaves_nothing_behind(make_gateway,
     dest.write_bytes(b"the old copy")
 
     with pytest.raises(GatewayError) as caught:
-        make_gateway(recorder).download("https://cdn.example/big.mp3", dest=dest, max_bytes=4096)
+        download.download_media(
+            make_gateway(recorder), "https://cdn.example/big.mp3", dest=dest, max_bytes=4096
+        )
 
     assert (caught.value.code, caught.value.retryable) == ("too_large", False)
     assert len(recorder.requests) == 1
@@ -738,7 +746,9 @@ def test_it_does_not_retry_a_missing_or_forbidden_download(make_gateway, tmp_pat
     recorder = Recorder(httpx.Response(status, text="nope"))
 
     with pytest.raises(GatewayError) as caught:
-        make_gateway(recorder).download("https://cdn.example/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100)
+        download.download_media(
+            make_gateway(recorder), "https://cdn.example/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
+        )
 
     assert facts(caught.value) == (code, status, False)
     assert len(recorder.requests) == 1
@@ -753,7 +763,9 @@ def test_it_retries_a_download_after_5xx_and_a_broken_stream(make_gateway, tmp_p
     )
     dest = tmp_path / "a.mp3"
 
-    size, sha = make_gateway(recorder).download("https://cdn.example/a.mp3", dest=dest, max_bytes=100)
+    size, sha = download.download_media(
+        make_gateway(recorder), "https://cdn.example/a.mp3", dest=dest, max_bytes=100
+    )
 
     assert (size, sha) == (10, hashlib.sha256(b"whole file").hexdigest())
     assert len(recorder.requests) == 3
@@ -765,8 +777,11 @@ def test_it_gives_up_on_a_download_after_max_retries(make_gateway, tmp_path):
     recorder = Recorder(lambda request: httpx.Response(200, stream=BrokenStream()))
 
     with pytest.raises(GatewayError) as caught:
-        make_gateway(recorder, max_retries=2).download(
-            "https://cdn.example/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
+        download.download_media(
+            make_gateway(recorder, max_retries=2),
+            "https://cdn.example/a.mp3",
+            dest=tmp_path / "a.mp3",
+            max_bytes=100,
         )
 
     assert (caught.value.code, caught.value.retryable) == ("network", True)
@@ -782,7 +797,7 @@ def test_it_declares_each_formats_capabilities(make_gateway, api_format, infill_
     gateway = make_gateway(Recorder(reply(200, ok(None))), api_format=api_format)
 
     flag = infill_and_negative_tags
-    expected = suno.Capabilities(concat=True, upload=True, infill=flag, negative_tags=flag)
+    expected = formats.Capabilities(concat=True, upload=True, infill=flag, negative_tags=flag)
     assert gateway.capabilities == expected
 
 
@@ -806,9 +821,9 @@ def test_get_gateway_uses_settings_and_the_transport_override(settings, monkeypa
     settings.SUNO_CONNECT_TIMEOUT = 1.5
     settings.SUNO_READ_TIMEOUT = 7.0
     recorder = Recorder(reply(200, ok("task-9")))
-    monkeypatch.setattr(suno, "transport_override", httpx.MockTransport(recorder))
+    monkeypatch.setattr(gateway_client, "transport_override", httpx.MockTransport(recorder))
 
-    with suno.get_gateway() as gateway:
+    with gateway_client.get_gateway() as gateway:
         assert gateway.submit_lyrics(prompt="x") == "task-9"
 
     [request] = recorder.requests
@@ -824,8 +839,8 @@ def test_it_treats_a_504_on_submit_as_an_unknown_outcome():
         calls.append(1)
         return httpx.Response(504, text="gateway timeout")
 
-    gw = suno.Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(handler))
-    with pytest.raises(suno.SubmitOutcomeUnknown):
+    gw = Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(handler))
+    with pytest.raises(SubmitOutcomeUnknown):
         gw.submit_music(payload={"mv": "chirp-v3-5", "gpt_description_prompt": "x"})
     assert calls == [1]
 
@@ -1184,12 +1199,12 @@ def test_it_never_retries_a_v2_generate_and_knows_when_its_outcome_is_unknown(
 
 
 def test_it_encodes_and_decodes_v2_task_ids():
-    task_id = suno.encode_v2_task_id("gen-1", ["c1", "m_2:x"])
+    task_id = parse.encode_v2_task_id("gen-1", ["c1", "m_2:x"])
 
     assert task_id == "v2:gen-1:c1,m_2:x"
-    assert suno.decode_v2_task_id(task_id) == ("gen-1", ["c1", "m_2:x"])
-    assert suno.is_v2_task_id(task_id)
-    assert not suno.is_v2_task_id("task_01234567890123456789012345678901")
+    assert parse.decode_v2_task_id(task_id) == ("gen-1", ["c1", "m_2:x"])
+    assert parse.is_v2_task_id(task_id)
+    assert not parse.is_v2_task_id("task_01234567890123456789012345678901")
 
 
 @pytest.mark.parametrize(
@@ -1197,13 +1212,13 @@ def test_it_encodes_and_decodes_v2_task_ids():
 )
 def test_it_refuses_to_encode_ids_that_would_not_round_trip(generation_id, clip_ids):
     with pytest.raises(ValueError):
-        suno.encode_v2_task_id(generation_id, clip_ids)
+        parse.encode_v2_task_id(generation_id, clip_ids)
 
 
 @pytest.mark.parametrize("task_id", ["task-1", "v2:", "v2:gen-1", "v2:gen-1:", "v2::c1", "v2:gen-1:a,,b"])
 def test_it_refuses_to_decode_malformed_v2_ids(task_id):
     with pytest.raises(ValueError):
-        suno.decode_v2_task_id(task_id)
+        parse.decode_v2_task_id(task_id)
 
 
 # None: the feed does not list that clip (yet).
@@ -1222,7 +1237,7 @@ def test_it_refuses_to_decode_malformed_v2_ids(task_id):
 )
 def test_it_derives_a_v2_tasks_status_from_its_clips(make_gateway, statuses, expected):
     clips = [v2_clip(f"c{n}", status) for n, status in enumerate(statuses) if status]
-    task_id = suno.encode_v2_task_id("gen-1", ["c0", "c1"])
+    task_id = parse.encode_v2_task_id("gen-1", ["c0", "c1"])
 
     [task] = make_gateway(Recorder(feed(clips)), api_format="v2").fetch_tasks([task_id])
 
@@ -1234,7 +1249,7 @@ def test_it_derives_a_v2_tasks_status_from_its_clips(make_gateway, statuses, exp
 
 def test_it_gives_a_failed_generation_the_first_clips_error(make_gateway):
     clips = [v2_clip("c0", "error", error_message="Lyrics were flagged"), v2_clip("c1", "error")]
-    task_id = suno.encode_v2_task_id("gen-1", ["c0", "c1"])
+    task_id = parse.encode_v2_task_id("gen-1", ["c0", "c1"])
 
     task = make_gateway(Recorder(feed(clips)), api_format="v2").fetch_task(task_id)
 
@@ -1242,7 +1257,7 @@ def test_it_gives_a_failed_generation_the_first_clips_error(make_gateway):
 
 
 def test_it_says_all_clips_failed_when_no_clip_says_why(make_gateway):
-    task_id = suno.encode_v2_task_id("gen-1", ["c0", "c1"])
+    task_id = parse.encode_v2_task_id("gen-1", ["c0", "c1"])
     recorder = Recorder(feed([v2_clip("c0", "error"), v2_clip("c1", "error")]))
 
     task = make_gateway(recorder, api_format="v2").fetch_task(task_id)
@@ -1251,8 +1266,8 @@ def test_it_says_all_clips_failed_when_no_clip_says_why(make_gateway):
 
 
 def test_it_groups_feed_clips_into_one_task_per_generation_in_encoded_order(make_gateway):
-    first = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
-    second = suno.encode_v2_task_id("gen-2", ["b1", "b2"])
+    first = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
+    second = parse.encode_v2_task_id("gen-2", ["b1", "b2"])
     clips = [v2_clip("a1", "complete", duration=60.5), v2_clip("a2", "complete", duration="61")]
     clips += [v2_clip("b1", "streaming"), v2_clip("b2", "queued")]
     recorder = Recorder(feed(clips))
@@ -1271,11 +1286,11 @@ def test_it_groups_feed_clips_into_one_task_per_generation_in_encoded_order(make
     assert tasks[0].clips[0].history[0]["type"] == "upload"
     assert tasks[0].submit_time == 1721634996  # the clips' created_at
     # What the studio stores as the last answer reads back like a task-format task.
-    assert suno.parse_task(json.loads(json.dumps(tasks[0].raw))).clips == tasks[0].clips
+    assert parse.parse_task(json.loads(json.dumps(tasks[0].raw))).clips == tasks[0].clips
 
 
 def test_it_quotes_each_clip_id_in_the_feed_query(make_gateway):
-    task_id = suno.encode_v2_task_id("gen-1", ["a/b", "c&d=e"])
+    task_id = parse.encode_v2_task_id("gen-1", ["a/b", "c&d=e"])
 
     recorder = Recorder(reply(200, []))
 
@@ -1287,8 +1302,8 @@ def test_it_quotes_each_clip_id_in_the_feed_query(make_gateway):
 
 
 def test_it_leaves_out_a_generation_the_feed_does_not_know(make_gateway):
-    known = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
-    unknown = suno.encode_v2_task_id("gen-9", ["z1", "z2"])
+    known = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
+    unknown = parse.encode_v2_task_id("gen-9", ["z1", "z2"])
     recorder = Recorder(feed([v2_clip("a1"), v2_clip("a2")]))
     gateway = make_gateway(recorder, api_format="v2")
 
@@ -1302,7 +1317,7 @@ def test_it_leaves_out_a_generation_the_feed_does_not_know(make_gateway):
 
 
 def test_it_fetches_v2_and_task_ids_together_with_one_feed_and_one_fetch(make_gateway):
-    generation = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
+    generation = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
     recorder = Recorder(
         feed([v2_clip("a1", "complete"), v2_clip("a2", "complete")], tasks=[SEED_LYRICS_TASK])
     )
@@ -1318,7 +1333,7 @@ def test_it_fetches_v2_and_task_ids_together_with_one_feed_and_one_fetch(make_ga
 
 
 def test_it_fetches_one_task_of_either_kind_on_a_v2_gateway(make_gateway):
-    generation = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
+    generation = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
     recorder = Recorder(feed([v2_clip("a1"), v2_clip("a2", "streaming")], tasks=SEED_LYRICS_TASK))
     gateway = make_gateway(recorder, api_format="v2")
 
@@ -1334,8 +1349,8 @@ def test_it_fetches_one_task_of_either_kind_on_a_v2_gateway(make_gateway):
 
 
 def test_it_splits_more_than_50_clip_ids_into_feed_requests(make_gateway):
-    ids = [suno.encode_v2_task_id("gen-solo", ["solo"])]
-    ids += [suno.encode_v2_task_id(f"gen-{n}", [f"c{n}-a", f"c{n}-b"]) for n in range(30)]
+    ids = [parse.encode_v2_task_id("gen-solo", ["solo"])]
+    ids += [parse.encode_v2_task_id(f"gen-{n}", [f"c{n}-a", f"c{n}-b"]) for n in range(30)]
     clips = [v2_clip("solo", "complete")]
     clips += [v2_clip(f"c{n}-{part}", "complete") for n in range(30) for part in "ab"]
     recorder = Recorder(feed(clips))
@@ -1359,7 +1374,7 @@ def test_it_splits_more_than_50_clip_ids_into_feed_requests(make_gateway):
     ],
 )
 def test_it_reads_the_feed_leniently(make_gateway, wrap):
-    task_id = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
+    task_id = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
     clips = [v2_clip("a1", "complete"), v2_clip("a2", "complete"), {"no": "id"}, "junk"]
     recorder = Recorder(reply(200, wrap(clips)))
 
@@ -1369,7 +1384,7 @@ def test_it_reads_the_feed_leniently(make_gateway, wrap):
 
 
 def test_it_retries_a_feed_request_like_any_fetch(make_gateway, sleeps):
-    task_id = suno.encode_v2_task_id("gen-1", ["a1", "a2"])
+    task_id = parse.encode_v2_task_id("gen-1", ["a1", "a2"])
     recorder = Recorder(
         reply(503, new_api_error("busy")),
         httpx.ReadTimeout("slow"),
@@ -1392,11 +1407,11 @@ def test_it_retries_a_feed_request_like_any_fetch(make_gateway, sleeps):
     ],
 )
 def test_it_does_not_retry_a_feed_request_that_cannot_succeed(make_gateway, sleeps, caplog, answer, code):
-    caplog.set_level(logging.INFO, logger="songs.suno")
+    caplog.set_level(logging.INFO, logger="songs.gateway")
     recorder = Recorder(answer)
 
     with pytest.raises(GatewayError) as caught:
-        make_gateway(recorder, api_format="v2").fetch_tasks([suno.encode_v2_task_id("gen-1", ["a1"])])
+        make_gateway(recorder, api_format="v2").fetch_tasks([parse.encode_v2_task_id("gen-1", ["a1"])])
 
     assert (caught.value.code, caught.value.retryable) == (code, False)
     assert (len(recorder.requests), sleeps) == (1, [])
@@ -1409,10 +1424,10 @@ def test_it_does_not_retry_a_feed_request_that_cannot_succeed(make_gateway, slee
 def test_get_gateway_builds_the_v2_adapter_from_settings(settings, monkeypatch):
     settings.SUNO_API_FORMAT = "v2"
     recorder = Recorder(reply(200, SEED_V2_GENERATION))
-    monkeypatch.setattr(suno, "transport_override", httpx.MockTransport(recorder))
+    monkeypatch.setattr(gateway_client, "transport_override", httpx.MockTransport(recorder))
 
-    with suno.get_gateway() as gateway:
-        assert isinstance(gateway._format, suno.V2Format)
+    with gateway_client.get_gateway() as gateway:
+        assert isinstance(gateway._format, formats.V2Format)
         assert (gateway.api_format, gateway.capabilities.infill) == ("v2", True)
         assert gateway.submit_music(payload=SEED_V2_GENERATE_BODY) == SEED_V2_TASK_ID
 
@@ -1421,10 +1436,10 @@ def test_get_gateway_builds_the_v2_adapter_from_settings(settings, monkeypatch):
 
 def test_gateway_for_closes_only_the_gateway_it_made(settings):
     settings.SUNO_GATEWAY_URL = "http://gw.test"
-    own = suno.Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(lambda r: None))
-    with suno.gateway_for(own) as gateway:
+    own = Gateway(base_url="http://gw.test", api_key="k", transport=httpx.MockTransport(lambda r: None))
+    with gateway_client.gateway_for(own) as gateway:
         assert gateway is own
-    assert not own._client.is_closed  # the caller's: left open
-    with suno.gateway_for() as fresh:
+    assert not own.http.is_closed  # the caller's: left open
+    with gateway_client.gateway_for() as fresh:
         made = fresh
-    assert made._client.is_closed  # made here: closed here
+    assert made.http.is_closed  # made here: closed here

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from songs import suno
-from songs.suno import GatewayError
+from songs.gateway import GatewayError, download
+from songs.gateway import client as gateway_client
 from tests.conftest import GATEWAY_KEY
 
 PUBLIC_IP = "93.184.216.34"
@@ -97,8 +97,12 @@ def test_it_downloads_a_public_link_with_checksum_and_type_and_without_the_key(m
     server = Server({("music.example", "/songs/mine.mp3"): audio(content_type="Audio/MPEG; charset=binary")})
     resolver = Resolver(music_example=[PUBLIC_IP])
 
-    size, sha, content_type = make_gateway(server).fetch_public(
-        "https://music.example/songs/mine.mp3?sig=abc", dest=dest, max_bytes=MAX, resolve=resolver
+    size, sha, content_type = download.fetch_public_for(
+        make_gateway(server),
+        "https://music.example/songs/mine.mp3?sig=abc",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=resolver,
     )
 
     assert (size, sha, content_type) == (len(AUDIO), hashlib.sha256(AUDIO).hexdigest(), "audio/mpeg")
@@ -114,7 +118,8 @@ def test_it_downloads_a_public_link_with_checksum_and_type_and_without_the_key(m
 def test_it_connects_to_the_vetted_address_with_the_real_host_in_host_and_sni(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public(
+    download.fetch_public_for(
+        make_gateway(server),
         "https://music.example/a.mp3?x=1&y=%2F",
         dest=dest,
         max_bytes=MAX,
@@ -135,7 +140,8 @@ def test_it_connects_to_the_vetted_address_with_the_real_host_in_host_and_sni(ma
 def test_it_keeps_a_non_default_port_in_the_url_and_the_host_header(make_gateway, dest):
     server = Server({("music.example:8443", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public(
+    download.fetch_public_for(
+        make_gateway(server),
         "https://music.example:8443/a.mp3",
         dest=dest,
         max_bytes=MAX,
@@ -150,8 +156,12 @@ def test_it_keeps_a_non_default_port_in_the_url_and_the_host_header(make_gateway
 def test_it_brackets_a_vetted_ipv6_address(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public(
-        "http://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_V6])
+    download.fetch_public_for(
+        make_gateway(server),
+        "http://music.example/a.mp3",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_V6]),
     )
 
     [request] = server.requests
@@ -165,8 +175,8 @@ def test_it_fetches_a_literal_public_address_without_dns(make_gateway, dest):
     server = Server({(PUBLIC_IP, "/a.mp3"): audio()})
     resolver = Resolver()
 
-    make_gateway(server).fetch_public(
-        "http://1572395042/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    download.fetch_public_for(
+        make_gateway(server), "http://1572395042/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
     )  # 93.184.216.34 as one number
 
     assert server.hosts == [PUBLIC_IP]
@@ -182,7 +192,8 @@ def test_it_tries_the_next_vetted_address_when_one_cannot_be_reached(make_gatewa
 
     server = Server({("music.example", "/a.mp3"): unreachable})
 
-    make_gateway(server).fetch_public(
+    download.fetch_public_for(
+        make_gateway(server),
         "https://music.example/a.mp3",
         dest=dest,
         max_bytes=MAX,
@@ -199,8 +210,12 @@ def test_it_replaces_an_existing_file_atomically(make_gateway, dest):
     dest.write_bytes(b"old")
     server = Server({("music.example", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    download.fetch_public_for(
+        make_gateway(server),
+        "https://music.example/a.mp3",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
     )
 
     assert dest.read_bytes() == AUDIO
@@ -213,17 +228,19 @@ def test_it_goes_through_the_transport_override_via_get_gateway(settings, monkey
     settings.SUNO_GATEWAY_KEY = GATEWAY_KEY
     settings.SUNO_API_FORMAT = "task"
     server = Server({("music.example", "/a.mp3"): audio()})
-    monkeypatch.setattr(suno, "transport_override", httpx.MockTransport(server))
+    monkeypatch.setattr(gateway_client, "transport_override", httpx.MockTransport(server))
 
-    with suno.get_gateway() as gateway:
-        gateway.fetch_public(
+    with gateway_client.get_gateway() as gateway:
+        download.fetch_public_for(
+            gateway,
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
             resolve=Resolver(music_example=[PUBLIC_IP]),
         )
         # The borrowed transport is still usable by the gateway afterwards.
-        gateway.fetch_public(
+        download.fetch_public_for(
+            gateway,
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -254,7 +271,11 @@ def test_it_refuses_an_unsafe_link_before_sending_anything(make_gateway, dest, s
     server = Server({})
     resolver = Resolver(internal_example=["10.0.0.7"])
 
-    error = fails(lambda: make_gateway(server).fetch_public(url, dest=dest, max_bytes=MAX, resolve=resolver))
+    error = fails(
+        lambda: download.fetch_public_for(
+            make_gateway(server), url, dest=dest, max_bytes=MAX, resolve=resolver
+        )
+    )
 
     assert error.code == "unsafe_url"
     assert message in error.message
@@ -281,8 +302,8 @@ def test_it_refuses_a_redirect_to_an_unsafe_place_and_writes_nothing(make_gatewa
     resolver = Resolver(music_example=[PUBLIC_IP], internal_example=["10.0.0.7"])
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        lambda: download.fetch_public_for(
+            make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
         )
     )
 
@@ -303,8 +324,8 @@ def test_it_follows_a_chain_of_public_redirects_checking_each_hop(make_gateway, 
     )
     resolver = Resolver(music_example=[PUBLIC_IP], cdn_example=[OTHER_PUBLIC_IP], files_example=[PUBLIC_V6])
 
-    size, sha, content_type = make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    size, sha, content_type = download.fetch_public_for(
+        make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
     )
 
     assert (size, content_type) == (len(AUDIO), "audio/wav")
@@ -341,8 +362,8 @@ def test_it_does_not_carry_cookies_from_one_hop_to_the_next(make_gateway, dest):
     )
     resolver = Resolver(music_example=[PUBLIC_IP], cdn_example=[PUBLIC_IP])  # one address, two sites
 
-    make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    download.fetch_public_for(
+        make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
     )
 
     assert "Cookie" not in server.requests[1].headers
@@ -352,7 +373,8 @@ def test_it_stops_after_too_many_redirects(make_gateway, dest):
     server = Server({("music.example", "/loop.mp3"): redirect("/loop.mp3")})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/loop.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -371,7 +393,8 @@ def test_it_follows_no_redirect_when_none_are_allowed(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): redirect("/b.mp3"), ("music.example", "/b.mp3"): audio()})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -388,7 +411,8 @@ def test_it_refuses_a_redirect_without_a_location(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): httpx.Response(302)})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -408,8 +432,8 @@ def test_a_rebinding_name_is_never_looked_up_again_for_the_connection(make_gatew
     resolver = Resolver(music_example=[[PUBLIC_IP], ["169.254.169.254"]])
     server = Server({("music.example", "/a.mp3"): audio()})
 
-    make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+    download.fetch_public_for(
+        make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
     )
 
     assert server.hosts == [PUBLIC_IP]
@@ -421,8 +445,8 @@ def test_a_rebinding_name_is_refused_when_a_redirect_makes_it_resolve_again(make
     server = Server({("music.example", "/a.mp3"): redirect("/b.mp3"), ("music.example", "/b.mp3"): audio()})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        lambda: download.fetch_public_for(
+            make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
         )
     )
 
@@ -438,8 +462,8 @@ def test_a_retry_vets_the_link_afresh(make_gateway, dest, sleeps):
     server = Server({("music.example", "/a.mp3"): httpx.Response(503)})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
-            "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
+        lambda: download.fetch_public_for(
+            make_gateway(server), "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=resolver
         )
     )
 
@@ -456,7 +480,8 @@ def test_it_refuses_a_declared_oversize_body_and_leaves_nothing(make_gateway, de
     server = Server({("music.example", "/a.mp3"): audio(big)})  # Content-Length: 2000
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=1000,
@@ -477,7 +502,8 @@ def test_it_refuses_a_streamed_oversize_body_and_leaves_nothing(make_gateway, de
     server = Server({("music.example", "/a.mp3"): endless})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=1000,
@@ -493,8 +519,12 @@ def test_it_refuses_a_streamed_oversize_body_and_leaves_nothing(make_gateway, de
 def test_it_takes_a_body_of_exactly_max_bytes(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): audio(b"x" * 1000)})
 
-    size, _, _ = make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=1000, resolve=Resolver(music_example=[PUBLIC_IP])
+    size, _, _ = download.fetch_public_for(
+        make_gateway(server),
+        "https://music.example/a.mp3",
+        dest=dest,
+        max_bytes=1000,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
     )
 
     assert size == 1000
@@ -507,7 +537,8 @@ def test_it_refuses_what_is_not_audio(make_gateway, dest, content_type):
     server = Server({("music.example", "/a.mp3"): audio(b"<html>", content_type=content_type)})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -524,8 +555,12 @@ def test_it_refuses_what_is_not_audio(make_gateway, dest, content_type):
 def test_it_accepts_octet_stream_for_an_mp3_or_wav_path(make_gateway, dest, path):
     server = Server({("music.example", path): audio(content_type="application/octet-stream")})
 
-    _, _, content_type = make_gateway(server).fetch_public(
-        f"https://music.example{path}", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    _, _, content_type = download.fetch_public_for(
+        make_gateway(server),
+        f"https://music.example{path}",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
     )
 
     assert content_type == "application/octet-stream"
@@ -536,7 +571,8 @@ def test_it_refuses_octet_stream_for_other_paths(make_gateway, dest, path):
     server = Server({("music.example", path): audio(content_type="application/octet-stream")})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             f"https://music.example{path}",
             dest=dest,
             max_bytes=MAX,
@@ -556,7 +592,8 @@ def test_the_octet_stream_path_is_the_final_hops(make_gateway, dest):
     )
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/song.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -571,7 +608,8 @@ def test_it_honours_narrower_allowed_types(make_gateway, dest):
     server = Server({("music.example", "/a.wav"): audio(content_type="audio/wav")})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.wav",
             dest=dest,
             max_bytes=MAX,
@@ -591,7 +629,8 @@ def test_it_does_not_retry_a_missing_or_forbidden_file(make_gateway, dest, sleep
     server = Server({("music.example", "/a.mp3"): httpx.Response(status)})
 
     error = fails(
-        lambda: make_gateway(server).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -621,8 +660,12 @@ def test_it_retries_a_5xx_and_a_broken_stream_then_succeeds(make_gateway, dest, 
 
     server = Server({("music.example", "/a.mp3"): flaky})
 
-    size, _, _ = make_gateway(server).fetch_public(
-        "https://music.example/a.mp3", dest=dest, max_bytes=MAX, resolve=Resolver(music_example=[PUBLIC_IP])
+    size, _, _ = download.fetch_public_for(
+        make_gateway(server),
+        "https://music.example/a.mp3",
+        dest=dest,
+        max_bytes=MAX,
+        resolve=Resolver(music_example=[PUBLIC_IP]),
     )
 
     assert size == len(AUDIO)
@@ -637,7 +680,8 @@ def test_it_reports_an_unreachable_host_as_retryable_after_its_retries(make_gate
     server = Server({("music.example", "/a.mp3"): down})
 
     error = fails(
-        lambda: make_gateway(server, max_retries=1).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server, max_retries=1),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -658,7 +702,8 @@ def test_it_reports_a_read_timeout_as_retryable(make_gateway, dest):
     server = Server({("music.example", "/a.mp3"): slow})
 
     error = fails(
-        lambda: make_gateway(server, max_retries=0).fetch_public(
+        lambda: download.fetch_public_for(
+            make_gateway(server, max_retries=0),
             "https://music.example/a.mp3",
             dest=dest,
             max_bytes=MAX,
@@ -675,7 +720,8 @@ def test_it_logs_the_path_but_not_the_host_or_query(make_gateway, dest, caplog):
 
     with caplog.at_level(logging.WARNING, logger="songs.suno"):
         fails(
-            lambda: make_gateway(server).fetch_public(
+            lambda: download.fetch_public_for(
+                make_gateway(server),
                 "https://music.example/a.mp3?sig=secret-token",
                 dest=dest,
                 max_bytes=MAX,

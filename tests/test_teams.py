@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from songs import services, teams
 from songs.models import GenerationTask, Invite, Membership, Project, Team
+from songs.services import teams
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_an_admin_made_user_gets_a_personal_team_on_first_visit(client_for, djan
 def test_projects_of_all_my_teams_are_listed(client_for, owner, stranger):
     shared = teams.team_create(user=stranger, name="Shared")
     Membership.objects.create(team=shared, user=owner, role="viewer")
-    services.project_create(owner=stranger, name="Their song", team=shared)
+    teams.project_create(user=stranger, name="Their song", team=shared)
     page = client_for(owner).get(reverse("songs:project_list")).content.decode()
     assert "Their song" in page and "Shared" in page
 

@@ -12,16 +12,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from songs import services, suno, uploads
+from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask, Upload
+from songs.services import submit, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def gateway(handler) -> suno.Gateway:
-    return suno.Gateway(
+def gateway(handler) -> Gateway:
+    return Gateway(
         base_url="http://gw.test",
         api_key="sk-test-key-0123",
         transport=httpx.MockTransport(handler),
@@ -29,7 +30,7 @@ def gateway(handler) -> suno.Gateway:
     )
 
 
-def registering_gateway(sent: list) -> suno.Gateway:
+def registering_gateway(sent: list) -> Gateway:
     def handler(request):
         sent.append(json.loads(request.content))
         return httpx.Response(
@@ -77,7 +78,7 @@ def test_a_wav_becomes_an_mp3_clip_that_can_be_continued(project):
         file=SimpleUploadedFile("My Sketch.wav", wav_bytes(seconds=3.0)),
     )
     sent = []
-    services.task_submit(task_pk=task.pk, gateway=registering_gateway(sent))
+    submit.task_submit(task_pk=task.pk, gateway=registering_gateway(sent))
     task.refresh_from_db()
     assert task.status == "succeeded" and sent == [{"url": task.request_payload["url"]}]
     clip = Clip.objects.get(upstream_id="up-clip-1")
@@ -94,7 +95,7 @@ def test_a_file_that_is_not_audio_fails_with_a_reason_and_nothing_is_sent(projec
         file=SimpleUploadedFile("notes.mp3", b"these are not sounds" * 100),
     )
     sent = []
-    services.task_submit(task_pk=task.pk, gateway=registering_gateway(sent))
+    submit.task_submit(task_pk=task.pk, gateway=registering_gateway(sent))
     task.refresh_from_db()
     assert task.status == "failed" and "not audio we can read" in task.fail_reason and sent == []
 
@@ -104,7 +105,7 @@ def test_audio_over_the_length_limit_is_refused(project, settings):
     task = uploads.upload_create(
         project=project, user=project.created_by, file=SimpleUploadedFile("long.wav", wav_bytes(seconds=2.0))
     )
-    services.task_submit(task_pk=task.pk, gateway=registering_gateway([]))
+    submit.task_submit(task_pk=task.pk, gateway=registering_gateway([]))
     task.refresh_from_db()
     assert task.status == "failed" and "the limit is" in task.fail_reason
 
@@ -114,7 +115,7 @@ def test_a_link_to_a_private_address_is_refused_before_anything_fetches_it(proje
         project=project, user=project.created_by, url="http://127.0.0.1:8000/admin/x.mp3"
     )
     touched = []
-    services.task_submit(task_pk=task.pk, gateway=gateway(lambda r: touched.append(r) or httpx.Response(200)))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: touched.append(r) or httpx.Response(200)))
     task.refresh_from_db()
     assert task.status == "failed" and "private or local" in task.fail_reason and touched == []
 
@@ -200,7 +201,7 @@ def test_an_unreachable_link_says_so_and_is_tried_again(project):
     def refused(request):
         raise httpx.ConnectError("connection refused", request=request)
 
-    services.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    submit.task_submit(task_pk=task.pk, gateway=gateway(refused))
     task.refresh_from_db()
     assert task.status == "queued" and "Could not reach the link's server" in task.fail_reason
     assert "Trying again shortly" in task.fail_reason

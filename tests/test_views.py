@@ -5,8 +5,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from songs import services
 from songs.models import GenerationTask, Project
+from songs.services import teams
 from tests.factories import make_stored_clip, make_task
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_a_blank_project_name_is_refused_beside_the_field(owner_client):
 
 
 def test_it_lists_only_my_projects(owner_client, project, stranger):
-    services.project_create(owner=stranger, name="Mallory's secret")
+    teams.project_create(user=stranger, name="Mallory's secret")
     page = owner_client.get(reverse("songs:project_list")).content.decode()
     assert "Night Drive" in page and "Mallory" not in page
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.http import HttpRequest
+from django.urls import reverse
 
-from songs import sharing
+from songs import selectors
+from songs.models import Clip, Project
 
 register = template.Library()
 
@@ -17,12 +20,46 @@ def clip_share_box(context, clip, project) -> dict | None:
         return None
     cache = request.__dict__.setdefault("_live_clip_shares", {})
     if project.pk not in cache:
-        cache[project.pk] = sharing.live_clip_shares(project=project)
+        cache[project.pk] = selectors.live_clip_shares(project=project)
     links = cache[project.pk].get(clip.pk, [])
-    return sharing.share_box(request=request, project=project, clip=clip, links=links)
+    return share_box(request=request, project=project, clip=clip, links=links)
 
 
 @register.simple_tag(takes_context=True)
 def project_share_box(context, project) -> dict | None:
     request = context.get("request")
-    return sharing.share_box(request=request, project=project) if request is not None else None
+    return share_box(request=request, project=project) if request is not None else None
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    # The address the visitor used: share links are pasted into chats from the browser's view.
+    return request.build_absolute_uri(path)
+
+
+def share_box(*, request: HttpRequest, project: Project, clip: Clip | None = None, links=None) -> dict:
+    """Context for partials/share_box.html: the Share button, or the live link and what may be done.
+
+    `project` is the clip's project (or the shared one), with `.membership` as the selectors attach it.
+    """
+    user = request.user
+    if links is None:
+        links = selectors.live_shares(clip=clip, project=None if clip is not None else project)
+    link = selectors.pick_link(links, user=user)
+    membership = getattr(project, "membership", None)
+    if clip is not None:
+        box = {"id": f"share-clip-{clip.pk}", "create_url": reverse("songs:clip_share", args=[clip.uid])}
+    else:
+        box = {
+            "id": f"share-project-{project.pk}",
+            "create_url": reverse("songs:project_share", args=[project.pk]),
+        }
+    return {
+        **box,
+        "kind": "clip" if clip is not None else "project",
+        "hidden": clip is not None and clip.hidden_from_sharing,
+        "link": link,
+        "url": absolute_url(request, link.get_absolute_url()) if link else "",
+        "mine": link is not None and link.created_by_id == user.pk,
+        "can_revoke": link is not None
+        and selectors.share_can_revoke(link=link, user=user, membership=membership),
+    }

@@ -1,4 +1,4 @@
-"""The seconds-level heartbeat: polls due tasks and resumes stalled work, then sleeps.
+"""The poller loop: runs the poll cycle (resume stalled work, poll due tasks) every second or so.
 
 django-q2 schedules are minute-grained; this loop gives the ~2 s cadence a
 live studio needs. Several copies may run: claims keep them from colliding.
@@ -13,7 +13,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from songs import services, suno
+from songs.gateway import Gateway, GatewayError, get_gateway
+from songs.services import polling
 
 log = logging.getLogger("songs.poller")
 
@@ -30,19 +31,17 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         # One client for the poller's life: its connections to the gateway are reused cycle after cycle.
-        with suno.get_gateway() as gateway:
+        with get_gateway() as gateway:
             while self.running:
                 self.cycle(gateway)
                 if once:
                     return
                 time.sleep(interval)
 
-    def cycle(self, gateway: suno.Gateway | None = None) -> None:
+    def cycle(self, gateway: Gateway | None = None) -> None:
         try:
-            services.work_resume_due()
-            if services.work_pending_exists():
-                services.tasks_poll_due(gateway=gateway)
-        except suno.GatewayError as exc:  # logged by the client; the next cycle tries again
+            polling.poll_cycle(gateway=gateway)
+        except GatewayError as exc:  # logged by the client; the next cycle tries again
             log.warning("poll cycle: %s", exc.code)
         except Exception:
             log.exception("poll cycle failed")

@@ -6,27 +6,17 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import media, quotas, selectors, services, uploads
-from songs.context_processors import gateway_capabilities
+from songs import selectors
 from songs.forms import UploadForm
-from songs.models import GenerationTask, Role
-from songs.views import detail_context, poller_context, song_form
+from songs.models import Role
+from songs.services import copies, quotas, requests, uploads
+from songs.views.common import MEDIA_KINDS, detail_context, new_card, song_form, toast
 from studio.ranged import ranged_file_response
-
-
-def _new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> HttpResponse:
-    """The new request's card, put on top of the list, and the poller started."""
-    if not request.htmx:
-        return redirect(project)
-    task.refresh_from_db()  # a fast worker may already have moved it on
-    context = {"task": task, "project": project, "poller": poller_context(project), **extra}
-    return render(request, "songs/partials/card_added.html", context)
 
 
 @login_required
@@ -34,22 +24,16 @@ def _new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> H
 def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     """ "Get whole song": concat the chain that ends at this clip."""
     clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
-    caps = gateway_capabilities()
+    caps = selectors.gateway_capabilities()
     if not clip.is_chain_end or not caps.concat or (clip.is_infill and not caps.infill):
         raise Http404("Nothing to join.")
     try:
-        task = services.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
+        task = requests.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
     except quotas.QuotaExceeded as exc:
         return toast(request, str(exc), redirect_to=clip.project)
-    return _new_card(request, task, clip.project)
+    return new_card(request, task, clip.project)
 
 
-def toast(request: HttpRequest, message: str, *, redirect_to) -> HttpResponse:
-    """A refusal shown where the user is: a toast for htmx, a flash message otherwise."""
-    if not request.htmx:
-        messages.error(request, message)
-        return redirect(redirect_to)
-    return render(request, "songs/partials/toast.html", {"message": message})
 
 
 @login_required
@@ -61,7 +45,7 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(
             None, "This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address."
         )
-    if not gateway_capabilities().upload:
+    if not selectors.gateway_capabilities().upload:
         form.add_error(None, "This gateway does not take uploads.")
     if form.is_valid():
         try:
@@ -84,7 +68,7 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
             "songs/project_detail.html",
             detail_context(project, song_form(project), upload_form=form),
         )
-    return _new_card(
+    return new_card(
         request,
         task,
         project,
@@ -105,12 +89,6 @@ def upload_public(request: HttpRequest, token: str) -> HttpResponse:
     return ranged_file_response(request, path, content_type="audio/mpeg")
 
 
-# kind -> (model field, content type, file extension)
-MEDIA_KINDS = {
-    "audio": ("audio_file", "audio/mpeg", "mp3"),
-    "cover": ("image_file", "image/jpeg", "jpeg"),
-    "video": ("video_file", "video/mp4", "mp4"),
-}
 
 
 @login_required
@@ -121,7 +99,7 @@ def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
     if kind == "wav":
         if not clip.audio_file:
             raise Http404("Not stored yet.")
-        path, content_type, ext = media.clip_wav_path(clip=clip), "audio/wav", "wav"
+        path, content_type, ext = copies.clip_wav_path(clip=clip), "audio/wav", "wav"
     elif kind in MEDIA_KINDS:
         field, content_type, ext = MEDIA_KINDS[kind]
         stored = getattr(clip, field)

@@ -1,14 +1,13 @@
 """Copies of a clip's media in the studio's own storage. Upstream links expire; ours do not.
 
-Two pipelines share one shape: "media" (audio and cover, as soon as a clip is
-complete) and "video" (the gateway renders it later, so a 404 means "not yet").
-Each claims its clip with a compare-and-set update and retries with backoff.
+Two pipelines share one shape: "media" (audio and cover, as soon as a clip is complete) and "video" (the
+gateway renders it later, so a 404 means "not yet"). Each claims its clip with a compare-and-set update
+and retries with backoff.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,20 +15,22 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from songs import audio, suno
-from songs.models import Clip, GenerationTask
+from songs import audio
+from songs.gateway import Gateway, GatewayError, download_media, gateway_for
+from songs.models import Clip
+from songs.services.common import card_touch, job_enqueue, retry_delay
 
 log = logging.getLogger(__name__)
+
+
 MediaState = Clip.MediaState
+
+
 LEASE = timedelta(minutes=2)
+
+
 VIDEO_MAX_ATTEMPTS = 12
-_TASKS = {"media": "songs.tasks.download_media", "video": "songs.tasks.download_video"}
-
-
-def retry_delay(attempt: int) -> timedelta:
-    return timedelta(seconds=min(2**attempt, 300))
 
 
 def clip_media_schedule(*, clip: Clip, kind: str = "media") -> None:
@@ -42,7 +43,7 @@ def clip_media_schedule(*, clip: Clip, kind: str = "media") -> None:
 
 
 def _enqueue(clip_pk: int, kind: str) -> None:
-    async_task(_TASKS[kind], clip_pk, task_name=f"{kind}-{clip_pk}-{uuid.uuid4().hex[:6]}")
+    job_enqueue(kind, clip_pk, name=f"{kind}-{clip_pk}")
 
 
 def _claim(clip_pk: int, kind: str) -> Clip | None:
@@ -57,20 +58,22 @@ def _dest(clip: Clip, folder: str, ext: str) -> tuple[str, Path]:
     return name, Path(settings.MEDIA_ROOT) / name
 
 
-def clip_media_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
+def clip_media_download(*, clip_pk: int, gateway: Gateway | None = None) -> None:
     """Download audio and cover; the card keeps playing the upstream stream meanwhile."""
     _download(clip_pk, "media", _copy_audio_and_cover, gateway)
 
 
-def _copy_audio_and_cover(clip: Clip, gateway: suno.Gateway) -> None:
+def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
     try:
         audio_name, audio_path = _dest(clip, "audio", "mp3")
-        _size, sha = gateway.download(clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES)
+        _size, sha = download_media(
+            gateway, clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES
+        )
         image_name = ""
         if clip.image_url:
             image_name, image_path = _dest(clip, "images", "jpeg")
-            gateway.download(clip.image_url, dest=image_path, max_bytes=20 * 1024 * 1024)
-    except suno.GatewayError as exc:
+            download_media(gateway, clip.image_url, dest=image_path, max_bytes=20 * 1024 * 1024)
+    except GatewayError as exc:
         _failed(clip, "media", exc, retry=exc.retryable, max_attempts=settings.MEDIA_MAX_ATTEMPTS)
         return
     _stored(
@@ -84,25 +87,25 @@ def _copy_audio_and_cover(clip: Clip, gateway: suno.Gateway) -> None:
     )
 
 
-def clip_video_download(*, clip_pk: int, gateway: suno.Gateway | None = None) -> None:
+def clip_video_download(*, clip_pk: int, gateway: Gateway | None = None) -> None:
     """Download the video. Gateways render it after the song, so "not found" means "try later"."""
     _download(clip_pk, "video", _copy_video, gateway)
 
 
-def _download(clip_pk: int, kind: str, copy, gateway: suno.Gateway | None) -> None:
+def _download(clip_pk: int, kind: str, copy, gateway: Gateway | None) -> None:
     """Claim the clip for this kind of download, then copy with the caller's (or a fresh) gateway."""
     clip = _claim(clip_pk, kind)
     if clip is None:
         return
-    with suno.gateway_for(gateway) as gateway:
+    with gateway_for(gateway) as gateway:
         copy(clip, gateway)
 
 
-def _copy_video(clip: Clip, gateway: suno.Gateway) -> None:
+def _copy_video(clip: Clip, gateway: Gateway) -> None:
     try:
         name, path = _dest(clip, "video", "mp4")
-        gateway.download(clip.video_url, dest=path, max_bytes=settings.MEDIA_MAX_BYTES)
-    except suno.GatewayError as exc:
+        download_media(gateway, clip.video_url, dest=path, max_bytes=settings.MEDIA_MAX_BYTES)
+    except GatewayError as exc:
         _failed(
             clip, "video", exc, retry=exc.retryable or exc.http_status == 404, max_attempts=VIDEO_MAX_ATTEMPTS
         )
@@ -112,10 +115,10 @@ def _copy_video(clip: Clip, gateway: suno.Gateway) -> None:
 
 def _stored(clip: Clip, **fields) -> None:
     Clip.objects.filter(pk=clip.pk).update(**fields)
-    GenerationTask.objects.filter(pk=clip.task_id).update(changed_at=timezone.now())
+    card_touch(task_id=clip.task_id)
 
 
-def _failed(clip: Clip, kind: str, exc: suno.GatewayError, *, retry: bool, max_attempts: int) -> None:
+def _failed(clip: Clip, kind: str, exc: GatewayError, *, retry: bool, max_attempts: int) -> None:
     attempts = getattr(clip, f"{kind}_attempts")
     if retry and attempts < max_attempts:
         Clip.objects.filter(pk=clip.pk).update(**{f"{kind}_next_at": timezone.now() + retry_delay(attempts)})

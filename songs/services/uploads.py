@@ -1,8 +1,6 @@
-"""A user's own audio: kept first, checked in a worker, then offered to the gateway by our own link.
+"""A person's own audio: saved first (file or link), checked in a worker, then registered upstream.
 
-The gateway never sees the user's URL or file directly: it fetches the studio's
-signed, expiring copy (PUBLIC_BASE_URL, or this server's own address for the
-built-in engine). A user's URL is fetched only through the SSRF guard.
+The gateway fetches the file through a signed, expiring link to the studio.
 """
 
 from __future__ import annotations
@@ -17,8 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 
-from songs import audio, suno
+from songs import audio
+from songs.gateway import Gateway, GatewayError, fetch_public_for
 from songs.models import Clip, GenerationTask, Project, Upload
+from songs.services.requests import task_create
 
 _SALT = "songs.upload-link"
 
@@ -56,8 +56,6 @@ def upload_create(
     request_key: uuid.UUID | None = None,
 ) -> GenerationTask:
     """Save the file (or the link) first, then queue the work that checks it and registers it."""
-    from songs.services import task_create  # services imports this module
-
     upload = Upload(project=project, user=user, source_url=url)
     with transaction.atomic():
         if file is not None:
@@ -86,7 +84,7 @@ def _safe_name(name: str) -> str:
     return stem or "audio"
 
 
-def upload_prepare(*, upload: Upload, gateway: suno.Gateway) -> None:
+def upload_prepare(*, upload: Upload, gateway: Gateway) -> None:
     """In a worker: fetch a linked file safely, check it is audio within limits, keep an MP3."""
     if not upload.file:
         _fetch_link(upload, gateway)
@@ -109,13 +107,16 @@ def upload_prepare(*, upload: Upload, gateway: suno.Gateway) -> None:
     upload.save(update_fields=["file", "duration", "sha256"])
 
 
-def _fetch_link(upload: Upload, gateway: suno.Gateway) -> None:
+def _fetch_link(upload: Upload, gateway: Gateway) -> None:
     name = f"uploads/{upload.uid}/{_safe_name(upload.original_name or 'linked-audio')}"
     try:
-        gateway.fetch_public(
-            upload.source_url, dest=Path(settings.MEDIA_ROOT) / name, max_bytes=settings.UPLOAD_MAX_BYTES
+        fetch_public_for(
+            gateway,
+            upload.source_url,
+            dest=Path(settings.MEDIA_ROOT) / name,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
         )
-    except suno.GatewayError as exc:
+    except GatewayError as exc:
         if exc.retryable:
             raise  # the task is queued again and tried later
         raise UploadRefused(f"Could not use that link: {exc.message}") from None

@@ -20,8 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from songs import library, selectors
+from songs import selectors
 from songs.models import Clip, Role, Team
+from songs.services import library
 
 PER_PAGE = 30
 # Where an action was clicked, so its answer fits there: a card on the project page, a library row,
@@ -58,8 +59,8 @@ class LibraryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = selectors.teams_for_user(user=user).order_by("name")
         self.fields["status"].choices = [("", "Any status"), *Clip.Status.choices]
-        self.fields["model"].choices = [("", "Any model"), *library.model_choices(user=user)]
-        self.fields["mode"].choices = [("", "Any mode"), *library.mode_choices()]
+        self.fields["model"].choices = [("", "Any model"), *selectors.model_choices(user=user)]
+        self.fields["mode"].choices = [("", "Any mode"), *selectors.mode_choices()]
         # "from" and "to" read well in a URL; "from" cannot be a class attribute.
         for name, label in (("from", "From"), ("to", "To")):
             self.fields[name] = forms.DateField(
@@ -72,14 +73,14 @@ class LibraryFilterForm(forms.Form):
             self.add_error("to", "This is before the start date.")
         return data
 
-    def filters(self) -> library.ClipFilters:
+    def filters(self) -> selectors.ClipFilters:
         """What was valid; a value that was not (say, a team that is not yours) narrows nothing."""
         if not self.is_bound:
-            return library.ClipFilters()
+            return selectors.ClipFilters()
         self.is_valid()
         data = self.cleaned_data
         team = data.get("team")
-        return library.ClipFilters(
+        return selectors.ClipFilters(
             team_id=team.pk if team else None,
             q=data.get("q") or "",
             status=data.get("status") or "",
@@ -125,13 +126,13 @@ def _place(request: HttpRequest, default: str) -> str:
 @vary_on_headers("HX-Request")
 def library_page(request: HttpRequest) -> HttpResponse:
     form = LibraryFilterForm(request.GET or None, user=request.user)
-    clips = library.library_clips(user=request.user, filters=form.filters())
+    clips = selectors.library_clips(user=request.user, filters=form.filters())
     page = Paginator(clips, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "clips": page.object_list,
-        "editable_team_ids": library.editable_team_ids(user=request.user),
+        "editable_team_ids": selectors.editable_team_ids(user=request.user),
         "next_url": request.get_full_path(),
         "place": "row",
     }
@@ -145,10 +146,10 @@ def library_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def trash_page(request: HttpRequest) -> HttpResponse:
     context = {
-        "clips": library.trashed_clips(user=request.user),
-        "drafts": library.trashed_drafts(user=request.user),
-        "editable_team_ids": library.editable_team_ids(user=request.user),
-        "limit": library.TRASH_LIMIT,
+        "clips": selectors.trashed_clips(user=request.user),
+        "drafts": selectors.trashed_drafts(user=request.user),
+        "editable_team_ids": selectors.editable_team_ids(user=request.user),
+        "limit": selectors.TRASH_LIMIT,
         "next_url": request.get_full_path(),
         "place": "trash",
     }
@@ -201,7 +202,7 @@ def clip_restore(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     place = _place(request, "trash")
     if place == "card":
         return _card(request, clip)
-    row = library.library_clip(user=request.user, pk=clip.pk) if place == "row" else None
+    row = selectors.library_clip(user=request.user, pk=clip.pk) if place == "row" else None
     if row is not None:
         context = {
             "clip": row,

@@ -14,10 +14,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import selectors, sharing
+from songs import selectors
 from songs.models import Role, ShareLink
+from songs.services import sharing
+from songs.templatetags.sharing import absolute_url, share_box
 from songs.templatetags.studio import mmss
-from songs.views_clips import MEDIA_KINDS, toast
+from songs.views.common import MEDIA_KINDS, toast
 from studio.ranged import ranged_file_response
 
 SHARE_KINDS = ("audio", "cover", "video")  # never the WAV: a link plays, it does not hand out masters
@@ -25,7 +27,7 @@ SHARE_KINDS = ("audio", "cover", "video")  # never the WAV: a link plays, it doe
 
 def _box(request: HttpRequest, *, project, clip=None, message: str = "") -> HttpResponse:
     """The share box again (htmx), or back to the project page with a note."""
-    box = sharing.share_box(request=request, project=project, clip=clip)
+    box = share_box(request=request, project=project, clip=clip)
     if not request.htmx:
         if message:
             messages.success(request, f"{message} {box['url']}".strip())
@@ -63,7 +65,7 @@ def project_share(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    link = sharing.share_link_for_user(user=request.user, pk=pk)  # 404 for outsiders
+    link = selectors.share_link_for_user(user=request.user, pk=pk)  # 404 for outsiders
     sharing.share_revoke(link=link, user=request.user)  # 403 unless its creator or an owner
     if link.clip_id:
         link.clip.project.membership = link.clip.membership
@@ -75,14 +77,14 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _live_link(token: str) -> ShareLink:
-    link = sharing.share_for_token(token)
+    link = selectors.share_for_token(token)
     if link is None:
         raise Http404("No such link.")  # unknown and revoked look alike
     return link
 
 
 def _media_url(request: HttpRequest, link: ShareLink, clip, kind: str) -> str:
-    return sharing.absolute(request, reverse("songs:share_media", args=[link.token, clip.uid, kind]))
+    return absolute_url(request, reverse("songs:share_media", args=[link.token, clip.uid, kind]))
 
 
 def _media(request: HttpRequest, link: ShareLink, clip) -> dict:
@@ -103,7 +105,7 @@ def _public(response: HttpResponse) -> HttpResponse:
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
     link = _live_link(token)
     if link.clip_id:
-        clip = sharing.shared_clip(link=link, uid=link.clip.uid)
+        clip = selectors.shared_clip(link=link, uid=link.clip.uid)
         if clip is None:
             raise Http404("Not shared.")
         description = " · ".join(p for p in (clip.tags.strip(), mmss(clip.duration)) if p)
@@ -117,9 +119,9 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             "og_type": "music.song",
             "image_alt": f"Cover of {title}",
         }
-        context["page_url"] = sharing.absolute(request, link.get_absolute_url())
+        context["page_url"] = absolute_url(request, link.get_absolute_url())
         return _public(render(request, "songs/share_clip.html", context))
-    clips = list(sharing.shared_clips(link=link))
+    clips = list(selectors.shared_clips(link=link))
     for clip in clips:
         clip.share = _media(request, link, clip)
     lead = next((c for c in clips if c.image_file), clips[0] if clips else None)
@@ -131,7 +133,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         "clips": clips,
         "description": f"{count} · {mmss(total)}" if clips else "No songs yet",
         **(lead.share if lead else {}),
-        "page_url": sharing.absolute(request, link.get_absolute_url()),
+        "page_url": absolute_url(request, link.get_absolute_url()),
         "share_title": link.project.name,
         "og_type": "website",
         "image_alt": f"Cover art from {link.project.name}",
@@ -143,7 +145,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
 def share_media(request: HttpRequest, token: str, uid: uuid.UUID, kind: str) -> HttpResponse:
     """A shared clip's stored audio, cover or video, with Range, as clip_media serves it to members."""
     link = _live_link(token)
-    clip = sharing.shared_clip(link=link, uid=uid)
+    clip = selectors.shared_clip(link=link, uid=uid)
     if clip is None or kind not in SHARE_KINDS:
         raise Http404
     field, content_type, ext = MEDIA_KINDS[kind]

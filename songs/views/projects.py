@@ -1,26 +1,23 @@
-"""Pages and fragments of the studio: projects, the Create panel, the live clip list, lyric drafts."""
+"""Project pages: the list, one project with its Create panel, continuing a clip, the live clip list."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from songs import catalog, quotas, selectors, services, teams
-from songs.context_processors import gateway_capabilities
-from songs.forms import DraftForm, LyricsPromptForm, ProjectForm, SongForm, UploadForm
-from songs.models import GenerationTask, LyricRevision, Role
+from songs import catalog, selectors
+from songs.forms import ProjectForm, SongForm
+from songs.models import GenerationTask, Role
+from songs.services import quotas, requests, teams
+from songs.views.common import HTMX_STOP_POLLING, detail_context, poller_context, song_form
 
-HTMX_STOP_POLLING = 286
-SECTION_TAGS = ("Intro", "Verse", "Pre-Chorus", "Chorus", "Bridge", "Outro")
 Mode = GenerationTask.Mode
 
 
@@ -30,47 +27,20 @@ def project_list(request: HttpRequest) -> HttpResponse:
     teams.team_personal(user=request.user)  # everyone has one, also users made in the admin
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        project = services.project_create(
-            owner=request.user, name=form.cleaned_data["name"], team=form.cleaned_data["team"]
+        project = teams.project_create(
+            user=request.user, name=form.cleaned_data["name"], team=form.cleaned_data["team"]
         )
         return redirect(project)
     projects = selectors.projects_for_user(user=request.user)
     return render(request, "songs/project_list.html", {"projects": projects, "form": form})
 
 
-def song_form(project, data=None, **initial) -> SongForm:
-    return SongForm(
-        data,
-        project=project,
-        capabilities=gateway_capabilities(),
-        initial={"request_key": uuid.uuid4(), **initial},
-    )
 
 
-def limits_context() -> dict:
-    limits = {m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title} for m in catalog.MODELS}
-    return {"model_limits_json": json.dumps(limits), "description_limit": catalog.DESCRIPTION_LIMIT}
 
 
-def poller_context(project) -> dict:
-    return {
-        "project": project,
-        "since": f"{timezone.now().timestamp():.6f}",
-        "active": selectors.project_has_pending(project=project),
-    }
 
 
-def detail_context(project, form: SongForm, **forms) -> dict:
-    return {
-        "project": project,
-        "form": form,
-        "lyrics_form": forms.get("lyrics_form") or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
-        "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
-        "cards": selectors.project_cards(project=project),
-        "poller": poller_context(project),
-        **selectors.project_lyrics(project=project),
-        **limits_context(),
-    }
 
 
 @login_required
@@ -139,7 +109,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _invalid_song_form(request, project, form)
     data = form.cleaned_data
     try:
-        task = services.music_request(
+        task = requests.music_request(
             project=project,
             user=request.user,
             mode=data["mode"],
@@ -218,75 +188,7 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
-    form = LyricsPromptForm(request.POST)
-    if form.is_valid():
-        try:
-            services.lyrics_request(
-                project=project,
-                user=request.user,
-                prompt=form.cleaned_data["prompt"],
-                request_key=form.cleaned_data["request_key"],
-            )
-        except quotas.QuotaExceeded as exc:
-            form.add_error(None, str(exc))
-    if form.is_valid():
-        if not request.htmx:
-            return redirect(project)
-        form = LyricsPromptForm(initial={"request_key": uuid.uuid4()})
-    elif not request.htmx:
-        return render(
-            request,
-            "songs/project_detail.html",
-            detail_context(project, song_form(project), lyrics_form=form),
-        )
-    context = {
-        "project": project,
-        "lyrics_form": form,
-        **selectors.project_lyrics(project=project),
-        "poller": poller_context(project),
-        "with_poller": True,
-    }
-    return render(request, "songs/partials/lyrics_panel.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The lyric editor. Saving adds a revision; nothing written is ever overwritten."""
-    role = Role.EDITOR if request.method == "POST" else Role.VIEWER
-    draft = selectors.draft_for_user(user=request.user, pk=pk, role=role)
-    form = DraftForm(request.POST or None, initial={"title": draft.title, "text": draft.text})
-    if request.method == "POST" and form.is_valid():
-        saved = services.draft_save(
-            draft=draft, user=request.user, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
-        )
-        messages.success(request, "Saved as a new version." if saved else "No changes to save.")
-        return redirect(draft)
-    return render(
-        request,
-        "songs/draft_detail.html",
-        {
-            "draft": draft,
-            "project": draft.project,
-            "form": form,
-            "revisions": draft.revisions.all(),
-            "section_tags": SECTION_TAGS,
-            **limits_context(),
-        },
-    )
 
 
-@login_required
-@require_POST
-def draft_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
-    revision = LyricRevision.objects.filter(draft=draft, number=number).first()
-    if revision is None:
-        raise Http404
-    services.draft_restore(draft=draft, revision=revision, user=request.user)
-    messages.success(request, f"Version {number} is back as the newest version.")
-    return redirect(draft)

@@ -2,7 +2,7 @@
 
 Pure standard library: no HTTP here. ``check_url`` parses a link, refuses what the studio must never
 fetch, resolves the host with an injectable resolver and returns the parsed link with the list of
-addresses it vetted. The fetcher (``songs.suno.Gateway.fetch_public``) then connects to one of those
+addresses it vetted. The fetcher (``songs.gateway.download.fetch_public``) then connects to one of those
 addresses, never to the host name again, so a second DNS answer cannot point it somewhere else.
 
 What counts as public is decided here, explicitly, rather than by ``ipaddress``'s ``is_global``

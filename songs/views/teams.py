@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -11,21 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from songs import quotas, selectors, teams
-from songs.forms import InviteForm, MemberRoleForm, MoveProjectForm, ProjectRenameForm, SignupForm, TeamForm
+from songs import selectors
+from songs.forms import InviteForm, MemberRoleForm, MoveProjectForm, ProjectRenameForm, TeamForm
 from songs.models import Invite, Membership, Role
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        teams.team_personal(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Your personal team is ready; start a project below.")
-        return redirect(request.GET.get("next") or "songs:project_list")
-    return render(request, "registration/signup.html", {"form": form, "next": request.GET.get("next", "")})
+from songs.services import teams
 
 
 @login_required
@@ -53,7 +41,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if team.membership.is_owner:
         context["invites"] = team.invites.filter(used_at__isnull=True).order_by("-created_at")
-        context["credits_used"] = quotas.credits_used_today(team=team)
+        context["credits_used"] = selectors.credits_used_today(team=team)
     return render(request, "songs/team_detail.html", context)
 
 

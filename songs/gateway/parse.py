@@ -1,7 +1,7 @@
 """Pure parsing of gateway answers: no HTTP, no Django, no errors of the gateway's own.
 
-``songs.suno`` re-exports every public name here (``suno.parse_task``, ``suno.Clip``, ...): callers
-import from ``songs.suno``. Parsing is lenient on purpose: gateways add, drop and retype fields, and
+``songs.gateway`` re-exports the names callers need (``Clip``, ``Task``, ``parse_task``, ...). Parsing is
+lenient on purpose: gateways add, drop and retype fields, and
 one odd field must never break polling.
 """
 

@@ -1,4 +1,4 @@
-"""Teams, members, invites, and moving projects between teams. Keyword-only services."""
+"""Teams, members, invites, projects, and moving projects between teams. Keyword-only services."""
 
 from __future__ import annotations
 
@@ -85,8 +85,9 @@ def member_remove(*, membership: Membership) -> None:
     membership.delete()
 
 
-def project_create(*, team: Team, user, name: str) -> Project:
-    project = Project(team=team, created_by=user, name=name.strip())
+def project_create(*, user, name: str, team: Team | None = None) -> Project:
+    """A project in the given team (default: the user's personal team)."""
+    project = Project(team=team or team_personal(user=user), created_by=user, name=name.strip())
     project.full_clean()
     project.save()
     return project

@@ -7,7 +7,6 @@ Each returns an Outcome: what was done and, grouped by reason, what was left alo
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,13 +14,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from songs import quotas, services
 from songs.models import Clip, GenerationTask, ShareLink
+from songs.services import quotas
+from songs.services.common import job_enqueue
+from songs.services.requests import task_create
 
 Status = GenerationTask.Status
+
+
 POLLABLE = (Status.SUBMITTED, Status.RUNNING)
+
+
 CANCEL_REASON_MAX = 300
 
 
@@ -57,18 +61,18 @@ def tasks_poll_now(*, tasks: QuerySet[GenerationTask]) -> Outcome:
         else:
             outcome.skip("finished meanwhile", task.pk)
     if outcome.done:
-        transaction.on_commit(_enqueue_heartbeat)
+        transaction.on_commit(_enqueue_cycle)
     return outcome
 
 
-def _enqueue_heartbeat() -> None:
-    async_task("songs.tasks.heartbeat", task_name=f"staff-poll-{uuid.uuid4().hex[:8]}")
+def _enqueue_cycle() -> None:
+    job_enqueue("cycle", name="staff-poll")
 
 
 def tasks_retry(*, tasks: QuerySet[GenerationTask]) -> Outcome:
     """Try each failed request again as a new task (retry_of the old one, which stays as it was).
 
-    The new task goes through services.task_create, so the team's quota is charged (and may
+    The new task goes through task_create, so the team's quota is charged (and may
     refuse) and the submit is enqueued on commit exactly as for a user's own click.
     """
     outcome = Outcome()
@@ -94,7 +98,7 @@ def tasks_retry(*, tasks: QuerySet[GenerationTask]) -> Outcome:
 
 
 def _retry_create(task: GenerationTask) -> GenerationTask:
-    return services.task_create(
+    return task_create(
         project=task.project,
         user=task.user,
         action=task.action,

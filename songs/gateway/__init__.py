@@ -1,0 +1,36 @@
+"""The only package that imports httpx: everything the studio says to a gateway goes through here.
+
+- ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``.
+- ``formats``: the task and v2 adapters, and what each can do (``Capabilities``).
+- ``errors``: ``GatewayError`` and ``SubmitOutcomeUnknown``, from both error shapes and the network.
+- ``parse``: lenient parsing of answers into ``Task``, ``Clip`` and ``Lyrics``.
+- ``download``: a clip's media from the CDN, and a user's own link through ``netguard`` (SSRF guard).
+
+Callers import the names below from ``songs.gateway``.
+"""
+
+from songs.gateway.client import Gateway, RetryPolicy, gateway_for, get_gateway
+from songs.gateway.download import download_media, fetch_public, fetch_public_for
+from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
+from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities, capabilities_for
+from songs.gateway.parse import Clip, Lyrics, Task, parse_clip, parse_task
+
+__all__ = [
+    "FETCH_BATCH_SIZE",
+    "Capabilities",
+    "Clip",
+    "Gateway",
+    "GatewayError",
+    "Lyrics",
+    "RetryPolicy",
+    "SubmitOutcomeUnknown",
+    "Task",
+    "capabilities_for",
+    "download_media",
+    "fetch_public",
+    "fetch_public_for",
+    "gateway_for",
+    "get_gateway",
+    "parse_clip",
+    "parse_task",
+]

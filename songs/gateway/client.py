@@ -1,0 +1,263 @@
+"""The gateway client: the studio's only door to a Suno-compatible gateway.
+
+Services see typed dataclasses and one exception family, ``GatewayError``, whose ``retryable`` flag
+says whether trying again later can help. Submits are never retried here (a re-send may bill twice);
+fetches are safe to repeat and are retried with backoff. The format adapters
+(``songs.gateway.formats``) shape the requests; this module sends them. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from django.conf import settings
+
+from songs.gateway.errors import (
+    HTTPX_ERRORS,
+    GatewayError,
+    SubmitOutcomeUnknown,
+    answer_error,
+    network_error,
+    status_retryable,
+)
+from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, make_format
+from songs.gateway.parse import Task
+
+# One name for every gateway call, whatever module inside the package made it.
+logger = logging.getLogger("songs.gateway")
+
+T = TypeVar("T")
+
+# Tests (and the dev server talking to the built-in engine) swap the network for this transport.
+transport_override: httpx.BaseTransport | None = None
+
+# Honour a 429's Retry-After only when it is short: a worker should not block for minutes.
+# A longer wait is handed to the caller through GatewayError.retry_after instead.
+MAX_RETRY_AFTER = 10.0
+MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff for calls that are safe to repeat."""
+
+    max_retries: int = 3
+    backoff: float = 0.5
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def run(self, attempt: Callable[[], T]) -> T:
+        for number in range(max(0, self.max_retries) + 1):
+            try:
+                return attempt()
+            except GatewayError as exc:
+                delay = self.delay(exc, number)
+                if delay is None:
+                    raise
+                self.sleep(delay)
+        raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def delay(self, exc: GatewayError, number: int) -> float | None:
+        if not exc.retryable or number >= self.max_retries:
+            return None
+        if exc.retry_after is not None:
+            return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else None
+        return min(self.backoff * 2**number, MAX_BACKOFF)
+
+
+@contextlib.contextmanager
+def failure_logged(method: str, path: str, *, secret: str = "") -> Iterator[None]:
+    """Log a failed call by method, path, status and code only: never headers, bodies or messages."""
+    try:
+        yield
+    except GatewayError as exc:
+        # A gateway may echo the key back ("invalid token sk-..."): never let it travel further.
+        if secret and secret in exc.message:
+            exc.message = exc.message.replace(secret, "[redacted]")
+            exc.args = (exc.code, exc.message)
+        logger.warning(
+            "gateway call failed: %s %s status=%s code=%s retryable=%s",
+            method,
+            path,
+            exc.http_status,
+            exc.code,
+            exc.retryable,
+        )
+        raise
+
+
+class Gateway:
+    """One gateway connection. Use as a context manager, or call close()."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        api_format: str = "task",
+        transport: httpx.BaseTransport | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        # Choose the format first so an unsupported one leaves no open client behind.
+        self._format = make_format(api_format)
+        self.api_format = api_format
+        self.secret = api_key  # kept only to scrub it from error messages
+        self.retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
+        self.transport = transport  # a user's link is fetched through it too (tests, dev)
+        self.http = httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "User-Agent": "song-studio",
+            },
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+            ),
+        )
+
+    def __repr__(self) -> str:
+        return f"<Gateway {self.http.base_url} format={self.api_format}>"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._format.capabilities
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- Submits: never retried here, because a re-send may bill twice ---
+
+    def submit_music(self, *, payload: dict) -> str:
+        if not payload.get("mv"):
+            # Gateways silently default a missing mv to chirp-v3-0.
+            raise ValueError("submit_music payload needs an 'mv' (model version)")
+        return self._submit(self._format.submit_music(payload))
+
+    def submit_lyrics(self, *, prompt: str) -> str:
+        return self._submit(self._format.submit_lyrics(prompt))
+
+    def submit_concat(self, *, clip_id: str, is_infill: bool = False) -> str:
+        """Stitch a continuation chain (ending at ``clip_id``) into one song; returns a task id.
+
+        ``is_infill`` stitches a replaced section back instead. Costs far more than a song.
+        """
+        if not clip_id:
+            raise ValueError("submit_concat needs a clip id")
+        return self._submit(self._format.submit_concat(clip_id, bool(is_infill)))
+
+    def upload_audio_url(self, *, url: str) -> str:
+        """Have the gateway import the audio at ``url`` as a clip; returns the new clip's id."""
+        if not url:
+            raise ValueError("upload_audio_url needs a url")
+        return self._submit(self._format.upload_audio_url(url))
+
+    def _submit(self, req: ApiRequest) -> Any:
+        with failure_logged(req.method, req.path, secret=self.secret):
+            response = self._send(req, submit=True)
+            if response.status_code == 504:
+                # A proxy's timeout: the gateway behind it may well have created the task.
+                raise SubmitOutcomeUnknown(
+                    "outcome_unknown",
+                    "The gateway timed out (HTTP 504) after the request was sent.",
+                    http_status=504,
+                )
+            try:
+                return self._read(req, response)
+            except GatewayError as exc:
+                if exc.code != "bad_response" or not response.is_success:
+                    raise
+                # A 2xx we cannot read may still have created (and billed) a task.
+                raise SubmitOutcomeUnknown(
+                    "bad_response",
+                    f"The gateway accepted the submit but its answer was unreadable: {exc.message}",
+                    http_status=response.status_code,
+                ) from exc
+
+    # --- Fetches: safe to repeat, so every request is retried with backoff ---
+
+    def fetch_task(self, task_id: str) -> Task:
+        if not task_id:
+            raise ValueError("fetch_task needs a task id")
+        tasks = self._run(self._format.fetch_one(task_id))
+        if not tasks:
+            raise GatewayError("task_not_exist", "The gateway's feed knows none of this task's clips")
+        return tasks[0]
+
+    def fetch_tasks(self, task_ids: list[str]) -> list[Task]:
+        """Tasks for many ids at once (batched); unknown ids are left out, not an error."""
+        return self._run(self._format.fetch_many(list(task_ids)))
+
+    def _run(self, plan: FetchPlan) -> list[Task]:
+        return plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
+
+    def _fetch(self, req: ApiRequest) -> Any:
+        with failure_logged(req.method, req.path, secret=self.secret):
+            return self._read(req, self._send(req, submit=False))
+
+    def _send(self, req: ApiRequest, *, submit: bool) -> httpx.Response:
+        url = f"{req.path}?{req.query}" if req.query else req.path
+        try:
+            return self.http.request(req.method, url, json=req.json)
+        except HTTPX_ERRORS as exc:
+            raise network_error(exc, submit=submit) from exc
+
+    def _read(self, req: ApiRequest, response: httpx.Response) -> Any:
+        """The answer read by ``req.read``, or a GatewayError for any failure shape."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError both land here
+            raise GatewayError(
+                "bad_response",
+                f"The gateway answered HTTP {status} with a body that is not JSON",
+                http_status=status,
+                retryable=status_retryable(status),
+            ) from None
+        error = answer_error(response, body)
+        if error is not None:
+            raise error
+        try:
+            return req.read(body)
+        except GatewayError as exc:
+            exc.http_status = status
+            raise
+
+
+def get_gateway() -> Gateway:
+    """A Gateway configured from settings. Use it as ``with get_gateway() as gateway: ...``."""
+    return Gateway(
+        base_url=settings.SUNO_GATEWAY_URL,
+        api_key=settings.SUNO_GATEWAY_KEY,
+        api_format=settings.SUNO_API_FORMAT,
+        transport=transport_override,
+        connect_timeout=settings.SUNO_CONNECT_TIMEOUT,
+        read_timeout=settings.SUNO_READ_TIMEOUT,
+    )
+
+
+@contextlib.contextmanager
+def gateway_for(gateway: Gateway | None = None) -> Iterator[Gateway]:
+    """The caller's gateway, or a fresh one from settings that is closed when the block ends."""
+    if gateway is not None:
+        yield gateway
+        return
+    with get_gateway() as fresh:
+        yield fresh

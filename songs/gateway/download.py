@@ -1,0 +1,284 @@
+"""Files over HTTP: a clip's media from the gateway's CDN, and a user's own link through the SSRF guard.
+
+Both write atomically (a temp file beside the destination, then a rename) and return the size and
+SHA-256 of what they wrote. Neither is a gateway API call: the CDN download borrows the gateway's
+connection (its key goes only to the gateway's own host), and the public fetch uses a client of its
+own that connects only to addresses ``netguard`` vetted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pathlib
+import socket
+import tempfile
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+import httpx
+
+from songs.gateway import netguard
+from songs.gateway.client import Gateway, RetryPolicy, failure_logged
+from songs.gateway.errors import (
+    HTTPX_ERRORS,
+    GatewayError,
+    network_error,
+    status_code_name,
+    status_retryable,
+    too_large,
+)
+from songs.gateway.parse import as_int
+
+_CHUNK = 64 * 1024
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_OCTET_STREAM_AUDIO_SUFFIXES = (".mp3", ".wav")
+
+
+# --- A clip's media, from the gateway or its CDN ---
+
+
+def download_media(gateway: Gateway, url: str, *, dest: pathlib.Path, max_bytes: int) -> tuple[int, str]:
+    """Stream ``url`` into ``dest`` atomically; return (size in bytes, sha256 hex)."""
+    dest = pathlib.Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_path = httpx.URL(url).path  # no query: signed CDN links carry tokens there
+    except httpx.InvalidURL:
+        log_path = "<invalid url>"
+    return gateway.retry.run(lambda: _download_once(gateway, url, log_path, dest, max_bytes))
+
+
+def _download_once(
+    gateway: Gateway, url: str, log_path: str, dest: pathlib.Path, max_bytes: int
+) -> tuple[int, str]:
+    with failure_logged("GET", log_path, secret=gateway.secret):
+        try:
+            request = gateway.http.build_request("GET", url, headers={"Accept": "*/*"})
+            if not _is_gateway_url(gateway, request.url):
+                del request.headers["Authorization"]  # the key is for the gateway, not a CDN
+            response = gateway.http.send(request, stream=True, follow_redirects=True)
+        except HTTPX_ERRORS as exc:
+            raise network_error(exc, submit=False) from exc
+        try:
+            _check_download(response, max_bytes)
+            return _stream_to_file(response, dest, max_bytes)
+        finally:
+            response.close()
+
+
+def _is_gateway_url(gateway: Gateway, url: httpx.URL) -> bool:
+    base = gateway.http.base_url
+    same_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+    return same_origin and url.path.startswith(base.path)
+
+
+def _check_download(response: httpx.Response, max_bytes: int) -> None:
+    status = response.status_code
+    if status >= 400:
+        raise GatewayError(
+            status_code_name(status),
+            f"The media download answered HTTP {status}",
+            http_status=status,
+            retryable=status_retryable(status),
+        )
+    declared = as_int(response.headers.get("Content-Length"))
+    if declared > max_bytes:
+        raise too_large(max_bytes, status)
+
+
+def _stream_to_file(response: httpx.Response, dest: pathlib.Path, max_bytes: int) -> tuple[int, str]:
+    """Write to a temp file beside ``dest``, then rename: readers never see half a file."""
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                for chunk in response.iter_bytes(_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise too_large(max_bytes, response.status_code)
+                    digest.update(chunk)
+                    out.write(chunk)
+            except HTTPX_ERRORS as exc:
+                raise network_error(exc, submit=False) from exc
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; media must be readable by the web server
+        os.replace(tmp_name, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return size, digest.hexdigest()
+
+
+# --- A user's own link (someone else's server) ---
+
+
+def fetch_public(
+    url: str,
+    *,
+    dest: pathlib.Path,
+    max_bytes: int,
+    max_redirects: int = 5,
+    allowed_types: tuple[str, ...] = ("audio/",),
+    resolve: Callable[..., Any] = socket.getaddrinfo,
+    retry: RetryPolicy | None = None,
+    timeout: httpx.Timeout | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[int, str, str]:
+    """Download a user-given public link into ``dest`` atomically; return (size, sha256 hex, type).
+
+    Guarded against SSRF: the link and every redirect target are vetted by ``netguard.check_url``
+    before anything is sent, and each request connects to an address that check vetted, never to the
+    host name again, so a second DNS answer (rebinding) cannot send it elsewhere. The real host name
+    travels in the Host header and, for https, as TLS SNI through httpcore's ``sni_hostname`` request
+    extension, so the certificate is still checked against that name. No gateway key is ever sent,
+    and redirects are followed here, at most ``max_redirects`` of them.
+
+    ``allowed_types`` entries ending in "/" match a media type's prefix ("audio/" matches
+    audio/mpeg), others match exactly. While audio is allowed, ``application/octet-stream`` is
+    accepted too when the final link's path ends in .mp3 or .wav (many servers do not know audio
+    types). The returned type is the server's media type, lower-case, without parameters.
+
+    Codes: "unsafe_url" (message from netguard, fit for the user), "too_many_redirects", "too_large"
+    (declared or streamed; nothing is left behind), "not_audio", "bad_response" (another 3xx), the HTTP
+    status names of ``download_media``, and the retryable "network"/"timeout". Retryable failures are
+    retried by ``retry``, each attempt vetting the link afresh.
+    """
+    dest = pathlib.Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_path = urlsplit(url).path or "/"  # no host or query: signed links carry tokens there
+    except (TypeError, ValueError):
+        log_path = "<invalid url>"
+    client = _public_client(transport, timeout or httpx.Timeout(30.0, connect=5.0))
+    link = _Link(url, log_path, dest, max_bytes, max(0, max_redirects), tuple(allowed_types), resolve)
+    try:
+        return (retry or RetryPolicy()).run(lambda: _fetch_public_once(client, link))
+    finally:
+        if transport is None:
+            client.close()  # a borrowed transport stays open for its owner
+
+
+def _public_client(transport: httpx.BaseTransport | None, timeout: httpx.Timeout) -> httpx.Client:
+    # No base_url and no key; no proxies from the environment (an HTTP proxy would see only the
+    # address, as httpcore ignores sni_hostname there); no kept-alive connections, so a TLS connection
+    # made for one host name never serves another that shares its address; and a given transport only
+    # when there is one (tests, dev).
+    return httpx.Client(
+        transport=transport or httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        headers={
+            "User-Agent": "song-studio",
+            "Accept": "audio/*, application/octet-stream;q=0.5",
+            "Accept-Encoding": "identity",  # audio does not compress; no decompression bombs
+        },
+    )
+
+
+class _Link:
+    """What one public fetch was asked for, so each attempt starts from the same place."""
+
+    def __init__(self, url, log_path, dest, max_bytes, max_redirects, allowed_types, resolve) -> None:
+        self.url, self.log_path, self.dest, self.max_bytes = url, log_path, dest, max_bytes
+        self.max_redirects, self.allowed_types, self.resolve = max_redirects, allowed_types, resolve
+
+
+def _fetch_public_once(client: httpx.Client, link: _Link) -> tuple[int, str, str]:
+    with failure_logged("GET", link.log_path):
+        response, final = _open_public(client, link.url, link.max_redirects, link.resolve)
+        try:
+            _check_download(response, link.max_bytes)
+            if not response.is_success:
+                raise GatewayError(
+                    "bad_response",
+                    f"The link answered HTTP {response.status_code} instead of a file",
+                    http_status=response.status_code,
+                )
+            media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+            if not _type_allowed(media_type, final.path, link.allowed_types):
+                raise GatewayError(
+                    "not_audio",
+                    f"That link is not an audio file (it is {media_type or 'of no stated type'}).",
+                    http_status=response.status_code,
+                )
+            size, digest = _stream_to_file(response, link.dest, link.max_bytes)
+            return size, digest, media_type
+        finally:
+            response.close()
+
+
+def _open_public(
+    client: httpx.Client, url: str, max_redirects: int, resolve: Callable[..., Any]
+) -> tuple[httpx.Response, SplitResult]:
+    """The final (non-redirect) response for ``url``, streaming, and the link it came from."""
+    redirects = 0
+    while True:
+        try:
+            parts, ips = netguard.check_url(url, resolve=resolve)
+        except netguard.UnsafeURL as exc:
+            raise GatewayError("unsafe_url", exc.message) from exc
+        response = _send_pinned(client, parts, ips)
+        location = response.headers.get("Location") if response.status_code in _REDIRECT_STATUSES else None
+        if not location:
+            return response, parts
+        response.close()
+        if redirects >= max_redirects:
+            raise GatewayError(
+                "too_many_redirects",
+                f"That link redirects more than {max_redirects} times.",
+                http_status=response.status_code,
+            )
+        redirects += 1
+        url = urljoin(parts.geturl(), location.strip())
+
+
+def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> httpx.Response:
+    """Send GET for the vetted link to one of its vetted addresses, the next one if it cannot connect."""
+    default_port = _DEFAULT_PORTS[parts.scheme]
+    port = parts.port or default_port
+    host_header = parts.netloc if port != default_port else parts.netloc.removesuffix(f":{port}")
+    # TLS SNI and the certificate check use the host name, not the address connected to.
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    tail = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    client.cookies.clear()  # they would be kept per address, not per host name
+    failure: httpx.HTTPError | None = None
+    for ip in ips:
+        target = httpx.URL(f"{parts.scheme}://{f'[{ip}]' if ':' in ip else ip}:{port}{tail}")
+        request = client.build_request("GET", target, headers={"Host": host_header}, extensions=extensions)
+        try:
+            return client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            failure = exc  # nothing was sent: try the host's next vetted address
+        except HTTPX_ERRORS as exc:
+            raise network_error(exc, submit=False, peer="the link's server") from exc
+    assert failure is not None, "check_url always vets at least one address"
+    raise network_error(failure, submit=False, peer="the link's server") from failure
+
+
+def _type_allowed(media_type: str, path: str, allowed_types: tuple[str, ...]) -> bool:
+    for allowed in allowed_types:
+        if allowed.endswith("/"):
+            if media_type.startswith(allowed) and len(media_type) > len(allowed):
+                return True
+        elif media_type == allowed:
+            return True
+    return (
+        media_type == "application/octet-stream"
+        and any(allowed.startswith("audio/") for allowed in allowed_types)
+        and path.lower().endswith(_OCTET_STREAM_AUDIO_SUFFIXES)
+    )
+
+
+def fetch_public_for(gateway: Gateway, url: str, **kwargs: Any) -> tuple[int, str, str]:
+    """``fetch_public`` with the gateway's retry policy, timeouts and (test, dev) transport."""
+    return fetch_public(
+        url, retry=gateway.retry, timeout=gateway.http.timeout, transport=gateway.transport, **kwargs
+    )

@@ -1,0 +1,266 @@
+"""The two API formats, as small adapters that shape requests and read answers; no HTTP here.
+
+An adapter turns a call into ``ApiRequest``s (what to send, and how to read each answer) and, for
+fetches, a ``FetchPlan`` whose ``combine`` turns the answers back into tasks. The client
+(``songs.gateway.client``) sends them; nothing here calls back into it. Each format also declares
+its ``Capabilities`` so the UI offers only what the gateway can do. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+from urllib.parse import quote
+
+from songs.gateway.errors import GatewayError, bad_response
+from songs.gateway.parse import (
+    Clip,
+    Task,
+    as_text,
+    decode_v2_task_id,
+    encode_v2_task_id,
+    is_v2_task_id,
+    parse_clip,
+    parse_task,
+    v2_task,
+)
+
+# The poll cycle asks for many tasks at once; gateways accept far more, but small batches keep
+# one slow or failing request from holding up everything.
+FETCH_BATCH_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a format can do beyond plain songs; the UI offers only what the gateway supports."""
+
+    concat: bool
+    upload: bool
+    infill: bool
+    negative_tags: bool
+
+
+class ApiRequest(NamedTuple):
+    """One HTTP call an adapter wants made, and how to read its answer."""
+
+    method: str
+    path: str  # without the query: failures are logged under it, and queries carry ids
+    # Turns the answer body (failure shapes already raised as GatewayError) into the result.
+    read: Callable[[Any], Any]
+    json: Any = None
+    query: str = ""  # already encoded; "ids=a,b" keeps its commas as the feed expects
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """The requests one fetch needs, and how their read answers (in the same order) become tasks."""
+
+    requests: list[ApiRequest]
+    combine: Callable[[list[Any]], list[Task]]
+
+
+class GatewayFormat(Protocol):
+    """What an API format must provide. The client does the HTTP; adapters only shape data."""
+
+    capabilities: Capabilities
+
+    def submit_music(self, payload: dict) -> ApiRequest: ...
+    def submit_lyrics(self, prompt: str) -> ApiRequest: ...
+    def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest: ...
+    def upload_audio_url(self, url: str) -> ApiRequest: ...
+    def fetch_one(self, task_id: str) -> FetchPlan: ...
+    def fetch_many(self, task_ids: list[str]) -> FetchPlan: ...
+
+
+# --- Reading answers (each ApiRequest names one of these) ---
+
+
+def _envelope_data(body: Any) -> Any:
+    # Failure envelopes were already turned into errors; only success is left.
+    if not isinstance(body, dict) or body.get("code") != "success":
+        raise bad_response("The gateway's answer has no success envelope")
+    return body.get("data")
+
+
+def _read_task_id(body: Any) -> str:
+    data = _envelope_data(body)
+    if not isinstance(data, str) or not data:
+        raise bad_response("The gateway's answer carries no task id")
+    return data
+
+
+def _read_clip_id(body: Any) -> str:
+    # The upload answers the clip id in data (New API style) and again in clip_id; either will do.
+    data = _envelope_data(body)
+    for value in (data, body.get("clip_id")):
+        if isinstance(value, str) and value:
+            return value
+    raise bad_response("The gateway's answer carries no clip id")
+
+
+def _read_task(body: Any) -> Task:
+    data = _envelope_data(body)
+    if data is None:
+        # Some gateways answer an unknown id with a success envelope and no data.
+        raise GatewayError("task_not_exist", "The gateway knows no such task", retryable=False)
+    if not isinstance(data, dict):
+        raise bad_response("The gateway's task is not an object")
+    return parse_task(data)
+
+
+def _read_tasks(body: Any) -> list[Task]:
+    data = _envelope_data(body)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise bad_response("The gateway's task list is not a list")
+    return [parse_task(item) for item in data if isinstance(item, dict) and item.get("task_id")]
+
+
+def _read_generation(body: Any) -> str:
+    """v2 generate answers the generation itself; its id and clip ids become the task id."""
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")  # lenient: a gateway that wraps it in the task envelope
+    clips = body.get("clips") if isinstance(body, dict) else None
+    if not isinstance(clips, list):
+        raise bad_response("The gateway's generation lists no clips")
+    clip_ids = [as_text(clip.get("id")) if isinstance(clip, dict) else "" for clip in clips]
+    try:
+        return encode_v2_task_id(as_text(body.get("id")), clip_ids)
+    except ValueError as exc:
+        raise bad_response(f"The gateway's generation cannot be tracked ({exc})") from None
+
+
+def _read_feed(body: Any) -> list[Clip]:
+    # The engine answers a bare list; gateways may wrap it in {"clips": [...]} or the task envelope.
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    if isinstance(body, dict):
+        body = body.get("clips")
+    if body is None:
+        return []
+    if not isinstance(body, list):
+        raise bad_response("The gateway's feed is not a list of clips")
+    return [parse_clip(item) for item in body if isinstance(item, dict) and item.get("id")]
+
+
+# --- Fetch plans: a task id says which format made it ("v2:..." ids track a v2 generation), so either
+# format fetches both kinds, and switching SUNO_API_FORMAT never strands the tasks already in flight.
+
+
+def _batches(items: list[str]) -> list[list[str]]:
+    return [items[start : start + FETCH_BATCH_SIZE] for start in range(0, len(items), FETCH_BATCH_SIZE)]
+
+
+def _feed_request(clip_ids: list[str]) -> ApiRequest:
+    # Each id quoted on its own so the commas between them stay literal, as the feed expects.
+    query = "ids=" + ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
+    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=query)
+
+
+def _many_plan(task_ids: list[str]) -> FetchPlan:
+    """Task-format ids in batches, then one feed query per batch of generation clips."""
+    others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
+    wanted: dict[str, list[str]] = {}
+    for task_id in task_ids:
+        if is_v2_task_id(task_id):
+            with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
+                wanted[task_id] = decode_v2_task_id(task_id)[1]
+    clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
+    task_requests = [ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids}) for ids in _batches(others)]
+    feed_requests = [_feed_request(ids) for ids in _batches(clip_ids)]
+
+    def combine(answers: list[Any]) -> list[Task]:
+        # Task-format answers first, then generations in the order asked for.
+        tasks = [task for answer in answers[: len(task_requests)] for task in answer]
+        found = {clip.id: clip for answer in answers[len(task_requests) :] for clip in answer}
+        generations = (v2_task(task_id, clips, found) for task_id, clips in wanted.items())
+        return tasks + [task for task in generations if task is not None]
+
+    return FetchPlan(task_requests + feed_requests, combine)
+
+
+def _one_plan(task_id: str) -> FetchPlan:
+    if is_v2_task_id(task_id):
+        return _many_plan([task_id])
+    # Task ids are opaque: quote them so one can never change the path.
+    request = ApiRequest("GET", f"/suno/fetch/{quote(task_id, safe='')}", _read_task)
+    return FetchPlan([request], lambda answers: [answers[0]])
+
+
+# --- The formats ---
+
+
+class TaskFormat:
+    """The "task" (New API) format: submit returns a task id, fetch returns task objects."""
+
+    capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False)
+
+    def submit_music(self, payload: dict) -> ApiRequest:
+        return ApiRequest("POST", "/suno/submit/music", _read_task_id, payload)
+
+    def submit_lyrics(self, prompt: str) -> ApiRequest:
+        return ApiRequest("POST", "/suno/submit/lyrics", _read_task_id, {"prompt": prompt})
+
+    def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest:
+        body = {"clip_id": clip_id, "is_infill": is_infill}
+        return ApiRequest("POST", "/suno/submit/concat", _read_task_id, body)
+
+    def upload_audio_url(self, url: str) -> ApiRequest:
+        return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
+
+    def fetch_one(self, task_id: str) -> FetchPlan:
+        return _one_plan(task_id)
+
+    def fetch_many(self, task_ids: list[str]) -> FetchPlan:
+        return _many_plan(task_ids)
+
+
+V2_GENERATE_PATH = "/suno/v2/generate"
+# The seed does not show the feed's path; this is where the built-in engine serves it
+# (docs/protocol.md, "v2 format"). The only place the client names it.
+V2_FEED_PATH = "/suno/v2/feed"
+
+# v2 generate always gets these keys, "" or null when unused, as in the seed's example ...
+_V2_TEXT_KEYS = ("prompt", "tags", "mv", "title")
+_V2_NULLABLE_KEYS = ("continue_clip_id", "continue_at", "infill_start_s", "infill_end_s")
+# ... and these only when the request has them (not every gateway takes them).
+_V2_OPTIONAL_KEYS = ("gpt_description_prompt", "make_instrumental", "negative_tags")
+
+
+def _v2_generate_body(payload: dict) -> dict:
+    # Every other key is dropped: notably "task_id", which only the task format's continue needs.
+    body = {key: payload.get(key) or "" for key in _V2_TEXT_KEYS}
+    body.update({key: payload.get(key) for key in _V2_NULLABLE_KEYS})
+    body.update({key: payload[key] for key in _V2_OPTIONAL_KEYS if key in payload})
+    return body
+
+
+class V2Format(TaskFormat):
+    """The v2 format (tests/seeds/000_*.txt): music goes through generate and the feed.
+
+    Lyrics, concat and upload use the task endpoints on v2 gateways too, so they are inherited, and so
+    is fetching (which tells the kinds apart by id: a generation is tracked under an encoded "v2:..." id,
+    see ``encode_v2_task_id``).
+    """
+
+    capabilities = Capabilities(concat=True, upload=True, infill=True, negative_tags=True)
+
+    def submit_music(self, payload: dict) -> ApiRequest:
+        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
+
+
+_FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {"task": TaskFormat, "v2": V2Format}
+
+
+def make_format(api_format: str) -> GatewayFormat:
+    if api_format not in _FORMATS:
+        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
+    return _FORMATS[api_format]()
+
+
+def capabilities_for(api_format: str) -> Capabilities:
+    """What a format can do, without building a client: the UI offers only that."""
+    return make_format(api_format).capabilities

@@ -1,0 +1,153 @@
+"""Saving what a person asked for: the exact gateway payload, charged, and queued on commit.
+
+The user's input is saved before anything can fail; a request key seen before returns the task it made,
+so a double click creates one song.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from songs import catalog
+from songs.models import Clip, GenerationTask, Project
+from songs.services import quotas
+from songs.services.common import job_enqueue
+
+# Its own job is enqueued on commit; the poll cycle re-enqueues it only if that job got lost.
+SUBMIT_GRACE = timedelta(seconds=30)
+
+
+def music_payload(
+    *,
+    mode: str,
+    mv: str,
+    description: str = "",
+    lyrics: str = "",
+    tags: str = "",
+    title: str = "",
+    instrumental: bool = False,
+    negative_tags: str = "",
+    parent_clip: Clip | None = None,
+    continue_at: float | None = None,
+    infill: tuple[float, float] | None = None,
+) -> dict:
+    """The exact body the gateway receives. Always carries mv: gateways default it to chirp-v3-0."""
+    if mode == GenerationTask.Mode.INSPIRATION:
+        payload = {"gpt_description_prompt": description, "make_instrumental": instrumental, "mv": mv}
+    else:
+        payload = {
+            "prompt": "" if instrumental else lyrics,
+            "tags": tags,
+            "mv": mv,
+            "title": title,
+            "make_instrumental": instrumental,
+        }
+    if negative_tags:
+        payload["negative_tags"] = negative_tags
+    if parent_clip is not None:
+        payload.update(_continue_fields(mv, parent_clip, continue_at, infill))
+    return payload
+
+
+def _continue_fields(
+    mv: str, clip: Clip, continue_at: float | None, infill: tuple[float, float] | None
+) -> dict:
+    fields = {
+        "mv": catalog.continue_model(mv, uploaded=clip.clip_type == "upload"),
+        "continue_clip_id": clip.upstream_id,
+        "continue_at": infill[0] if infill else continue_at,
+    }
+    if clip.clip_type != "upload":
+        # Stock gateways need the task that made the clip; the others ignore it (PROTOCOL.md). An
+        # upload answers with a clip id, not a task id, so there is none to send (as in the seed).
+        fields["task_id"] = clip.task.upstream_id
+    if infill:
+        fields["infill_start_s"], fields["infill_end_s"] = infill
+    return fields
+
+
+def task_create(
+    *,
+    project: Project,
+    user,
+    action: str,
+    mode: str,
+    payload: dict,
+    request_key: uuid.UUID | None = None,
+    **fields,
+) -> GenerationTask:
+    """Save the request, then (after commit) hand it to a worker to submit.
+
+    A request_key seen before returns the task it made: a double click creates one song.
+    """
+    if request_key and (
+        existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()
+    ):
+        return existing
+    task = GenerationTask(
+        project=project,
+        user=user,
+        action=action,
+        mode=mode,
+        request_payload=payload,
+        api_format=settings.SUNO_API_FORMAT,
+        next_poll_at=timezone.now() + SUBMIT_GRACE,
+        request_key=request_key,
+        **fields,
+    )
+    task.full_clean()
+    with transaction.atomic():
+        task.cost = quotas.quota_charge(team=project.team, action=action)
+        task.save()
+        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+        transaction.on_commit(lambda: submit_enqueue(task.pk))
+    return task
+
+
+def music_request(*, project: Project, user, request_key: uuid.UUID | None = None, **song) -> GenerationTask:
+    """A song request; `song` holds music_payload's keywords (mode, mv, lyrics, tags, parent_clip…)."""
+    payload = music_payload(**song)
+    return task_create(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=song["mode"],
+        payload=payload,
+        request_key=request_key,
+        parent_clip=song.get("parent_clip"),
+        continue_at=payload.get("continue_at"),
+    )
+
+
+def concat_request(*, clip: Clip, user, is_infill: bool = False) -> GenerationTask:
+    """ "Get whole song": stitch a continuation chain (or a replaced section) into one clip."""
+    return task_create(
+        project=clip.project,
+        user=user,
+        action=GenerationTask.Action.CONCAT,
+        mode=GenerationTask.Mode.CONCAT,
+        payload={"clip_id": clip.upstream_id, "is_infill": is_infill},
+        parent_clip=clip,
+    )
+
+
+def lyrics_request(
+    *, project: Project, user, prompt: str, request_key: uuid.UUID | None = None
+) -> GenerationTask:
+    return task_create(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.LYRICS,
+        mode=GenerationTask.Mode.LYRICS,
+        payload={"prompt": prompt},
+        request_key=request_key,
+    )
+
+
+def submit_enqueue(task_pk: int) -> None:
+    job_enqueue("submit", task_pk, name=f"submit-{task_pk}")

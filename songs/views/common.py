@@ -1,0 +1,77 @@
+"""What several views share: htmx replies (toasts, new cards, stop polling) and the project page's context."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from songs import catalog, selectors
+from songs.forms import LyricsPromptForm, SongForm, UploadForm
+from songs.models import GenerationTask
+
+# htmx 2 swaps a 286 answer, then stops polling.
+HTMX_STOP_POLLING = 286
+# What a clip's media URL may name, and how each is served (the WAV is converted on first download).
+# kind -> (model field, content type, file extension)
+MEDIA_KINDS = {
+    "audio": ("audio_file", "audio/mpeg", "mp3"),
+    "cover": ("image_file", "image/jpeg", "jpeg"),
+    "video": ("video_file", "video/mp4", "mp4"),
+}
+
+
+def song_form(project, data=None, **initial) -> SongForm:
+    return SongForm(
+        data,
+        project=project,
+        capabilities=selectors.gateway_capabilities(),
+        initial={"request_key": uuid.uuid4(), **initial},
+    )
+
+
+def limits_context() -> dict:
+    limits = {m.mv: {"lyrics": m.lyrics, "tags": m.style, "title": m.title} for m in catalog.MODELS}
+    return {"model_limits_json": json.dumps(limits), "description_limit": catalog.DESCRIPTION_LIMIT}
+
+
+def poller_context(project) -> dict:
+    return {
+        "project": project,
+        "since": f"{timezone.now().timestamp():.6f}",
+        "active": selectors.project_has_pending(project=project),
+    }
+
+
+def detail_context(project, form: SongForm, **forms) -> dict:
+    return {
+        "project": project,
+        "form": form,
+        "lyrics_form": forms.get("lyrics_form") or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
+        "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
+        "cards": selectors.project_cards(project=project),
+        "poller": poller_context(project),
+        **selectors.project_lyrics(project=project),
+        **limits_context(),
+    }
+
+
+def toast(request: HttpRequest, message: str, *, redirect_to) -> HttpResponse:
+    """A refusal shown where the user is: a toast for htmx, a flash message otherwise."""
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect(redirect_to)
+    return render(request, "songs/partials/toast.html", {"message": message})
+
+
+def new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> HttpResponse:
+    """The new request's card, put on top of the list, and the poller started."""
+    if not request.htmx:
+        return redirect(project)
+    task.refresh_from_db()  # a fast worker may already have moved it on
+    context = {"task": task, "project": project, "poller": poller_context(project), **extra}
+    return render(request, "songs/partials/card_added.html", context)

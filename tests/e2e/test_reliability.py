@@ -15,7 +15,7 @@ from django.utils import timezone
 from engine.models import EngineTask
 from songs.models import GenerationTask
 from songs.services import polling
-from tests.test_flow import _run_until_settled, request_song
+from tests.e2e.test_flow import _run_until_settled, request_song
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

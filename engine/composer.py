@@ -21,9 +21,10 @@ from engine.genres import PROFILES as PROFILES
 from engine.genres import SCALES as SCALES
 from engine.genres import Profile as Profile
 from engine.genres import genres_named as genres_named
+from engine.genres import mood_mode, tempo_span
 from engine.genres import pick_genre as pick_genre
 from engine.genres import tempo_window as tempo_window
-from engine.lyricist import syllables
+from engine.syllables import syllables
 
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii")
 
@@ -210,9 +211,11 @@ def make_plan(
     h = _digest(tags.strip().lower(), title.strip(), seed)
     rng = np.random.default_rng(h)
     prof = PROFILES.get(genre or "", PROFILES[pick_genre(tags)])
-    tempo = float(rng.integers(prof.bpm[0], prof.bpm[1] + 1))
+    lo, hi = tempo_span(prof.bpm, tags)
+    tempo = float(rng.integers(lo, hi + 1))
     tonic = int(rng.integers(12))
     scale_mode = "minor" if rng.random() < prof.minor else "major"
+    scale_mode = mood_mode(tags) or scale_mode  # a sad song is minor whatever the hash says
     if bpm is not None:
         if not 30 <= bpm <= 300:
             raise ValueError(f"bpm {bpm} is outside 30-300")
@@ -547,52 +550,59 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
     return out
 
 
+@dataclass(frozen=True)
+class SungNote:
+    beat: float  # from the start of the line
+    beats: float  # length
+    degree: int  # scale degree from the voice root
+    midi: int
+    vowel: str
+    onset: str
+
+
+def sung_line(plan: Plan, sec: Section, line_index: int, line: str) -> list[SungNote]:
+    """The notes of one lyric line: one per syllable (one per hanzi), each with the vowel it is sung on."""
+    sylls = syllables(line)
+    notes = phrase(plan, sec, line_index, len(sylls)) if sylls else []
+    return [
+        SungNote(beat, length, deg, degree_midi(plan, deg, plan.voice_root), vowel, onset)
+        for (beat, length, deg), (vowel, onset) in zip(notes, sylls, strict=False)
+    ]
+
+
+def _section_lines(plan: Plan, sec: Section) -> list[list[SungNote]]:
+    if sec.lines:
+        return [sung_line(plan, sec, li, line) for li, line in enumerate(sec.lines)]
+    if sec.role not in ("verse", "chorus", "inst"):
+        return []
+    # no words here: the lead instrument plays a tune of 5-9 notes per line
+    rng = np.random.default_rng(ins.stable_seed(plan.seed, sec.role))
+    count, root = int(rng.integers(5, 10)), plan.voice_root
+    tune = [phrase(plan, sec, li, count) for li in range(sec.bars // plan.bar_lines)]
+    return [[SungNote(b, n, d, degree_midi(plan, d, root), "a", "soft") for b, n, d in line] for line in tune]
+
+
 def _render_voice(mix: Mix) -> None:
     """Sing each lyric line (or play the lead in instrumental songs / sections) over bar_lines bars."""
     plan = mix.plan
     beat_s = 60.0 / plan.bpm
     for sec in plan.sections:
-        if sec.lines:
-            lines = [syllables(line) for line in sec.lines]
-        elif sec.role in ("verse", "chorus", "inst"):  # no words here: the lead instrument plays the tune
-            rng = np.random.default_rng(ins.stable_seed(plan.seed, sec.role))
-            lines = [[("a", "soft")] * int(rng.integers(5, 10))] * (sec.bars // plan.bar_lines)
-        else:
-            continue
-        for li, sylls in enumerate(lines):
-            if not sylls:
-                continue
+        for li, notes in enumerate(_section_lines(plan, sec)):
             line_bar = sec.start + li * plan.bar_lines
             if mix.beat_time(line_bar, 0) * mix.sr >= mix.n:
                 return
-            notes = phrase(plan, sec, li, len(sylls))
-            for (beat, length, deg), (vowel, onset) in zip(notes, sylls, strict=False):
-                t = mix.beat_time(line_bar, beat)
-                midi = degree_midi(plan, deg, plan.voice_root)
-                if sec.lines:
-                    _sing(mix, t, length * beat_s, midi, vowel, onset)
-                    if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
-                        _sing(mix, t + 0.015, length * beat_s, midi, vowel, "soft", 0.3, -0.45, cents=-9)
-                        _sing(
-                            mix,
-                            t + 0.012,
-                            length * beat_s,
-                            degree_midi(plan, deg + 2, plan.voice_root),
-                            vowel,
-                            "soft",
-                            gain=0.28,
-                            pan=0.45,
-                        )
-                else:
+            for note in notes:
+                t, seconds = mix.beat_time(line_bar, note.beat), note.beats * beat_s
+                if not sec.lines:
                     gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
-                    mix.play(
-                        "voice",
-                        plan.profile.lead,
-                        midi + 12 * (plan.profile.lead in ("glass", "bell")),
-                        t,
-                        length * beat_s,
-                        gain,
-                    )
+                    lead = plan.profile.lead
+                    mix.play("voice", lead, note.midi + 12 * (lead in ("glass", "bell")), t, seconds, gain)
+                    continue
+                _sing(mix, t, seconds, note.midi, note.vowel, note.onset)
+                if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
+                    _sing(mix, t + 0.015, seconds, note.midi, note.vowel, "soft", 0.3, -0.45, cents=-9)
+                    third = degree_midi(plan, note.degree + 2, plan.voice_root)
+                    _sing(mix, t + 0.012, seconds, third, note.vowel, "soft", gain=0.28, pan=0.45)
 
 
 def _sing(

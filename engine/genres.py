@@ -279,6 +279,32 @@ _GENRE_WORDS = (  # checked in order, so the more specific word wins: "pop punk"
 )
 
 
+# Mood words in the tags steer the hashed choices: sad songs are minor, slow songs sit in the lower half of
+# the genre's tempo range. Unmarked tags leave both to the hash, as before.
+_MINOR = (
+    r"\b(sad|melanchol|sorrow|lonely|gloomy|grief|somber|tragic|heartbr|dark|moody)"
+    r"|悲|忧伤|伤感|哀|孤独|寂寞|思念"
+)
+_MAJOR = r"\b(happy|upbeat|joyful|uplifting|cheerful|sunny|romantic|hopeful|bright)|快乐|欢快|开心|阳光|甜蜜"
+_SLOW = r"\b(slow|calm|mellow|gentle|sleepy|lullaby|melanchol)|慢|舒缓|安静|抒情"
+_FAST = r"\b(fast|energetic|hyper|frantic|upbeat)|快节奏|激昂|动感"
+
+
+def mood_mode(tags: str) -> str | None:
+    """'minor' for sad tags, 'major' for happy ones, None when they say neither (or both)."""
+    low = tags.lower()
+    minor, major = bool(re.search(_MINOR, low)), bool(re.search(_MAJOR, low))
+    return "minor" if minor and not major else "major" if major and not minor else None
+
+
+def tempo_span(bpm: tuple[int, int], tags: str) -> tuple[int, int]:
+    """The part of a genre's tempo range the tags ask for: lower half if slow, upper half if fast."""
+    low, (lo, hi) = tags.lower(), bpm
+    mid = (lo + hi) // 2
+    slow, fast = bool(re.search(_SLOW, low)), bool(re.search(_FAST, low))
+    return (lo, mid) if slow and not fast else (mid, hi) if fast and not slow else (lo, hi)
+
+
 def tempo_window(genre: str) -> tuple[float, float]:
     """An octave that holds the genre's tempo range: lo/hi for analysis.estimate_tempo on such audio."""
     lo = PROFILES.get(genre, PROFILES["default"]).bpm[0] * 0.8

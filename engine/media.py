@@ -8,15 +8,14 @@ import io
 import os
 import subprocess
 import tempfile
-import textwrap
-import unicodedata
 import wave
 
 import lameenc
 import miniaudio
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
+from engine import cover_text
 from engine.composer import pick_genre
 
 LAME_DELAY_SAMPLES = 1105  # encoder start delay that decoders keep: trim it before cutting our own MP3s
@@ -201,25 +200,14 @@ def _blur(img: Image.Image, radius: float) -> Image.Image:
     return img.convert("RGBa").filter(ImageFilter.GaussianBlur(radius)).convert("RGBA")
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
-def _drawable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
-    """Keep what the bundled font can draw: accents are folded to ASCII, other scripts are dropped."""
-    folded = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in folded if c.isascii() and (c.isprintable() or c == " "))
-    return " ".join(kept.split())
-
-
-def _title_block(img: Image.Image, title: str, tags: str, size: int) -> Image.Image:
+def title_block(img: Image.Image, title: str, tags: str, size: int) -> Image.Image:
+    """Title (up to three lines, CJK or Latin) and the style line over a darkened bottom band."""
     u = size / 100.0
-    title_font, tag_font = _font(int(7.2 * u)), _font(int(3.0 * u))
-    title_text = _drawable(title, title_font)
-    tag_text = _drawable(tags, tag_font).upper()[:60]
-    lines = textwrap.wrap(title_text, width=18)
-    if len(lines) > 3:  # long titles: three lines and an ellipsis (the bundled font has no "…")
-        lines = [*lines[:2], lines[2][:15].rstrip() + "..."]
+    width = 88 * u  # 6 u margins on both sides
+    title_font, tag_font = cover_text.font(int(7.2 * u)), cover_text.font(int(3.0 * u))
+    title_lines = cover_text.wrap(cover_text.drawable(title), title_font, width)
+    lines = cover_text.fit(title_lines, title_font, width, most=3)
+    tag_text = cover_text.shorten(cover_text.drawable(tags).upper(), tag_font, width)
     if not lines and not tag_text:
         return img
     overlay = Image.new("RGBA", img.size, (0, 0, 0, 0))
@@ -227,21 +215,16 @@ def _title_block(img: Image.Image, title: str, tags: str, size: int) -> Image.Im
     band = Image.fromarray(np.repeat(shade[:, None], size, axis=1))
     overlay.paste((0, 0, 0, 255), (0, size - band.height), band)
     draw = ImageDraw.Draw(overlay)
-    y = size - 7 * u - (4.2 * u if tag_text else 0)
+    baseline = size - (12.5 if tag_text else 7.0) * u  # text sits on baselines: CJK and Latin line up
     for line in reversed(lines):
-        y -= 8.2 * u
-        draw.text((6 * u + 0.35 * u, y + 0.35 * u), line, font=title_font, fill=(0, 0, 0, 140))
         draw.text(
-            (6 * u, y),
-            line,
-            font=title_font,
-            fill=(255, 255, 255, 255),
-            stroke_width=max(1, int(0.12 * u)),
-            stroke_fill=(255, 255, 255, 255),
-        )  # faux bold
+            (6 * u + 0.35 * u, baseline + 0.35 * u), line, font=title_font, fill=(0, 0, 0, 140), anchor="ls"
+        )
+        draw.text((6 * u, baseline), line, font=title_font, fill=(255, 255, 255, 255), anchor="ls")
+        baseline -= 8.8 * u
     if tag_text:
-        draw.text((6.2 * u, size - 8 * u), tag_text, font=tag_font, fill=(255, 255, 255, 200))
-        rule = (6.2 * u, size - 9.4 * u, 20 * u, size - 9.4 * u)
+        draw.text((6.2 * u, size - 5.6 * u), tag_text, font=tag_font, fill=(255, 255, 255, 210), anchor="ls")
+        rule = (6.2 * u, size - 10.0 * u, 20 * u, size - 10.0 * u)
         draw.line(rule, fill=(255, 255, 255, 200), width=max(1, int(0.35 * u)))
     return Image.alpha_composite(img, overlay)
 
@@ -265,7 +248,7 @@ def render_cover(*, title: str, tags: str, seed: int, size: int = 1024, genre: s
         layer = _blur(layer, size / 300)
     glow = _blur(layer.resize((size // 8, size // 8)), 3).resize((size, size))
     img = Image.alpha_composite(Image.alpha_composite(img, glow), layer)
-    img = _title_block(img, title, tags, size).convert("RGB")
+    img = title_block(img, title, tags, size).convert("RGB")
     grain = rng.normal(0, 6, (size, size, 1)).astype(np.float32)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
     vignette = (1 - 0.55 * (xx**2 + yy**2))[..., None]

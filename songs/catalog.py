@@ -1,4 +1,4 @@
-"""The models a gateway offers and their limits, in one table (PROTOCOL.md section 3).
+"""The models a gateway offers and their limits, in one table (docs/protocol.md, "Models and their limits").
 
 It changes with each model Suno ships: add a row here and the form, the
 validation and the counters follow.
@@ -30,7 +30,7 @@ MODELS: tuple[Model, ...] = (
     Model("chirp-fenix", "v5.5", "v5.5", 5000, 1000, 500, 100),
 )
 BY_MV = {m.mv: m for m in MODELS}
-# The upload variants continue a user's own audio (PROTOCOL.md).
+# The upload variants continue a user's own audio (docs/protocol.md).
 UPLOAD_VARIANTS = {"chirp-v3-5": "chirp-v3-5-upload", "chirp-v4": "chirp-v4-upload"}
 # Inspiration mode does not let the user pick; the seed's default description limit applies.
 DESCRIPTION_LIMIT = 500

@@ -63,7 +63,7 @@ def _continue_fields(
         "continue_at": infill[0] if infill else continue_at,
     }
     if clip.clip_type != "upload":
-        # Stock gateways need the task that made the clip; the others ignore it (PROTOCOL.md). An
+        # Stock gateways need the task that made the clip; the others ignore it (docs/protocol.md). An
         # upload answers with a clip id, not a task id, so there is none to send (as in the seed).
         fields["task_id"] = clip.task.upstream_id
     if infill:

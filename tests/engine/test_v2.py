@@ -1,4 +1,4 @@
-"""The v2 format (seed 000) on the built-in engine: generate, feed, and infill ("replace section")."""
+"""The v2 format (tests/seeds/000_*.txt) on the engine: generate, feed, and infill ("replace section")."""
 
 from __future__ import annotations
 

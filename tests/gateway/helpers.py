@@ -17,7 +17,7 @@ SEEDS = SEEDS_DIR
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-# --- Seed bodies (PROTOCOL.md seed 004, trimmed to the fields that matter plus a few extras) ---
+# --- Seed bodies (tests/seeds/004_*.txt, trimmed to the fields that matter plus a few extras) ---
 
 SEED_LYRICS_TASK = {
     "task_id": "24c35560-5d0a-470d-bd31-976d02d43926",

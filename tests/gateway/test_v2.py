@@ -24,11 +24,11 @@ from tests.gateway.helpers import (
 )
 from tests.seeds import SEED_V2_GENERATE_BODY
 
-# --- v2 format (seed 000) ----------------------------------------------------------------------
+# --- v2 format (tests/seeds/000_*.txt) ----------------------------------------------------------------------
 
 
 def v2_clip(clip_id: str, status: str = "submitted", **metadata: object) -> dict:
-    """A clip as v2 generate and the feed answer it (seed 000's example, trimmed)."""
+    """A clip as v2 generate and the feed answer it (the example in tests/seeds/000_*.txt, trimmed)."""
     return {
         "id": clip_id,
         "video_url": "",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parent
 
-# seed 000, "场景3 生成自定义音乐(纯音乐)": a v2 generate body, nulls included.
+# 000_*.txt, "场景3 生成自定义音乐(纯音乐)": a v2 generate body, nulls included.
 SEED_V2_GENERATE_BODY = {
     "prompt": "",
     "tags": "heavy metal",

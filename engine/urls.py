@@ -1,11 +1,12 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from engine import views, views_v2
 
 app_name = "engine"
 urlpatterns = [
     # Any action, in any case: unknown ones answer invalid_request in JSON, never an HTML 404.
-    re_path(r"^suno/submit/(?P<action>.*)$", views.submit, name="submit"),
+    path("suno/submit/<path:action>", views.submit, name="submit"),
+    path("suno/submit/", views.submit, {"action": ""}, name="submit_nothing"),
     path("sunoapi/uploads/audio-url", views.upload_audio_url, name="upload_audio_url"),
     path("suno/fetch/<str:task_id>", views.fetch_one, name="fetch_one"),
     path("suno/fetch", views.fetch_many, name="fetch_many"),

@@ -1,7 +1,21 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_delete
+
+
+def _forget_media(sender, instance, **kwargs) -> None:
+    from engine import storage
+
+    # after the commit: a rolled-back delete must keep its files
+    transaction.on_commit(lambda: storage.delete_media(instance.id))
 
 
 class EngineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "engine"
     verbose_name = "Built-in engine"
+
+    def ready(self) -> None:
+        post_delete.connect(_forget_media, sender="engine.EngineClip", dispatch_uid="engine-forget-media")

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-TAIL_S = 0.06  # the old part rings on under the new downbeat this long (ENGINE.md: "a short faded tail")
+TAIL_S = 0.06  # the old part rings on under the new downbeat this long (docs/engine.md: "a short faded tail")
 XFADE_S = 0.05  # edge crossfade of an infill section
 LIMIT_S = 0.003  # how early the limiter starts turning an overlap down
 

@@ -48,7 +48,7 @@ class EngineClip(models.Model):
     metadata = models.JSONField(default=dict)
     has_audio = models.BooleanField(default=False)
     has_image = models.BooleanField(default=False)
-    # Videos are made lazily after the clip completes (ENGINE.md): pending until the MP4 exists.
+    # Videos are made lazily after the clip completes (docs/engine.md): pending until the MP4 exists.
     video_pending = models.BooleanField(default=False)
     has_video = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

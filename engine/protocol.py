@@ -1,4 +1,4 @@
-"""The wire format the engine speaks: envelopes, error shapes and task/clip objects (PROTOCOL.md)."""
+"""The wire format the engine speaks: envelopes, error shapes and task/clip objects (docs/protocol.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
 
+from engine import catalog, medialinks
 from engine.models import EngineClip, EngineTask
 
 
@@ -47,18 +47,13 @@ def model_name(mv: str) -> str:
 
 
 def major_version(mv: str) -> str:
-    base = mv.removesuffix("-upload")
-    return {
-        "chirp-v4": "v4",
-        "chirp-auk": "v4.5",
-        "chirp-bluejay": "v4.5+",
-        "chirp-crow": "v5",
-        "chirp-fenix": "v5.5",
-    }.get(base, "v3")
+    model = catalog.model_for(mv)
+    return model.version if model else "v3"
 
 
 def media_url(request: HttpRequest, clip: EngineClip, kind: str) -> str:
-    return request.build_absolute_uri(reverse("engine:media", args=[clip.id, kind]))
+    """A signed link that expires, as CDNs hand out: the studio downloads the file well before then."""
+    return request.build_absolute_uri(medialinks.signed_path(clip.id, kind))
 
 
 def clip_object(request: HttpRequest, clip: EngineClip) -> dict:

@@ -34,19 +34,19 @@ def _complete(clip: EngineClip) -> None:
 
 def resolve_source(owner: str, payload: dict) -> dict:
     """Check the clip a continue or infill request names; returns the payload with what the job needs."""
+    # The clip alone decides: a task_id, when given, is not checked against it (engine.validation).
     clip = owned_clip(owner, payload["continue_clip_id"], "continue_clip_id")
-    task_id = payload.get("task_id")
-    if task_id and task_id != clip.task_id:
-        raise RequestInvalid(f"task_id {task_id} did not make clip {clip.id} (task {clip.task_id} did).")
     _complete(clip)
     if clip.metadata.get("infill"):
         raise RequestInvalid(f"clip {clip.id} is a replaced section: stitch it with concat is_infill first.")
     duration = clip_duration(clip)
     if "infill_start_s" in payload:
         _check_infill(payload["infill_start_s"], payload["infill_end_s"], duration)
-    elif not 0 < payload["continue_at"] < duration:
+    elif payload["continue_at"] is None:  # no time given: from the end of the clip
+        payload = {**payload, "continue_at": duration}
+    elif not 0 < payload["continue_at"] <= duration:
         raise RequestInvalid(
-            f"continue_at must be more than 0 and less than the clip's duration ({duration:g} s); "
+            f"continue_at must be more than 0 and at most the clip's duration ({duration:g} s); "
             f"got {payload['continue_at']:g}."
         )
     kind = "upload" if clip.metadata.get("type") == "upload" else "gen"

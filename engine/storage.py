@@ -49,7 +49,7 @@ def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
     """Float32 (n, 2) on the clip's song timeline: sample 0 is song time 0.
 
     Clips made before the lossless copy existed are decoded from their MP3, minus LAME's start delay
-    (decoders keep it; ENGINE.md trap), and cut to their stated duration.
+    (decoders keep it; docs/engine.md, traps), and cut to their stated duration.
     """
     npy = media_path(clip_id, "npy")
     if npy.is_file():
@@ -62,3 +62,9 @@ def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
     if duration:
         audio = audio[: int(round(float(duration) * rate))]
     return audio
+
+
+def delete_media(clip_id: str) -> None:
+    """Every file of a clip, the lossless copy included: what the engine no longer keeps, it never serves."""
+    for kind in ("mp3", "jpeg", "mp4", "npy"):
+        media_path(clip_id, kind).unlink(missing_ok=True)

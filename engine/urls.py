@@ -4,9 +4,9 @@ from engine import views, views_v2
 
 app_name = "engine"
 urlpatterns = [
-    path("suno/submit/music", views.submit_music, name="submit_music"),
-    path("suno/submit/lyrics", views.submit_lyrics, name="submit_lyrics"),
-    path("suno/submit/concat", views.submit_concat, name="submit_concat"),
+    # Any action, in any case: unknown ones answer invalid_request in JSON, never an HTML 404.
+    path("suno/submit/<path:action>", views.submit, name="submit"),
+    path("suno/submit/", views.submit, {"action": ""}, name="submit_nothing"),
     path("sunoapi/uploads/audio-url", views.upload_audio_url, name="upload_audio_url"),
     path("suno/fetch/<str:task_id>", views.fetch_one, name="fetch_one"),
     path("suno/fetch", views.fetch_many, name="fetch_many"),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import math
 
-from songs.catalog import BY_MV, UPLOAD_VARIANTS
+from engine.catalog import DEFAULT_MV, model_for
 
-# Gateways default a missing mv to chirp-v3-0 (PROTOCOL.md).
-DEFAULT_MV = "chirp-v3-0"
-ACCEPTED_MV = set(BY_MV) | set(UPLOAD_VARIANTS.values())
+MAX_TASK_ID = 191  # task ids are opaque strings up to ~191 characters (docs/protocol.md)
 
 
 class RequestInvalid(Exception):
@@ -34,9 +32,9 @@ def _check_length(name: str, value: str, limit: int, mv: str) -> None:
 
 def validate_music(body: dict, *, v2: bool = False) -> dict:
     mv = _text(body, "mv") or DEFAULT_MV
-    if mv not in ACCEPTED_MV:
+    limits = model_for(mv)
+    if limits is None:
         raise RequestInvalid(f"model {mv} is not available on this channel", model_not_allowed=True)
-    limits = BY_MV[mv.removesuffix("-upload")]
     payload = {
         "mv": mv,
         "gpt_description_prompt": _text(body, "gpt_description_prompt"),
@@ -44,7 +42,9 @@ def validate_music(body: dict, *, v2: bool = False) -> dict:
         "tags": _text(body, "tags"),
         "negative_tags": _text(body, "negative_tags"),
         "title": _text(body, "title"),
-        "make_instrumental": bool(body.get("make_instrumental", False)),
+        # Relays re-encode from their own struct: newer new-api adds "instrumental" (sunoapi.org's name
+        # for the same switch) next to make_instrumental; either one asks for an instrumental.
+        "make_instrumental": bool(body.get("make_instrumental")) or bool(body.get("instrumental")),
     }
     _check_length("prompt", payload["prompt"], limits.lyrics, mv)
     _check_length("tags", payload["tags"], limits.style, mv)
@@ -78,11 +78,30 @@ def _number(body: dict, name: str) -> float | None:
     return number
 
 
+def _task_id(body: dict) -> dict:
+    """task_id is advisory: the clip decides what is continued.
+
+    Newer new-api forwards its own public id (task_ + 32 characters) here, an id this gateway never
+    issued, so only its shape is checked.
+    """
+    value = body.get("task_id")
+    if value is None:
+        return {}
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TASK_ID:
+        raise RequestInvalid(f"task_id must be a non-empty string of at most {MAX_TASK_ID} characters.")
+    return {"task_id": value.strip()}
+
+
 def _continue_fields(body: dict, *, v2: bool) -> dict:
-    """The continue / infill part of a music request, checked for shape only (the clip is checked later)."""
+    """The continue / infill part of a music request, checked for shape only (the clip is checked later).
+
+    continue_at missing, null or 0 means "from the end of the clip", as Suno's own Extend does by
+    default. A relay cannot tell these apart anyway: new-api encodes continue_at with omitempty, so a 0
+    never reaches its upstream, and a cut at 0 would keep nothing of the clip. The end is resolved
+    against the clip's duration once the clip is known (engine.sources).
+    """
     clip_id = _text(body, "continue_clip_id").strip()
     at, start, end = (_number(body, n) for n in ("continue_at", "infill_start_s", "infill_end_s"))
-    task_id = _text(body, "task_id").strip()
     if start is not None or end is not None:
         if not v2:
             raise RequestInvalid("infill (infill_start_s, infill_end_s) is only on /suno/v2/generate.")
@@ -91,12 +110,10 @@ def _continue_fields(body: dict, *, v2: bool) -> dict:
         infill = {"infill_start_s": start, "infill_end_s": end}
         return {"continue_clip_id": clip_id, "continue_at": start, **infill}
     if not clip_id:
-        if at is not None:
+        if at:
             raise RequestInvalid("continue_at needs continue_clip_id (the clip to continue).")
         return {}
-    if at is None:
-        raise RequestInvalid("continue_at is required to continue a clip (seconds into it).")
-    return {"continue_clip_id": clip_id, "continue_at": at, **({"task_id": task_id} if task_id else {})}
+    return {"continue_clip_id": clip_id, "continue_at": at or None, **_task_id(body)}
 
 
 def validate_lyrics(body: dict) -> dict:

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
-from engine import drills, protocol, sources, uploads
-from engine.models import EngineTask
+from engine import drills, medialinks, protocol, sources, uploads
+from engine.models import EngineClip, EngineTask
+from engine.safejson import read_json
 from engine.storage import media_path
 from engine.validation import RequestInvalid, validate_lyrics, validate_music
 from studio.ranged import ranged_file_response
 
 # What the media view serves; the lossless .npy copies next to them are the engine's own.
 MEDIA_TYPES = {"mp3": "audio/mpeg", "jpeg": "image/jpeg", "mp4": "video/mp4"}
-
-
-def read_json(request: HttpRequest) -> dict:
-    try:
-        body = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RequestInvalid("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise RequestInvalid("The request body must be a JSON object.")
-    return body
 
 
 def api_view(view):
@@ -72,22 +62,38 @@ def music_payload(owner: str, body: dict, *, v2: bool = False) -> dict:
     return payload
 
 
-@require_POST
-@api_view
-def submit_music(request: HttpRequest, owner: str) -> JsonResponse:
+def _submit_music(request: HttpRequest, owner: str) -> JsonResponse:
     payload = music_payload(owner, read_json(request))
     with transaction.atomic():
         task = create_task(owner=owner, action="MUSIC", payload=payload)
     return protocol.ok(task.id)
 
 
-@require_POST
-@api_view
-def submit_concat(request: HttpRequest, owner: str) -> JsonResponse:
+def _submit_concat(request: HttpRequest, owner: str) -> JsonResponse:
     payload = sources.validate_concat(owner, read_json(request))
     with transaction.atomic():
         task = create_task(owner=owner, action="CONCAT", payload=payload)
     return protocol.ok(task.id)
+
+
+def _submit_lyrics(request: HttpRequest, owner: str) -> JsonResponse:
+    payload = validate_lyrics(read_json(request))
+    with transaction.atomic():
+        task = create_task(owner=owner, action="LYRICS", payload=payload)
+    return protocol.ok(task.id)
+
+
+SUBMIT_ACTIONS = {"MUSIC": _submit_music, "LYRICS": _submit_lyrics, "CONCAT": _submit_concat}
+
+
+@require_POST
+@api_view
+def submit(request: HttpRequest, owner: str, action: str) -> JsonResponse:
+    """/suno/submit/<action>, the action in any case: relays (new-api, Suno-API) send MUSIC and LYRICS."""
+    handler = SUBMIT_ACTIONS.get(action.upper())
+    if handler is None:
+        raise RequestInvalid(f"invalid_action: {action[:40]!r} is not one of music, lyrics or concat.")
+    return handler(request, owner)
 
 
 @require_POST
@@ -96,15 +102,6 @@ def upload_audio_url(request: HttpRequest, owner: str) -> JsonResponse:
     """Synchronous, like the seed's: the answer carries the new clip's id in data and in clip_id."""
     clip = uploads.upload(owner, read_json(request).get("url"))
     return protocol.ok(clip.id, extra={"clip_id": clip.id})
-
-
-@require_POST
-@api_view
-def submit_lyrics(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = validate_lyrics(read_json(request))
-    with transaction.atomic():
-        task = create_task(owner=owner, action="LYRICS", payload=payload)
-    return protocol.ok(task.id)
 
 
 @require_GET
@@ -124,16 +121,30 @@ def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
         raise RequestInvalid("ids must be a list of task id strings.")
     if len(ids) > 1000:
         raise RequestInvalid("At most 1000 ids per request.")
-    tasks = EngineTask.objects.filter(id__in=ids, key_fingerprint=owner).prefetch_related("clips")
-    return protocol.ok([protocol.task_object(request, task) for task in tasks])
+    # Each asked id at most once, in the order asked, and only the caller's own: new-api's poll loop
+    # looks every answered id up in its own table and breaks on one it did not ask for.
+    wanted = list(dict.fromkeys(ids))
+    found = EngineTask.objects.filter(id__in=wanted, key_fingerprint=owner).prefetch_related("clips")
+    tasks = found.in_bulk()
+    return protocol.ok([protocol.task_object(request, tasks[i]) for i in wanted if i in tasks])
+
+
+def _keeps(clip: EngineClip, kind: str) -> bool:
+    return {"mp3": clip.has_audio, "jpeg": clip.has_image, "mp4": clip.has_video}[kind]
 
 
 @require_GET
-def media(request: HttpRequest, clip_id: str, kind: str):
-    """Media links are public, like a CDN's: whoever holds the unguessable URL can fetch it."""
+def media(request: HttpRequest, clip_id: str, kind: str) -> HttpResponse:
+    """Media by signed, expiring link only (engine.medialinks), and only while the engine keeps the clip."""
     if kind not in MEDIA_TYPES:
         raise Http404
+    expires, signature = request.GET.get("exp", ""), request.GET.get("sig", "")
+    if not medialinks.is_valid(clip_id, kind, expires=expires, signature=signature):
+        return HttpResponseForbidden(
+            "This media link is unsigned, expired or altered.", content_type="text/plain; charset=utf-8"
+        )
+    clip = EngineClip.objects.filter(id=clip_id).first()
     path = media_path(clip_id, kind)
-    if not path.is_file():
+    if clip is None or not _keeps(clip, kind) or not path.is_file():
         raise Http404
     return ranged_file_response(request, path, content_type=MEDIA_TYPES[kind])

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from engine import jobs, protocol
 from engine.models import EngineClip
+from engine.safejson import read_json
 from engine.validation import RequestInvalid
-from engine.views import api_view, create_task, music_payload, read_json
+from engine.views import api_view, create_task, music_payload
 
 MAX_FEED_IDS = 1000
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 SEED_CUSTOM = {
     "prompt": "[Verse]\nWalking down the streets\nBeneath the city lights\n"
@@ -42,3 +43,8 @@ def media_bytes(client, url: str) -> bytes:
     response = client.get(url.removeprefix("http://testserver"))
     assert response.status_code == 200, url
     return b"".join(response.streaming_content)
+
+
+def url_path(url: str) -> str:
+    """The path of a media link, without the signature and expiry the engine adds to every link."""
+    return urlsplit(url).path

@@ -1,0 +1,75 @@
+"""Hostile JSON on every endpoint of the engine's API: a clear invalid_request, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.models import EngineClip, EngineTask
+from tests.engine.helpers import post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ENDPOINTS = [
+    "/suno/submit/music",
+    "/suno/submit/lyrics",
+    "/suno/submit/concat",
+    "/sunoapi/uploads/audio-url",
+    "/suno/fetch",
+    "/suno/v2/generate",
+]
+DEEP = '{"prompt": ' + "[" * 100_000 + "]" * 100_000 + "}"
+# A lone surrogate is valid as a JSON escape but is not Unicode: UTF-8 cannot encode it.
+LONE_SURROGATES = {
+    "/suno/submit/music": '{"prompt": "[Verse]\\ud800", "tags": "pop", "title": "\\udfff"}',
+    "/suno/submit/lyrics": '{"prompt": "rain \\ud800"}',
+    "/suno/submit/concat": '{"clip_id": "\\ud800"}',
+    "/sunoapi/uploads/audio-url": '{"url": "http://127.0.0.1/\\ud800.mp3"}',
+    "/suno/fetch": '{"ids": ["\\ud800"]}',
+    "/suno/v2/generate": '{"prompt": "\\ud800", "tags": "pop", "mv": "chirp-v3-5"}',
+}
+
+
+def _invalid(response) -> str:
+    assert response.status_code == 400, response.content[:200]
+    body = response.json()
+    assert body["code"] == "invalid_request" and body["data"] is None
+    return body["message"]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_deeply_nested_json_is_an_invalid_request(client, engine_key, path):
+    assert "nested" in _invalid(post(client, path, DEEP, engine_key))
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_a_moderately_deep_body_is_refused_before_anything_walks_it(client, engine_key, path):
+    assert "nested" in _invalid(post(client, path, '{"ids": ' + "[" * 40 + "]" * 40 + "}", engine_key))
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_a_lone_surrogate_is_an_invalid_request(client, engine_key, path):
+    assert "surrogate" in _invalid(post(client, path, LONE_SURROGATES[path], engine_key))
+    assert not EngineTask.objects.exists() and not EngineClip.objects.exists()
+
+
+def test_a_lone_surrogate_in_a_key_is_refused_too(client, engine_key):
+    assert "surrogate" in _invalid(
+        post(client, "/suno/submit/lyrics", '{"\\udc00": 1, "prompt": "x"}', engine_key)
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ['{"prompt": NaN}', '{"continue_at": Infinity}', '{"n": ' + "9" * 5000 + "}"]
+)
+def test_numbers_json_does_not_have_are_invalid_requests(client, engine_key, text):
+    assert "not valid JSON" in _invalid(post(client, "/suno/submit/music", text, engine_key))
+
+
+def test_a_paired_surrogate_is_an_ordinary_character(client, engine_key, admin_client):
+    """An emoji written as an escaped pair is valid Unicode: the song is made and the admin shows it."""
+    body = '{"prompt": "[Verse]\\nneon \\ud83c\\udf03 nights", "tags": "pop", "title": "Neon \\ud83c\\udf03"}'
+    answer = post(client, "/suno/submit/music", body, engine_key).json()
+    assert answer["code"] == "success"
+    task = EngineTask.objects.get(id=answer["data"])
+    assert task.clips.first().title == "Neon \U0001f303"
+    assert admin_client.get(f"/admin/engine/enginetask/{task.id}/change/").status_code == 200

@@ -32,6 +32,7 @@ run: migrate
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: install chromium lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -1,4 +1,4 @@
-"""The v2 format (seed 000): generate answers the generation itself, the feed answers clips by id.
+"""The v2 format (tests/seeds/000_*.txt): generate answers the generation, the feed answers clips by id.
 
 A generation is an EngineTask underneath (its id is the generation id), rendered by the same jobs as the
 task format; its clips exist from the start, in "submitted" state, so the answer can list them.

@@ -159,6 +159,8 @@ if REDIS_URL:
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
+# How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
+ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
 # More reliability drills (engine/drills.py): API errors, malformed answers, latency, tasks that never finish.
 ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Model:
@@ -28,6 +31,7 @@ MODELS: tuple[Model, ...] = (
     Model("chirp-bluejay", "v4.5+", "v4.5+", 5000, 1000, 500, 100),
     Model("chirp-crow", "v5", "v5", 5000, 1000, 500, 100),
     Model("chirp-fenix", "v5.5", "v5.5", 5000, 1000, 500, 100),
+    Model("chirp-v6", "v6", "v6", 5000, 1000, 500, 100),
 )
 BY_MV = {m.mv: m for m in MODELS}
 # The upload variants continue a user's own audio (docs/protocol.md).
@@ -37,11 +41,38 @@ DESCRIPTION_LIMIT = 500
 
 
 def get_model(mv: str) -> Model:
-    return BY_MV[mv]
+    """The row for a model; a model the table does not know yet gets the newest row's limits."""
+    known = BY_MV.get(mv)
+    if known is not None:
+        return known
+    newest = MODELS[-1]
+    return Model(mv, mv, mv, newest.lyrics, newest.style, newest.description, newest.title)
+
+
+def offered_models() -> tuple[Model, ...]:
+    """The models this deployment offers (SUNO_MODELS, oldest first), or the whole table.
+
+    A model the table does not know yet can be offered from the setting alone, with the newest row's limits.
+    """
+    names = settings.SUNO_MODELS or [m.mv for m in MODELS]
+    return tuple(get_model(mv) for mv in names)
+
+
+def default_model() -> str:
+    """SUNO_DEFAULT_MODEL when it is offered, otherwise the newest offered model."""
+    offered = offered_models()
+    if settings.SUNO_DEFAULT_MODEL in {m.mv for m in offered}:
+        return settings.SUNO_DEFAULT_MODEL
+    return offered[-1].mv
 
 
 def model_choices() -> list[tuple[str, str]]:
-    return [(m.mv, f"{m.label} ({m.mv})") for m in MODELS]
+    """Newest first, as a person picking a model expects."""
+    return [(m.mv, f"{m.label} ({m.mv})") for m in reversed(offered_models())]
+
+
+def is_offered(mv: str) -> bool:
+    return mv in {m.mv for m in offered_models()}
 
 
 def continue_model(mv: str, *, uploaded: bool) -> str:
@@ -50,6 +81,16 @@ def continue_model(mv: str, *, uploaded: bool) -> str:
         return UPLOAD_VARIANTS.get(mv.removesuffix("-upload"), mv)
     return mv.removesuffix("-upload")
 
+
+# What a gateway may or may not offer beyond plain songs and lyrics. Each format declares which it can
+# carry (songs.gateway.formats); SUNO_FEATURES narrows that for a deployment; answers teach the rest.
+FEATURES = {
+    "concat": _("whole songs"),
+    "upload": _("uploading your own audio"),
+    "infill": _("replacing a section"),
+    "negative_tags": _("excluding styles"),
+    "video": _("videos"),
+}
 
 # Credits each action costs, in one place (the seed's figures where it gives them: concat and
 # upload cost 200 at resellers).

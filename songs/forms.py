@@ -97,7 +97,7 @@ class SongForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. heavy drums, autotune"}),
     )
     title = forms.CharField(label="Title", required=False)
-    mv = forms.ChoiceField(label="Model", choices=catalog.model_choices, initial=settings.SUNO_DEFAULT_MODEL)
+    mv = forms.ChoiceField(label="Model", choices=catalog.model_choices, initial=catalog.default_model)
     instrumental = forms.BooleanField(label="Instrumental", required=False)
     clip = forms.UUIDField(widget=forms.HiddenInput, required=False)
     continue_at = forms.CharField(
@@ -253,7 +253,7 @@ class DraftForm(forms.Form):
     mv = forms.ChoiceField(
         label="Check length for model",
         choices=catalog.model_choices,
-        initial=settings.SUNO_DEFAULT_MODEL,
+        initial=catalog.default_model,
         required=False,
     )
 

@@ -191,6 +191,9 @@ class GenerationTask(models.Model):
     upstream_status = models.CharField(max_length=20, blank=True)
     progress = models.CharField(max_length=10, blank=True)
     fail_reason = models.TextField(blank=True)
+    # Why it failed (or waits), as songs.reasons knows it: shown to people in their own words and language.
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_detail = models.CharField(max_length=300, blank=True)
     last_response = models.JSONField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Submit attempts.")
     polls = models.PositiveIntegerField(default=0)
@@ -281,6 +284,9 @@ class Clip(models.Model):
     video_attempts = models.PositiveIntegerField(default=0)
     video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     media_error = models.TextField(blank=True)
+    media_reason = models.CharField(
+        max_length=40, blank=True, help_text="songs.reasons code for media_error."
+    )
     metadata = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
@@ -303,6 +309,8 @@ class Clip(models.Model):
     def audio_source_kind(self) -> str:
         if self.audio_file:
             return "local"
+        if self.media_reason in ("media_forbidden", "media_no_link"):
+            return ""  # the gateway's link is dead: the card says why instead of a broken player
         if self.status in (self.Status.STREAMING, self.Status.COMPLETE) and self.audio_url:
             return "stream"  # play the gateway's stream until our copy is stored
         return ""
@@ -410,3 +418,26 @@ class ShareLink(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class GatewayFeature(models.Model):
+    """A feature the configured gateway was found to lack, learnt from its answers; staff re-check it."""
+
+    gateway = models.CharField(max_length=300, help_text="The gateway's base URL when it was learnt.")
+    name = models.CharField(max_length=30)
+    missing_since = models.DateTimeField(null=True, blank=True, help_text="Empty: offered again.")
+    reason = models.TextField(blank=True, help_text="What the gateway answered, in plain words.")
+    answer = models.TextField(blank=True, help_text="The gateway's answer as it came (for staff).")
+    task = models.ForeignKey(
+        GenerationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "name"], name="one_row_per_gateway_feature")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'missing' if self.missing_since else 'offered'})"

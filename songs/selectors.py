@@ -5,6 +5,7 @@ Sections: who may see what; project pages; the team library; share links; credit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -23,6 +24,7 @@ from songs.models import (
     ROLE_RANK,
     Clip,
     ClipLike,
+    GatewayFeature,
     GenerationTask,
     LyricDraft,
     Membership,
@@ -34,8 +36,24 @@ from songs.models import (
 
 
 def gateway_capabilities() -> Capabilities:
-    """What the configured gateway format can do; the UI offers only that."""
-    return capabilities_for(settings.SUNO_API_FORMAT)
+    """What the gateway offers: its format's features, narrowed by SUNO_FEATURES, less what it said it lacks.
+
+    The UI offers only these, and requests for anything else are refused before they are saved.
+    """
+    carried = capabilities_for(settings.SUNO_API_FORMAT)
+    wanted = set(settings.SUNO_FEATURES) or set(catalog.FEATURES)
+    missing = set(
+        GatewayFeature.objects.filter(
+            gateway=settings.SUNO_GATEWAY_URL, missing_since__isnull=False
+        ).values_list("name", flat=True)
+    )
+    return dataclasses.replace(
+        carried,
+        **{
+            name: getattr(carried, name) and name in wanted and name not in missing
+            for name in catalog.FEATURES
+        },
+    )
 
 
 def membership_of(*, user, team_id: int) -> Membership | None:

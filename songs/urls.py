@@ -24,6 +24,7 @@ lyrics_urls = [
 clip_urls = [
     path("projects/<int:pk>/uploads/", clips.upload_create, name="upload_create"),
     path("clips/<uuid:uid>/whole-song/", clips.whole_song, name="whole_song"),
+    path("clips/<uuid:uid>/copy-again/", clips.clip_media_retry, name="clip_media_retry"),
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
     path("u/<str:token>", clips.upload_public, name="upload_public"),

@@ -131,7 +131,13 @@ SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"
 SUNO_GATEWAY_KEY = SUNO_API_KEY or ENGINE_API_KEY
 SUNO_CONNECT_TIMEOUT = envfloat("SUNO_CONNECT_TIMEOUT", 5.0)
 SUNO_READ_TIMEOUT = envfloat("SUNO_READ_TIMEOUT", 30.0)
-SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "chirp-v3-5")
+# Which models this deployment offers, oldest first (empty: every model in songs/catalog.py), and the
+# default (empty or not offered: the newest offered one). A model the table lacks gets the newest limits.
+SUNO_MODELS = envlist("SUNO_MODELS", "")
+SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "")
+# Features the gateway offers (concat, upload, infill, negative_tags, video); empty: the format's own
+# list. Whatever the gateway answers that it lacks is learnt and hidden until staff re-check it.
+SUNO_FEATURES = envlist("SUNO_FEATURES", "")
 
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)

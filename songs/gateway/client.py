@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 import httpx
 from django.conf import settings
 
+from songs.gateway import verdicts
 from songs.gateway.errors import (
     HTTPX_ERRORS,
     GatewayError,
     SubmitOutcomeUnknown,
     answer_error,
     network_error,
+    not_supported,
     status_retryable,
 )
 from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, make_format
@@ -179,17 +181,12 @@ class Gateway:
                     "The gateway timed out (HTTP 504) after the request was sent.",
                     http_status=504,
                 )
+            if (missing := _route_missing(response)) is not None:
+                raise missing
             try:
                 return self._read(req, response)
             except GatewayError as exc:
-                if exc.code != "bad_response" or not response.is_success:
-                    raise
-                # A 2xx we cannot read may still have created (and billed) a task.
-                raise SubmitOutcomeUnknown(
-                    "bad_response",
-                    f"The gateway accepted the submit but its answer was unreadable: {exc.message}",
-                    http_status=response.status_code,
-                ) from exc
+                raise _submit_verdict(exc, response) from exc
 
     # --- Fetches: safe to repeat, so every request is retried with backoff ---
 
@@ -239,6 +236,45 @@ class Gateway:
         except GatewayError as exc:
             exc.http_status = status
             raise
+
+
+def _route_missing(response: httpx.Response) -> GatewayError | None:
+    """A 404 or a web page where JSON was expected: the gateway has no such route; nothing was accepted."""
+    media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if response.status_code in (404, 405):
+        return not_supported(
+            f"The gateway has no {response.request.url.path} (HTTP {response.status_code}).",
+            http_status=response.status_code,
+            body=response.text,
+        )
+    if response.is_success and media_type == "text/html":
+        return not_supported(
+            f"The gateway answered {response.request.url.path} with a web page, not the API.",
+            http_status=response.status_code,
+            body=response.text,
+        )
+    return None
+
+
+def _submit_verdict(exc: GatewayError, response: httpx.Response) -> GatewayError:
+    """What a failed submit means for billing: unknown outcome, a final refusal, or worth another try."""
+    if exc.code in verdicts.MAYBE_ACCEPTED_CODES or (exc.code == "bad_response" and response.is_success):
+        # The gateway (or its upstream) may have created, and billed, the task: never send it again.
+        unknown = SubmitOutcomeUnknown(
+            "outcome_unknown" if exc.code != "bad_response" else "bad_response",
+            f"The gateway may have accepted the submit but its answer was unreadable: {exc.message}",
+            http_status=response.status_code,
+        )
+        unknown.detail, unknown.raw = exc.detail, exc.raw
+        return unknown
+    if response.status_code >= 500 and exc.kind == verdicts.UNKNOWN and not _generic(exc.code):
+        # A 5xx carrying the upstream's own code is its verdict on this request, not a passing fault.
+        exc.retryable = False
+    return exc
+
+
+def _generic(code: str) -> bool:
+    return code.startswith("http_") or code in ("bad_response", "bad_request", "forbidden", "not_found")
 
 
 def get_gateway() -> Gateway:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from songs.gateway import verdicts
 from songs.gateway.parse import as_float, as_text
 
 _MESSAGE_LIMIT = 300
@@ -46,6 +47,11 @@ class GatewayError(Exception):
         self.retryable = retryable
         # Seconds the gateway asked us to wait (429 Retry-After), when it said so.
         self.retry_after = retry_after
+        # What it means (verdicts.kind_of), the innermost message of a wrapped body, and the answer as
+        # staff read it in the admin. Set where an answer was read; a bare error keeps these defaults.
+        self.kind = kind_for_code(code)
+        self.detail = message
+        self.raw = ""
 
     def __str__(self) -> str:
         where = f", HTTP {self.http_status}" if self.http_status is not None else ""
@@ -65,6 +71,24 @@ class SubmitOutcomeUnknown(GatewayError):
     def __init__(self, code: str, message: str, *, http_status: int | None = None) -> None:
         # Never retryable: the caller resolves it by fetching, not by sending it again.
         super().__init__(code, message, http_status=http_status, retryable=False)
+
+
+def kind_for_code(code: str) -> str:
+    """The kind an error made here (not read from an answer) has, from its own code."""
+    return verdicts.kind_of(code, "", None)
+
+
+# Kinds that fail the same way however often they are sent again.
+_PERMANENT_KINDS = frozenset(
+    {
+        verdicts.NOT_SUPPORTED,
+        verdicts.UNAUTHORIZED,
+        verdicts.QUOTA,
+        verdicts.REFUSED_CONTENT,
+        verdicts.INVALID,
+        verdicts.NOT_FOUND,
+    }
+)
 
 
 def bad_response(message: str) -> GatewayError:
@@ -111,16 +135,38 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def answer_error(response: httpx.Response, body: Any) -> GatewayError | None:
-    """The error an answer carries, if any, with its retry rule set."""
+    """The error an answer carries, if any, with what it means and its retry rule set."""
     status = response.status_code
     error = error_from_body(status, body)
     if error is None and status >= 400:
         message = (body.get("message") or body.get("detail")) if isinstance(body, dict) else ""
         error = GatewayError(status_code_name(status), _short(message), http_status=status)
     if error is not None:
-        error.retryable = status_retryable(status) and error.code not in PERMANENT_CODES
+        explain(error, body)
+        error.retryable = (
+            status_retryable(status)
+            and error.code not in PERMANENT_CODES
+            and error.kind not in _PERMANENT_KINDS
+        )
         if status == 429:
             error.retry_after = _retry_after(response)
+    return error
+
+
+def explain(error: GatewayError, body: Any) -> GatewayError:
+    """Set what the error means from the innermost code and message of a (possibly wrapped) body."""
+    code, message = verdicts.code_and_message(body) if isinstance(body, dict) else ("", "")
+    inner = verdicts.unwrap(code or error.code, message or error.message)
+    error.kind = verdicts.kind_of(inner.code, inner.message, error.http_status)
+    error.detail = _short(inner.message)
+    error.raw = verdicts.raw_text(body)
+    return error
+
+
+def not_supported(message: str, *, http_status: int | None, body: Any = "") -> GatewayError:
+    """The gateway has no such route or action: nothing was accepted, and asking again will not help."""
+    error = GatewayError("not_supported", message, http_status=http_status)
+    error.kind, error.raw = verdicts.NOT_SUPPORTED, verdicts.raw_text(body)
     return error
 
 

@@ -40,6 +40,7 @@ class Capabilities:
     upload: bool
     infill: bool
     negative_tags: bool
+    video: bool = True
 
 
 class ApiRequest(NamedTuple):

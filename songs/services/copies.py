@@ -8,8 +8,10 @@ and retries with backoff.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +33,10 @@ LEASE = timedelta(minutes=2)
 
 
 VIDEO_MAX_ATTEMPTS = 12
+# Links Suno hands out for audio that is gone (since Aug-Sep 2026): nothing to fetch behind them.
+_DEAD_LINK = re.compile(r"/api/forbidden/?$|(^|/)None\.mp3$", re.IGNORECASE)
+# Answers that mean the link itself no longer works; trying again later will not bring the file back.
+_GONE_STATUSES = frozenset({401, 403, 404, 410})
 
 
 def clip_media_schedule(*, clip: Clip, kind: str = "media") -> None:
@@ -64,6 +70,16 @@ def clip_media_download(*, clip_pk: int, gateway: Gateway | None = None) -> None
 
 
 def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
+    if not clip.audio_url or _DEAD_LINK.search(urlsplit(clip.audio_url).path):
+        log.warning("clip %s has no working audio link", clip.pk)
+        _stored(
+            clip,
+            media_state=MediaState.FAILED,
+            media_next_at=None,
+            media_reason="media_no_link",
+            media_error="The gateway gave no working link for this clip's audio.",
+        )
+        return
     try:
         audio_name, audio_path = _dest(clip, "audio", "mp3")
         _size, sha = download_media(
@@ -83,6 +99,7 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         audio_sha256=sha,
         media_state=MediaState.STORED,
         media_error="",
+        media_reason="",
         media_next_at=None,
     )
 
@@ -127,7 +144,19 @@ def _failed(clip: Clip, kind: str, exc: GatewayError, *, retry: bool, max_attemp
     fields = {f"{kind}_state": MediaState.FAILED, f"{kind}_next_at": None}
     if kind == "media":
         fields["media_error"] = f"Could not save a copy of the audio: {exc.message}"
+        fields["media_reason"] = "media_forbidden" if exc.http_status in _GONE_STATUSES else "media_failed"
     _stored(clip, **fields)
+
+
+def clip_media_retry(*, clip: Clip) -> bool:
+    """Try the copy again after it failed ("Try again" on the card); False if it had not failed."""
+    reset = Clip.objects.filter(pk=clip.pk, media_state=MediaState.FAILED).update(
+        media_attempts=0, media_error="", media_reason=""
+    )
+    if reset:
+        clip_media_schedule(clip=clip)
+        card_touch(task_id=clip.task_id)
+    return bool(reset)
 
 
 def media_resume_due(*, now) -> int:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from songs import catalog
 from songs.models import Clip, GenerationTask, Project
-from songs.services import quotas
+from songs.services import features, quotas
 from songs.services.common import job_enqueue
 
 # Its own job is enqueued on commit; the poll cycle re-enqueues it only if that job got lost.
@@ -89,6 +89,7 @@ def task_create(
         existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()
     ):
         return existing
+    features.feature_require(action=action, payload=payload)
     task = GenerationTask(
         project=project,
         user=user,

@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
-from songs.services import uploads
+from songs.services import features, uploads
 from songs.services.common import retry_delay, task_mark
 
 Status = GenerationTask.Status
@@ -24,10 +25,8 @@ Status = GenerationTask.Status
 SUBMIT_LEASE = timedelta(minutes=2)
 
 
-UNKNOWN_OUTCOME = (
-    "The gateway did not confirm this request in time. It was not sent again, because it may have "
-    "been accepted and a second request could be billed twice. Try again if no clips appear."
-)
+with translation.override("en"):
+    UNKNOWN_OUTCOME = reasons.sentence("outcome_unknown")
 
 
 def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
@@ -51,8 +50,8 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
     except uploads.UploadRefused as exc:
         task_mark(task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now())
         return
-    except SubmitOutcomeUnknown:
-        task_mark(task, status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=timezone.now())
+    except SubmitOutcomeUnknown as exc:
+        _fail(task, "outcome_unknown", exc)
         return
     except GatewayError as exc:
         _submit_failed(task, exc)
@@ -93,14 +92,47 @@ def _send(gateway: Gateway, task: GenerationTask) -> str:
 
 
 def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
+    if feature := features.feature_lacking(task=task, exc=exc):
+        # Nothing was accepted, and it never will be: hide the feature for everyone, fail this one (its
+        # credits come back with the failure).
+        features.feature_learn_missing(name=feature, task=task, exc=exc)
+        _fail(task, "not_supported", exc, detail=feature)
+        return
     if exc.retryable and task.attempts < settings.SUBMIT_MAX_ATTEMPTS:
         # Nothing was created upstream: queue it again; the poller re-sends it when due.
+        detail = exc.detail or exc.message
         task_mark(
             task,
             status=Status.QUEUED,
             next_poll_at=timezone.now() + retry_delay(task.attempts),
-            fail_reason=f"Not sent yet: {exc.message}. Trying again shortly.",
+            fail_reason=_english("retrying", detail=detail),
+            reason_code="retrying",
+            reason_detail=detail[:300],
         )
         return
-    reason = exc.message if not exc.retryable else f"Still failing after {task.attempts} tries: {exc.message}"
-    task_mark(task, status=Status.FAILED, fail_reason=reason, finished_at=timezone.now())
+    _fail(task, exc.kind, exc, tries=task.attempts if exc.retryable else 0)
+
+
+def _fail(task: GenerationTask, code: str, exc: GatewayError, *, detail: str = "", tries: int = 0) -> None:
+    """Fail with a reason: a plain sentence for people, and for staff the gateway's own words and answer."""
+    detail = detail or exc.detail or exc.message
+    reason = _english(code, detail=detail)
+    if tries:
+        reason = f"Still failing after {tries} tries: {reason}"
+    if code not in ("not_supported", "outcome_unknown") and exc.detail and exc.detail not in reason:
+        reason += f" (The gateway said: {exc.detail})"
+    task_mark(
+        task,
+        status=Status.FAILED,
+        fail_reason=reason,
+        reason_code=code,
+        reason_detail=detail[:300],
+        finished_at=timezone.now(),
+        last_response={"error": {"http_status": exc.http_status, "code": exc.code, "answer": exc.raw}},
+    )
+
+
+def _english(code: str, *, detail: str) -> str:
+    """The sentence in English, as staff read it in the admin (people read it in their own language)."""
+    with translation.override("en"):
+        return reasons.sentence(code, detail=detail, feature=detail) or detail

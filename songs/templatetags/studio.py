@@ -2,7 +2,21 @@ from __future__ import annotations
 
 from django import template
 
+from songs import reasons
+
 register = template.Library()
+
+
+@register.filter
+def task_reason(task) -> str:
+    """Why a task failed (or waits), in the reader's language; staff's English text when no code."""
+    code, detail = task.reason_code, task.reason_detail
+    return reasons.sentence(code, detail=detail, feature=detail) or task.fail_reason
+
+
+@register.filter
+def media_reason(clip) -> str:
+    return reasons.sentence(clip.media_reason, detail=clip.media_error) or clip.media_error
 
 
 @register.filter

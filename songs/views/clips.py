@@ -8,14 +8,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from songs import selectors
 from songs.forms import UploadForm
 from songs.models import Role
-from songs.services import copies, quotas, requests, uploads
-from songs.views.common import MEDIA_KINDS, detail_context, new_card, song_form, toast
+from songs.services import copies, features, quotas, requests, uploads
+from songs.views.common import MEDIA_KINDS, detail_context, new_card, poller_context, song_form, toast
 from studio.ranged import ranged_file_response
 
 
@@ -29,7 +29,7 @@ def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         raise Http404("Nothing to join.")
     try:
         task = requests.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
-    except quotas.QuotaExceeded as exc:
+    except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
         return toast(request, str(exc), redirect_to=clip.project)
     return new_card(request, task, clip.project)
 
@@ -56,7 +56,7 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
                 url=form.cleaned_data["url"] or "",
                 request_key=form.cleaned_data["request_key"],
             )
-        except quotas.QuotaExceeded as exc:
+        except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
             form.add_error(None, str(exc))
     if not form.is_valid():
         if request.htmx:
@@ -120,3 +120,18 @@ def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_POST
+def clip_media_retry(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """ "Try again" on a clip whose copy failed: the card shows it downloading and the page polls again."""
+    clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
+    copies.clip_media_retry(clip=clip)
+    if not request.htmx:
+        return redirect(clip.project)
+    project = clip.project
+    project.membership = clip.membership
+    task = selectors.project_cards(project=project).filter(pk=clip.task_id).first()
+    context = {"task": task, "project": project, "poller": poller_context(project)}
+    return render(request, "songs/partials/card_updated.html", context)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from songs import selectors
 from songs.forms import DraftForm, LyricsPromptForm
 from songs.models import LyricRevision, Role
-from songs.services import drafts, quotas, requests
+from songs.services import drafts, features, quotas, requests
 from songs.views.common import detail_context, limits_context, poller_context, song_form
 
 SECTION_TAGS = ("Intro", "Verse", "Pre-Chorus", "Chorus", "Bridge", "Outro")
@@ -32,7 +32,7 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
                 prompt=form.cleaned_data["prompt"],
                 request_key=form.cleaned_data["request_key"],
             )
-        except quotas.QuotaExceeded as exc:
+        except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
             form.add_error(None, str(exc))
     if form.is_valid():
         if not request.htmx:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from songs import catalog, selectors
 from songs.forms import ProjectForm, SongForm
 from songs.models import GenerationTask, Role
-from songs.services import quotas, requests, teams
+from songs.services import features, quotas, requests, teams
 from songs.views.common import HTMX_STOP_POLLING, detail_context, poller_context, song_form
 
 Mode = GenerationTask.Mode
@@ -97,7 +97,7 @@ def _is_uuid(value: str | None) -> bool:
 def _model_of(clip) -> str:
     """The model that made the clip, so a continuation sounds alike (an upload gets the default)."""
     mv = (clip.task.request_payload or {}).get("mv", "").removesuffix("-upload")
-    return mv if mv in catalog.BY_MV else settings.SUNO_DEFAULT_MODEL
+    return mv if catalog.is_offered(mv) else catalog.default_model()
 
 
 @login_required
@@ -125,7 +125,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
             infill=data.get("infill"),
             request_key=data["request_key"],
         )
-    except quotas.QuotaExceeded as exc:
+    except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
         form.add_error(None, str(exc))
         return _invalid_song_form(request, project, form)
     if not request.htmx:

@@ -152,9 +152,11 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
 
 
 def test_a_songwriter_uploads_a_sketch_and_continues_it(
-    studio, page: Page, owner, project, artifacts_dir, tmp_path
+    studio, page: Page, owner, project, artifacts_dir, tmp_path, settings
 ):
     from songs.models import GenerationTask
+
+    settings.SUNO_DEFAULT_MODEL = "chirp-v3-5"  # a model with an -upload variant
     from tests.factories import wav_bytes
 
     sketch = tmp_path / "Humming Sketch.wav"

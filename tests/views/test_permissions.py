@@ -86,6 +86,7 @@ CASES = [
     ),
     Case("upload", "POST", "/projects/{project.pk}/uploads/", editor_write(200), {"url": ""}, htmx=True),
     Case("whole song", "POST", "/clips/{chain_end.uid}/whole-song/", editor_write(200), htmx=True),
+    Case("copy again", "POST", "/clips/{clip.uid}/copy-again/", editor_write(200), htmx=True),
     Case("clip audio", "GET", "/clips/{clip.uid}/audio", member_read()),
     Case("clip cover", "GET", "/clips/{clip.uid}/cover", member_read()),
     Case("clip wav", "GET", "/clips/{clip.uid}/wav", member_read()),

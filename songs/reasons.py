@@ -39,7 +39,7 @@ SENTENCES = {
     ),
     "feature_missing": _("This gateway does not offer {feature}."),
     "retrying": _("Not sent yet: {detail} Trying again shortly."),
-    "timed_out": _("Timed out: the gateway gave no result in time."),
+    "timed_out": _("Timed out: the gateway gave no result within {detail} minutes."),
     "no_clips": _("The gateway finished the task but returned no clips."),
     "clip_missing": _("The gateway never delivered this clip."),
     "media_forbidden": _(
@@ -56,7 +56,7 @@ def sentence(code: str, *, detail: str = "", feature: str = "") -> str:
     if template is None:
         return ""
     label = catalog.FEATURES.get(feature, feature)
-    detail = detail.strip() or _("no details given.")
-    if detail[-1:] not in ".!?。！？":
-        detail += "."
+    detail = detail.strip() or str(_("no details given."))
+    if str(template).endswith("{detail}") and detail[-1:] not in ".!?。！？":
+        detail += "."  # it ends the sentence
     return str(template).format(detail=detail, feature=label)

@@ -10,10 +10,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from songs import reasons
 from songs.gateway import Clip as GatewayClip
-from songs.gateway import Task
+from songs.gateway import Task, verdicts
 from songs.models import Clip, GenerationTask
 from songs.services import copies, drafts
 from songs.services.common import task_mark
@@ -83,25 +84,40 @@ def _outcome(task: GenerationTask, answer: Task, now) -> dict:
         "progress": answer.progress,
         "status": status,
         "fail_reason": "",
+        "reason_code": "",
+        "reason_detail": "",
     }
     makes_clips = task.action in (GenerationTask.Action.MUSIC, GenerationTask.Action.CONCAT)
     if status == Status.FAILED:
-        fields["fail_reason"] = answer.fail_reason or "The gateway reported a failure without a reason."
+        fields.update(_upstream_failure(answer.fail_reason))
     elif status == Status.SUCCEEDED and makes_clips and not answer.clips:
-        fields.update(
-            status=Status.FAILED, fail_reason="The gateway finished the task but returned no clips."
-        )
+        fields.update(status=Status.FAILED, **_reason("no_clips"))
     if fields["status"] in (Status.SUCCEEDED, Status.FAILED):
         fields["finished_at"] = now
+    elif past_cap(task, now) and any(clip.status == "complete" for clip in answer.clips):
+        # A clip the answer never lists (some feeds leave out clips in error) is not waited for past the
+        # cap: the task ends with the clips it has, and says one never came.
+        fields.update(status=Status.SUCCEEDED, finished_at=now, **_reason("clip_missing"))
     elif past_cap(task, now):
-        fields.update(
-            status=Status.FAILED,
-            finished_at=now,
-            fail_reason=(
-                f"Timed out: the gateway gave no result within {settings.TASK_TIMEOUT_MINUTES} minutes."
-            ),
-        )
+        minutes = str(settings.TASK_TIMEOUT_MINUTES)
+        fields.update(status=Status.FAILED, finished_at=now, **_reason("timed_out", minutes))
     return fields
+
+
+def _upstream_failure(text: str) -> dict:
+    """The gateway's own reason; a plain sentence too when it is one people can be told in their words."""
+    kind = verdicts.kind_of("", text, None)
+    if not text:
+        return {"fail_reason": "The gateway reported a failure without a reason.", "reason_code": ""}
+    if kind in (verdicts.UNKNOWN, verdicts.INVALID):
+        return {"fail_reason": text}  # the gateway's own words are the best we have
+    return {"fail_reason": text, "reason_code": kind, "reason_detail": text[:300]}
+
+
+def _reason(code: str, detail: str = "") -> dict:
+    with translation.override("en"):
+        english = reasons.sentence(code, detail=detail)
+    return {"fail_reason": english, "reason_code": code, "reason_detail": detail[:300]}
 
 
 def _ingest_missing(task: GenerationTask, now) -> None:
@@ -112,6 +128,7 @@ def _ingest_missing(task: GenerationTask, now) -> None:
             status=Status.FAILED,
             finished_at=now,
             fail_reason="The gateway no longer knows this task; it gave no result in time.",
+            reason_code="not_found",
         )
     GenerationTask.objects.filter(pk=task.pk).update(
         polls=F("polls") + 1, claim_token=None, next_poll_at=now + _poll_interval(task, now)

@@ -80,6 +80,8 @@ def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:
                 finished_at=now,
                 fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
                 f"(last error: {exc.message}).",
+                reason_code="timed_out",
+                reason_detail=str(settings.TASK_TIMEOUT_MINUTES),
             )
         else:
             GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + timedelta(seconds=10))

@@ -14,6 +14,8 @@ from scripts.livestudio import CHROMIUM, CHROMIUM_ARGS
 from songs.gateway import Gateway
 from songs.gateway import client as gateway_client
 from songs.services import teams
+from tests.standins.newapi import NewApiStandIn
+from tests.standins.serving import serving
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -150,3 +152,46 @@ def make_gateway(sleeps: list[float]) -> Iterator[Callable[..., Gateway]]:
     yield make
     for gateway in gateways:
         gateway.close()
+
+
+# --- A stock new-api relay (tests/standins/newapi.py) in front of the built-in engine, both over HTTP ---
+
+RELAY_KEY = "sk-newapi-standin-key-0123456789"
+
+
+class Clock:
+    """The relay's clock, moved by hand: its refresh cadence becomes exact in tests."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def relay_clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def newapi(live_server, settings, relay_clock) -> Iterator[NewApiStandIn]:
+    """A stock new-api whose one Suno channel is the engine; it refreshes when the clock says 15 s passed."""
+    app = NewApiStandIn(
+        upstream_url=live_server.url,
+        upstream_key=settings.ENGINE_API_KEY,
+        key=RELAY_KEY,
+        refresh_every=15.0,
+        clock=relay_clock,
+    )
+    with serving(app) as url:
+        app.url = url
+        yield app
+
+
+@pytest.fixture
+def relay(newapi) -> Iterator[httpx.Client]:
+    """A client of the relay, as the studio would be."""
+    headers = {"Authorization": f"Bearer {RELAY_KEY}"}
+    with httpx.Client(base_url=newapi.url, headers=headers, timeout=60) as client:
+        yield client

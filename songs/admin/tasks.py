@@ -88,6 +88,8 @@ class GenerationTaskAdmin(WideListMixin, ReadOnlyAdmin):
         "upstream_status",
         "progress",
         "fail_reason",
+        "reason_code",
+        "reason_detail",
         "cost",
         "timeline",
         "upstream_id",
@@ -116,7 +118,7 @@ class GenerationTaskAdmin(WideListMixin, ReadOnlyAdmin):
                     ("project", "user"),
                     ("action", "mode", "api_format"),
                     ("status", "upstream_status", "progress"),
-                    "fail_reason",
+                    ("fail_reason", "reason_code", "reason_detail"),
                     "cost",
                 )
             },

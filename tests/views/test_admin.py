@@ -414,3 +414,26 @@ def test_the_team_list_counts_each_teams_credits_in_one_query(
     for number in range(5):
         teams.team_create(user=django_user_model.objects.create_user(f"u{number}"), name=f"Band {number}")
     assert used_and_queries()[1] == queries  # five more teams, no more queries
+
+
+def test_staff_see_a_feature_learnt_missing_and_offer_it_again(staff_client, settings):
+    from songs.models import GatewayFeature
+
+    row = GatewayFeature.objects.create(
+        gateway=settings.SUNO_GATEWAY_URL,
+        name="concat",
+        missing_since=timezone.now(),
+        reason="当前分组 default 下对于模型 suno_concat 无可用渠道",
+        answer='{"error": {"message": "当前分组 default 下对于模型 suno_concat 无可用渠道"}}',
+    )
+    page = staff_client.get(reverse("admin:songs_gatewayfeature_changelist")).content.decode()
+    assert "concat" in page and "missing since" in page and "无可用渠道" in page
+    assert selectors.gateway_capabilities().concat is False
+
+    staff_client.post(
+        reverse("admin:songs_gatewayfeature_changelist"),
+        {"action": "offer_again", "_selected_action": [row.pk]},
+    )
+
+    row.refresh_from_db()
+    assert row.missing_since is None and selectors.gateway_capabilities().concat is True

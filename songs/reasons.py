@@ -41,7 +41,7 @@ SENTENCES = {
     "retrying": _("Not sent yet: {detail} Trying again shortly."),
     "timed_out": _("Timed out: the gateway gave no result within {detail} minutes."),
     "no_clips": _("The gateway finished the task but returned no clips."),
-    "clip_missing": _("The gateway never delivered this clip."),
+    "clip_missing": _("The gateway never delivered one of the clips; the others are here."),
     "media_forbidden": _(
         "The gateway's link to this audio stopped working. Try again; if it fails again, the audio is gone."
     ),

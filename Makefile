@@ -6,7 +6,10 @@ PORT ?= 8000
 export PORT
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench screenshots install chromium migrate clean
+.PHONY: run test lint bench screenshots install chromium services migrate clean
+# The database- and broker-sensitive tests (marked `backends`) run again on these.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/song_studio
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +37,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
-test: install chromium lint
+services:
+	@bash scripts/services.sh
+
+test: install chromium services lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2 -q -m backends
 
 bench: install
 	$(BIN)/python bench/bench_engine.py

@@ -142,6 +142,8 @@ SUNO_FEATURES = envlist("SUNO_FEATURES", "")
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
 POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
+# A poll cycle stops claiming new batches after this many seconds (the rest wait for the next cycle).
+POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)
 SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 5)
 MEDIA_MAX_ATTEMPTS = envint("MEDIA_MAX_ATTEMPTS", 5)
 MEDIA_MAX_BYTES = envint("MEDIA_MAX_BYTES", 200 * 1024 * 1024)

@@ -24,4 +24,5 @@ STATIC_ROOT = MEDIA_ROOT / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # A file, not :memory:: the live server's threads and the test's poller thread each get their own
 # connection (in-memory SQLite shares one across threads). pytest-django adds a suffix per xdist worker.
-DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-db.sqlite3")}  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-db.sqlite3")}  # noqa: F405

@@ -6,18 +6,29 @@ goes through ``task_mark`` or ``card_touch``. django-q2 stores jobs by dotted pa
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.models import OrmQ
+from django_q.signing import BadSignature, SignedPackage
 from django_q.tasks import async_task
 
 from songs.models import GenerationTask
+
+log = logging.getLogger(__name__)
+# Reading the queue to tell a waiting job from a lost one stops being worth it past this many jobs.
+WAITING_READ_LIMIT = 5000
 
 # django-q2 keeps these dotted paths in queued jobs and schedules: renaming one strands work in flight.
 JOBS = {
     "submit": "songs.tasks.submit_task",
     "media": "songs.tasks.download_media",
+    "media_many": "songs.tasks.download_media_many",
     "video": "songs.tasks.download_video",
     "cycle": "songs.tasks.poll_cycle",
 }
@@ -40,6 +51,68 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(2**attempt, 300))
 
 
-def job_enqueue(job: str, *args, name: str) -> None:
-    """Queue one of the studio's jobs; the random suffix keeps django-q2's task names unique."""
-    async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}")
+def job_enqueue(job: str, *args, name: str) -> bool:
+    """Queue one of the studio's jobs; the random suffix keeps django-q2's task names unique.
+
+    A broker that is down loses nothing: the row that asked for the job is already saved and due, so the
+    poll cycle queues it again once the broker is back. Returns whether the job was queued.
+    """
+    try:
+        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}")
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raises (redis.ConnectionError, ...)
+        log.warning("could not queue %s (%s): %s; the poll cycle will queue it again", name, job, exc)
+        return False
+    return True
+
+
+def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
+    """Queue one job per batch of primary keys (a few broker calls for many rows, not one per row)."""
+    return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}") for pks in batches)
+
+
+def jobs_waiting() -> set[str] | None:
+    """What the studio's jobs waiting (or running) in the broker are for: "submit-12", "media-7", ...
+
+    A job merely waiting behind a backlog must never be mistaken for a lost one and queued again. None
+    when the broker cannot be read this way or holds too many jobs to read.
+    """
+    try:
+        broker = get_broker()
+        if broker.queue_size() > WAITING_READ_LIMIT:
+            return None
+        payloads = _payloads(broker)
+    except Exception as exc:  # noqa: BLE001 - a broker that is down: nothing can be known
+        log.warning("could not read the job queue: %s", exc)
+        return None
+    if payloads is None:
+        return None
+    keys: set[str] = set()
+    for payload in payloads:
+        try:
+            job = SignedPackage.loads(payload)
+        except (BadSignature, Exception):  # noqa: BLE001 - another app's job, or a stale one
+            continue
+        keys.update(_job_keys(job.get("func"), job.get("args") or ()))
+    return keys
+
+
+_KIND_OF_FUNC = {path: kind for kind, path in JOBS.items()}
+
+
+def _job_keys(func, args) -> list[str]:
+    kind = _KIND_OF_FUNC.get(func if isinstance(func, str) else "", "")
+    if kind == "media_many" and args:
+        return [f"media-{pk}" for pk in args[0]]
+    if kind in ("submit", "media", "video") and args:
+        return [f"{kind}-{args[0]}"]
+    return []
+
+
+def _payloads(broker) -> list | None:
+    if isinstance(broker, ORM):  # waiting and running jobs stay in OrmQ until acknowledged
+        return list(
+            OrmQ.objects.using(Conf.ORM).filter(key=broker.list_key).values_list("payload", flat=True)
+        )
+    if hasattr(broker.connection, "lrange"):  # Redis: the waiting ones (running ones hold their claim)
+        return broker.connection.lrange(broker.list_key, 0, -1)
+    return None

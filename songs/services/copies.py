@@ -21,7 +21,7 @@ from django.utils import timezone
 from songs import audio
 from songs.gateway import Gateway, GatewayError, download_media, gateway_for
 from songs.models import Clip
-from songs.services.common import card_touch, job_enqueue, retry_delay
+from songs.services.common import card_touch, job_enqueue, jobs_enqueue_many, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +39,54 @@ _DEAD_LINK = re.compile(r"/api/forbidden/?$|(^|/)None\.mp3$", re.IGNORECASE)
 _GONE_STATUSES = frozenset({401, 403, 404, 410})
 
 
-def clip_media_schedule(*, clip: Clip, kind: str = "media") -> None:
-    """Ask a worker to copy the clip's media ("media": audio and cover, or "video")."""
+# Clips per download job: a finished batch of songs is queued in a few jobs, not one broker call per clip,
+# while each job stays short enough that the first clip of a song is not kept waiting by the last.
+CLIPS_PER_JOB = 8
+
+
+def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None = None) -> None:
+    """Ask a worker to copy the clip's media ("media": audio and cover, or "video").
+
+    With an ``outbox`` the job is not queued here: the caller queues a whole batch at once
+    (``copies_enqueue``) after its transactions; otherwise it is queued when this one commits.
+    """
     Clip.objects.filter(pk=clip.pk).update(
         **{f"{kind}_state": MediaState.PENDING, f"{kind}_next_at": timezone.now() + LEASE}
     )
     setattr(clip, f"{kind}_state", MediaState.PENDING)
-    transaction.on_commit(lambda: _enqueue(clip.pk, kind))
+    if outbox is not None:
+        outbox.append((kind, clip.pk))
+    else:
+        transaction.on_commit(lambda: _enqueue(clip.pk, kind))
 
 
-def _enqueue(clip_pk: int, kind: str) -> None:
-    job_enqueue(kind, clip_pk, name=f"{kind}-{clip_pk}")
+def copies_enqueue(outbox: list[tuple[str, int]]) -> int:
+    """Queue the copies a batch of answers asked for: audio in jobs of CLIPS_PER_JOB clips, videos alone."""
+    media = [pk for kind, pk in outbox if kind == "media"]
+    batches = [media[start : start + CLIPS_PER_JOB] for start in range(0, len(media), CLIPS_PER_JOB)]
+    queued = jobs_enqueue_many("media_many", batches, name="media-many")
+    for kind, pk in outbox:
+        if kind == "video":
+            queued += _enqueue(pk, "video")
+    return queued
+
+
+def _enqueue(clip_pk: int, kind: str) -> bool:
+    return job_enqueue(kind, clip_pk, name=f"{kind}-{clip_pk}")
 
 
 def _claim(clip_pk: int, kind: str) -> Clip | None:
-    won = Clip.objects.filter(pk=clip_pk, **{f"{kind}_state": MediaState.PENDING}).update(
-        **{f"{kind}_attempts": F(f"{kind}_attempts") + 1, f"{kind}_next_at": timezone.now() + LEASE}
+    """Take the clip for one download attempt; a copy of the same job running at once loses the race."""
+    attempts = (
+        Clip.objects.filter(pk=clip_pk, **{f"{kind}_state": MediaState.PENDING})
+        .values_list(f"{kind}_attempts", flat=True)
+        .first()
     )
+    if attempts is None:
+        return None
+    won = Clip.objects.filter(
+        pk=clip_pk, **{f"{kind}_state": MediaState.PENDING, f"{kind}_attempts": attempts}
+    ).update(**{f"{kind}_attempts": F(f"{kind}_attempts") + 1, f"{kind}_next_at": timezone.now() + LEASE})
     return Clip.objects.get(pk=clip_pk) if won else None
 
 
@@ -102,6 +133,13 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_reason="",
         media_next_at=None,
     )
+
+
+def clips_media_download(*, clip_pks: list[int], gateway: Gateway | None = None) -> None:
+    """A batch of clips' audio and covers, over one gateway connection."""
+    with gateway_for(gateway) as gateway:
+        for pk in clip_pks:
+            clip_media_download(clip_pk=pk, gateway=gateway)
 
 
 def clip_video_download(*, clip_pk: int, gateway: Gateway | None = None) -> None:
@@ -159,16 +197,27 @@ def clip_media_retry(*, clip: Clip) -> bool:
     return bool(reset)
 
 
-def media_resume_due(*, now) -> int:
-    """Re-enqueue downloads whose retry time has come (or whose worker died)."""
-    count = 0
+def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:
+    """Re-enqueue downloads whose retry time has come (or whose job was lost).
+
+    ``waiting`` names the jobs still in the queue (``common.jobs_waiting``): a clip whose job is only waiting
+    behind a backlog is left to it. None means the queue could not be read: nothing is re-enqueued then.
+    """
+    if waiting is None:
+        return 0
+    outbox: list[tuple[str, int]] = []
     for kind in ("media", "video"):
         due = Clip.objects.filter(**{f"{kind}_state": MediaState.PENDING, f"{kind}_next_at__lte": now})
-        for pk in list(due.values_list("pk", flat=True)[:100]):
+        for pk in list(due.values_list("pk", flat=True)[:500]):
             Clip.objects.filter(pk=pk).update(**{f"{kind}_next_at": now + LEASE})
-            _enqueue(pk, kind)
-            count += 1
-    return count
+            if not _is_waiting(waiting, kind, pk):
+                outbox.append((kind, pk))
+    copies_enqueue(outbox)
+    return len(outbox)
+
+
+def _is_waiting(waiting: set[str], kind: str, pk: int) -> bool:
+    return f"{kind}-{pk}" in waiting
 
 
 def clip_wav_path(*, clip: Clip) -> Path:

@@ -43,8 +43,19 @@ def past_cap(task: GenerationTask, now) -> bool:
 _UPSTREAM_TO_STATUS = {"SUCCESS": Status.SUCCEEDED, "FAILURE": Status.FAILED, "IN_PROGRESS": Status.RUNNING}
 
 
-def task_ingest(*, task: GenerationTask, answer: Task | None, now=None) -> None:
-    """Apply one fetch answer. Idempotent: the same answer twice changes nothing more."""
+def task_ingest(
+    *,
+    task: GenerationTask,
+    answer: Task | None,
+    now=None,
+    outbox: list | None = None,
+    known: dict[str, Clip] | None = None,
+) -> None:
+    """Apply one fetch answer. Idempotent: the same answer twice changes nothing more.
+
+    A poll cycle passes the clips it already read for its batch (``known``, by upstream id) and an
+    ``outbox`` that collects the copies to queue for the whole batch at once.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         # Staff may have cancelled it while this poll was in flight: a final state is never overwritten.
@@ -57,7 +68,8 @@ def task_ingest(*, task: GenerationTask, answer: Task | None, now=None) -> None:
         if answer is None:
             _ingest_missing(task, now)
             return
-        clips_changed = any([_clip_upsert(task=task, data=clip) for clip in answer.clips])
+        upserts = [_clip_upsert(task=task, data=clip, known=known, outbox=outbox) for clip in answer.clips]
+        clips_changed = any(upserts)
         fields = _outcome(task, answer, now)
         if fields["status"] == Status.SUCCEEDED and task.action == GenerationTask.Action.LYRICS:
             _draft_from_lyrics(task, answer)
@@ -135,7 +147,9 @@ def _ingest_missing(task: GenerationTask, now) -> None:
     )
 
 
-def _clip_upsert(*, task: GenerationTask, data: GatewayClip) -> bool:
+def _clip_upsert(
+    *, task: GenerationTask, data: GatewayClip, known: dict[str, Clip] | None, outbox: list | None
+) -> bool:
     """Create or update the clip by its upstream id. Returns True when anything visible changed."""
     values = {
         "title": data.title[:200],
@@ -152,7 +166,7 @@ def _clip_upsert(*, task: GenerationTask, data: GatewayClip) -> bool:
         "video_url": data.video_url[:1000],
         "is_video_pending": data.is_video_pending,
     }
-    clip = Clip.objects.filter(upstream_id=data.id).first()
+    clip = known.get(data.id) if known is not None else Clip.objects.filter(upstream_id=data.id).first()
     if clip is None:
         clip = Clip.objects.create(
             upstream_id=data.id,
@@ -174,19 +188,19 @@ def _clip_upsert(*, task: GenerationTask, data: GatewayClip) -> bool:
                 setattr(clip, name, value)
             clip.metadata = data.metadata
             clip.save()
-    return _schedule_copies(clip) or changed
+    return _schedule_copies(clip, outbox) or changed
 
 
-def _schedule_copies(clip: Clip) -> bool:
+def _schedule_copies(clip: Clip, outbox: list | None) -> bool:
     """A complete clip's media is copied at once; its video as soon as the gateway offers one."""
     if clip.status != Clip.Status.COMPLETE:
         return False
     scheduled = False
     if clip.media_state == Clip.MediaState.NONE:
-        copies.clip_media_schedule(clip=clip)
+        copies.clip_media_schedule(clip=clip, outbox=outbox)
         scheduled = True
     if clip.video_url and clip.video_state == Clip.MediaState.NONE:
-        copies.clip_media_schedule(clip=clip, kind="video")
+        copies.clip_media_schedule(clip=clip, kind="video", outbox=outbox)
         scheduled = True
     return scheduled
 

@@ -7,16 +7,18 @@ safety-net schedule run. Claims are compare-and-set updates, so several pollers 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
 from songs.services import copies, requests
-from songs.services.common import task_mark
+from songs.services.common import jobs_waiting, task_mark
 from songs.services.ingest import past_cap, task_ingest
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
 
@@ -31,43 +33,65 @@ POLL_LEASE = timedelta(seconds=30)
 
 
 def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
-    """Claim up to `limit` tasks due for a poll. A row another worker claimed first is skipped."""
+    """Claim up to `limit` tasks due at `now`. A row another poller claimed (or is claiming) is skipped.
+
+    The claim's lease outlasts the work, so a task stays with its poller for the whole cycle; where the
+    database has it, SELECT ... FOR UPDATE SKIP LOCKED lets several pollers claim side by side.
+    """
     now = now or timezone.now()
     due = (
         GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__lte=now)
         .exclude(upstream_id="")
         .order_by("next_poll_at")
-        .values_list("pk", flat=True)[:limit]
     )
     token = uuid.uuid4()
-    # Compare-and-set: only rows still due are taken, so two pollers never share one.
-    GenerationTask.objects.filter(pk__in=list(due), next_poll_at__lte=now).update(
-        claim_token=token, next_poll_at=now + POLL_LEASE
-    )
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        pks = list(due.values_list("pk", flat=True)[:limit])
+        # Compare-and-set: only rows still due are taken, so two pollers never share one.
+        GenerationTask.objects.filter(pk__in=pks, next_poll_at__lte=now).update(
+            claim_token=token, next_poll_at=now + POLL_LEASE
+        )
     return list(GenerationTask.objects.filter(claim_token=token))
 
 
-def tasks_poll_due(*, gateway: Gateway | None = None, now=None) -> int:
-    """One poll cycle: fetch every due task in batches and ingest the answers. Returns tasks polled."""
-    with gateway_for(gateway) as gateway:
-        return _poll_batches(gateway, now)
+def tasks_poll_due(*, gateway: Gateway | None = None, now=None, budget: float | None = None) -> int:
+    """One poll cycle: fetch the tasks due when it started, in batches, and ingest the answers.
 
-
-def _poll_batches(gateway: Gateway, now) -> int:
+    Each task is fetched at most once per cycle (an ingested task is due again later than the cycle's
+    start), and a cycle stops claiming after `budget` seconds: what is left is the next cycle's.
+    Returns the tasks polled.
+    """
+    start = now or timezone.now()
+    deadline = time.monotonic() + (budget if budget is not None else settings.POLL_CYCLE_SECONDS)
     polled = 0
-    while True:
-        tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=now)
-        if not tasks:
-            return polled
-        polled += len(tasks)
-        try:
-            answers = {t.task_id: t for t in gateway.fetch_tasks([task.upstream_id for task in tasks])}
-        except GatewayError as exc:
-            log.warning("poll of %d tasks failed: %s (%s)", len(tasks), exc.code, exc.message)
-            _poll_failed(tasks, exc)
-            return polled
-        for task in tasks:
-            task_ingest(task=task, answer=answers.get(task.upstream_id))
+    with gateway_for(gateway) as gateway:
+        while time.monotonic() < deadline:
+            tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=start)
+            if not tasks:
+                break
+            polled += len(tasks)
+            if not _poll_batch(gateway, tasks):
+                break
+    return polled
+
+
+def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
+    """Fetch one batch in one request and ingest it; copies are queued for the batch at once."""
+    try:
+        answers = {t.task_id: t for t in gateway.fetch_tasks([task.upstream_id for task in tasks])}
+    except GatewayError as exc:
+        log.warning("poll of %d tasks failed: %s (%s)", len(tasks), exc.code, exc.message)
+        _poll_failed(tasks, exc)
+        return False
+    clip_ids = [clip.id for answer in answers.values() for clip in answer.clips]
+    known = {clip.upstream_id: clip for clip in Clip.objects.filter(upstream_id__in=clip_ids)}
+    outbox: list[tuple[str, int]] = []
+    for task in tasks:
+        task_ingest(task=task, answer=answers.get(task.upstream_id), outbox=outbox, known=known)
+    copies.copies_enqueue(outbox)
+    return True
 
 
 def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:
@@ -88,22 +112,25 @@ def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:
 
 
 def work_resume_due(*, now=None) -> dict[str, int]:
-    """Pick up what fell through: retries that are due, submits whose worker died, media left pending."""
+    """Pick up what fell through: retries that are due, submits whose worker died, media left pending.
+
+    A job still waiting in the queue (behind a backlog, for a busy worker) is not lost: it is left alone.
+    """
     now = now or timezone.now()
-    retry = list(
-        GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now).values_list(
-            "pk", flat=True
-        )[:100]
-    )
-    for pk in retry:
+    waiting = jobs_waiting()
+    due = GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now)
+    retry = []
+    for pk in list(due.values_list("pk", flat=True)[:500]):
         # Push the due time first so the next cycle does not enqueue it again.
         GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
-        requests.submit_enqueue(pk)
+        if waiting is not None and f"submit-{pk}" not in waiting:
+            requests.submit_enqueue(pk)
+            retry.append(pk)
     lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
     lost_count = lost.update(
         status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
     )
-    downloads = copies.media_resume_due(now=now)
+    downloads = copies.media_resume_due(now=now, waiting=waiting)
     return {"resubmitted": len(retry), "lost": lost_count, "media": downloads}
 
 
@@ -114,11 +141,12 @@ def work_pending_exists() -> bool:
     )
 
 
-def poll_cycle(*, gateway: Gateway | None = None) -> None:
+def poll_cycle(*, gateway: Gateway | None = None, budget: float | None = None) -> None:
     """One pass of background work: resume what fell through, then poll what is due.
 
-    The poller loop runs it every second or so; the minutely schedule runs it as a safety net.
+    The poller loop runs it every second or so; the minutely schedule runs it as a safety net, with a
+    budget well inside its job's timeout so it is never killed halfway.
     """
     work_resume_due()
     if work_pending_exists():
-        tasks_poll_due(gateway=gateway)
+        tasks_poll_due(gateway=gateway, budget=budget)

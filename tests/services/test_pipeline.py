@@ -15,7 +15,7 @@ from songs.models import Clip, GenerationTask, LyricDraft
 from songs.services import copies, ingest, polling, requests, submit
 from tests.factories import make_task
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.backends, pytest.mark.django_db]
 
 
 def gateway(handler) -> Gateway:

@@ -11,7 +11,7 @@ from songs import catalog, selectors
 from songs.models import GenerationTask
 from songs.services import quotas, requests, teams
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.backends, pytest.mark.django_db]
 
 
 def _music(project, owner):

@@ -8,11 +8,12 @@ when, then mixes and masters.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from engine import instruments as ins
+from engine import mastering, voices
 from engine.genres import GENRES as GENRES  # the genre table; these names stay importable from here
 from engine.genres import NOTE_NAMES as NOTE_NAMES
 from engine.genres import PROFILES as PROFILES
@@ -24,6 +25,7 @@ from engine.genres import tempo_window as tempo_window
 from engine.melody import SungNote as SungNote
 from engine.melody import section_lines
 from engine.melody import sung_line as sung_line
+from engine.plan import Controls as Controls
 from engine.plan import Plan as Plan
 from engine.plan import Section, chord_at, degree_midi, roman, voicing
 from engine.plan import make_plan as make_plan
@@ -36,6 +38,10 @@ class Song:
     audio: np.ndarray
     sample_rate: int
     meta: dict
+    # what the voice sang: [line number, syllable number, onset s, offset s, midi] per lead note
+    notes: list[list] = field(default_factory=list)
+    args: dict = field(default_factory=dict)  # compose() arguments that make this song again (recompose)
+    vocals: np.ndarray | None = None  # the voice as it sits in the master (compose(stems=True))
 
     @property
     def duration(self) -> float:
@@ -48,8 +54,12 @@ class Song:
 class Mix:
     """Stereo buses plus a per-song note cache (songs repeat the same notes all the time)."""
 
-    def __init__(self, plan: Plan, sr: int, n: int, mute: Collection[str] = ()):
+    def __init__(
+        self, plan: Plan, sr: int, n: int, mute: Collection[str] = (), voice: voices.Voice = voices.NEUTRAL
+    ):
         self.plan, self.sr, self.n = plan, sr, n
+        self.singer = (voice.formant, voice.tilt, voice.vibrato_hz, voice.vibrato_st)
+        self.sung: list[list] = []  # Song.notes
         self.mute = frozenset(mute)  # parts left out at the listener's request ("drums", "bass")
         self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in ("drums", "music", "voice")}
         self.cache: dict[tuple, np.ndarray] = {}
@@ -253,12 +263,15 @@ def _render_voice(mix: Mix) -> None:
     """Sing each lyric line (or play the lead in instrumental songs / sections) over bar_lines bars."""
     plan = mix.plan
     beat_s = 60.0 / plan.bpm
+    first_line = 0  # number of the section's first lyric line in the whole song
     for sec in plan.sections:
+        first_line += len(sec.lines)
         for li, notes in enumerate(section_lines(plan, sec)):
             line_bar = sec.start + li * plan.bar_lines
             if mix.beat_time(line_bar, 0) * mix.sr >= mix.n:
                 return
-            for note in notes:
+            line_no = first_line - len(sec.lines) + li
+            for i, note in enumerate(notes):
                 t, seconds = mix.beat_time(line_bar, note.beat), note.beats * beat_s
                 if not sec.lines:
                     gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
@@ -266,6 +279,7 @@ def _render_voice(mix: Mix) -> None:
                     mix.play("voice", lead, note.midi + 12 * (lead in ("glass", "bell")), t, seconds, gain)
                     continue
                 _sing(mix, t, seconds, note.midi, note.vowel, note.onset)
+                mix.sung.append([line_no, i, round(t, 4), round(t + seconds, 4), note.midi])
                 if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
                     _sing(mix, t + 0.015, seconds, note.midi, note.vowel, "soft", 0.3, -0.45, cents=-9)
                     third = degree_midi(plan, note.degree + 2, plan.voice_root)
@@ -286,56 +300,13 @@ def _sing(
     n_on = max(1, int(seconds * mix.sr))
     key = ("voice", midi, vowel, n_on, onset, cents)
     if key not in mix.cache:
-        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft", cents)
+        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft", cents, mix.singer)
     mix.add("voice", t, mix.cache[key], gain, pan)
     if onset != "soft":
         ckey = ("consonant", onset)
         if ckey not in mix.cache:
             mix.cache[ckey] = ins.consonant(onset, mix.sr, mix.plan.seed % 9973)
         mix.add("voice", t - 0.02, mix.cache[ckey], gain * 0.9)
-
-
-# --- master -------------------------------------------------------------------------------------------------
-
-
-def _master(mix: Mix, fade_s: float) -> np.ndarray:
-    """Level the buses against the music, add reverb, soft-clip, fade and normalise to about -1 dBFS.
-
-    Works in place on the bus arrays: a 120 s song is 42 MB per stereo float32 buffer.
-    """
-    prof, sr, n = mix.plan.profile, mix.sr, mix.n
-    drums, music, voice = (mix.buses.pop(name) for name in ("drums", "music", "voice"))
-    if prof.sidechain:
-        music *= ins.duck(n, mix.kicks, prof.sidechain, sr)
-    if prof.crackle:
-        drums += ins.vinyl(sr, n, mix.plan.seed % 65521)
-    ref = ins.active_rms(music)
-    for bus, ratio in ((drums, prof.levels[0]), (voice, prof.levels[1])):
-        level = ins.active_rms(bus)
-        if level > 1e-6 and ref > 1e-6:
-            bus *= np.float32(ratio * ref / level)
-    if prof.echo:  # dotted-eighth vocal echo
-        voice += ins.echo(voice, sr, 0.75 * 60.0 / mix.plan.bpm, prof.echo)
-    send_amt, seconds = prof.reverb
-    send = music.sum(axis=0) + drums.sum(axis=0) * np.float32(0.35) + voice.sum(axis=0) * np.float32(1.3)
-    send *= np.float32(0.5 * send_amt)
-    out = music
-    out += drums
-    out += voice
-    del drums, voice
-    out += ins.reverb(send, sr, seconds, mix.plan.seed % 4093)
-    if prof.tone:  # dark genres: two cascaded moving averages as a gentle master low-pass
-        for ch in out:
-            ch[:] = ins.box(ins.box(ch, prof.tone), prof.tone // 2 + 1)
-    out -= out.mean(axis=1, keepdims=True)
-    out *= np.float32(prof.drive / (float(np.max(np.abs(out))) or 1.0))
-    np.tanh(out, out=out)
-    fade = min(n, int(fade_s * sr))
-    out[:, n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
-    k = min(n, int(0.005 * sr))
-    out[:, :k] *= np.linspace(0.0, 1.0, k, dtype=np.float32)
-    out *= np.float32(0.891 / (float(np.max(np.abs(out))) or 1.0))  # about -1 dBFS
-    return np.ascontiguousarray(out.T)
 
 
 def compose(
@@ -353,22 +324,19 @@ def compose(
     mode: str | None = None,
     intro: bool = True,
     mute: Collection[str] = (),
+    controls: Controls | None = None,
+    voice: voices.Voice = voices.NEUTRAL,
+    stems: bool = False,
 ) -> Song:
     """Compose and render a song. genre/bpm/key/mode/intro override the hashed choices (for continuations);
-    mute leaves out "drums" and/or "bass" (negative tags)."""
-    plan = make_plan(
-        tags=tags,
-        lyrics=lyrics,
-        title=title,
-        seed=seed,
-        instrumental=instrumental,
-        max_seconds=max_seconds,
-        genre=genre,
-        bpm=bpm,
-        key=key,
-        mode=mode,
-        intro=intro,
-    )
+    mute leaves out "drums" and/or "bass" (negative tags); controls carry finer control and covers
+    (engine.plan.Controls); voice is the singer (engine.voices); stems also returns the voice as mastered."""
+    controls = replace(controls or Controls(), voice_base=voice.register)
+    plan_args = {
+        "tags": tags, "lyrics": lyrics, "title": title, "seed": seed, "instrumental": instrumental,
+        "max_seconds": max_seconds, "genre": genre, "bpm": bpm, "key": key, "mode": mode, "intro": intro,
+    }  # fmt: skip
+    plan = make_plan(**plan_args, controls=controls)
     sr = int(sample_rate)
     form_s = sum(s.bars for s in plan.sections) * plan.bar_s
     tail = 3.0 if plan.profile.name == "ambient" else 2.0
@@ -376,7 +344,7 @@ def compose(
         raise ValueError("max_seconds must be positive")
     duration = min(form_s + tail, float(max_seconds))
     cut = form_s + tail > max_seconds
-    mix = Mix(plan, sr, int(round(duration * sr)), mute)
+    mix = Mix(plan, sr, int(round(duration * sr)), mute, voice)
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:
         _render_harmony(mix, sec)
@@ -384,9 +352,32 @@ def compose(
         _render_drums(mix, kit)
     _render_voice(mix)
     fade = (0.5 if duration < 30 else 3.0) if cut else tail
-    audio = _master(mix, fade)
+    prof = plan.profile
+    audio, vocals = mastering.master(
+        mix.buses,
+        prof=prof,
+        kicks=mix.kicks,
+        seed=plan.seed,
+        bpm=plan.bpm,
+        sr=sr,
+        fade_s=fade,
+        vocal_stem=stems,
+    )
     sung = any(s.lines for s in plan.sections)
-    return Song(audio, sr, _meta(plan, seed, instrumental or not sung, audio.shape[0] / sr))
+    meta = _meta(plan, seed, instrumental or not sung, audio.shape[0] / sr)
+    if voice != voices.NEUTRAL:
+        meta["voice"] = voice.to_dict()
+    args = {**plan_args, "sample_rate": sr, "mute": sorted(mute), "controls": asdict(controls)}
+    args["voice"] = voice.to_dict()
+    return Song(audio, sr, meta, notes=mix.sung, args=args, vocals=vocals)
+
+
+def recompose(args: dict, *, stems: bool = False) -> Song:
+    """The song Song.args describe, again (bit-identical while the engine's code is unchanged)."""
+    kwargs = dict(args)
+    kwargs["controls"] = Controls(**kwargs.get("controls") or {})
+    kwargs["voice"] = voices.from_dict(kwargs.get("voice"))
+    return compose(**kwargs, stems=stems)
 
 
 def _meta(plan: Plan, seed: int, instrumental: bool, duration: float) -> dict:

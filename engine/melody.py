@@ -41,6 +41,10 @@ def _snap(degree: int, chord: tuple[int, ...]) -> int:
     return degree
 
 
+# Melody steps between beats and the chance to turn, by variety ("weirdness"): tame, usual, adventurous.
+_LEAPS = (((1, 1, 1, 1), 0.1), ((1, 1, 1, 2), 0.2), ((1, 2, 3, 4), 0.35))
+
+
 def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[float, float, int]]:
     """(start beat within the line, length in beats, scale degree) for each syllable of one sung line."""
     slots = 16 if count <= 14 else 32
@@ -51,6 +55,9 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
     onsets = _rhythm(count, slots, seed)
     rng = np.random.default_rng(seed + 1)
     lo, hi = (1, 9) if sec.role == "chorus" else (-2, 6)
+    steps, turn = _LEAPS[min(2, int(plan.variety * 3))]
+    if plan.variety > 2 / 3:  # a weirder tune also ranges wider
+        lo, hi = lo - 2, hi + 2
     degree = int(rng.integers(lo + 1, lo + 5))
     direction = 1
     out = []
@@ -64,8 +71,8 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
         elif i and abs(beat - round(beat)) < 1e-9 and round(beat) % 2 == 0:
             degree = _snap(degree + direction, chord)
         elif i:
-            degree += direction * int(rng.choice((1, 1, 1, 2)))
-        if degree >= hi or degree <= lo or rng.random() < 0.2:
+            degree += direction * int(rng.choice(steps))
+        if degree >= hi or degree <= lo or rng.random() < turn:
             direction = -1 if degree >= hi else 1 if degree <= lo else -direction
         degree = int(np.clip(degree, lo, hi))
         end = onsets[i + 1] if i + 1 < len(onsets) else slots - 1

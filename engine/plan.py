@@ -17,6 +17,7 @@ from engine.genres import NOTE_NAMES, PROFILES, SCALES, Profile, mood_mode, pick
 from engine.syllables import syllables
 
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii")
+TAIL_S = 2.0  # ring-out after the form (ambient: 3 s); counted when a song is stretched to a length
 
 
 # --- song plan ----------------------------------------------------------------------------------------------
@@ -42,6 +43,7 @@ class Plan:
     seed: int
     voice_root: int
     bar_lines: int  # bars per sung line
+    variety: float = 0.5  # melody leaps (Controls.variety)
 
     @property
     def bar_s(self) -> float:
@@ -66,7 +68,7 @@ def _key_pc(key: str) -> int:
     return (NOTE_NAMES.index(name[0]) - (1 if name[1:] == "b" else 0)) % 12
 
 
-_TAG = re.compile(r"^\s*[\[【]([^\]】]+)[\]】]\s*$")  # [Verse] or 【主歌】
+TAG_LINE = re.compile(r"^\s*[\[【]([^\]】]+)[\]】]\s*$")  # [Verse] or 【主歌】
 
 
 _ROLE_WORDS = (
@@ -92,9 +94,9 @@ def _role(tag: str) -> str:
 def parse_sections(lyrics: str) -> list[Section]:
     """Split lyrics on [Tag] lines. Untagged stanzas: repeats are choruses, the rest alternate."""
     sections: list[Section] = []
-    if any(_TAG.match(line) for line in lyrics.splitlines()):
+    if any(TAG_LINE.match(line) for line in lyrics.splitlines()):
         for line in lyrics.splitlines():
-            m = _TAG.match(line)
+            m = TAG_LINE.match(line)
             if m:
                 sections.append(Section(m.group(1).strip().title(), _role(m.group(1)), []))
             elif line.strip():
@@ -173,6 +175,32 @@ def _bar_lines(lyrics: str, tempo: float) -> int:
     return 1 if counts[len(counts) // 2] <= 7 or too_long else 2
 
 
+@dataclass(frozen=True)
+class Controls:
+    """Finer control from the request (newest models), and what a cover or a persona carries over.
+
+    Defaults reproduce the engine's original choices exactly.
+    """
+
+    style_weight: float | None = None  # 0-1: how closely tempo and mood follow the tags
+    variety: float = 0.5  # 0-1 ("weirdness"): how far and how often the melody leaps
+    target_seconds: float | None = None  # the song's length, form stretched or trimmed to it
+    voice_base: int = 55  # the singer's register: the melody's root is the tonic at or above this
+    melody_from: dict | None = None  # a cover: make_plan arguments of the song whose tune it keeps
+
+
+def _tempo_range(prof: Profile, tags: str, weight: float | None) -> tuple[int, int]:
+    """The genre's tempo range as the tags ask for it; a low style weight loosens, a high one tightens."""
+    lo, hi = tempo_span(prof.bpm, tags)
+    if weight is None or 1 / 3 <= weight <= 2 / 3:
+        return lo, hi
+    if weight < 1 / 3:  # the tags matter less: anywhere in (and a little around) the genre's range
+        lo, hi = prof.bpm
+        return int(lo * 0.9), int(hi * 1.1)
+    quarter = (hi - lo) // 4  # the tags matter more: the middle of what they ask for
+    return lo + quarter, hi - quarter
+
+
 def make_plan(
     *,
     tags: str,
@@ -186,15 +214,18 @@ def make_plan(
     key: str | None = None,
     mode: str | None = None,
     intro: bool = True,
+    controls: Controls | None = None,
 ) -> Plan:
+    controls = controls or Controls()
     h = _digest(tags.strip().lower(), title.strip(), seed)
     rng = np.random.default_rng(h)
     prof = PROFILES.get(genre or "", PROFILES[pick_genre(tags)])
-    lo, hi = tempo_span(prof.bpm, tags)
+    lo, hi = _tempo_range(prof, tags, controls.style_weight)
     tempo = float(rng.integers(lo, hi + 1))
     tonic = int(rng.integers(12))
     scale_mode = "minor" if rng.random() < prof.minor else "major"
-    scale_mode = mood_mode(tags) or scale_mode  # a sad song is minor whatever the hash says
+    if controls.style_weight is None or controls.style_weight >= 1 / 3:
+        scale_mode = mood_mode(tags) or scale_mode  # a sad song is minor whatever the hash says
     if bpm is not None:
         if not 30 <= bpm <= 300:
             raise ValueError(f"bpm {bpm} is outside 30-300")
@@ -205,6 +236,8 @@ def make_plan(
         if mode.lower() not in SCALES:
             raise ValueError(f"mode must be one of {sorted(SCALES)}")
         scale_mode = mode.lower()
+    if controls.melody_from is not None:
+        return _cover_plan(controls, prof, tempo, max_seconds)
     progs = prof.progs_minor if scale_mode == "minor" else prof.progs_major
     picks = rng.permutation(len(progs))
     verse, chorus = progs[picks[0]], progs[picks[1 % len(progs)]]
@@ -218,12 +251,60 @@ def make_plan(
             sections = sections[1:]
     else:
         sections = _lyric_form(lyrics, bar_s, bar_lines, intro)
-    sections = _fit(sections, bar_s, max_seconds)
+    sections = _fit(_stretch(sections, bar_s, controls.target_seconds), bar_s, max_seconds)
+    base = controls.voice_base
+    voice_root = base + (tonic - base) % 12
+    plan = Plan(prof, tempo, tonic, scale_mode, chosen, sections, h, voice_root, bar_lines)
+    plan.variety = controls.variety
+    return _number_bars(plan)
+
+
+def _number_bars(plan: Plan) -> Plan:
     start = 0
-    for s in sections:
+    for s in plan.sections:
         s.start, start = start, start + s.bars
-    voice_root = 55 + (tonic - 7) % 12
-    return Plan(prof, tempo, tonic, scale_mode, chosen, sections, h, voice_root, bar_lines)
+    return plan
+
+
+def _stretch(sections: list[Section], bar_s: float, target: float | None) -> list[Section]:
+    """A requested length: a band break before the outro fills what the lyrics leave short of it."""
+    if target is None or not sections:
+        return sections
+    missing = target - TAIL_S - sum(s.bars for s in sections) * bar_s
+    bars = int(missing // bar_s)
+    if bars >= 1:
+        at = len(sections) - 1 if sections[-1].role == "outro" else len(sections)
+        sections.insert(at, Section("Instrumental", "inst", [], bars))
+    return sections
+
+
+def _cover_plan(controls: Controls, prof: Profile, tempo: float, max_seconds: float) -> Plan:
+    """The source's plan (form, progressions, key, melody seed) played by another genre at another tempo.
+
+    Only the profile and the tempo change, so every phrase has the same notes on the same beats; the
+    form is refitted to the length limit at the new tempo, and the tune moves by octaves only, towards
+    the new singer's register.
+    """
+    args = dict(controls.melody_from)
+    args["controls"] = Controls(**(args.get("controls") or {}))
+    source = make_plan(**args)
+    sections = [Section(s.name, s.role, list(s.lines), s.bars) for s in source.sections]
+    bar_s = 240.0 / tempo
+    sections = _fit(_stretch(sections, bar_s, controls.target_seconds), bar_s, max_seconds)
+    shift = 12 * round((controls.voice_base - args["controls"].voice_base) / 12)
+    plan = Plan(
+        prof,
+        tempo,
+        source.tonic,
+        source.mode,
+        source.progs,
+        sections,
+        source.seed,
+        source.voice_root + shift,
+        source.bar_lines,
+    )
+    plan.variety = source.variety
+    return _number_bars(plan)
 
 
 # --- harmony ------------------------------------------------------------------------------------------------

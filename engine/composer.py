@@ -55,13 +55,20 @@ class Mix:
     """Stereo buses plus a per-song note cache (songs repeat the same notes all the time)."""
 
     def __init__(
-        self, plan: Plan, sr: int, n: int, mute: Collection[str] = (), voice: voices.Voice = voices.NEUTRAL
+        self,
+        plan: Plan,
+        sr: int,
+        n: int,
+        mute: Collection[str] = (),
+        voice: voices.Voice = voices.NEUTRAL,
+        stems: bool = False,
     ):
         self.plan, self.sr, self.n = plan, sr, n
         self.singer = (voice.formant, voice.tilt, voice.vibrato_hz, voice.vibrato_st)
         self.sung: list[list] = []  # Song.notes
         self.mute = frozenset(mute)  # parts left out at the listener's request ("drums", "bass")
-        self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in ("drums", "music", "voice")}
+        names = ("drums", "music", "voice", "sung") if stems else ("drums", "music", "voice")
+        self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in names}
         self.cache: dict[tuple, np.ndarray] = {}
         self.kicks: list[int] = []
         self.rng = np.random.default_rng(plan.seed ^ 0x5EED)  # drum timing and velocity
@@ -301,12 +308,15 @@ def _sing(
     key = ("voice", midi, vowel, n_on, onset, cents)
     if key not in mix.cache:
         mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft", cents, mix.singer)
-    mix.add("voice", t, mix.cache[key], gain, pan)
+    buses = ("voice", "sung") if "sung" in mix.buses else ("voice",)
+    for bus in buses:
+        mix.add(bus, t, mix.cache[key], gain, pan)
     if onset != "soft":
         ckey = ("consonant", onset)
         if ckey not in mix.cache:
             mix.cache[ckey] = ins.consonant(onset, mix.sr, mix.plan.seed % 9973)
-        mix.add("voice", t - 0.02, mix.cache[ckey], gain * 0.9)
+        for bus in buses:
+            mix.add(bus, t - 0.02, mix.cache[ckey], gain * 0.9)
 
 
 def compose(
@@ -344,7 +354,7 @@ def compose(
         raise ValueError("max_seconds must be positive")
     duration = min(form_s + tail, float(max_seconds))
     cut = form_s + tail > max_seconds
-    mix = Mix(plan, sr, int(round(duration * sr)), mute, voice)
+    mix = Mix(plan, sr, int(round(duration * sr)), mute, voice, stems)
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:
         _render_harmony(mix, sec)

@@ -15,12 +15,16 @@ from engine import instruments as ins
 from engine.genres import Profile
 
 
-def _levels(prof: Profile, music: np.ndarray, drums: np.ndarray, voice: np.ndarray) -> None:
+def _levels(prof: Profile, music: np.ndarray, drums: np.ndarray, voice: np.ndarray) -> np.float32:
+    """Drums and voice levelled against the music, in place; returns the voice bus's gain."""
     ref = ins.active_rms(music)
+    gains = []
     for bus, ratio in ((drums, prof.levels[0]), (voice, prof.levels[1])):
         level = ins.active_rms(bus)
+        gains.append(np.float32(ratio * ref / level) if level > 1e-6 and ref > 1e-6 else np.float32(1.0))
         if level > 1e-6 and ref > 1e-6:
-            bus *= np.float32(ratio * ref / level)
+            bus *= gains[-1]
+    return gains[-1]
 
 
 def _tone(prof: Profile, audio: np.ndarray) -> None:
@@ -43,12 +47,13 @@ def master(
     """(mix, vocals or None), each (n, 2) float32. Works in place on the buses: a 120 s song is 42 MB
     per stereo float32 buffer."""
     drums, music, voice = (buses.pop(name) for name in ("drums", "music", "voice"))
+    sung = buses.pop("sung", None)  # the sung notes alone (the voice bus also carries instrumental leads)
     n = music.shape[1]
     if prof.sidechain:
         music *= ins.duck(n, kicks, prof.sidechain, sr)
     if prof.crackle:
         drums += ins.vinyl(sr, n, seed % 65521)
-    _levels(prof, music, drums, voice)
+    voice_gain = _levels(prof, music, drums, voice)
     if prof.echo:  # dotted-eighth vocal echo
         voice += ins.echo(voice, sr, 0.75 * 60.0 / bpm, prof.echo)
     send_amt, seconds = prof.reverb
@@ -56,8 +61,11 @@ def master(
     send *= np.float32(0.5 * send_amt)
     vocals = None
     if vocal_stem:
-        vocals = voice.copy()
-        vocals += ins.reverb(voice.sum(axis=0) * np.float32(1.3 * 0.5 * send_amt), sr, seconds, seed % 4093)
+        vocals = sung if sung is not None else np.zeros_like(voice)
+        vocals *= voice_gain
+        if prof.echo:
+            vocals += ins.echo(vocals, sr, 0.75 * 60.0 / bpm, prof.echo)
+        vocals += ins.reverb(vocals.sum(axis=0) * np.float32(1.3 * 0.5 * send_amt), sr, seconds, seed % 4093)
     out = music
     out += drums
     out += voice

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import numpy as np
+
 SEED_CUSTOM = {
     "prompt": "[Verse]\nWalking down the streets\nBeneath the city lights\n"
     "Neon signs flickering\nLighting up the night\n\n"
@@ -99,3 +101,31 @@ def decoded(client, clip: dict):
 
     audio, _ = media.decode_audio(media_bytes(client, clip["audio_url"]), sample_rate=44100)
     return audio[media.LAME_DELAY_SAMPLES :]
+
+
+_CANDIDATES = 69 + np.arange(-27.0, 17.0, 0.05)  # MIDI 42-86 (92-1175 Hz), every 5 cents
+
+
+def pitch(mono: np.ndarray, start: float, end: float) -> float:
+    """Sung pitch (MIDI) in the middle of a note: the candidate f0 whose harmonics (up to 4 kHz) hold the
+    most energy on average, minus the energy a half and a third of the way between them. The penalty rules
+    out the octave and the twelfth above (the fundamental's other harmonics sit between theirs), the mean
+    the octave below (half its harmonics are empty); formants and a weak fundamental move neither."""
+    size = 2048
+    at = max(0, int((start + 0.5 * (end - start)) * 44100) - size // 2)
+    seg = mono[at : at + size].astype(np.float64)
+    seg = np.pad(seg, (0, size - len(seg))) * np.hanning(size)
+    spectrum = np.sqrt(np.abs(np.fft.rfft(seg, 4 * size)))
+    bins = np.fft.rfftfreq(4 * size, 1.0 / 44100)
+    f0 = 440.0 * 2.0 ** ((_CANDIDATES - 69) / 12)
+    k = np.arange(1, 21)[None, :]
+    inside = (k * f0[:, None]) <= 4000.0
+    on = np.interp(k * f0[:, None], bins, spectrum)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return (values * inside).sum(axis=1) / inside.sum(axis=1)
+
+    halves = mean(np.interp((k - 0.5) * f0[:, None], bins, spectrum))
+    thirds = mean(sum(np.interp((k - d) * f0[:, None], bins, spectrum) for d in (1 / 3, 2 / 3)) / 2)
+    score = mean(on) - np.maximum(halves, thirds)
+    return float(_CANDIDATES[int(np.argmax(score))])

@@ -114,3 +114,15 @@ def test_plain_models_are_not_for_tau_and_tau_models_only_for_their_tasks(client
     assert "chirp-v4-tau is for task cover, infill or artist_consistency" in response.json()["message"]
     unknown = post(client, "/suno/generate", {"tags": "pop", "task": "remix"}, engine_key).json()
     assert unknown["code"] == "invalid_request" and "task must be one of" in unknown["message"]
+
+
+def test_the_v2_and_task_formats_take_the_cover_task_too(client, engine_key):
+    from tests.engine.helpers import make_song
+
+    source = sung_song(client, engine_key)
+    body = {"task": "cover", "cover_clip_id": source["id"], "mv": "chirp-auk", "tags": "edm"}
+    generation = post(client, "/suno/v2/generate", body, engine_key).json()
+    assert generation["batch_size"] == 1 and generation["clips"][0]["metadata"]["task"] == "cover"
+    _, clips = make_song(client, engine_key, **body, prompt="", title="")
+    assert clips[0]["metadata"]["cover_clip_id"] == source["id"] and clips[0]["title"] == "Winter"
+    assert clips[0]["metadata"]["engine"]["genre"] == "edm"

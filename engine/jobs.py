@@ -195,16 +195,26 @@ def _stems(payload: dict) -> list[render.Rendered]:
     ]
 
 
-def _render_concat(task: EngineTask) -> None:
+def prepare_concat_clip(task: EngineTask, status: str = "queued") -> EngineClip:
+    """The whole song's clip, created now or reused (/suno/generate/concat shows it at submit time)."""
+    clip = task.clips.first()
+    if clip is not None:
+        clip.status = status
+        clip.save(update_fields=["status"])
+        return clip
     last = EngineClip.objects.get(id=task.payload["clip_id"])
-    clip = EngineClip.objects.create(
+    return EngineClip.objects.create(
         task=task,
-        status="queued",
+        status=status,
         title=last.title,
         mv=last.mv,
         seed=seed_of(task.id, 0),
         metadata=clipmeta.for_concat(task.payload, last.metadata),
     )
+
+
+def _render_concat(task: EngineTask) -> None:
+    clip = prepare_concat_clip(task)
     _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
     _store(clip, render.concat(task.payload))
     _pause()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("suno/media/<str:clip_id>.<str:kind>", views.media, name="media"),
     # the reseller's SunoAPI-style calls (docs/protocol.md section 7)
     path("suno/generate", views_sunoapi.generate, name="generate"),
+    path("suno/generate/concat", views_sunoapi.generate_concat, name="generate_concat"),
     path("suno/feed/<str:ids>", views_sunoapi.feed, name="feed"),
     path("suno/act/timing/<str:clip_id>", views_sunoapi.timing, name="timing"),
     path("suno/act/tags", views_sunoapi.tags, name="tags"),

@@ -1,7 +1,8 @@
 """The reseller's SunoAPI-style calls (docs/protocol.md section 7) at its paths under /suno/.
 
 POST /suno/generate (the body's ``task`` picks cover, stems, personas, ...) answers the generation like
-/suno/v2/generate, except stems, which answer only their clips, as the reference shows; GET
+/suno/v2/generate, except stems, which answer only their clips, as the reference shows; POST
+/suno/generate/concat joins a song like /suno/submit/concat and answers its clip; GET
 /suno/feed/<ids> reads clips; GET /suno/act/timing/<clip> gives the sung words with their times;
 POST /suno/act/tags expands a style; POST /suno/persona/create/ keeps a clip's singer.
 """
@@ -36,6 +37,18 @@ def generate(request: HttpRequest, owner: str) -> JsonResponse:
             answer = {"clips": [protocol.clip_object(request, clip) for clip in clips]}
         else:
             answer = generation(request, task.id, clips)
+    return JsonResponse(answer)
+
+
+@require_POST
+@api_view
+def generate_concat(request: HttpRequest, owner: str) -> JsonResponse:
+    """The whole song (after extend, upload_extend or infill); the reference shows no answer, so it answers
+    like /suno/generate: the generation with its one clip, submitted, to read with the feed."""
+    payload = sources.validate_concat(owner, read_json(request))
+    with transaction.atomic():
+        task = create_task(owner=owner, action="CONCAT", payload={**payload, "format": "sunoapi"})
+        answer = generation(request, task.id, [jobs.prepare_concat_clip(task, status="submitted")])
     return JsonResponse(answer)
 
 

@@ -104,3 +104,14 @@ def test_it_refuses_to_separate_an_upload_or_a_stem(client, engine_key, monkeypa
     vocals, _ = stems_of(client, engine_key, sung_song(client, engine_key)["id"])
     answer = post(client, "/suno/generate", {**body, "continue_clip_id": vocals["id"]}, engine_key).json()
     assert "already a stem" in answer["message"]
+
+
+def test_the_vocal_stem_is_timed_like_its_source_and_the_instrumental_has_no_words(client, engine_key):
+    song = sung_song(client, engine_key)
+    vocals, instrumental = stems_of(client, engine_key, song["id"])
+
+    def words(clip_id):
+        return client.get(f"/suno/act/timing/{clip_id}", **engine_key).json()["aligned_words"]
+
+    assert words(vocals["id"]) == words(song["id"]) != []
+    assert words(instrumental["id"]) == []

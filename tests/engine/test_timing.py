@@ -145,3 +145,19 @@ def test_lyric_words_keep_punctuation_on_its_word():
     words = lyric_words("Hello, world!  Again\n\n[Chorus]\n你好，世界")
     assert [w[0] for w in words] == ["Hello, ", "world!  ", "Again\n", "\n[Chorus]\n你", "好，", "世", "界"]
     assert [w[3] for w in words] == [2, 1, 2, 1, 1, 1, 1]
+
+
+def test_the_sunoapi_concat_answers_its_clip_and_the_whole_song_is_timed(client, engine_key):
+    from tests.engine.helpers import feed
+
+    song = sung_song(client, engine_key)
+    body = {"prompt": "[Verse]\nSpring will come", "tags": "pop", "title": "Winter", "task": "extend"}
+    _, (part, _) = make_song(client, engine_key, continue_clip_id=song["id"], continue_at=10.0, **body)
+    body = {"clip_id": part["id"], "is_infill": False}
+    answer = post(client, "/suno/generate/concat", body, engine_key).json()
+    assert answer["clips"][0]["status"] == "submitted" and answer["batch_size"] == 1
+    whole = feed(client, engine_key, answer["clips"][0]["id"])[0]
+    assert whole["status"] == "complete" and whole["metadata"]["type"] == "concat"
+    words = timing(client, engine_key, whole["id"])["aligned_words"]
+    assert [w["word"] for w in words][-3:] == ["[Verse]\nSpring ", "will ", "come"]
+    assert words[-3]["start_s"] > 10.0  # on the whole song's timeline, after the cut

@@ -129,3 +129,9 @@ def test_it_refuses_a_persona_song_without_a_persona_of_the_callers_clip(client,
     ):
         response = post(client, "/suno/generate", {**body, **extra}, engine_key)
         assert response.status_code == 400 and message in response.json()["message"], extra
+
+
+def test_the_admin_lists_personas(client, engine_key, admin_client):
+    persona = create_persona(client, engine_key, sung_song(client, engine_key)["id"])
+    assert admin_client.get("/admin/engine/enginepersona/").status_code == 200
+    assert admin_client.get(f"/admin/engine/enginepersona/{persona['id']}/change/").status_code == 200

@@ -115,3 +115,18 @@ def test_the_vocal_stem_is_timed_like_its_source_and_the_instrumental_has_no_wor
 
     assert words(vocals["id"]) == words(song["id"]) != []
     assert words(instrumental["id"]) == []
+
+
+def test_a_whole_song_joined_from_a_continuation_separates_too(client, engine_key):
+    song = sung_song(client, engine_key)
+    body = {"prompt": "[Verse]\nSpring will come and melt the snow", "tags": "pop", "title": "Winter"}
+    _, (part, _) = make_song(client, engine_key, continue_clip_id=song["id"], continue_at=12.0, **body)
+    answer = post(client, "/suno/generate/concat", {"clip_id": part["id"], "is_infill": False}, engine_key)
+    whole = feed(client, engine_key, answer.json()["clips"][0]["id"])[0]
+    vocals, instrumental = stems_of(client, engine_key, whole["id"])
+    mix, v, i = decoded(client, whole), decoded(client, vocals), decoded(client, instrumental)
+    summed = _corr(v + i, mix)
+    # the voice is there on both sides of the join (12 s), and silent in the bar of fill around it
+    rms = [float(np.sqrt((v[int(a * 44100) : int(b * 44100)] ** 2).mean())) for a, b in ((2, 12), (13, 40))]
+    print(f"stems of a concat: corr(vocals + instrumental, mix) = {summed:.5f}; vocal rms {rms}")
+    assert summed > 0.99 and min(rms) > 0.02

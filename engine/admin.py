@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from engine.models import EngineClip, EngineTask
+from engine.models import EngineClip, EnginePersona, EngineTask
 
 
 class EngineClipInline(admin.TabularInline):
@@ -17,3 +17,10 @@ class EngineTaskAdmin(admin.ModelAdmin):
     search_fields = ("id",)
     readonly_fields = ("key_fingerprint",)
     inlines = [EngineClipInline]
+
+
+@admin.register(EnginePersona)
+class EnginePersonaAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "root_clip", "is_public", "created_at")
+    search_fields = ("id", "name")
+    readonly_fields = ("key_fingerprint", "root_clip", "clip_ids", "voice")

@@ -49,7 +49,7 @@ def take(audio: np.ndarray, start: int, stop: int) -> np.ndarray:
     return out
 
 
-def _fade(n: int, *, out: bool) -> np.ndarray:
+def fade(n: int, *, out: bool) -> np.ndarray:
     """Equal-power curve (n, 1): the joined parts are different music, so their powers add."""
     x = (np.arange(n, dtype=np.float32) + 0.5) / max(n, 1)
     curve = np.cos(x * np.float32(np.pi / 2)) if out else np.sin(x * np.float32(np.pi / 2))
@@ -93,7 +93,7 @@ def continue_part(
     out[:fill] = take(source, cut, join)
     out[fill:] = new
     tail = min(samples(TAIL_S, sample_rate), len(new))
-    out[fill : fill + tail] += take(source, join, join + tail) * _fade(tail, out=True)
+    out[fill : fill + tail] += take(source, join, join + tail) * fade(tail, out=True)
     _limit(out, fill, fill + tail, sample_rate)
     return out
 
@@ -108,7 +108,7 @@ def infill_part(
     offset = start - samples(new_at, sample_rate)
     out = take(new, offset, offset + end - start)
     edge = min(samples(XFADE_S, sample_rate), (end - start) // 2)
-    fade_in, fade_out = _fade(edge, out=False), _fade(edge, out=True)
+    fade_in, fade_out = fade(edge, out=False), fade(edge, out=True)
     out[:edge] = out[:edge] * fade_in + take(source, start, start + edge) * fade_out
     out[-edge:] = out[-edge:] * fade_out + take(source, end - edge, end) * fade_in
     _limit(out, 0, edge, sample_rate)

@@ -36,13 +36,31 @@ BY_MV = {m.mv: m for m in MODELS}
 # An -upload variant continues a user's own audio under its base model's limits.
 UPLOAD_VARIANTS = {"chirp-v3-5-upload": "chirp-v3-5", "chirp-v4-upload": "chirp-v4"}
 
+# The reseller's -tau variants serve cover, infill and personas (docs/protocol.md, 7), with their base's
+# limits.
+TAU_VARIANTS = {"chirp-v3-5-tau": "chirp-v3-5", "chirp-v4-tau": "chirp-v4"}
+
 # Gateways default a missing mv to chirp-v3-0 (new-api's Suno relay does exactly this).
 DEFAULT_MV = "chirp-v3-0"
 
+# The models that take finer control (target duration, style weight, weirdness): the newest ones.
+FINE_CONTROL = ("chirp-crow", "chirp-fenix", "chirp-v6")
+_NEWEST = FINE_CONTROL
+# Which mv each SunoAPI task takes (the reseller's table, docs/protocol.md 7, plus the three newest models);
+# the first is the default when a task request names none. extend takes any model, like a plain continue.
+TASK_MODELS = {
+    "upload_extend": ("chirp-v4", "chirp-auk", "chirp-bluejay", *_NEWEST),
+    "cover": ("chirp-v4-tau", "chirp-v3-5-tau", "chirp-auk", "chirp-bluejay", *_NEWEST),
+    "infill": ("chirp-v3-5-tau", "chirp-v4-tau", "chirp-auk", "chirp-bluejay", *_NEWEST),
+    "artist_consistency": ("chirp-v4-tau", "chirp-v3-5-tau", *_NEWEST),
+    "gen_stem": ("chirp-auk", "chirp-bluejay", *_NEWEST),
+}
+
 
 def model_for(mv: str) -> EngineModel | None:
-    """The model (an upload variant resolves to its base), or None when this gateway has no such channel."""
-    return BY_MV.get(UPLOAD_VARIANTS.get(mv, mv))
+    """The model (upload and -tau variants resolve to their base), or None when this gateway has no such
+    channel."""
+    return BY_MV.get(UPLOAD_VARIANTS.get(mv, TAU_VARIANTS.get(mv, mv)))
 
 
 def accepts(mv: str) -> bool:

@@ -33,6 +33,11 @@ def for_music(payload: dict, song: dict) -> dict:
         negative_tags=payload.get("negative_tags", ""),
     )
     meta["gpt_description_prompt"] = payload.get("gpt_description_prompt") or None
+    task = payload.get("task")
+    if task == "cover":  # what it covers, echoed like the reseller's persona answer echoes its fields
+        meta.update(task=task, cover_clip_id=payload["cover_clip_id"])
+    elif task == "artist_consistency":
+        meta.update(task=task, persona_id=payload["persona_id"], artist_clip_id=payload["artist_clip_id"])
     if "continue_clip_id" not in payload:
         return meta
     link = {
@@ -74,6 +79,18 @@ def for_concat(payload: dict, last: dict) -> dict:
         ]
     else:
         meta["concat_history"] = [{**entry, "infill": False} for entry in payload["chain"]]
+    return meta
+
+
+def for_stem(source: dict, stem_from_id: str, vocals: bool) -> dict:
+    """A stem (docs/protocol.md 7.5): the source's tags and duration; lyrics only on the vocals."""
+    meta = base(
+        tags=source.get("tags", ""),
+        prompt=source.get("prompt", "") if vocals else "",
+        kind="stem",
+        instrumental=not vocals,
+    )
+    meta.update(stem_from_id=stem_from_id, duration=source.get("duration"), task="gen_stem")
     return meta
 
 

@@ -67,15 +67,16 @@ _FORMANTS = {  # vowel: (frequency Hz, bandwidth Hz, gain) for five formants, a 
 
 
 @functools.lru_cache(maxsize=1024)
-def vowel_table(vowel: str, midi: int, sr: int) -> np.ndarray:
-    """Glottal-like source (1/k^1.2) shaped by the vowel's formant resonances."""
+def vowel_table(vowel: str, midi: int, sr: int, formant: float = 1.0, tilt: float = 1.2) -> np.ndarray:
+    """Glottal-like source (1/k^tilt) shaped by the vowel's formant resonances, scaled by ``formant``
+    (a shorter vocal tract raises them all: about 1.15 for women, 0.87 for men)."""
     f0 = midi_hz(midi)
-    count = int(max(1, min(TABLE_SIZE // 2 - 1, 0.45 * sr / f0, 6000 / f0)))
+    count = int(max(1, min(TABLE_SIZE // 2 - 1, 0.45 * sr / f0, 6000 * formant / f0)))
     freqs = f0 * np.arange(1, count + 1)
     gain = np.full(count, 0.015)
     for centre, width, level in _FORMANTS[vowel]:
-        gain += level / (1.0 + ((freqs - centre) / (width * 0.5)) ** 2)
-    return _harmonics_table(gain / np.arange(1, count + 1) ** 1.2 * 2.0)
+        gain += level / (1.0 + ((freqs - centre * formant) / (width * formant * 0.5)) ** 2)
+    return _harmonics_table(gain / np.arange(1, count + 1) ** tilt * 2.0)
 
 
 # --- oscillators and helpers --------------------------------------------------------------------------------
@@ -363,14 +364,26 @@ def note(inst: str, midi: int, n_on: int, sr: int) -> np.ndarray:
 # --- formant voice ------------------------------------------------------------------------------------------
 
 
-def voice(midi: int, vowel: str, n_on: int, sr: int, soft_onset: bool, cents: float = 0.0) -> np.ndarray:
-    """One sung syllable: formant-weighted harmonics, a scoop into pitch and delayed vibrato."""
+def voice(
+    midi: int,
+    vowel: str,
+    n_on: int,
+    sr: int,
+    soft_onset: bool,
+    cents: float = 0.0,
+    singer: tuple[float, float, float, float] = (1.0, 1.2, 5.6, 0.3),
+) -> np.ndarray:
+    """One sung syllable: formant-weighted harmonics, a scoop into pitch and delayed vibrato.
+
+    singer: (formant scale, spectral tilt, vibrato Hz, vibrato depth in semitones), see engine.voices.
+    """
+    formant, tilt, vib_hz, vib_st = singer
     n = n_on + int(0.07 * sr)
     t = np.arange(n) / sr
     scoop = -0.4 * np.exp(-t / 0.035)
-    vib = 0.3 * np.sin(2 * np.pi * (5.6 + cents * 0.02) * t) * np.clip((t - 0.18) / 0.25, 0.0, 1.0)
+    vib = vib_st * np.sin(2 * np.pi * (vib_hz + cents * 0.02) * t) * np.clip((t - 0.18) / 0.25, 0.0, 1.0)
     f = midi_hz(midi) * 2.0 ** ((scoop + vib + cents / 100.0) / 12.0)
-    y = osc(vowel_table(vowel, midi, sr), f, n, sr)
+    y = osc(vowel_table(vowel, midi, sr, formant, tilt), f, n, sr)
     breath = highpass(noise(midi * 7 + n, n), 6) * 0.03
     env = gate(n_on, n, sr, 0.06 if soft_onset else 0.02, 0.07)
     return fade_tail((y + breath) * env * 0.5, sr)

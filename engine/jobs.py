@@ -14,9 +14,10 @@ import time
 from django.conf import settings
 from django_q.tasks import async_task
 
-from engine import clipmeta, drills, lyricist, media, render, storage
+from engine import clipmeta, drills, lyricist, media, render, score, storage, voices
 from engine.models import EngineClip, EngineTask
-from engine.styles import parse_negative
+from engine.plan import Controls
+from engine.styles import Negative, parse_negative
 
 log = logging.getLogger(__name__)
 CLIPS_PER_TASK = 2
@@ -84,12 +85,48 @@ def song_inputs(task: EngineTask) -> dict:
     else:
         song = {"title": payload["title"], "tags": payload["tags"], "lyrics": payload["prompt"]}
     song["instrumental"] = instrumental or not song["lyrics"].strip()
-    if "continue_clip_id" in payload:  # a continuation goes on under the original's name and style
-        source = EngineClip.objects.filter(id=payload["continue_clip_id"]).first()
-        if source is not None:
-            song["title"] = song["title"] or source.title
-            song["tags"] = song["tags"] or source.metadata.get("tags", "")
+    source_id = payload.get("continue_clip_id") or payload.get("cover_clip_id") or payload.get("stem_from_id")
+    source = EngineClip.objects.filter(id=source_id).first() if source_id else None
+    if source is not None:  # continuations, covers and stems go on under the original's name and style
+        song["title"] = song["title"] or source.title
+        song["tags"] = song["tags"] or source.metadata.get("tags", "")
+    if source is not None and payload.get("task") in ("cover", "gen_stem"):
+        song["title"] = source.title if payload["task"] == "gen_stem" else song["title"]
+        song["lyrics"] = song["lyrics"] or source.metadata.get("prompt", "")  # a cover sings the same words
+        song["instrumental"] = instrumental or not song["lyrics"].strip()
     return song
+
+
+def singer(payload: dict, seed: int) -> voices.Voice:
+    """A persona's voice; else a voice of the asked gender (vocal_gender, or "female vocals" in the tags);
+    else the source's (continue, cover); else the engine's neutral voice."""
+    if payload.get("voice"):
+        return voices.from_dict(payload["voice"])
+    gender = payload.get("vocal_gender") or voices.gender_in(payload.get("tags", ""))
+    if gender:
+        return voices.for_gender(gender, seed)
+    source_id = payload.get("continue_clip_id") or payload.get("cover_clip_id")
+    source = EngineClip.objects.filter(id=source_id).first() if source_id else None
+    return voices.from_dict((source.metadata.get("engine") or {}).get("voice") if source else None)
+
+
+def controls_of(payload: dict) -> Controls:
+    weird = payload.get("weirdness_constraint")
+    return Controls(
+        style_weight=payload.get("style_weight"),
+        variety=0.5 if weird is None else float(weird),
+        target_seconds=payload.get("duration"),
+    )
+
+
+def _clip_plan(task: EngineTask, song: dict, index: int) -> tuple[str, dict]:
+    """Title and metadata of a task's clip: two takes of the song, or the vocals and instrumental stems."""
+    if task.payload.get("task") != "gen_stem":
+        return song["title"], clipmeta.for_music(task.payload, song)
+    source = EngineClip.objects.get(id=task.payload["stem_from_id"])
+    vocals = index == 0
+    title = f"{source.title} - {'Vocals' if vocals else 'Instrumental'}"
+    return title, clipmeta.for_stem(source.metadata, source.id, vocals)
 
 
 def prepare_clips(task: EngineTask, status: str = "queued") -> list[EngineClip]:
@@ -97,52 +134,87 @@ def prepare_clips(task: EngineTask, status: str = "queued") -> list[EngineClip]:
     song = song_inputs(task)
     clips = list(task.clips.all())
     for clip in clips:
-        clip.status, clip.title = status, song["title"]
-        clip.metadata = clipmeta.for_music(task.payload, song)
+        clip.status = status
+        clip.title, clip.metadata = _clip_plan(task, song, clip.index)
         clip.save(update_fields=["status", "title", "metadata"])
     if clips:
         return clips
-    return [
-        EngineClip.objects.create(
-            task=task,
-            index=i,
-            status=status,
-            title=song["title"],
-            mv=task.payload["mv"],
-            seed=seed_of(task.id, i),
-            metadata=clipmeta.for_music(task.payload, song),
+    made = []
+    for i in range(CLIPS_PER_TASK):
+        title, metadata = _clip_plan(task, song, i)
+        made.append(
+            EngineClip.objects.create(
+                task=task,
+                index=i,
+                status=status,
+                title=title,
+                mv=task.payload["mv"],
+                seed=seed_of(task.id, i),
+                metadata=metadata,
+            )
         )
-        for i in range(CLIPS_PER_TASK)
-    ]
+    return made
 
 
 def _render_music(task: EngineTask) -> None:
     song = song_inputs(task)
     clips = prepare_clips(task)
     negative = parse_negative(task.payload.get("negative_tags", ""))
-    kind = render.infill if "infill_start_s" in task.payload else render.continuation
     _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+    stems = _stems(task.payload) if task.payload.get("task") == "gen_stem" else None
     for number, clip in enumerate(clips, start=1):
-        if "continue_clip_id" in task.payload:
-            rendered = kind(task.payload, song, clip.seed, negative)
+        if stems is not None:
+            rendered = stems[clip.index]
         else:
-            rendered = render.new_song(song, clip.seed, negative)
+            rendered = _render_clip(task.payload, song, clip.seed, negative)
         _store(clip, rendered)
         _set(task, progress=f"{10 + 80 * number // len(clips)}%")
     _pause()  # the clips stream for a while before they are final, as on Suno
     complete(clips)
 
 
-def _render_concat(task: EngineTask) -> None:
+def _render_clip(payload: dict, song: dict, seed: int, negative: Negative) -> render.Rendered:
+    voice = singer(payload, seed)
+    if payload.get("task") == "cover":
+        return render.cover(payload, song, seed, negative, voice=voice, controls=controls_of(payload))
+    if "continue_clip_id" in payload:
+        kind = render.infill if "infill_start_s" in payload else render.continuation
+        return kind(payload, song, seed, negative, voice)
+    return render.new_song(song, seed, negative, voice=voice, controls=controls_of(payload))
+
+
+def _stems(payload: dict) -> list[render.Rendered]:
+    """[vocals, instrumental] of the source clip: its voice as mixed, and the rest of the mix."""
+    source = EngineClip.objects.get(id=payload["stem_from_id"])
+    audio = storage.load_audio(source.id, payload.get("source_duration"))
+    vocals = score.vocals_of(source, len(audio))
+    meta = {**(source.metadata.get("engine") or {})}
+    return [
+        render.Rendered(vocals, {**meta, "stem": "vocals"}),
+        render.Rendered(audio - vocals, {**meta, "stem": "instrumental"}),
+    ]
+
+
+def prepare_concat_clip(task: EngineTask, status: str = "queued") -> EngineClip:
+    """The whole song's clip, created now or reused (/suno/generate/concat shows it at submit time)."""
+    clip = task.clips.first()
+    if clip is not None:
+        clip.status = status
+        clip.save(update_fields=["status"])
+        return clip
     last = EngineClip.objects.get(id=task.payload["clip_id"])
-    clip = EngineClip.objects.create(
+    return EngineClip.objects.create(
         task=task,
-        status="queued",
+        status=status,
         title=last.title,
         mv=last.mv,
         seed=seed_of(task.id, 0),
         metadata=clipmeta.for_concat(task.payload, last.metadata),
     )
+
+
+def _render_concat(task: EngineTask) -> None:
+    clip = prepare_concat_clip(task)
     _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
     _store(clip, render.concat(task.payload))
     _pause()
@@ -158,9 +230,9 @@ def _store(clip: EngineClip, rendered: render.Rendered) -> None:
     )
     storage.write_atomic(storage.media_path(clip.id, "jpeg"), cover)
     clip.metadata = {**clip.metadata, "duration": round(rendered.duration, 3), "engine": rendered.engine}
-    clip.status = "streaming"
+    clip.status, clip.score = "streaming", rendered.score
     clip.has_audio = clip.has_image = True
-    clip.save(update_fields=["metadata", "status", "has_audio", "has_image"])
+    clip.save(update_fields=["metadata", "status", "score", "has_audio", "has_image"])
 
 
 def complete(clips: list[EngineClip]) -> None:

@@ -51,6 +51,9 @@ class EngineClip(models.Model):
     # Videos are made lazily after the clip completes (docs/engine.md): pending until the MP4 exists.
     video_pending = models.BooleanField(default=False)
     has_video = models.BooleanField(default=False)
+    # What the engine played, never served as is: compose() arguments (to render stems again), where the
+    # composition sits on the clip's timeline, and each sung note (lyric timing). engine.score.
+    score = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -58,3 +61,20 @@ class EngineClip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or self.id} ({self.status})"
+
+
+class EnginePersona(models.Model):
+    """A singer kept from a clip (POST /suno/persona/create/): its voice sings later songs."""
+
+    id = models.CharField(primary_key=True, max_length=191, default=new_id)
+    key_fingerprint = models.CharField(max_length=64, help_text="Which API key owns the persona.")
+    root_clip = models.ForeignKey(EngineClip, on_delete=models.CASCADE, related_name="personas")
+    clip_ids = models.JSONField(default=list)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_public = models.BooleanField(default=False)
+    voice = models.JSONField(default=dict, help_text="engine.voices.Voice of the root clip.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"

@@ -11,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from engine import catalog, medialinks
 from engine.models import EngineClip, EngineTask
 
+DISPLAY_NAME, HANDLE = "SongStudioEngine", "songstudio"
+
 
 def ok(data, *, extra: dict | None = None) -> JsonResponse:
     return JsonResponse({"code": "success", "message": "", "data": data, **(extra or {})})
@@ -42,7 +44,7 @@ def authenticate(request: HttpRequest) -> str | None:
 
 def model_name(mv: str) -> str:
     """Suno reports the family, not the exact request: chirp-v3-5 answers as chirp-v3."""
-    base = mv.removesuffix("-upload")
+    base = mv.removesuffix("-upload").removesuffix("-tau")
     return "chirp-v3" if base.startswith("chirp-v3") else base
 
 
@@ -61,13 +63,14 @@ def clip_object(request: HttpRequest, clip: EngineClip) -> dict:
     image = media_url(request, clip, "jpeg") if clip.has_image else None
     # the video URL is announced at completion; it answers 404 until the video job has made the file
     video = clip.status == "complete" and (clip.video_pending or clip.has_video)
+    stem = clip.metadata.get("type") == "stem"  # the reseller's stems report no model (docs/protocol.md 7.5)
     return {
         "id": clip.id,
         "title": clip.title,
         "status": clip.status,
         "created_at": clip.created_at.isoformat().replace("+00:00", "Z"),
-        "model_name": model_name(clip.mv),
-        "major_model_version": major_version(clip.mv),
+        "model_name": "" if stem else model_name(clip.mv),
+        "major_model_version": "" if stem else major_version(clip.mv),
         "audio_url": media_url(request, clip, "mp3") if playable else "",
         "video_url": media_url(request, clip, "mp4") if video else "",
         "image_url": image,
@@ -78,8 +81,8 @@ def clip_object(request: HttpRequest, clip: EngineClip) -> dict:
         "is_trashed": False,
         "play_count": 0,
         "upvote_count": 0,
-        "display_name": "SongStudioEngine",
-        "handle": "songstudio",
+        "display_name": DISPLAY_NAME,
+        "handle": HANDLE,
         "metadata": clip.metadata,
     }
 

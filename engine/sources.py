@@ -6,7 +6,7 @@ instead of becoming a failed task later.
 
 from __future__ import annotations
 
-from engine.models import EngineClip
+from engine.models import EngineClip, EnginePersona
 from engine.validation import RequestInvalid
 
 MAX_CHAIN = 100  # clips in one concat chain; far beyond any real song, it only bounds the walk
@@ -50,7 +50,45 @@ def resolve_source(owner: str, payload: dict) -> dict:
             f"got {payload['continue_at']:g}."
         )
     kind = "upload" if clip.metadata.get("type") == "upload" else "gen"
+    if payload.get("task") == "upload_extend" and kind != "upload":
+        raise RequestInvalid(f"task upload_extend continues an uploaded clip; {clip.id} is not one (extend).")
     return {**payload, "source_type": kind, "source_duration": duration}
+
+
+def resolve_task(owner: str, payload: dict) -> dict:
+    """The clips and persona a SunoAPI task names: the caller's, complete, and fit for the task."""
+    task = payload.get("task")
+    if task == "cover":
+        clip = owned_clip(owner, payload["cover_clip_id"], "cover_clip_id")
+        _complete(clip)
+        kind = "upload" if clip.metadata.get("type") == "upload" else "gen"
+        return {**payload, "cover_source_type": kind, "source_duration": clip_duration(clip)}
+    if task == "artist_consistency":
+        persona = EnginePersona.objects.filter(id=payload["persona_id"], key_fingerprint=owner).first()
+        if persona is None:
+            raise RequestInvalid(f"persona_id {payload['persona_id']} not found.")
+        if payload["artist_clip_id"] not in [persona.root_clip_id, *persona.clip_ids]:
+            raise RequestInvalid(
+                f"artist_clip_id {payload['artist_clip_id']} is not a clip of persona {persona.id} "
+                f"(its root clip is {persona.root_clip_id})."
+            )
+        return {**payload, "voice": persona.voice}
+    if task == "gen_stem":
+        clip = owned_clip(owner, payload["stem_from_id"], "continue_clip_id")
+        _complete(clip)
+        _separable(clip)
+        return {**payload, "source_duration": clip_duration(clip)}
+    return payload
+
+
+def _separable(clip: EngineClip) -> None:
+    kind = clip.metadata.get("type")
+    if kind == "upload":
+        raise RequestInvalid(f"clip {clip.id} is an upload: the engine separates only music it made.")
+    if kind == "stem":
+        raise RequestInvalid(f"clip {clip.id} is already a stem.")
+    if not clip.score:
+        raise RequestInvalid(f"clip {clip.id} was made before the engine kept its scores: no stems.")
 
 
 def _check_infill(start: float, end: float, duration: float) -> None:

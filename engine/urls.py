@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engine import views, views_v2
+from engine import views, views_sunoapi, views_v2
 
 app_name = "engine"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("suno/v2/generate", views_v2.generate, name="v2_generate"),
     path("suno/v2/feed", views_v2.feed, name="v2_feed"),
     path("suno/media/<str:clip_id>.<str:kind>", views.media, name="media"),
+    # the reseller's SunoAPI-style calls (docs/protocol.md section 7)
+    path("suno/generate", views_sunoapi.generate, name="generate"),
+    path("suno/generate/concat", views_sunoapi.generate_concat, name="generate_concat"),
+    path("suno/feed/<str:ids>", views_sunoapi.feed, name="feed"),
+    path("suno/act/timing/<str:clip_id>", views_sunoapi.timing, name="timing"),
+    path("suno/act/tags", views_sunoapi.tags, name="tags"),
+    path("suno/persona/create/", views_sunoapi.persona_create, name="persona_create"),
 ]

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
+
+from engine import taskfields
 from engine.catalog import DEFAULT_MV, model_for
+from engine.fields import RequestInvalid as RequestInvalid
+from engine.fields import text as _text
 
 MAX_TASK_ID = 191  # task ids are opaque strings up to ~191 characters (docs/protocol.md)
-
-
-class RequestInvalid(Exception):
-    def __init__(self, message: str, *, model_not_allowed: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.model_not_allowed = model_not_allowed
-
-
-def _text(body: dict, name: str) -> str:
-    value = body.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise RequestInvalid(f"{name} must be a string.")
-    return value
 
 
 def _check_length(name: str, value: str, limit: int, mv: str) -> None:
@@ -31,10 +20,12 @@ def _check_length(name: str, value: str, limit: int, mv: str) -> None:
 
 
 def validate_music(body: dict, *, v2: bool = False) -> dict:
-    mv = _text(body, "mv") or DEFAULT_MV
+    task = taskfields.task_of(body)
+    mv = _text(body, "mv") or taskfields.default_mv(task) or DEFAULT_MV
     limits = model_for(mv)
     if limits is None:
         raise RequestInvalid(f"model {mv} is not available on this channel", model_not_allowed=True)
+    taskfields.check_task_model(task, mv)
     payload = {
         "mv": mv,
         "gpt_description_prompt": _text(body, "gpt_description_prompt"),
@@ -51,11 +42,16 @@ def validate_music(body: dict, *, v2: bool = False) -> dict:
     _check_length("negative_tags", payload["negative_tags"], limits.style, mv)
     _check_length("gpt_description_prompt", payload["gpt_description_prompt"], limits.description, mv)
     _check_length("title", payload["title"], limits.title, mv)
-    payload.update(_continue_fields(body, v2=v2))
+    payload.update(taskfields.task_fields(body, task))
+    payload.update(taskfields.control_fields(body, mv, float(settings.ENGINE_MAX_SECONDS)))
+    if task not in ("gen_stem", "cover"):
+        payload.update(_continue_fields(body, v2=v2 or task == "infill"))
     if mv.endswith("-upload") and "continue_clip_id" not in payload:
         raise RequestInvalid(f"{mv} continues an uploaded clip: give continue_clip_id and continue_at.")
-    # A continuation may leave everything empty: it then goes on in the original's style, instrumental.
-    if "continue_clip_id" not in payload and not (
+    # A continuation may leave everything empty: it then goes on in the original's style, instrumental;
+    # so may a cover (the source's lyrics, its style unless tags name another) and stems (nothing to say).
+    free = "continue_clip_id" in payload or task in ("cover", "gen_stem")
+    if not free and not (
         payload["gpt_description_prompt"].strip() or payload["prompt"].strip() or payload["tags"].strip()
     ):
         raise RequestInvalid("Give gpt_description_prompt, or prompt (lyrics) and tags.")

@@ -59,7 +59,7 @@ def music_payload(owner: str, body: dict, *, v2: bool = False) -> dict:
     payload = validate_music(body, v2=v2)
     if "continue_clip_id" in payload:
         payload = sources.resolve_source(owner, payload)
-    return payload
+    return sources.resolve_task(owner, payload)
 
 
 def _submit_music(request: HttpRequest, owner: str) -> JsonResponse:

@@ -48,7 +48,12 @@ def generation(request: HttpRequest, generation_id: str, clips: list[EngineClip]
 @api_view
 def feed(request: HttpRequest, owner: str) -> JsonResponse:
     """Clips by id, in the order asked; unknown and foreign ids are left out (a bare JSON list)."""
-    ids = [i.strip() for i in request.GET.get("ids", "").split(",") if i.strip()]
+    return feed_answer(request, owner, request.GET.get("ids", ""))
+
+
+def feed_answer(request: HttpRequest, owner: str, ids_text: str) -> JsonResponse:
+    """A bare JSON list of the caller's clips among comma-separated ids, each once, in the order asked."""
+    ids = [i.strip() for i in ids_text.split(",") if i.strip()]
     if len(ids) > MAX_FEED_IDS:
         raise RequestInvalid(f"At most {MAX_FEED_IDS} ids per request.")
     found = EngineClip.objects.filter(id__in=ids, task__key_fingerprint=owner).in_bulk()

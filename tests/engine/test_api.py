@@ -9,6 +9,7 @@ from tests.engine.helpers import SEED_CUSTOM, post
 
 pytestmark = pytest.mark.django_db(transaction=True)  # renders are started on commit, as in production
 
+
 def test_it_refuses_a_missing_or_wrong_key_in_the_new_api_error_shape(client):
     response = post(client, "/suno/submit/lyrics", {"prompt": "乡愁"}, {})
     assert response.status_code == 401 and response.json()["error"]["type"] == "new_api_error"

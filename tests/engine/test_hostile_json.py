@@ -16,6 +16,10 @@ ENDPOINTS = [
     "/sunoapi/uploads/audio-url",
     "/suno/fetch",
     "/suno/v2/generate",
+    "/suno/generate",
+    "/suno/generate/concat",
+    "/suno/act/tags",
+    "/suno/persona/create/",
 ]
 DEEP = '{"prompt": ' + "[" * 100_000 + "]" * 100_000 + "}"
 # A lone surrogate is valid as a JSON escape but is not Unicode: UTF-8 cannot encode it.
@@ -26,6 +30,11 @@ LONE_SURROGATES = {
     "/sunoapi/uploads/audio-url": '{"url": "http://127.0.0.1/\\ud800.mp3"}',
     "/suno/fetch": '{"ids": ["\\ud800"]}',
     "/suno/v2/generate": '{"prompt": "\\ud800", "tags": "pop", "mv": "chirp-v3-5"}',
+    "/suno/generate": '{"task": "cover", "cover_clip_id": "\\ud800", "mv": "chirp-v4-tau"}',
+    "/suno/generate/concat": '{"clip_id": "\\ud800", "is_infill": false}',
+    "/suno/act/tags": '{"original_tags": "rock \\ud800"}',
+    "/suno/persona/create/": '{"root_clip_id": "x", "name": "\\udfff", "description": "", "clips": [], '
+    '"is_public": true}',
 }
 
 

@@ -117,6 +117,49 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     )
 
 
+CARDS_PER_PAGE = 20
+
+
+def project_cards_page(
+    *, project: Project, before: int | None = None, size: int = CARDS_PER_PAGE
+) -> tuple[list[GenerationTask], int | None]:
+    """One page of cards, newest first, and the key of the next (older) page, or None at the end.
+
+    The page's "Song so far" lines are worked out here from one query (``attach_chains``): the size and the
+    query count of a project page do not grow with the library.
+    """
+    tasks = project_cards(project=project).order_by("-pk")
+    if before is not None:
+        tasks = tasks.filter(pk__lt=before)
+    page = list(tasks[: size + 1])
+    older = page[size - 1].pk if len(page) > size else None
+    page = page[:size]
+    attach_chains(project=project, tasks=page)
+    return page, older
+
+
+def attach_chains(*, project: Project, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips the continuation chain that ends at them (``clip.chain``), oldest first.
+
+    One query reads the few fields a chain needs for every clip of the project, instead of one query per
+    step up the chain for every card.
+    """
+    fields = ("id", "parent_id", "continue_at", "duration", "title")
+    rows = {row["id"]: row for row in Clip.objects.filter(project=project).values(*fields)}
+    for task in tasks:
+        for clip in task.clips.all():
+            clip.chain = _chain_rows(rows, clip.pk)
+
+
+def _chain_rows(rows: dict[int, dict], clip_id: int, limit: int = 20) -> list[dict]:
+    chain = [rows[clip_id]] if clip_id in rows else []
+    while (
+        chain and chain[0]["parent_id"] in rows and chain[0]["continue_at"] is not None and len(chain) < limit
+    ):
+        chain.insert(0, rows[chain[0]["parent_id"]])
+    return chain
+
+
 def project_has_pending(*, project: Project) -> bool:
     return (
         project.tasks.filter(status__in=GenerationTask.PENDING).exists()

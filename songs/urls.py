@@ -12,6 +12,7 @@ project_urls = [
     path("projects/<int:pk>/songs/", projects.song_create, name="song_create"),
     path("projects/<int:pk>/continue/", projects.continue_form, name="continue_form"),
     path("projects/<int:pk>/updates/", projects.project_updates, name="project_updates"),
+    path("projects/<int:pk>/older/", projects.project_cards_older, name="project_cards_older"),
     path("projects/<int:pk>/settings/", teams.project_settings, name="project_settings"),
 ]
 

@@ -79,16 +79,24 @@ def lineage(clip) -> str:
 
 @register.simple_tag
 def chain_summary(clip) -> str:
-    """ "0:00–1:20 City Lights → 1:20–2:50 City Lights = 2:50": where each part sits in the whole song."""
-    from songs.selectors import clip_chain
+    """ "0:00–1:20 City Lights → 1:20–2:50 City Lights = 2:50": where each part sits in the whole song.
 
-    chain = clip_chain(clip=clip)
+    Uses ``clip.chain`` when the page worked chains out in one query (selectors.attach_chains).
+    """
+    chain = getattr(clip, "chain", None)
+    if chain is None:
+        from songs.selectors import clip_chain
+
+        chain = [
+            {"continue_at": c.continue_at, "duration": c.duration, "title": c.title}
+            for c in clip_chain(clip=clip)
+        ]
     if len(chain) < 2 or clip.is_infill:
         return ""
     parts, start = [], 0.0
     for part, following in zip(chain, [*chain[1:], None], strict=True):
         # continue_at is a time in the continued clip's own audio, which starts at its own 0:00.
-        end = start + (following.continue_at if following else (part.duration or 0))
-        parts.append(f"{mmss(start)}–{mmss(end)} {part.title or 'Untitled'}")
+        end = start + (following["continue_at"] if following else (part["duration"] or 0))
+        parts.append(f"{mmss(start)}–{mmss(end)} {part['title'] or 'Untitled'}")
         start = end
     return " → ".join(parts) + f" = {mmss(start)}"

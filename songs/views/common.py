@@ -48,12 +48,14 @@ def poller_context(project) -> dict:
 
 
 def detail_context(project, form: SongForm, **forms) -> dict:
+    cards, older = selectors.project_cards_page(project=project)
     return {
         "project": project,
+        "older": older,
         "form": form,
         "lyrics_form": forms.get("lyrics_form") or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
         "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
-        "cards": selectors.project_cards(project=project),
+        "cards": cards,
         "poller": poller_context(project),
         **selectors.project_lyrics(project=project),
         **limits_context(),

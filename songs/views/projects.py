@@ -34,14 +34,6 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "songs/project_list.html", {"projects": projects, "form": form})
 
 
-
-
-
-
-
-
-
-
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -174,11 +166,9 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
         since = datetime.fromtimestamp(float(request.GET.get("since", "")), tz=UTC)
     except (ValueError, OverflowError):
         since = timezone.now()
-    context = {
-        "cards": selectors.project_cards(project=project, changed_since=since),
-        "poller": poller,
-        "project": project,
-    }
+    cards = list(selectors.project_cards(project=project, changed_since=since))
+    selectors.attach_chains(project=project, tasks=cards)
+    context = {"cards": cards, "poller": poller, "project": project}
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)
     response = render(request, "songs/partials/updates.html", context)
@@ -187,7 +177,15 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-
-
-
-
+@login_required
+@require_GET
+def project_cards_older(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Show older songs": the next page of cards, and its own button for the page after."""
+    project = selectors.project_for_user(user=request.user, pk=pk)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        raise Http404("No such page.")
+    cards, older = selectors.project_cards_page(project=project, before=int(before))
+    return render(
+        request, "songs/partials/cards_page.html", {"cards": cards, "older": older, "project": project}
+    )

@@ -87,6 +87,7 @@ CASES = [
     Case("upload", "POST", "/projects/{project.pk}/uploads/", editor_write(200), {"url": ""}, htmx=True),
     Case("whole song", "POST", "/clips/{chain_end.uid}/whole-song/", editor_write(200), htmx=True),
     Case("copy again", "POST", "/clips/{clip.uid}/copy-again/", editor_write(200), htmx=True),
+    Case("older songs", "GET", "/projects/{project.pk}/older/?before=999999", member_read()),
     Case("clip audio", "GET", "/clips/{clip.uid}/audio", member_read()),
     Case("clip cover", "GET", "/clips/{clip.uid}/cover", member_read()),
     Case("clip wav", "GET", "/clips/{clip.uid}/wav", member_read()),

@@ -1,0 +1,88 @@
+"""A project page whose size does not grow with the library: newest cards first, older ones on demand."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from songs.models import Clip
+from tests.factories import make_stored_clip, make_task
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def add_songs(project, count: int) -> list:
+    tasks = []
+    for n in range(count):
+        task = make_task(project, status="succeeded")
+        task.request_payload["title"] = f"Song {n}"
+        task.save(update_fields=["request_payload"])
+        make_stored_clip(task, title=f"Song {n}")
+        tasks.append(task)
+    return tasks
+
+
+def chain(project, parts: int) -> Clip:
+    """A continuation chain of `parts` clips, each 3 s long and continued at 2 s."""
+    clip = make_stored_clip(make_task(project, status="succeeded"), title="Part 0")
+    for n in range(1, parts):
+        task = make_task(project, status="succeeded", mode="continue", parent_clip=clip, continue_at=2.0)
+        child = make_stored_clip(task, title=f"Part {n}")
+        Clip.objects.filter(pk=child.pk).update(parent=clip, continue_at=2.0)
+        clip = Clip.objects.get(pk=child.pk)
+    return clip
+
+
+def queries(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url, **HX).content.decode()
+    return len(captured.captured_queries), body
+
+
+def test_the_page_shows_the_newest_twenty_cards_and_a_button_for_older_ones(owner_client, project):
+    add_songs(project, 45)
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert page.count('class="card status-') == 20
+    assert "Song 44" in page and "Song 25" in page and "Song 24" not in page
+    assert "Show older songs" in page
+
+
+def test_older_songs_come_a_page_at_a_time_until_the_first(owner_client, project):
+    tasks = add_songs(project, 45)
+    url = reverse("songs:project_cards_older", args=[project.pk])
+
+    second = owner_client.get(f"{url}?before={tasks[25].pk}", **HX).content.decode()
+    assert second.count('class="card status-') == 20 and "Song 24" in second and "Song 5" in second
+    assert f"before={tasks[5].pk}" in second  # the next button asks for what is older still
+
+    last = owner_client.get(f"{url}?before={tasks[5].pk}", **HX).content.decode()
+    assert last.count('class="card status-') == 5 and "Show older songs" not in last
+
+
+def test_the_page_costs_the_same_queries_with_deep_chains_and_many_songs(owner_client, project):
+    url = reverse("songs:project_detail", args=[project.pk])
+    chain(project, 2)
+    few, _ = queries(owner_client, url)
+    add_songs(project, 40)
+    for _ in range(3):
+        chain(project, 6)  # the newest cards: long chains on the first page
+
+    many, page = queries(owner_client, url)
+
+    assert many == few  # no query per card, per clip or per step up a chain
+    assert "Song so far: 0:00–0:02 Part 0 → 0:02–0:04 Part 1" in page and "= 0:13" in page
+
+
+def test_the_song_so_far_line_adds_up_along_the_chain(owner_client, project):
+    end = chain(project, 3)
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "Song so far: 0:00–0:02 Part 0 → 0:02–0:04 Part 1 → 0:04–0:07 Part 2 = 0:07" in page
+    assert end.title == "Part 2"
+
+
+def test_a_bad_page_key_is_not_found(owner_client, project):
+    url = reverse("songs:project_cards_older", args=[project.pk])
+    assert owner_client.get(f"{url}?before=abc", **HX).status_code == 404

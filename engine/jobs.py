@@ -21,6 +21,13 @@ from engine.styles import Negative, parse_negative
 
 log = logging.getLogger(__name__)
 CLIPS_PER_TASK = 2
+# A render that started this long ago and never ended lost its worker (killed mid-job): take it over.
+RENDER_LEASE_S = 180
+
+
+def enqueue(func: str, *args, name: str) -> None:
+    """Queue the engine's own work on its own queue, so the studio's jobs never wait behind renders."""
+    async_task(func, *args, task_name=name, cluster=getattr(settings, "ENGINE_QUEUE", None))
 
 
 def _pause() -> None:
@@ -39,17 +46,46 @@ def _set(task: EngineTask, **fields) -> None:
     task.save(update_fields=list(fields))
 
 
+def render_claim(task_id: str) -> EngineTask | None:
+    """Take a task to render: a new one, or one whose render was killed mid-job (its lease ran out)."""
+    now = int(time.time())
+    tasks = EngineTask.objects.filter(id=task_id)
+    won = tasks.filter(status=EngineTask.Status.NOT_START).update(
+        status=EngineTask.Status.SUBMITTED, start_time=now
+    )
+    if not won:
+        stalled = tasks.filter(
+            status__in=(EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS),
+            start_time__lt=now - RENDER_LEASE_S,
+        ).exclude(fail_reason=STUCK)
+        won = stalled.update(status=EngineTask.Status.SUBMITTED, start_time=now)
+    return tasks.first() if won else None
+
+
+def renders_resume(tasks: list[EngineTask]) -> None:
+    """Queue again the renders of fetched tasks that stalled (their worker died): a Redis broker would
+    never deliver such a job again, and the ORM broker only after its retry time."""
+    stale = int(time.time()) - RENDER_LEASE_S
+    for task in tasks:
+        pending = task.status in (EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS)
+        if pending and task.start_time < stale and task.fail_reason != STUCK:
+            enqueue("engine.jobs.render_task", task.id, name=f"engine-resume-{task.id}")
+
+
+# Kept in fail_reason (never shown while the task is pending) so a drilled stuck task is not taken over.
+STUCK = "stuck on purpose (ENGINE_STUCK_RATE)"
+
+
 def render_task(task_id: str) -> None:
-    task = EngineTask.objects.filter(id=task_id, status=EngineTask.Status.NOT_START).first()
-    if task is None:  # already rendered, or unknown: nothing to do
+    task = render_claim(task_id)
+    if task is None:  # already rendered, rendering elsewhere, or unknown: nothing to do
         return
-    _set(task, status=EngineTask.Status.SUBMITTED, start_time=int(time.time()))
     _pause()
     try:
         if settings.ENGINE_FAIL_RATE and seed_of(task.id) % 1000 < settings.ENGINE_FAIL_RATE * 1000:
             raise RuntimeError("the engine was told to fail this task (ENGINE_FAIL_RATE)")
         if drills.task_gets_stuck():
-            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%", fail_reason=STUCK)
             return  # never finishes: the studio must give up on it by itself
         {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
     except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
@@ -244,7 +280,7 @@ def complete(clips: list[EngineClip]) -> None:
 
 
 def queue_video(clip_id: str) -> None:
-    async_task("engine.jobs.render_video", clip_id, task_name=f"engine-video-{clip_id}")
+    enqueue("engine.jobs.render_video", clip_id, name=f"engine-video-{clip_id}")
 
 
 def render_video(clip_id: str) -> None:

@@ -97,7 +97,7 @@ def task_object(request: HttpRequest, task: EngineTask) -> dict:
         "notify_hook": "",
         "action": task.action,
         "status": task.status,
-        "fail_reason": task.fail_reason,
+        "fail_reason": task.fail_reason if task.status == "FAILURE" else "",
         "submit_time": task.submit_time,
         "start_time": task.start_time,
         "finish_time": task.finish_time,

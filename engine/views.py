@@ -9,9 +9,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_q.tasks import async_task
 
-from engine import drills, medialinks, protocol, sources, uploads
+from engine import drills, jobs, medialinks, protocol, sources, uploads
 from engine.models import EngineClip, EngineTask
 from engine.safejson import read_json
 from engine.storage import media_path
@@ -48,9 +47,7 @@ def create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
     task = EngineTask.objects.create(
         key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
     )
-    transaction.on_commit(
-        lambda: async_task("engine.jobs.render_task", task.id, task_name=f"engine-{task.id}")
-    )
+    transaction.on_commit(lambda: jobs.enqueue("engine.jobs.render_task", task.id, name=f"engine-{task.id}"))
     return task
 
 
@@ -110,6 +107,7 @@ def fetch_one(request: HttpRequest, owner: str, task_id: str) -> JsonResponse:
     task = EngineTask.objects.filter(id=task_id, key_fingerprint=owner).prefetch_related("clips").first()
     if task is None:
         return protocol.fail("task_not_exist", "task_not_exist")
+    jobs.renders_resume([task])
     return protocol.ok(protocol.task_object(request, task))
 
 
@@ -126,6 +124,7 @@ def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
     wanted = list(dict.fromkeys(ids))
     found = EngineTask.objects.filter(id__in=wanted, key_fingerprint=owner).prefetch_related("clips")
     tasks = found.in_bulk()
+    jobs.renders_resume(list(tasks.values()))
     return protocol.ok([protocol.task_object(request, tasks[i]) for i in wanted if i in tasks])
 
 

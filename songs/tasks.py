@@ -27,6 +27,7 @@ def download_video(clip_pk: int) -> None:
 def poll_cycle() -> None:
     """The minutely safety net (and staff's "poll now"): one poll cycle, as the poller loop runs it."""
     polling.poll_cycle(budget=30)  # well inside django-q2's 60 s job timeout
+    copies.partials_sweep()
 
 
 # The name this job had before 2026-11: jobs queued under it by an older release still run.

@@ -163,6 +163,10 @@ REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
+# The built-in engine's renders and videos run on a queue of their own (its worker: Q_CLUSTER_NAME=engine
+# manage.py qcluster, started by runstudio), so the studio's jobs never wait behind them.
+ENGINE_QUEUE = "engine"
+Q_CLUSTER["ALT_CLUSTERS"] = {ENGINE_QUEUE: {"workers": envint("ENGINE_WORKERS", 1)}}
 
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage

@@ -7,8 +7,10 @@ and retries with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -226,3 +228,14 @@ def clip_wav_path(*, clip: Clip) -> Path:
     if not dest.exists():
         audio.to_wav(Path(settings.MEDIA_ROOT) / clip.audio_file.name, dest)
     return dest
+
+
+def partials_sweep(*, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Remove the temp files of downloads killed mid-file (".<name>.<random>.part"); returns how many."""
+    cutoff, removed = time.time() - older_than.total_seconds(), 0
+    for path in Path(settings.MEDIA_ROOT).rglob(".*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed

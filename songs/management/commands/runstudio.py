@@ -1,20 +1,21 @@
 """Start the whole studio in the foreground: web server (with the built-in engine), worker and poller.
 
-A small supervisor of our own: Ctrl-C (or SIGTERM) stops every child and waits
-for the worker to finish what it is doing, which honcho's 5 s kill does not.
+A small supervisor of our own (studio/supervisor.py) restarts a process that dies, with a backoff;
+Ctrl-C (or SIGTERM) stops every child and waits for the worker to finish what it is doing.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from studio.supervisor import Child, Supervisor
 
 STOP_GRACE_SECONDS = 30
 
@@ -50,7 +51,12 @@ class Command(BaseCommand):
             "worker": [python, "manage.py", "qcluster"],
             "poller": [python, "manage.py", "studio_poller"],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        children = [Child(name, command) for name, command in commands.items()]
+        if not settings.SUNO_BASE_URL:  # the built-in engine's renders, on its own queue
+            env = {**os.environ, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}
+            children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env))
+        supervisor = Supervisor(children, log=self.stderr.write)
+        supervisor.start()
         self._announce(host, port)
         stopping = False
 
@@ -60,15 +66,12 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
         while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    self.stderr.write(f"{name} exited with {child.returncode}; stopping the studio.")
-                    stopping, exit_code = True, 1
+            supervisor.tend()  # a child that dies is started again, with a backoff
             time.sleep(0.5)
-        self._stop(children)
-        sys.exit(exit_code)
+        self.stdout.write("Stopping…")
+        supervisor.stop(grace=STOP_GRACE_SECONDS)
+        self.stdout.write("Stopped.")
 
     def _announce(self, host: str, port: int) -> None:
         gateway = settings.SUNO_BASE_URL or "the built-in engine (no SUNO_BASE_URL set)"
@@ -82,17 +85,3 @@ class Command(BaseCommand):
                     f"then log in at http://{host}:{port}/accounts/login/"
                 )
             )
-
-    def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        self.stdout.write("Stopping…")
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for name, child in children.items():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in time; killing it.")
-                child.kill()
-        self.stdout.write("Stopped.")

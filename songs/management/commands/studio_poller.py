@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from songs.gateway import Gateway, GatewayError, get_gateway
-from songs.services import polling
+from songs.services import copies, polling
 
 log = logging.getLogger("songs.poller")
 
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         self.running = True
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        copies.partials_sweep()  # what downloads killed mid-file (a poller or worker that died) left
         # One client for the poller's life: its connections to the gateway are reused cycle after cycle.
         with get_gateway() as gateway:
             while self.running:

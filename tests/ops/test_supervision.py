@@ -1,0 +1,119 @@
+"""Supervision that heals: a dead process is restarted with a backoff, a killed render resumes, a download
+killed mid-file leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from django.test import override_settings
+
+from engine import jobs
+from engine.models import EngineTask
+from songs.services import copies
+from studio.supervisor import Child, Supervisor
+
+
+class FakeProcess:
+    def __init__(self) -> None:
+        self.code = None
+
+    def poll(self):
+        return self.code
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_process_that_dies_is_started_again_with_a_growing_backoff():
+    spawned, clock = [], Clock()
+
+    def spawn(command, env=None):
+        spawned.append(FakeProcess())
+        return spawned[-1]
+
+    supervisor = Supervisor([Child("poller", ["poll"])], log=lambda m: None, spawn=spawn, clock=clock)
+    supervisor.start()
+    spawned[-1].code = 1  # dies at once
+    supervisor.tend()
+    assert len(spawned) == 1 and "restarting it in 1 s" in supervisor.events[-1]
+    clock.now += 1
+    supervisor.tend()
+    assert len(spawned) == 2  # back after a second
+    spawned[-1].code = 1
+    supervisor.tend()
+    assert "restarting it in 2 s" in supervisor.events[-1]  # a crash loop slows down
+    clock.now += 2
+    supervisor.tend()
+    clock.now += 60  # this one stays up a while ...
+    spawned[-1].code = 1
+    supervisor.tend()
+    assert "restarting it in 1 s" in supervisor.events[-1]  # ... so its next crash starts over
+
+
+@pytest.mark.django_db
+def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
+    long_ago = int(time.time()) - jobs.RENDER_LEASE_S - 1
+    killed = EngineTask.objects.create(
+        key_fingerprint="k",
+        action="LYRICS",
+        payload={"prompt": "乡愁"},
+        status="SUBMITTED",
+        start_time=long_ago,
+    )
+    running = EngineTask.objects.create(
+        key_fingerprint="k",
+        action="LYRICS",
+        payload={"prompt": "乡愁"},
+        status="SUBMITTED",
+        start_time=int(time.time()),
+    )
+    stuck = EngineTask.objects.create(
+        key_fingerprint="k",
+        action="LYRICS",
+        payload={"prompt": "x"},
+        status="IN_PROGRESS",
+        start_time=long_ago,
+        fail_reason=jobs.STUCK,
+    )
+
+    for task in (killed, running, stuck):
+        jobs.render_task(task.id)
+
+    statuses = {t.id: t.status for t in EngineTask.objects.all()}
+    assert statuses == {killed.id: "SUCCESS", running.id: "SUBMITTED", stuck.id: "IN_PROGRESS"}
+
+
+@pytest.mark.django_db
+def test_fetching_a_stalled_task_queues_its_render_again(monkeypatch):
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, name: queued.append(args))
+    stalled = EngineTask.objects.create(
+        key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=1
+    )
+    fresh = EngineTask.objects.create(
+        key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=int(time.time())
+    )
+    jobs.renders_resume([stalled, fresh])
+    assert queued == [(stalled.id,)]
+
+
+def test_leftover_partial_files_are_swept_and_fresh_ones_kept(tmp_path):
+    old = tmp_path / "clips" / "audio" / ".abc.mp3.k2j3.part"
+    new = tmp_path / "clips" / "audio" / ".def.mp3.x9y8.part"
+    kept = tmp_path / "clips" / "audio" / "abc.mp3"
+    for path in (old, new, kept):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+
+    with override_settings(MEDIA_ROOT=tmp_path):
+        assert copies.partials_sweep() == 1
+
+    assert not old.exists() and new.exists() and kept.exists()

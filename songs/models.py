@@ -410,3 +410,16 @@ class ShareLink(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class SignupRecord(models.Model):
+    """When an account was made from which client address: the sign-up rate limit counts these.
+
+    Rows older than the limit's window are deleted at the next sign-up, so addresses are not kept.
+    """
+
+    ip_address = models.CharField(max_length=45, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Sign-up from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"

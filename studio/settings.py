@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,8 @@ if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# Behind a TLS-terminating reverse proxy (nginx, Caddy): trust its X-Forwarded-Proto and -For headers.
+BEHIND_PROXY = envbool("BEHIND_PROXY", False)
 PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "axes",
     "songs",
     "engine",
 ]
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -88,10 +94,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 12)},  # ASVS 2.1.1
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (the studio's login page and the admin's): after LOGIN_FAILURE_LIMIT wrong passwords
+# for one user name from one client, that pair is refused for LOGIN_LOCKOUT_MINUTES. Counting the pair,
+# not the name alone, means a stranger cannot lock someone else out from another address.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "songs.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studio.clientip.client_ip"
+AXES_VERBOSE = False
+# Sign-up: at most SIGNUP_RATE_LIMIT new accounts per client address per SIGNUP_RATE_WINDOW_MINUTES.
+SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_WINDOW_MINUTES = envint("SIGNUP_RATE_WINDOW_MINUTES", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"

@@ -207,6 +207,10 @@ class GenerationTask(models.Model):
     )
     # Credits charged when it was made; a failed task charges nothing (see songs/quotas.py).
     cost = models.PositiveIntegerField(default=0)
+    # The team whose allowance paid: the charge stays with it even if the project moves later.
+    charged_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+    )
     retry_of = models.ForeignKey(
         "self",
         null=True,

@@ -346,7 +346,7 @@ def _counted() -> Q:
 
 
 def credits_used_today(*, team: Team) -> int:
-    used = GenerationTask.objects.filter(_counted(), project__team=team).aggregate(total=Sum("cost"))["total"]
+    used = GenerationTask.objects.filter(_counted(), charged_team=team).aggregate(total=Sum("cost"))["total"]
     return used or 0
 
 
@@ -356,8 +356,8 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
     A subquery, not a join: other joins on the list (say, a search by member) cannot multiply the sum.
     """
     used = (
-        GenerationTask.objects.filter(_counted(), project__team=OuterRef("pk"))
-        .values("project__team")
+        GenerationTask.objects.filter(_counted(), charged_team=OuterRef("pk"))
+        .values("charged_team")
         .annotate(total=Sum("cost"))
         .values("total")
     )

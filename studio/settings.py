@@ -160,6 +160,11 @@ SUNO_CONNECT_TIMEOUT = envfloat("SUNO_CONNECT_TIMEOUT", 5.0)
 SUNO_READ_TIMEOUT = envfloat("SUNO_READ_TIMEOUT", 30.0)
 SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "chirp-v3-5")
 
+# --- Credits ---
+# Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise
+# it first, so making teams does not multiply anyone's allowance.
+NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
+
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
 POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)

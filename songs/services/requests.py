@@ -103,6 +103,7 @@ def task_create(
     task.full_clean()
     with transaction.atomic():
         task.cost = quotas.quota_charge(team=project.team, action=action)
+        task.charged_team = project.team
         task.save()
         Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
         transaction.on_commit(lambda: submit_enqueue(task.pk))

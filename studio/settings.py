@@ -210,6 +210,7 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one line per login otherwise
     },
 }
 

@@ -267,12 +267,19 @@ def share_can_revoke(*, link: ShareLink, user, membership=None) -> bool:
 
 
 def share_for_token(token: str) -> ShareLink | None:
-    """The live link with this token, or None (unknown and revoked tokens look the same)."""
-    return (
-        ShareLink.objects.select_related("clip__project", "project")
+    """The live link with this token, or None (unknown and revoked tokens look the same).
+
+    A link lives only while its creator may still share in the team that owns what it shows: when
+    they leave, become a viewer, or the project moves to a team they are not in, it stops."""
+    link = (
+        ShareLink.objects.select_related("clip__project", "project", "created_by")
         .filter(token=token, revoked_at__isnull=True)
         .first()
     )
+    if link is None or link.created_by is None:
+        return None
+    membership = membership_of(user=link.created_by, team_id=_link_team_id(link))
+    return link if membership is not None and membership.allows(Role.EDITOR) else None
 
 
 def share_link_for_user(*, user, pk: int) -> ShareLink:

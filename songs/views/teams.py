@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from songs import selectors
@@ -58,6 +59,9 @@ def invite_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"Invite link (single use, expires in {form.cleaned_data['days']} days): {link}"
         )
+    else:
+        problems = " ".join(f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, _("No invite link was made. %(problems)s") % {"problems": problems})
     return redirect(team)
 
 

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 def _music(project, user, key):
     return requests.music_request(
-        project=project, user=user, request_key=key, mode="custom", mv="chirp-v3-5", lyrics="la",
-        tags="pop", title="Team secret",
+        project=project,
+        user=user,
+        request_key=key,
+        mode="custom",
+        mv="chirp-v3-5",
+        lyrics="la",
+        tags="pop",
+        title="Team secret",
     )
 
 
@@ -36,8 +42,14 @@ def test_the_replayed_request_shows_nothing_of_the_team(client_for, project, edi
     own = teams.project_create(user=editor, name="Mine")
     response = client_for(editor).post(
         reverse("songs:song_create", args=[own.pk]),
-        {"mode": "custom", "lyrics": "[Verse]\nla", "tags": "pop", "title": "Mine", "mv": "chirp-v3-5",
-         "request_key": str(key)},
+        {
+            "mode": "custom",
+            "lyrics": "[Verse]\nla",
+            "tags": "pop",
+            "title": "Mine",
+            "mv": "chirp-v3-5",
+            "request_key": str(key),
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200

@@ -193,6 +193,9 @@ ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
 # How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
 ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
+# The engine's folder inside MEDIA_ROOT (<clip id>.<kind>); the studio reads it only to delete a
+# deleted project's clips there, as it cannot import the engine.
+ENGINE_MEDIA_SUBDIR = "engine"
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
 # More reliability drills (engine/drills.py): API errors, malformed answers, latency, tasks that never finish.
 ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)

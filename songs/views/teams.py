@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from songs import selectors
 from songs.forms import InviteForm, MemberRoleForm, MoveProjectForm, ProjectRenameForm, TeamForm
 from songs.models import Invite, Membership, Role
-from songs.services import teams
+from songs.services import deletion, teams
 
 
 @login_required
@@ -140,7 +140,7 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(project)
     if request.method == "POST" and "delete" in request.POST:
         if request.POST.get("confirm") == project.name:
-            project.delete()
+            deletion.project_delete(project=project)
             messages.success(request, f"Deleted “{project.name}”.")
             return redirect("songs:project_list")
         messages.error(request, "Type the project's name exactly to delete it.")

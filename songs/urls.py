@@ -1,5 +1,6 @@
 """Every URL of the studio, in one file, grouped by area."""
 
+from django.conf import settings
 from django.urls import path
 
 from songs.views import clips, drafts, library, projects, sharing, teams
@@ -26,7 +27,7 @@ clip_urls = [
     path("clips/<uuid:uid>/whole-song/", clips.whole_song, name="whole_song"),
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
-    path("u/<str:token>", clips.upload_public, name="upload_public"),
+    path(settings.UPLOAD_LINK_PATH.lstrip("/") + "<str:token>", clips.upload_public, name="upload_public"),
 ]
 
 team_urls = [

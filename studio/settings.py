@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from studio.env import envbool, envfloat, envint, envlist, envstr
+from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -147,11 +145,11 @@ if SUNO_API_FORMAT not in {"task", "v2"}:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"SUNO_API_FORMAT must be 'task' or 'v2', got {SUNO_API_FORMAT!r}")
-# The built-in engine's key: SUNO_API_KEY when given, otherwise derived from
-# SECRET_KEY so that it is stable across restarts yet never hard-coded.
-ENGINE_API_KEY = (
-    SUNO_API_KEY or hmac.new(SECRET_KEY.encode(), b"song-studio-built-in-engine", hashlib.sha256).hexdigest()
-)
+# The built-in engine's key: SUNO_API_KEY when given, otherwise a random secret kept beside the
+# database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development
+# one is public. The engine is mounted only when it is the gateway (no SUNO_BASE_URL; studio/urls.py).
+ENGINE_KEY_FILE = Path(envstr("ENGINE_KEY_FILE", str(VAR_DIR / "engine.key")))
+ENGINE_API_KEY = SUNO_API_KEY or secret_file(ENGINE_KEY_FILE)
 # What the studio actually talks to: the configured gateway, or the built-in
 # engine over real HTTP at this server's own address.
 SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"
@@ -225,3 +223,6 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_SECONDS = envint("UPLOAD_MAX_SECONDS", 8 * 60)
 # How long the link offered to the gateway for fetching an upload stays valid.
 UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)
+# Where those links live (songs/urls.py). The built-in engine reads it too: it fetches only links under
+# this path on the studio's own address (SUNO_GATEWAY_URL) or PUBLIC_BASE_URL, nothing else.
+UPLOAD_LINK_PATH = "/u/"

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "axes",
+    "csp",
     "songs",
     "engine",
 ]
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -68,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "songs.context_processors.gateway",
+                "songs.context_processors.csp_nonce",
             ],
         },
     },
@@ -226,3 +230,26 @@ UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)
 # Where those links live (songs/urls.py). The built-in engine reads it too: it fetches only links under
 # this path on the studio's own address (SUNO_GATEWAY_URL) or PUBLIC_BASE_URL, nothing else.
 UPLOAD_LINK_PATH = "/u/"
+
+# --- Content-Security-Policy (django-csp 4) ------------------------------------------------------------
+# Scripts only from this site (htmx's tag carries the page's nonce); no inline scripts, handlers or style
+# attributes anywhere (static/js/studio.js does the little there is). Players and covers also load the
+# gateway's stream and cover links until the studio has its own copy: its origin, and CSP_MEDIA_SOURCES
+# (default https:, as a gateway's CDN host is not known in advance).
+_GATEWAY_ORIGIN = "/".join(SUNO_GATEWAY_URL.split("/", 3)[:3])
+_MEDIA_SOURCES = [SELF, _GATEWAY_ORIGIN, *envlist("CSP_MEDIA_SOURCES", "https:")]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [*_MEDIA_SOURCES, "data:"],
+        "media-src": _MEDIA_SOURCES,
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

@@ -23,7 +23,21 @@ if not DEBUG and SECRET_KEY.startswith("dev-only"):
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Behind a TLS-terminating reverse proxy (nginx, Caddy): trust its X-Forwarded-Proto and -For headers.
+# Only with a proxy that sets them itself (deploy/nginx/song-studio.conf): a client could send its own.
 BEHIND_PROXY = envbool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- HTTPS (production: deploy/production.env.example turns all of these on) ---
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# The studio reaches the built-in engine, and the engine the studio's upload links, over plain HTTP on
+# the loopback address: those calls are never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^suno/", r"^sunoapi/", r"^u/"]
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
@@ -49,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view (or the CSRF check) reads the body: refuses one that is too large, with 413.
+    "studio.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -131,7 +147,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -227,6 +243,10 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_SECONDS = envint("UPLOAD_MAX_SECONDS", 8 * 60)
 # How long the link offered to the gateway for fetching an upload stays valid.
 UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)
+# Request bodies: a logged-in person's may hold an upload (and the form around it); anyone else's is a
+# form at most. Larger ones are refused (413) before they are read, so never written to a temp file.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
+ANONYMOUS_REQUEST_MAX_BYTES = envint("ANONYMOUS_REQUEST_MAX_BYTES", 1024 * 1024)
 # Where those links live (songs/urls.py). The built-in engine reads it too: it fetches only links under
 # this path on the studio's own address (SUNO_GATEWAY_URL) or PUBLIC_BASE_URL, nothing else.
 UPLOAD_LINK_PATH = "/u/"

@@ -18,7 +18,7 @@ SAMPLE_RATE = 44100  # everything the engine stores is at this rate; uploads are
 
 
 def media_path(clip_id: str, kind: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "engine" / f"{clip_id}.{kind}"
+    return Path(settings.MEDIA_ROOT) / settings.ENGINE_MEDIA_SUBDIR / f"{clip_id}.{kind}"
 
 
 def write_atomic(path: Path, data: bytes) -> None:

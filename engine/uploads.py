@@ -1,8 +1,10 @@
 """Audio uploads by URL: fetch, decode, analyse and keep the audio as a complete clip of type "upload".
 
-The upload is synchronous (the seed's endpoint answers the clip id at once). Loopback and private
-addresses are allowed on purpose: the studio hands the engine URLs on its own address (e.g.
-http://127.0.0.1:8000/...). Only http and https are fetched, redirects included.
+The upload is synchronous (the seed's endpoint answers the clip id at once). The engine fetches only
+the studio's own signed upload links: under settings.UPLOAD_LINK_PATH on the studio's address
+(settings.SUNO_GATEWAY_URL, which is the studio itself when the engine is the gateway) or on
+settings.PUBLIC_BASE_URL. Those are loopback addresses on purpose; any other address, loopback or not,
+is refused, redirects included, so the engine's key cannot be used to make it read the local network.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
+from django.conf import settings
 from django.db import transaction
 
 from engine import clipmeta, jobs, media, render, storage
@@ -33,7 +36,35 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise urllib.error.URLError(f"redirect to a non-http URL: {newurl}")
+        check_studio_link(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_NOT_STUDIO = "could not fetch the url: the engine fetches only the studio's own upload links."
+
+
+def _origin(parts: SplitResult) -> tuple[str, str, int]:
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def check_studio_link(url: str) -> None:
+    """RequestInvalid unless url is under the studio's upload link path on one of its own origins."""
+    try:
+        parts = urlsplit(url)
+        origin = _origin(parts)
+        allowed = {
+            _origin(urlsplit(base)) for base in (settings.SUNO_GATEWAY_URL, settings.PUBLIC_BASE_URL) if base
+        }
+    except ValueError:
+        raise RequestInvalid(_NOT_STUDIO) from None
+    path = parts.path
+    # Percent signs and dot segments could step out of the prefix once the studio decodes the path.
+    unsafe_path = "%" in path or "/." in path or "\\" in path
+    if parts.username or parts.password or origin not in allowed or unsafe_path:
+        raise RequestInvalid(_NOT_STUDIO)
+    if not path.startswith(settings.UPLOAD_LINK_PATH):
+        raise RequestInvalid(_NOT_STUDIO)
 
 
 def _opener() -> urllib.request.OpenerDirector:
@@ -71,6 +102,7 @@ def _read_limited(response) -> bytes:
 
 def fetch_url(url: str) -> tuple[bytes, str]:
     """(body, file name) of an http(s) URL: the one network call of the engine (tests replace it)."""
+    check_studio_link(url)
     request = urllib.request.Request(url, headers={"User-Agent": "SongStudioEngine/1.0"})
     try:
         with _opener().open(request, timeout=FETCH_TIMEOUT_S) as response:

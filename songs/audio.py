@@ -1,6 +1,8 @@
 """Audio file chores for the studio: probe, convert WAV to MP3 for upstream, MP3 to WAV for download.
 
-Decoding and encoding happen in workers or on a download request, never per poll.
+Decoding and encoding happen in workers or on a download request, never per poll. Everything streams
+in chunks of a second or so: a small MP3 can hold hours of audio (a decompression bomb), so nothing is
+ever decoded whole, and the probe stops at the length limit.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ class NotAudio(ValueError):
     pass
 
 
+class TooLong(NotAudio):
+    """Longer than the limit; decoding stopped there, so the real length is not known."""
+
+
+# Decoding for the probe only counts frames: one channel at a low rate is cheap and keeps the length.
+_PROBE_RATE = 16000
+_CHUNK_FRAMES = 16384
+
+
 @dataclass(frozen=True)
 class Probe:
     duration: float
@@ -29,45 +40,103 @@ class Probe:
     is_mp3: bool
 
 
-def probe(path: Path) -> Probe:
-    """Decode the file completely: a header alone can lie about what follows."""
+def probe(path: Path, *, max_seconds: float | None = None) -> Probe:
+    """Decode the file as a stream, counting its length (a header alone can lie about what follows).
+
+    Memory stays at one chunk whatever the file holds; past ``max_seconds`` it stops and raises TooLong.
+    """
     try:
-        decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16)
+        info = miniaudio.get_file_info(str(path)) if _is_wav(path) else None
+        frames = _count_frames(path, max_seconds)
     except miniaudio.DecodeError:
         raise NotAudio("That file is not audio we can read (MP3 or WAV).") from None
-    if decoded.num_frames == 0:
+    if frames == 0:
         raise NotAudio("That audio file is empty.")
+    rate, channels = (info.sample_rate, info.nchannels) if info else (0, 0)  # 0: not read for MP3
+    return Probe(frames / _PROBE_RATE, rate, channels, _is_mp3(path))
+
+
+def _count_frames(path: Path, max_seconds: float | None) -> int:
+    cap = None if max_seconds is None else int(max_seconds * _PROBE_RATE)
+    frames = 0
+    stream = miniaudio.stream_file(
+        str(path),
+        output_format=miniaudio.SampleFormat.SIGNED16,
+        nchannels=1,
+        sample_rate=_PROBE_RATE,
+        frames_to_read=_CHUNK_FRAMES,
+    )
+    try:
+        for chunk in stream:
+            frames += len(chunk)
+            if cap is not None and frames > cap:
+                raise TooLong(f"That audio is too long; the limit is {_span(max_seconds)}.")
+    finally:
+        stream.close()
+    return frames
+
+
+def _span(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return f"{seconds:g} seconds"
+
+
+def _head(path: Path) -> bytes:
     with open(path, "rb") as handle:
-        head = handle.read(3)
-    is_mp3 = head == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
-    return Probe(decoded.num_frames / decoded.sample_rate, decoded.sample_rate, decoded.nchannels, is_mp3)
+        return handle.read(12)
+
+
+def _is_mp3(path: Path) -> bool:
+    head = _head(path)
+    return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+def _is_wav(path: Path) -> bool:
+    head = _head(path)
+    return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
+
+
+def _stream(path: Path, *, nchannels: int, sample_rate: int) -> Iterator[bytes]:
+    """16-bit PCM of the file in chunks, converted to the given layout."""
+    stream = miniaudio.stream_file(
+        str(path),
+        output_format=miniaudio.SampleFormat.SIGNED16,
+        nchannels=nchannels,
+        sample_rate=sample_rate,
+        frames_to_read=_CHUNK_FRAMES,
+    )
+    try:
+        for chunk in stream:
+            yield chunk.tobytes()
+    finally:
+        stream.close()
 
 
 def to_mp3(path: Path, dest: Path, *, bitrate: int = 192) -> None:
-    decoded = miniaudio.decode_file(
-        str(path), output_format=miniaudio.SampleFormat.SIGNED16, nchannels=2, sample_rate=44100
-    )
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate)
     encoder.set_in_sample_rate(44100)
     encoder.set_channels(2)
     encoder.set_quality(5)
-    data = encoder.encode(decoded.samples.tobytes()) + encoder.flush()
-    _write_atomic(dest, bytes(data))
+    with _atomic(dest) as tmp, open(tmp, "wb") as out:
+        for pcm in _stream(path, nchannels=2, sample_rate=44100):
+            out.write(encoder.encode(pcm))
+        out.write(encoder.flush())
 
 
 def to_wav(path: Path, dest: Path) -> None:
-    decoded = miniaudio.decode_file(str(path), output_format=miniaudio.SampleFormat.SIGNED16)
+    info = miniaudio.get_file_info(str(path)) if _is_wav(path) else None
+    # MP3: stereo at 44.1 kHz, what the gateways and the engine make (reading the MP3's own layout
+    # would mean a pass over the whole file first).
+    channels, rate = (info.nchannels, info.sample_rate) if info else (2, 44100)
     with _atomic(dest) as tmp, wave.open(str(tmp), "wb") as out:
-        out.setnchannels(decoded.nchannels)
+        out.setnchannels(channels)
         out.setsampwidth(2)
-        out.setframerate(decoded.sample_rate)
-        out.writeframes(decoded.samples.tobytes())
-
-
-def _write_atomic(dest: Path, data: bytes) -> None:
-    with _atomic(dest) as tmp:
-        tmp.write_bytes(data)
+        out.setframerate(rate)
+        for pcm in _stream(path, nchannels=channels, sample_rate=rate):
+            out.writeframes(pcm)
 
 
 @contextlib.contextmanager

@@ -7,3 +7,8 @@ from songs import selectors
 
 def gateway(request) -> dict:
     return {"gateway_caps": selectors.gateway_capabilities()}
+
+
+def csp_nonce(request) -> dict:
+    """The page's Content-Security-Policy nonce, named as django-htmx's {% htmx_script %} looks for it."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

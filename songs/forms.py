@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
 from songs.models import Clip, GenerationTask, Role, Team
@@ -247,15 +248,34 @@ class LyricsPromptForm(forms.Form):
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
 
+# A draft may be used with any model, so it may be as long as the longest lyrics any model takes.
+DRAFT_MAX_CHARS = max(m.lyrics for m in catalog.MODELS)
+
+
 class DraftForm(forms.Form):
     title = forms.CharField(label="Title", required=False, max_length=200)
-    text = forms.CharField(label="Lyrics", widget=forms.Textarea(attrs={"rows": 22}))
+    text = forms.CharField(
+        label="Lyrics",
+        widget=forms.Textarea(attrs={"rows": 22}),
+        max_length=DRAFT_MAX_CHARS,
+        error_messages={
+            "max_length": _(
+                "Lyrics can be at most %(limit_value)d characters (the most any model takes); "
+                "these have %(show_value)d. Shorten them and save again."
+            )
+        },
+    )
     mv = forms.ChoiceField(
         label="Check length for model",
         choices=catalog.model_choices,
         initial=catalog.default_model,
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No maxlength in the page: a browser would cut a long paste silently; the server says why.
+        self.fields["text"].widget.attrs.pop("maxlength", None)
 
 
 class SignupForm(UserCreationForm):

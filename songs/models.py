@@ -210,6 +210,10 @@ class GenerationTask(models.Model):
     )
     # Credits charged when it was made; a failed task charges nothing (see songs/quotas.py).
     cost = models.PositiveIntegerField(default=0)
+    # The team whose allowance paid: the charge stays with it even if the project moves later.
+    charged_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+    )
     retry_of = models.ForeignKey(
         "self",
         null=True,
@@ -441,3 +445,16 @@ class GatewayFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({'missing' if self.missing_since else 'offered'})"
+
+
+class SignupRecord(models.Model):
+    """When an account was made from which client address: the sign-up rate limit counts these.
+
+    Rows older than the limit's window are deleted at the next sign-up, so addresses are not kept.
+    """
+
+    ip_address = models.CharField(max_length=45, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Sign-up from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -328,12 +328,19 @@ def share_can_revoke(*, link: ShareLink, user, membership=None) -> bool:
 
 
 def share_for_token(token: str) -> ShareLink | None:
-    """The live link with this token, or None (unknown and revoked tokens look the same)."""
-    return (
-        ShareLink.objects.select_related("clip__project", "project")
+    """The live link with this token, or None (unknown and revoked tokens look the same).
+
+    A link lives only while its creator may still share in the team that owns what it shows: when
+    they leave, become a viewer, or the project moves to a team they are not in, it stops."""
+    link = (
+        ShareLink.objects.select_related("clip__project", "project", "created_by")
         .filter(token=token, revoked_at__isnull=True)
         .first()
     )
+    if link is None or link.created_by is None:
+        return None
+    membership = membership_of(user=link.created_by, team_id=_link_team_id(link))
+    return link if membership is not None and membership.allows(Role.EDITOR) else None
 
 
 def share_link_for_user(*, user, pk: int) -> ShareLink:
@@ -407,7 +414,7 @@ def _counted() -> Q:
 
 
 def credits_used_today(*, team: Team) -> int:
-    used = GenerationTask.objects.filter(_counted(), project__team=team).aggregate(total=Sum("cost"))["total"]
+    used = GenerationTask.objects.filter(_counted(), charged_team=team).aggregate(total=Sum("cost"))["total"]
     return used or 0
 
 
@@ -417,8 +424,8 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
     A subquery, not a join: other joins on the list (say, a search by member) cannot multiply the sum.
     """
     used = (
-        GenerationTask.objects.filter(_counted(), project__team=OuterRef("pk"))
-        .values("project__team")
+        GenerationTask.objects.filter(_counted(), charged_team=OuterRef("pk"))
+        .values("charged_team")
         .annotate(total=Sum("cost"))
         .values("total")
     )

@@ -1,5 +1,6 @@
 """Every URL of the studio, in one file, grouped by area."""
 
+from django.conf import settings
 from django.urls import path
 
 from songs.views import clips, drafts, library, projects, sharing, teams
@@ -28,7 +29,7 @@ clip_urls = [
     path("clips/<uuid:uid>/copy-again/", clips.clip_media_retry, name="clip_media_retry"),
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
-    path("u/<str:token>", clips.upload_public, name="upload_public"),
+    path(settings.UPLOAD_LINK_PATH.lstrip("/") + "<str:token>", clips.upload_public, name="upload_public"),
 ]
 
 team_urls = [

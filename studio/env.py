@@ -6,7 +6,11 @@ instead of quietly falling back to a default.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +56,32 @@ def envfloat(name: str, default: float) -> float:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def secret_file(path: Path) -> str:
+    """A random secret kept in ``path`` (mode 0600), made on first use; the same one ever after.
+
+    Several processes may start at once: the file appears whole or not at all (a hard link of a
+    finished temporary file), and whoever loses the race reads the winner's.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    value = path.read_text().strip()
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty: delete it to have a new secret made.")
+    return value

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
-from studio.env import envbool, envfloat, envint, envlist, envstr
+from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -22,6 +22,22 @@ if not DEBUG and SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# Behind a TLS-terminating reverse proxy (nginx, Caddy): trust its X-Forwarded-Proto and -For headers.
+# Only with a proxy that sets them itself (deploy/nginx/song-studio.conf): a client could send its own.
+BEHIND_PROXY = envbool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- HTTPS (production: deploy/production.env.example turns all of these on) ---
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# The studio reaches the built-in engine, and the engine the studio's upload links, over plain HTTP on
+# the loopback address: those calls are never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^suno/", r"^sunoapi/", r"^u/"]
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
@@ -34,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "axes",
+    "csp",
     "songs",
     "engine",
 ]
@@ -45,9 +63,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view (or the CSRF check) reads the body: refuses one that is too large, with 413.
+    "studio.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -64,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "songs.context_processors.gateway",
+                "songs.context_processors.csp_nonce",
             ],
         },
     },
@@ -88,10 +112,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 12)},  # ASVS 2.1.1
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (the studio's login page and the admin's): after LOGIN_FAILURE_LIMIT wrong passwords
+# for one user name from one client, that pair is refused for LOGIN_LOCKOUT_MINUTES. Counting the pair,
+# not the name alone, means a stranger cannot lock someone else out from another address.
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "songs.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "studio.clientip.client_ip"
+AXES_VERBOSE = False
+# Sign-up: at most SIGNUP_RATE_LIMIT new accounts per client address per SIGNUP_RATE_WINDOW_MINUTES.
+SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
+SIGNUP_RATE_WINDOW_MINUTES = envint("SIGNUP_RATE_WINDOW_MINUTES", 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -102,7 +147,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -120,11 +165,11 @@ if SUNO_API_FORMAT not in {"task", "v2"}:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"SUNO_API_FORMAT must be 'task' or 'v2', got {SUNO_API_FORMAT!r}")
-# The built-in engine's key: SUNO_API_KEY when given, otherwise derived from
-# SECRET_KEY so that it is stable across restarts yet never hard-coded.
-ENGINE_API_KEY = (
-    SUNO_API_KEY or hmac.new(SECRET_KEY.encode(), b"song-studio-built-in-engine", hashlib.sha256).hexdigest()
-)
+# The built-in engine's key: SUNO_API_KEY when given, otherwise a random secret kept beside the
+# database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development
+# one is public. The engine is mounted only when it is the gateway (no SUNO_BASE_URL; studio/urls.py).
+ENGINE_KEY_FILE = Path(envstr("ENGINE_KEY_FILE", str(VAR_DIR / "engine.key")))
+ENGINE_API_KEY = SUNO_API_KEY or secret_file(ENGINE_KEY_FILE)
 # What the studio actually talks to: the configured gateway, or the built-in
 # engine over real HTTP at this server's own address.
 SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"
@@ -138,6 +183,11 @@ SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "")
 # Features the gateway offers (concat, upload, infill, negative_tags, video); empty: the format's own
 # list. Whatever the gateway answers that it lacks is learnt and hidden until staff re-check it.
 SUNO_FEATURES = envlist("SUNO_FEATURES", "")
+
+# --- Credits ---
+# Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise
+# it first, so making teams does not multiply anyone's allowance.
+NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
 
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
@@ -173,6 +223,9 @@ ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
 # How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
 ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
+# The engine's folder inside MEDIA_ROOT (<clip id>.<kind>); the studio reads it only to delete a
+# deleted project's clips there, as it cannot import the engine.
+ENGINE_MEDIA_SUBDIR = "engine"
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
 # More reliability drills (engine/drills.py): API errors, malformed answers, latency, tasks that never finish.
 ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)
@@ -190,6 +243,7 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # one line per login otherwise
     },
 }
 
@@ -201,3 +255,33 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_SECONDS = envint("UPLOAD_MAX_SECONDS", 8 * 60)
 # How long the link offered to the gateway for fetching an upload stays valid.
 UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)
+# Request bodies: a logged-in person's may hold an upload (and the form around it); anyone else's is a
+# form at most. Larger ones are refused (413) before they are read, so never written to a temp file.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
+ANONYMOUS_REQUEST_MAX_BYTES = envint("ANONYMOUS_REQUEST_MAX_BYTES", 1024 * 1024)
+# Where those links live (songs/urls.py). The built-in engine reads it too: it fetches only links under
+# this path on the studio's own address (SUNO_GATEWAY_URL) or PUBLIC_BASE_URL, nothing else.
+UPLOAD_LINK_PATH = "/u/"
+
+# --- Content-Security-Policy (django-csp 4) ------------------------------------------------------------
+# Scripts only from this site (htmx's tag carries the page's nonce); no inline scripts, handlers or style
+# attributes anywhere (static/js/studio.js does the little there is). Players and covers also load the
+# gateway's stream and cover links until the studio has its own copy: its origin, and CSP_MEDIA_SOURCES
+# (default https:, as a gateway's CDN host is not known in advance).
+_GATEWAY_ORIGIN = "/".join(SUNO_GATEWAY_URL.split("/", 3)[:3])
+_MEDIA_SOURCES = [SELF, _GATEWAY_ORIGIN, *envlist("CSP_MEDIA_SOURCES", "https:")]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [*_MEDIA_SOURCES, "data:"],
+        "media-src": _MEDIA_SOURCES,
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("engine.urls")),
     path("", include("songs.urls")),
 ]
+if not settings.SUNO_BASE_URL:
+    # The built-in engine answers only when it is the gateway: with a real one configured, its
+    # endpoints (and their key) must not be reachable at all.
+    urlpatterns.insert(3, path("", include("engine.urls")))

@@ -195,3 +195,15 @@ def relay(newapi) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {RELAY_KEY}"}
     with httpx.Client(base_url=newapi.url, headers=headers, timeout=60) as client:
         yield client
+
+
+@pytest.fixture(autouse=True)
+def media_dns(monkeypatch):
+    """Media hosts off the gateway's origin are vetted through DNS: here every name is a public
+    address (no real lookups); tests of the guard put a fake DNS of their own in its place."""
+    from songs.gateway import download
+
+    def resolve(host, port, family=0, type=0, proto=0, flags=0):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(download, "media_resolve", resolve, raising=False)

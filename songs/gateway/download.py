@@ -14,6 +14,7 @@ import os
 import pathlib
 import socket
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -32,42 +33,104 @@ from songs.gateway.errors import (
 )
 from songs.gateway.parse import as_int
 
-_CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _OCTET_STREAM_AUDIO_SUFFIXES = (".mp3", ".wav")
+# Total time one attempt may take, whatever the per-read timeouts allow: a server that sends a few
+# bytes now and then would otherwise hold a worker for as long as it likes.
+MEDIA_DEADLINE_SECONDS = 600.0  # up to MEDIA_MAX_BYTES from a CDN
+PUBLIC_DEADLINE_SECONDS = 120.0  # a user's link, up to UPLOAD_MAX_BYTES
+MAX_MEDIA_REDIRECTS = 5
+# Resolves media hosts off the gateway's origin before they are fetched (tests put a fake DNS here).
+media_resolve: Callable[..., Any] = socket.getaddrinfo
 
 
 # --- A clip's media, from the gateway or its CDN ---
 
 
-def download_media(gateway: Gateway, url: str, *, dest: pathlib.Path, max_bytes: int) -> tuple[int, str]:
-    """Stream ``url`` into ``dest`` atomically; return (size in bytes, sha256 hex)."""
+def download_media(
+    gateway: Gateway,
+    url: str,
+    *,
+    dest: pathlib.Path,
+    max_bytes: int,
+    deadline_seconds: float = MEDIA_DEADLINE_SECONDS,
+) -> tuple[int, str]:
+    """Stream ``url`` into ``dest`` atomically; return (size in bytes, sha256 hex).
+
+    A hostile gateway must not make the studio read its own network: every link and redirect off the
+    gateway's own origin is vetted by ``netguard`` first (code "unsafe_url"), and each attempt has a
+    total deadline (code "too_slow").
+    """
     dest = pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         log_path = httpx.URL(url).path  # no query: signed CDN links carry tokens there
     except httpx.InvalidURL:
         log_path = "<invalid url>"
-    return gateway.retry.run(lambda: _download_once(gateway, url, log_path, dest, max_bytes))
+    return gateway.retry.run(
+        lambda: _download_once(gateway, url, log_path, dest, max_bytes, deadline_seconds)
+    )
 
 
 def _download_once(
-    gateway: Gateway, url: str, log_path: str, dest: pathlib.Path, max_bytes: int
+    gateway: Gateway, url: str, log_path: str, dest: pathlib.Path, max_bytes: int, deadline_seconds: float
 ) -> tuple[int, str]:
+    deadline = time.monotonic() + deadline_seconds
     with failure_logged("GET", log_path, secret=gateway.secret):
-        try:
-            request = gateway.http.build_request("GET", url, headers={"Accept": "*/*"})
-            if not _is_gateway_url(gateway, request.url):
-                del request.headers["Authorization"]  # the key is for the gateway, not a CDN
-            response = gateway.http.send(request, stream=True, follow_redirects=True)
-        except HTTPX_ERRORS as exc:
-            raise network_error(exc, submit=False) from exc
+        response = _open_media(gateway, url, deadline)
         try:
             _check_download(response, max_bytes)
-            return _stream_to_file(response, dest, max_bytes)
+            return _stream_to_file(response, dest, max_bytes, deadline)
         finally:
             response.close()
+
+
+def _open_media(gateway: Gateway, url: str, deadline: float) -> httpx.Response:
+    """The final (non-redirect) response for a media link, every hop vetted by ``_send_media``."""
+    for _hop in range(MAX_MEDIA_REDIRECTS + 1):
+        _check_deadline(deadline, None)
+        response = _send_media(gateway, url)
+        location = response.headers.get("Location") if response.status_code in _REDIRECT_STATUSES else None
+        if not location:
+            return response
+        response.close()
+        url = urljoin(str(response.url), location.strip())
+    raise GatewayError(
+        "too_many_redirects", f"The media link redirects more than {MAX_MEDIA_REDIRECTS} times."
+    )
+
+
+def _send_media(gateway: Gateway, url: str) -> httpx.Response:
+    try:
+        request = gateway.http.build_request("GET", url, headers={"Accept": "*/*"})
+    except HTTPX_ERRORS as exc:
+        raise network_error(exc, submit=False) from exc
+    if not _is_gateway_url(gateway, request.url):
+        del request.headers["Authorization"]  # the key is for the gateway, not a CDN
+    if not _is_gateway_origin(gateway, request.url):
+        # The configured gateway is trusted with its own address; anything else it points at must be
+        # on the public internet (the vetted name is then fetched by name: see docs on DNS rebinding).
+        try:
+            netguard.check_url(str(request.url), resolve=media_resolve)
+        except netguard.UnsafeURL as exc:
+            raise GatewayError("unsafe_url", f"The media link was refused: {exc.message}") from exc
+    try:
+        return gateway.http.send(request, stream=True, follow_redirects=False)
+    except HTTPX_ERRORS as exc:
+        raise network_error(exc, submit=False) from exc
+
+
+def _is_gateway_origin(gateway: Gateway, url: httpx.URL) -> bool:
+    base = gateway.http.base_url
+    return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+
+
+def _check_deadline(deadline: float, status: int | None) -> None:
+    if time.monotonic() > deadline:
+        raise GatewayError(
+            "too_slow", "The download did not finish in the time allowed", http_status=status, retryable=False
+        )
 
 
 def _is_gateway_url(gateway: Gateway, url: httpx.URL) -> bool:
@@ -90,14 +153,19 @@ def _check_download(response: httpx.Response, max_bytes: int) -> None:
         raise too_large(max_bytes, status)
 
 
-def _stream_to_file(response: httpx.Response, dest: pathlib.Path, max_bytes: int) -> tuple[int, str]:
-    """Write to a temp file beside ``dest``, then rename: readers never see half a file."""
+def _stream_to_file(
+    response: httpx.Response, dest: pathlib.Path, max_bytes: int, deadline: float
+) -> tuple[int, str]:
+    """Write to a temp file beside ``dest``, then rename: readers never see half a file.
+
+    The deadline is checked after every read (each read is bounded by the read timeout)."""
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as out:
             try:
-                for chunk in response.iter_bytes(_CHUNK):
+                for chunk in response.iter_bytes():  # each read as it arrives, so the clock is seen
+                    _check_deadline(deadline, response.status_code)
                     size += len(chunk)
                     if size > max_bytes:
                         raise too_large(max_bytes, response.status_code)
@@ -130,6 +198,7 @@ def fetch_public(
     retry: RetryPolicy | None = None,
     timeout: httpx.Timeout | None = None,
     transport: httpx.BaseTransport | None = None,
+    deadline_seconds: float = PUBLIC_DEADLINE_SECONDS,
 ) -> tuple[int, str, str]:
     """Download a user-given public link into ``dest`` atomically; return (size, sha256 hex, type).
 
@@ -147,8 +216,9 @@ def fetch_public(
 
     Codes: "unsafe_url" (message from netguard, fit for the user), "too_many_redirects", "too_large"
     (declared or streamed; nothing is left behind), "not_audio", "bad_response" (another 3xx), the HTTP
-    status names of ``download_media``, and the retryable "network"/"timeout". Retryable failures are
-    retried by ``retry``, each attempt vetting the link afresh.
+    status names of ``download_media``, "too_slow" (an attempt past ``deadline_seconds`` in all, not
+    retried), and the retryable "network"/"timeout". Retryable failures are retried by ``retry``,
+    each attempt vetting the link afresh.
     """
     dest = pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +228,7 @@ def fetch_public(
         log_path = "<invalid url>"
     client = _public_client(transport, timeout or httpx.Timeout(30.0, connect=5.0))
     link = _Link(url, log_path, dest, max_bytes, max(0, max_redirects), tuple(allowed_types), resolve)
+    link.deadline_seconds = deadline_seconds
     try:
         return (retry or RetryPolicy()).run(lambda: _fetch_public_once(client, link))
     finally:
@@ -192,8 +263,9 @@ class _Link:
 
 
 def _fetch_public_once(client: httpx.Client, link: _Link) -> tuple[int, str, str]:
+    deadline = time.monotonic() + link.deadline_seconds
     with failure_logged("GET", link.log_path):
-        response, final = _open_public(client, link.url, link.max_redirects, link.resolve)
+        response, final = _open_public(client, link.url, link.max_redirects, link.resolve, deadline)
         try:
             _check_download(response, link.max_bytes)
             if not response.is_success:
@@ -209,18 +281,19 @@ def _fetch_public_once(client: httpx.Client, link: _Link) -> tuple[int, str, str
                     f"That link is not an audio file (it is {media_type or 'of no stated type'}).",
                     http_status=response.status_code,
                 )
-            size, digest = _stream_to_file(response, link.dest, link.max_bytes)
+            size, digest = _stream_to_file(response, link.dest, link.max_bytes, deadline)
             return size, digest, media_type
         finally:
             response.close()
 
 
 def _open_public(
-    client: httpx.Client, url: str, max_redirects: int, resolve: Callable[..., Any]
+    client: httpx.Client, url: str, max_redirects: int, resolve: Callable[..., Any], deadline: float
 ) -> tuple[httpx.Response, SplitResult]:
     """The final (non-redirect) response for ``url``, streaming, and the link it came from."""
     redirects = 0
     while True:
+        _check_deadline(deadline, None)
         try:
             parts, ips = netguard.check_url(url, resolve=resolve)
         except netguard.UnsafeURL as exc:

@@ -85,10 +85,12 @@ def task_create(
 
     A request_key seen before returns the task it made: a double click creates one song.
     """
-    if request_key and (
-        existing := GenerationTask.objects.filter(request_key=request_key, user=user).first()
-    ):
-        return existing
+    if request_key:
+        existing = _task_for_key(request_key=request_key, user=user, project=project)
+        if existing is not None:
+            return existing
+        if GenerationTask.objects.filter(request_key=request_key).exists():
+            request_key = None  # a key made for another project (or person): a new request, unkeyed
     features.feature_require(action=action, payload=payload)
     task = GenerationTask(
         project=project,
@@ -104,10 +106,17 @@ def task_create(
     task.full_clean()
     with transaction.atomic():
         task.cost = quotas.quota_charge(team=project.team, action=action)
+        task.charged_team = project.team
         task.save()
         Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
         transaction.on_commit(lambda: submit_enqueue(task.pk))
     return task
+
+
+def _task_for_key(*, request_key: uuid.UUID, user, project: Project) -> GenerationTask | None:
+    """The task this key made, only for the same person in the same project (which the caller checked
+    they may use): a key replayed elsewhere, say after leaving a team, must not reveal that team's task."""
+    return GenerationTask.objects.filter(request_key=request_key, user=user, project=project).first()
 
 
 def music_request(*, project: Project, user, request_key: uuid.UUID | None = None, **song) -> GenerationTask:

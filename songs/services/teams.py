@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,7 +30,8 @@ def team_personal(*, user) -> Team:
 
 def team_create(*, user, name: str) -> Team:
     with transaction.atomic():
-        team = Team(name=name.strip())
+        # Not the model's default: a person who makes teams must not multiply their allowance.
+        team = Team(name=name.strip(), daily_credits=settings.NEW_TEAM_DAILY_CREDITS)
         team.full_clean()
         team.save()
         Membership.objects.create(team=team, user=user, role=Role.OWNER)

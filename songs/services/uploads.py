@@ -90,8 +90,8 @@ def upload_prepare(*, upload: Upload, gateway: Gateway) -> None:
         _fetch_link(upload, gateway)
     path = Path(settings.MEDIA_ROOT) / upload.file.name
     try:
-        probe = audio.probe(path)
-    except audio.NotAudio as exc:
+        probe = audio.probe(path, max_seconds=settings.UPLOAD_MAX_SECONDS)
+    except audio.NotAudio as exc:  # TooLong included: decoding stopped at the limit
         raise UploadRefused(str(exc)) from None
     if probe.duration > settings.UPLOAD_MAX_SECONDS:
         raise UploadRefused(

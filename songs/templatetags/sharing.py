@@ -63,3 +63,16 @@ def share_box(*, request: HttpRequest, project: Project, clip: Clip | None = Non
         "can_revoke": link is not None
         and selectors.share_can_revoke(link=link, user=user, membership=membership),
     }
+
+
+@register.filter
+def public_lineage(clip: Clip, link) -> str:
+    """The lineage line for a public page: the parent is named only when it could be shared itself (same
+    project, finished, not in the trash, not hidden by staff); otherwise "an earlier clip"."""
+    from songs.templatetags.studio import lineage
+
+    parent = clip.parent
+    shown = (
+        parent is not None and parent.project_id == clip.project_id and selectors.clip_is_shareable(parent)
+    )
+    return lineage(clip, None if shown else "an earlier clip")

@@ -60,20 +60,23 @@ def task_subtitle(task) -> str:
 
 
 @register.filter
-def lineage(clip) -> str:
-    """How the clip came to be: "Continued from City Lights at 1:20" and the like."""
+def lineage(clip, parent_name: str | None = None) -> str:
+    """How the clip came to be: "Continued from City Lights at 1:20" and the like.
+
+    ``parent_name`` replaces the quoted parent title (a public page may not name a clip it hides)."""
     parent = clip.parent
+    named = parent_name if parent_name is not None else f"“{parent.title or 'Untitled'}”" if parent else ""
     if clip.clip_type == "upload":
         return "Uploaded by you"
     if clip.clip_type in ("concat", "concat_infilling") and parent:
-        return f"Whole song, ending with “{parent.title or 'Untitled'}”"
+        return f"Whole song, ending with {named}"
     if parent and clip.is_infill:
         payload = clip.task.request_payload or {}
         start, end = payload.get("infill_start_s"), payload.get("infill_end_s")
         span = f" {mmss(start)}–{mmss(end)}" if start is not None and end is not None else ""
-        return f"Replaces{span} of “{parent.title or 'Untitled'}”"
+        return f"Replaces{span} of {named}"
     if parent and clip.continue_at is not None:
-        return f"Continued from “{parent.title or 'Untitled'}” at {mmss(clip.continue_at)}"
+        return f"Continued from {named} at {mmss(clip.continue_at)}"
     return ""
 
 

@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from songs import selectors
 from songs.forms import InviteForm, MemberRoleForm, MoveProjectForm, ProjectRenameForm, TeamForm
 from songs.models import Invite, Membership, Role
-from songs.services import teams
+from songs.services import deletion, teams
 
 
 @login_required
@@ -58,6 +59,9 @@ def invite_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"Invite link (single use, expires in {form.cleaned_data['days']} days): {link}"
         )
+    else:
+        problems = " ".join(f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, _("No invite link was made. %(problems)s") % {"problems": problems})
     return redirect(team)
 
 
@@ -136,7 +140,7 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(project)
     if request.method == "POST" and "delete" in request.POST:
         if request.POST.get("confirm") == project.name:
-            project.delete()
+            deletion.project_delete(project=project)
             messages.success(request, f"Deleted “{project.name}”.")
             return redirect("songs:project_list")
         messages.error(request, "Type the project's name exactly to delete it.")

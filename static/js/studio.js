@@ -1,4 +1,5 @@
-// The little JavaScript the studio needs: elapsed-time clocks and length counters.
+// The little JavaScript the studio needs: elapsed-time clocks, length counters, copy buttons and menus.
+// Everything is here, none inline: the Content-Security-Policy allows scripts from this file only.
 (function () {
   "use strict";
 
@@ -67,6 +68,38 @@
   }, true);
   document.addEventListener("input", function (event) {
     if (event.target.dataset && event.target.dataset.positionOf) event.target.dataset.typed = "1";
+  });
+
+  // Share boxes: the link selects itself on focus; Copy puts it on the clipboard.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copy);
+    input.select();
+    var copied = navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject();
+    copied.catch(function () { document.execCommand("copy"); }).then(function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    });
+  });
+
+  // The "⋯" menu closes once its Rename has loaded the rename box.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var el = event.detail && event.detail.elt;
+    if (el && el.matches && el.matches("[data-closes-menu]")) {
+      var menu = el.closest("details");
+      if (menu) menu.open = false;
+    }
+  });
+  // Escape in the rename box cancels it (hx-trigger="escape"; trigger filters would need eval).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target.closest && event.target.closest(".lib-rename")
+        && event.target.matches("[hx-trigger=escape]") && window.htmx) {
+      window.htmx.trigger(event.target, "escape");
+    }
   });
 
   document.addEventListener("input", function (event) { updateCounters(event.target.form || document); });

@@ -168,7 +168,8 @@ def test_upload_errors(client, engine_key, serve, wav, monkeypatch):
 
 
 @pytest.fixture
-def local_server(wav) -> Iterator[str]:
+def local_server(wav, settings) -> Iterator[str]:
+    """A stand-in for the studio: the engine fetches only its address (prefix "/" here: any path)."""
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (stdlib name)
             if self.path.startswith("/song.wav"):
@@ -199,7 +200,9 @@ def local_server(wav) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.UPLOAD_LINK_PATH = "/"
+    yield settings.PUBLIC_BASE_URL
     server.shutdown()
     server.server_close()
 

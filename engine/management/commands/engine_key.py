@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Print the built-in engine's API key (SUNO_API_KEY, or the one derived from SECRET_KEY)."
+    help = "Print the built-in engine's API key (SUNO_API_KEY, or the random one in ENGINE_KEY_FILE)."
 
     def handle(self, *args, **options):
         self.stdout.write(settings.ENGINE_API_KEY)

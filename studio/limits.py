@@ -1,0 +1,37 @@
+"""A cap on request bodies, checked from Content-Length before anything reads the body.
+
+Django spools a multipart upload of any size to a temporary file as soon as request.POST is read (the
+CSRF check does that for every POST), so without this one anonymous 1 GB POST writes 1 GB to disk. A
+body with no Content-Length is never read by Django (it reads exactly Content-Length bytes), and the
+reverse proxy (deploy/) caps bodies too.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+
+class RequestSizeLimitMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse(_("That request has a broken length."), status=400, content_type="text/plain")
+        if length > self._limit(request):
+            message = _("That request is too large. Uploads can be at most %(mb)d MB.") % {
+                "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+            }
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _limit(request: HttpRequest) -> int:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return settings.REQUEST_MAX_BYTES
+        return settings.ANONYMOUS_REQUEST_MAX_BYTES

@@ -183,6 +183,9 @@ SUNO_DEFAULT_MODEL = envstr("SUNO_DEFAULT_MODEL", "")
 # Features the gateway offers (concat, upload, infill, negative_tags, video); empty: the format's own
 # list. Whatever the gateway answers that it lacks is learnt and hidden until staff re-check it.
 SUNO_FEATURES = envlist("SUNO_FEATURES", "")
+# Origins besides the gateway's own that its media links may point at on a private network (e.g. a
+# relay's upstream in the same data centre); anything else must be on the public internet.
+SUNO_MEDIA_ORIGINS = envlist("SUNO_MEDIA_ORIGINS", "")
 
 # --- Credits ---
 # Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise

@@ -108,6 +108,7 @@ class Gateway:
         max_retries: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        media_origins: tuple[str, ...] = (),
     ) -> None:
         # Choose the format first so an unsupported one leaves no open client behind.
         self._format = make_format(api_format)
@@ -115,6 +116,9 @@ class Gateway:
         self.secret = api_key  # kept only to scrub it from error messages
         self.retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
         self.transport = transport  # a user's link is fetched through it too (tests, dev)
+        # Origins (scheme://host:port) the gateway's media may come from even on a private network, as the
+        # gateway itself may: e.g. a relay's upstream CDN inside the same data centre.
+        self.media_origins = tuple(origin.rstrip("/") for origin in media_origins)
         self.http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -286,6 +290,7 @@ def get_gateway() -> Gateway:
         transport=transport_override,
         connect_timeout=settings.SUNO_CONNECT_TIMEOUT,
         read_timeout=settings.SUNO_READ_TIMEOUT,
+        media_origins=tuple(settings.SUNO_MEDIA_ORIGINS),
     )
 
 

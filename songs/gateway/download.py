@@ -123,7 +123,10 @@ def _send_media(gateway: Gateway, url: str) -> httpx.Response:
 
 def _is_gateway_origin(gateway: Gateway, url: httpx.URL) -> bool:
     base = gateway.http.base_url
-    return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+    if (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port):
+        return True
+    origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+    return origin in gateway.media_origins
 
 
 def _check_deadline(deadline: float, status: int | None) -> None:

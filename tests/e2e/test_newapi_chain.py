@@ -29,9 +29,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def behind_newapi(newapi, settings, live_server):
     """The studio's gateway is the relay; the relay's upstream is the engine on the live server."""
-    settings.SUNO_BASE_URL = settings.SUNO_GATEWAY_URL = newapi.url
-    settings.SUNO_API_KEY = settings.SUNO_GATEWAY_KEY = RELAY_KEY
+    # Only what the studio talks to changes: the engine in this same process stays mounted as the
+    # relay's channel (in production it would be a studio of its own with no SUNO_BASE_URL).
+    settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = newapi.url, RELAY_KEY
     settings.PUBLIC_BASE_URL = live_server.url  # where a gateway would fetch an upload from
+    settings.SUNO_MEDIA_ORIGINS = [live_server.url]  # the relay's upstream (the engine) serves the media
     gateway_client.transport_override = None  # real sockets all the way
     return newapi
 
@@ -124,8 +126,8 @@ def test_a_songwriter_makes_a_song_a_continuation_and_lyrics_through_new_api(
         upstream_url=live_server.url, upstream_key=settings.ENGINE_API_KEY, key=RELAY_KEY, refresh_every=1.0
     )
     with serving(relay) as url, _poller_running():
-        settings.SUNO_BASE_URL = settings.SUNO_GATEWAY_URL = url
-        settings.SUNO_API_KEY = settings.SUNO_GATEWAY_KEY = RELAY_KEY
+        settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = url, RELAY_KEY
+        settings.SUNO_MEDIA_ORIGINS = [live_server.url]
         _log_in(page, live_server.url)
         page.goto(f"{live_server.url}/projects/{project.pk}/")
 

@@ -35,23 +35,6 @@ SEED_CONTINUE = {
 
 
 @pytest.fixture
-def fixed_ids(monkeypatch):
-    """Task ids seed the music: fixed ids make a test hear the same, once-verified songs every run."""
-    import itertools
-
-    from engine.models import EngineClip, EngineTask
-
-    counter = itertools.count(1)
-
-    def next_id() -> str:
-        return f"00000000-0000-4000-8000-{next(counter):012d}"
-
-    for model in (EngineTask, EngineClip):
-        # Django caches a field's default callable on first use (Field._get_default), so patch that.
-        monkeypatch.setattr(model._meta.get_field("id"), "_get_default", next_id)
-
-
-@pytest.fixture
 def no_video(monkeypatch):
     """Videos are queued but not made: faster, and lets a test run the video job itself."""
     queued: list[str] = []
@@ -179,6 +162,7 @@ def _relative(tonic: str, mode: str) -> tuple[str, str]:
     return composer.NOTE_NAMES[(pc + 3) % 12], "major"
 
 
+@pytest.mark.usefixtures("fixed_ids")
 @pytest.mark.parametrize("on_the_bar", [False, True])
 def test_original_up_to_continue_at_plus_the_continuation_has_no_click(
     client, engine_key, settings, no_video, on_the_bar

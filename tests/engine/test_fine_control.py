@@ -11,7 +11,6 @@ from engine.genres import PROFILES
 from engine.models import EngineClip
 from engine.plan import Controls
 from tests.engine.helpers import SONG_LYRICS, decoded, make_song, pitch, post, stems_of
-from tests.engine.test_continue import fixed_ids  # noqa: F401 (a fixture: the same songs every run)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

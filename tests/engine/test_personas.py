@@ -9,7 +9,6 @@ import pytest
 from engine import jobs, storage
 from engine.models import EngineClip
 from tests.engine.helpers import SONG_LYRICS, decoded, feed, generate, pitch, post, stems_of, sung_song
-from tests.engine.test_continue import fixed_ids  # noqa: F401 (a fixture: the same songs every run)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,8 @@ from engine import analysis, arrange, composer, jobs, media, storage
 from engine.models import EngineClip, EngineTask
 from tests.engine.helpers import fetch_task, make_song, media_bytes, post
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 SR = storage.SAMPLE_RATE
 SEED_LYRICS = (
@@ -130,7 +131,7 @@ def _fingerprint(headers: dict) -> str:
     return key_fingerprint(headers["HTTP_AUTHORIZATION"].removeprefix("Bearer "))
 
 
-def test_a_continuation_keeps_the_originals_tempo_and_key(client, engine_key, settings, no_video, fixed_ids):
+def test_a_continuation_keeps_the_originals_tempo_and_key(client, engine_key, settings, no_video):
     settings.ENGINE_MAX_SECONDS = 16.0
     _, clips = make_song(client, engine_key, tags="lofi chill piano", make_instrumental=True, prompt="")
     original = clips[0]
@@ -162,7 +163,6 @@ def _relative(tonic: str, mode: str) -> tuple[str, str]:
     return composer.NOTE_NAMES[(pc + 3) % 12], "major"
 
 
-@pytest.mark.usefixtures("fixed_ids")
 @pytest.mark.parametrize("on_the_bar", [False, True])
 def test_original_up_to_continue_at_plus_the_continuation_has_no_click(
     client, engine_key, settings, no_video, on_the_bar

@@ -9,7 +9,8 @@ from engine import analysis, composer, jobs, media, storage, uploads
 from engine.models import EngineClip
 from tests.engine.helpers import SONG_LYRICS, decoded, feed, generate, pitch, post, stems_of, sung_song
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 SR = storage.SAMPLE_RATE
 
@@ -38,7 +39,6 @@ def notes(clip: dict) -> dict[tuple[int, int], tuple[float, float, int]]:
     return {(n[0], n[1]): (n[2], n[3], n[4]) for n in EngineClip.objects.get(id=clip["id"]).score["notes"]}
 
 
-@pytest.mark.usefixtures("fixed_ids")
 def test_a_cover_sings_the_same_tune_in_another_genre_and_tempo(client, engine_key):
     source = sung_song(client, engine_key)  # pop
     cover = cover_of(client, engine_key, source["id"])

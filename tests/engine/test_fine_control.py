@@ -12,7 +12,8 @@ from engine.models import EngineClip
 from engine.plan import Controls
 from tests.engine.helpers import SONG_LYRICS, decoded, make_song, pitch, post, stems_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,6 @@ def song(client, headers, **body) -> dict:
     return clips[0]
 
 
-@pytest.mark.usefixtures("fixed_ids")
 def test_vocal_gender_picks_the_singers_register_and_formants(client, engine_key):
     heard = {}
     for gender in ("f", "m"):

@@ -10,7 +10,8 @@ from engine import jobs, storage
 from engine.models import EngineClip
 from tests.engine.helpers import SONG_LYRICS, decoded, feed, generate, pitch, post, stems_of, sung_song
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 SR = storage.SAMPLE_RATE
 BANDS = np.geomspace(1000.0, 7000.0, 9)
@@ -61,7 +62,6 @@ def test_it_answers_the_references_persona_shape(client, engine_key):
     assert isinstance(persona["persona_clips"][0]["id"], int)
 
 
-@pytest.mark.usefixtures("fixed_ids")
 def test_a_persona_keeps_its_singer_across_styles(client, engine_key):
     singer = sung_song(client, engine_key, vocal_gender="f", tags="pop")
     persona = create_persona(client, engine_key, singer["id"])

@@ -8,7 +8,8 @@ import pytest
 from engine import jobs
 from tests.engine.helpers import decoded, feed, generate, make_song, post, stems_of, sung_song
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 
 @pytest.fixture(autouse=True)

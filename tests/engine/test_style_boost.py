@@ -11,7 +11,8 @@ from engine import boost, composer, jobs
 from engine.genres import PROFILES, mood_mode, pick_genre, tempo_span
 from tests.engine.helpers import SONG_LYRICS, make_song, post
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 # short style -> the genre the composer must pick from its boosted text
 SHORT_STYLES = {

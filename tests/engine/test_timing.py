@@ -9,7 +9,8 @@ from engine import jobs, storage
 from engine.score import lyric_words
 from tests.engine.helpers import SONG_LYRICS, decoded, make_song, post, stems_of, sung_song
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 SR = storage.SAMPLE_RATE
 
@@ -62,7 +63,6 @@ def test_it_answers_the_references_shape_with_the_words_in_lyric_order(client, e
     assert len(answer["waveform_data"]) == int(song["metadata"]["duration"] * 10)
 
 
-@pytest.mark.usefixtures("fixed_ids")
 @pytest.mark.parametrize("tags", ["pop", "heavy metal"])
 def test_the_word_times_are_the_onsets_heard_in_the_vocal_stem(client, engine_key, settings, tags):
     settings.ENGINE_MAX_SECONDS = 60.0
@@ -109,7 +109,6 @@ def test_an_instrumental_has_no_words(client, engine_key):
     assert timing(client, engine_key, song["id"])["aligned_words"] == []
 
 
-@pytest.mark.usefixtures("fixed_ids")
 def test_a_continuation_is_timed_on_its_own_audio_and_a_concat_on_the_whole_song(client, engine_key):
     song = sung_song(client, engine_key)
     at = 14.0

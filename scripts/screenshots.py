@@ -24,9 +24,14 @@ LYRICS = (
 )
 
 
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+_where = {"folder": OUT}
+
+
 def shoot(page, name: str) -> None:
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
-    print("wrote", OUT / f"{name}.png")
+    path = _where["folder"] / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print("wrote", path)
 
 
 def session(page, base: str) -> None:
@@ -93,6 +98,8 @@ def more_pages(page, base: str) -> None:
     shoot(page, "14-password-change")
     page.goto(f"{base}/admin/songs/generationtask/")
     shoot(page, "15-admin-tasks")
+    page.goto(f"{base}/admin/songs/gatewayfeature/")
+    shoot(page, "15b-admin-gateway-features")
     page.goto(project_url)
     page.context.clear_cookies()
     page.goto(share_url)
@@ -102,12 +109,15 @@ def more_pages(page, base: str) -> None:
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
     account = {"username": "alice", "password": "correct-horse-battery", "superuser": True}
     with live_studio(port=PORT, **account) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        session(page, base)
+        for name, (width, height) in WIDTHS.items():  # every page at desktop and at phone width
+            _where["folder"] = OUT / name
+            _where["folder"].mkdir(parents=True, exist_ok=True)
+            page = browser.new_page(viewport={"width": width, "height": height})
+            session(page, base)
+            page.close()
         browser.close()
 
 

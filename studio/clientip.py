@@ -8,14 +8,27 @@ X-Forwarded-For is ignored: anyone could send one.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
+
+# What an address we cannot know is recorded as: a valid address, so a database that stores addresses
+# as such (PostgreSQL's inet, used by django-axes) never refuses the row.
+UNKNOWN = "0.0.0.0"
 
 
 def client_ip(request: HttpRequest) -> str:
     if settings.BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
+        last = _valid(forwarded.rsplit(",", 1)[-1].strip())
         if last:
             return last
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return _valid(request.META.get("REMOTE_ADDR", "")) or UNKNOWN
+
+
+def _valid(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""

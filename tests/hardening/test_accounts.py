@@ -97,3 +97,14 @@ def test_passwords_need_twelve_characters(client):
     )
     assert response.status_code == 200 and not User.objects.filter(username="shorty").exists()
     assert "at least 12 characters" in response.content.decode()
+
+
+def test_a_request_without_a_usable_client_address_is_recorded_as_a_valid_address(rf, settings):
+    from studio.clientip import client_ip
+
+    settings.BEHIND_PROXY = True
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, not-an-address")
+    request.META.pop("REMOTE_ADDR", None)
+    assert client_ip(request) == "0.0.0.0"  # PostgreSQL's inet column (django-axes) takes it
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="10.0.0.1, 203.0.113.9")
+    assert client_ip(request) == "203.0.113.9"

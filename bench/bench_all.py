@@ -155,10 +155,8 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
         if kind in load:
             item = load[kind]
             p50, p99 = fmt(item["p50_ms"], ".0f"), fmt(item["p99_ms"], ".0f")
-            text = f"p50 {p50} / p99 {p99} ms, {item['errors']} err"
-            out.append(
-                (f"load {load['seconds']:g} s: {label} ({item['requests']} req)", text, load["load1_max"])
-            )
+            text = f"p50 {p50} / p99 {p99} ms, {item['errors']}/{item['requests']} err"
+            out.append((f"load {load['seconds']:g} s: {label}", text, load["load1_max"]))
     for role in ("web", "worker", "poller", "supervisor"):
         if role in result.get("rss", {}):
             item = result["rss"][role]

@@ -39,9 +39,7 @@ ROLES = {"gunicorn": "web", "qcluster": "worker", "studio_poller": "poller"}
 
 
 def studio_start(port: int, log: Path) -> subprocess.Popen:
-    user = get_user_model().objects.create_superuser(USER, password=PASSWORD)
-    Team.objects.filter(memberships__user=user).update(daily_credits=10**9)  # the load makes 300+ songs
-    Team.objects.filter(personal_for=user).update(daily_credits=10**9)
+    get_user_model().objects.create_superuser(USER, password=PASSWORD)
     command = [sys.executable, "manage.py", "runstudio", "--port", str(port)]
     # PORT also tells the studio where its built-in engine (the gateway) answers.
     env = {**os.environ, "PORT": str(port)}
@@ -71,6 +69,8 @@ def project_make(browser: Browser) -> str:
     browser.login(USER, PASSWORD)
     browser.post("/", {"name": "Bench"})
     _, listing = browser.get("/")
+    # The personal team exists now; the load makes 300+ songs, far past the daily 1,000 credits.
+    Team.objects.filter(personal_for__username=USER).update(daily_credits=10**9)
     return re.search(r'href="(/projects/\d+/)"', listing).group(1)
 
 

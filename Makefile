@@ -44,9 +44,9 @@ test: install chromium services lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2 -q -m backends
 
+# Engine and studio figures, then SQLite vs PostgreSQL + Redis side by side (BENCH_LOAD_SECONDS, default 60).
 bench: install
-	$(BIN)/python bench/bench_engine.py
-	$(BIN)/python bench/bench_studio.py
+	$(BIN)/python bench/bench_all.py
 
 screenshots: install chromium
 	$(BIN)/python scripts/screenshots.py

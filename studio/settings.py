@@ -221,6 +221,37 @@ if REDIS_URL:
 ENGINE_QUEUE = "engine"
 Q_CLUSTER["ALT_CLUSTERS"] = {ENGINE_QUEUE: {"workers": envint("ENGINE_WORKERS", 1)}}
 
+# --- Operations: /health/ and /metrics (songs/health.py, songs/metrics.py, songs/views/ops.py) ---------
+INSTALLED_APPS += ["health_check"]  # its page template
+# Web, worker and poller are separate processes; prometheus-client adds up what each recorded through
+# files in this folder. The library reads the variable when it is first imported (django-q2 imports it
+# while apps load), so it is set here, before anything else runs. Empty: one process's own numbers.
+METRICS_DIR = envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
+if METRICS_DIR:
+    import os
+
+    Path(METRICS_DIR).mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
+# /metrics answers these client addresses or networks (never one that came through a proxy), staff, and
+# "Authorization: Bearer <METRICS_TOKEN>" when a token is set.
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+# /health/ is unhealthy when the poller loop's last cycle is older than this (0: not checked), when the
+# gateway does not answer within HEALTH_GATEWAY_TIMEOUT seconds, or (when set) the queue is longer.
+HEALTH_POLLER_MAX_AGE = envint("HEALTH_POLLER_MAX_AGE", 60)
+HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
+HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
+# The poller's heartbeat is shared by every process: in Redis when REDIS_URL is set (several machines),
+# otherwise in files beside the database (one machine, as with SQLite). "default" stays Django's own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ops": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    ),
+}
+
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -26,3 +27,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # connection (in-memory SQLite shares one across threads). pytest-django adds a suffix per xdist worker.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT / "test-db.sqlite3")}  # noqa: F405
+# Each test process keeps its own numbers and heartbeat (xdist workers must not share them).
+os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+METRICS_DIR = ""
+CACHES = {**CACHES, "ops": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ops"}}  # noqa: F405

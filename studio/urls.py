@@ -3,9 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from songs.views.accounts import signup
+from songs.views.ops import StudioHealthView, metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", StudioHealthView.as_view(), name="health"),  # load balancers
+    path("metrics", metrics_view, name="metrics"),  # Prometheus
     path("accounts/signup/", signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("songs.urls")),

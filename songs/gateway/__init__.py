@@ -5,6 +5,7 @@
 - ``errors``: ``GatewayError`` and ``SubmitOutcomeUnknown``, from both error shapes and the network.
 - ``parse``: lenient parsing of answers into ``Task``, ``Clip`` and ``Lyrics``.
 - ``download``: a clip's media from the CDN, and a user's own link through ``netguard`` (SSRF guard).
+- ``probe``: whether the gateway answers at all, for /health/ (a GET of its base address, no key).
 
 Callers import the names below from ``songs.gateway``.
 """
@@ -14,6 +15,7 @@ from songs.gateway.download import download_media, fetch_public, fetch_public_fo
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
 from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities, capabilities_for
 from songs.gateway.parse import Clip, Lyrics, Task, parse_clip, parse_task
+from songs.gateway.probe import gateway_unreachable_reason
 
 __all__ = [
     "FETCH_BATCH_SIZE",
@@ -30,6 +32,7 @@ __all__ = [
     "fetch_public",
     "fetch_public_for",
     "gateway_for",
+    "gateway_unreachable_reason",
     "get_gateway",
     "parse_clip",
     "parse_task",

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from django.conf import settings
 
+from songs import metrics
 from songs.gateway import verdicts
 from songs.gateway.errors import (
     HTTPX_ERRORS,
@@ -78,6 +79,7 @@ def failure_logged(method: str, path: str, *, secret: str = "") -> Iterator[None
     try:
         yield
     except GatewayError as exc:
+        metrics.gateway_error_counted(exc.code)
         # A gateway may echo the key back ("invalid token sk-..."): never let it travel further.
         if secret and secret in exc.message:
             exc.message = exc.message.replace(secret, "[redacted]")
@@ -215,6 +217,7 @@ class Gateway:
 
     def _send(self, req: ApiRequest, *, submit: bool) -> httpx.Response:
         url = f"{req.path}?{req.query}" if req.query else req.path
+        metrics.gateway_request_sent(submit=submit)
         try:
             return self.http.request(req.method, url, json=req.json)
         except HTTPX_ERRORS as exc:

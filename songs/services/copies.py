@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from songs import audio
+from songs import audio, metrics
 from songs.gateway import Gateway, GatewayError, download_media, gateway_for
 from songs.models import Clip
 from songs.services.common import card_touch, job_enqueue, jobs_enqueue_many, retry_delay
@@ -135,6 +135,7 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_reason="",
         media_next_at=None,
     )
+    metrics.copy_stored_observed(task=clip.task)
 
 
 def clips_media_download(*, clip_pks: list[int], gateway: Gateway | None = None) -> None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from songs import metrics
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
 from songs.services import copies, requests
@@ -141,6 +142,7 @@ def work_pending_exists() -> bool:
     )
 
 
+@metrics.poll_cycle_timed
 def poll_cycle(*, gateway: Gateway | None = None, budget: float | None = None) -> None:
     """One pass of background work: resume what fell through, then poll what is due.
 

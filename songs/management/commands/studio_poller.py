@@ -13,6 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from songs import monitor
 from songs.gateway import Gateway, GatewayError, get_gateway
 from songs.services import copies, polling
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         except Exception:
             log.exception("poll cycle failed")
         finally:
+            monitor.poller_beat()  # /health/ reads it: the loop is alive, even when a cycle failed
             close_old_connections()
 
     def _stop(self, *_args) -> None:

@@ -1,0 +1,237 @@
+"""In-process benchmarks on a throw-away database: the poll cycle and the project page.
+
+- Poll cycle at N tasks in progress and N finished: ``songs.services.polling.poll_cycle`` against a fake
+  gateway (``httpx.MockTransport`` speaking the task format), requests counted by a transport wrapper,
+  queries by a database execute wrapper, wall time around the one cycle.
+- The project page with 1,000 clips: p50 of the full request (middleware, view, template) through
+  Django's test client, its HTML size and query count.
+
+Run by bench/bench_all.py with DATABASE_URL (and REDIS_URL) set to a database it migrated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from contextlib import contextmanager
+
+from common import django_setup, emit, load1, median
+
+django_setup()
+
+import httpx  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from songs.gateway import Gateway  # noqa: E402
+from songs.models import Clip, GenerationTask, Project  # noqa: E402
+from songs.monitor import broker  # noqa: E402
+from songs.services import polling, teams  # noqa: E402
+
+PAYLOAD = {"prompt": "[Verse]\nla la", "tags": "pop", "mv": "chirp-v3-5", "title": "Song"}
+
+
+class Counting(httpx.BaseTransport):
+    """Counts the requests that reach the (fake) gateway and notes when a task is fetched a second time.
+
+    A cycle fetches until nothing is due; tasks it polled become due again 2 s later, so a slow cycle
+    goes round again: the first pass ends where the first re-poll starts. Past `cap` seconds the gateway
+    stops answering, which ends the cycle.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, queries: dict, cap: float):
+        self.inner, self.queries, self.cap = inner, queries, cap
+        self.requests, self.seen, self.first_pass = 0, set(), None
+        self.started = time.perf_counter()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        elapsed = time.perf_counter() - self.started
+        if elapsed > self.cap:
+            raise httpx.ConnectError("bench: cycle cap reached", request=request)
+        ids = json.loads(request.content)["ids"]
+        if self.first_pass is None and self.seen.intersection(ids):
+            self.first_pass = (elapsed, self.requests, self.queries["n"])
+        self.seen.update(ids)
+        self.requests += 1
+        return self.inner.handle_request(request)
+
+
+def fake_gateway(finished: bool) -> httpx.MockTransport:
+    def clip(task_id: str, n: int) -> dict:
+        return {
+            "id": f"{task_id}-{n}",
+            "status": "complete" if finished else "streaming",
+            "title": "City Lights",
+            "audio_url": f"http://cdn.bench/{task_id}-{n}.mp3",
+            "image_url": f"http://cdn.bench/{task_id}-{n}.jpeg",
+            "model_name": "chirp-v3",
+            "metadata": {"tags": "pop", "prompt": "[Verse]\nla", "duration": 30.0 if finished else None},
+        }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        ids = json.loads(request.content)["ids"]
+        tasks = [
+            {
+                "task_id": task_id,
+                "action": "MUSIC",
+                "status": "SUCCESS" if finished else "IN_PROGRESS",
+                "fail_reason": "",
+                "progress": "100%" if finished else "50%",
+                "submit_time": int(time.time()) - 20,
+                "start_time": int(time.time()) - 19,
+                "finish_time": int(time.time()) if finished else 0,
+                "data": [clip(task_id, 0), clip(task_id, 1)],
+            }
+            for task_id in ids
+        ]
+        return httpx.Response(200, json={"code": "success", "message": "", "data": tasks})
+
+    return httpx.MockTransport(handler)
+
+
+@contextmanager
+def counted_queries():
+    counter = {"n": 0}
+
+    def count(execute, sql, params, many, context):
+        counter["n"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield counter
+
+
+def reset() -> None:
+    Clip.objects.all().delete()
+    GenerationTask.objects.all().delete()
+    broker().purge_queue()  # media jobs the finished answers enqueued: no worker runs here
+
+
+def tasks_make(project: Project, count: int) -> None:
+    now = timezone.now()
+    GenerationTask.objects.bulk_create(
+        GenerationTask(
+            project=project,
+            action="MUSIC",
+            mode="custom",
+            request_payload=PAYLOAD,
+            status="running",
+            upstream_id=f"up-{uuid.uuid4()}",
+            submitted_at=now - timezone.timedelta(seconds=20),
+            next_poll_at=now - timezone.timedelta(seconds=1),
+        )
+        for _ in range(count)
+    )
+
+
+def poll_cycle_once(project: Project, count: int, finished: bool, cap: float) -> dict:
+    reset()
+    tasks_make(project, count)
+    with counted_queries() as queries:
+        # Finished tasks are fetched once each, so only a cycle of tasks in progress needs a cap.
+        transport = Counting(fake_gateway(finished), queries, float("inf") if finished else cap)
+        gateway = Gateway(
+            base_url="http://gateway.bench", api_key="bench", transport=transport, max_retries=0
+        )
+        with gateway:
+            started = time.perf_counter()
+            polling.poll_cycle(gateway=gateway)
+            seconds = time.perf_counter() - started
+    first = transport.first_pass or (seconds, transport.requests, queries["n"])
+    return {
+        "n": count,
+        "kind": "finished" if finished else "in progress",
+        "seconds": seconds,
+        "requests": transport.requests,
+        "queries": queries["n"],
+        "capped": seconds > cap,
+        "first_pass": dict(zip(("seconds", "requests", "queries"), first, strict=True)),
+        "ingested": GenerationTask.objects.filter(polls__gte=1).count(),
+        "load1": load1(),
+    }
+
+
+def clips_make(project: Project, count: int) -> None:
+    reset()
+    now = timezone.now()
+    tasks = GenerationTask.objects.bulk_create(
+        GenerationTask(
+            project=project,
+            action="MUSIC",
+            mode="custom",
+            request_payload=PAYLOAD,
+            status="succeeded",
+            upstream_id=f"up-{uuid.uuid4()}",
+            finished_at=now,
+        )
+        for _ in range(count // 2)
+    )
+    Clip.objects.bulk_create(
+        Clip(
+            project=project,
+            task=task,
+            upstream_id=f"{task.upstream_id}-{n}",
+            title=f"City Lights {task.pk}-{n}",
+            status="complete",
+            tags="emotional punk",
+            lyrics="[Verse]\nWalking down the streets\nBeneath the city lights",
+            duration=30.0,
+            media_state="stored",
+            audio_file=f"clips/audio/{uuid.uuid4()}.mp3",
+            image_file=f"clips/images/{uuid.uuid4()}.jpeg",
+        )
+        for task in tasks
+        for n in range(2)
+    )
+
+
+def project_page(project: Project, user, runs: int) -> dict:
+    client = Client()
+    # A real login request: force_login's bare request has no client address, which the login
+    # records (django-axes) cannot store in PostgreSQL's inet column.
+    client.post("/accounts/login/", {"username": user.username, "password": "bench-pass-123"})
+    url = project.get_absolute_url()
+    response = client.get(url)  # warm: templates compiled, connections open
+    assert response.status_code == 200, response.status_code
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+    with counted_queries() as queries:
+        response = client.get(url)
+    return {
+        "clips": Clip.objects.filter(project=project).count(),
+        "p50_ms": median(times) * 1000,
+        "html_kb": len(response.content) / 1024,
+        "queries": queries["n"],
+        "load1": load1(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--clips", type=int, default=1000)
+    parser.add_argument("--page-runs", type=int, default=20)
+    parser.add_argument("--cycle-cap", type=float, default=30.0, help="seconds before a cycle is cut short")
+    args = parser.parse_args()
+    user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:8]}", password="bench-pass-123")
+    project = teams.project_create(user=user, name="Bench")
+    cycles = [
+        poll_cycle_once(project, int(size), finished, args.cycle_cap)
+        for size in args.sizes.split(",")
+        for finished in (False, True)
+    ]
+    clips_make(project, args.clips)
+    page = project_page(project, user, args.page_runs)
+    reset()
+    emit({"poll_cycles": cycles, "project_page": page})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The studio's own checks for /health/ (django-health-check): broker, gateway, poller loop, queue.
+
+The database check is the library's. Messages name no address and no key: anonymous callers see only
+each check's verdict anyway (songs/views/ops.py), staff see these messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+
+from songs import monitor
+from songs.gateway import gateway_unreachable_reason
+
+
+@dataclasses.dataclass(repr=False)
+class Broker(HealthCheck):
+    """django-q2's broker answers (Redis ping, or the ORM's queue table) and its queue can be read."""
+
+    def __repr__(self) -> str:
+        return "Broker"
+
+    async def run(self) -> None:
+        # On the request's own thread, so the ORM broker uses (and Django closes) its usual connection.
+        await sync_to_async(self._ping)()
+
+    def _ping(self) -> None:
+        try:
+            monitor.broker().ping()
+            monitor.queue_depth()
+        except Exception as exc:  # Redis and database errors share no base class
+            raise ServiceUnavailable(f"the broker does not answer ({type(exc).__name__})") from exc
+
+
+@dataclasses.dataclass(repr=False)
+class Gateway(HealthCheck):
+    """The gateway (or the built-in engine) answers a GET of its base address."""
+
+    def __repr__(self) -> str:
+        return "Gateway"
+
+    def run(self) -> None:
+        reason = gateway_unreachable_reason()
+        if reason:
+            raise ServiceUnavailable(f"the gateway is not reachable: {reason}")
+
+
+@dataclasses.dataclass(repr=False)
+class Poller(HealthCheck):
+    """The poller loop (manage.py studio_poller) finished a cycle recently."""
+
+    def __repr__(self) -> str:
+        return "Poller"
+
+    def run(self) -> None:
+        max_age = settings.HEALTH_POLLER_MAX_AGE
+        if max_age <= 0:
+            return
+        try:
+            beat = monitor.poller_last_beat()
+        except Exception as exc:
+            raise ServiceUnavailable(f"the heartbeat cannot be read ({type(exc).__name__})") from exc
+        if beat is None:
+            raise ServiceUnavailable("the poller loop has not run")
+        age = time.time() - beat
+        if age > max_age:
+            raise ServiceUnavailable(f"the poller loop's last cycle was {age:.0f} s ago")
+
+
+@dataclasses.dataclass(repr=False)
+class Queue(HealthCheck):
+    """django-q2's queue is not longer than HEALTH_QUEUE_MAX (when set)."""
+
+    def __repr__(self) -> str:
+        return "Queue"
+
+    async def run(self) -> None:
+        await sync_to_async(self._depth)()
+
+    def _depth(self) -> None:
+        try:
+            depth = monitor.queue_depth()
+        except Exception as exc:
+            raise ServiceUnavailable(f"the queue cannot be read ({type(exc).__name__})") from exc
+        if settings.HEALTH_QUEUE_MAX and depth > settings.HEALTH_QUEUE_MAX:
+            raise ServiceWarning(f"{depth} jobs are waiting (more than {settings.HEALTH_QUEUE_MAX})")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from songs import metrics
 from studio.supervisor import Child, Supervisor
 
 STOP_GRACE_SECONDS = 30
@@ -55,6 +56,7 @@ class Command(BaseCommand):
         if not settings.SUNO_BASE_URL:  # the built-in engine's renders, on its own queue
             env = {**os.environ, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}
             children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env))
+        metrics.files_clear()  # the last run's per-process numbers would add up with this run's
         supervisor = Supervisor(children, log=self.stderr.write)
         supervisor.start()
         self._announce(host, port)

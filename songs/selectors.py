@@ -160,6 +160,19 @@ def _chain_rows(rows: dict[int, dict], clip_id: int, limit: int = 20) -> list[di
     return chain
 
 
+def clip_card(*, clip: Clip) -> GenerationTask | None:
+    """The card (a task with its clips) a clip sits on, as the project page shows it; None for none.
+
+    ``clip`` comes from ``clip_for_user``, so its project gets the reader's membership for the template.
+    """
+    project = clip.project
+    project.membership = clip.membership
+    task = project_cards(project=project).filter(pk=clip.task_id).first()
+    if task is not None:
+        attach_chains(project=project, tasks=[task])
+    return task
+
+
 def project_has_pending(*, project: Project) -> bool:
     return (
         project.tasks.filter(status__in=GenerationTask.PENDING).exists()

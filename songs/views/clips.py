@@ -130,8 +130,6 @@ def clip_media_retry(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     copies.clip_media_retry(clip=clip)
     if not request.htmx:
         return redirect(clip.project)
-    project = clip.project
-    project.membership = clip.membership
-    task = selectors.project_cards(project=project).filter(pk=clip.task_id).first()
-    context = {"task": task, "project": project, "poller": poller_context(project)}
+    task = selectors.clip_card(clip=clip)
+    context = {"task": task, "project": clip.project, "poller": poller_context(clip.project)}
     return render(request, "songs/partials/card_updated.html", context)

@@ -216,12 +216,10 @@ def clip_restore(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
 
 def _card(request: HttpRequest, clip: Clip) -> HttpResponse:
     """The clip's whole card again, as the project page shows it (Undo on the project page)."""
-    project = clip.project
-    project.membership = clip.membership
-    task = selectors.project_cards(project=project).filter(pk=clip.task_id).first()
+    task = selectors.clip_card(clip=clip)
     if task is None:  # not a card's clip (lyrics tasks have none): say it where the Undo was
         return render(request, "songs/partials/library_restored.html", {"item": clip, "kind": "clip"})
-    return render(request, "songs/partials/task_card.html", {"task": task, "project": project})
+    return render(request, "songs/partials/task_card.html", {"task": task, "project": clip.project})
 
 
 @login_required

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
 from songs import selectors
 
 
 def gateway(request) -> dict:
-    return {"gateway_caps": selectors.gateway_capabilities()}
+    # Read only when a template asks and the view did not hand it over already (one query saved per page).
+    return {"gateway_caps": SimpleLazyObject(selectors.gateway_capabilities)}
 
 
 def csp_nonce(request) -> dict:

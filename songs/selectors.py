@@ -62,9 +62,9 @@ def membership_of(*, user, team_id: int) -> Membership | None:
     return Membership.objects.filter(team_id=team_id, user=user).first()
 
 
-def _allowed(obj, *, user, team_id: int, role: str):
+def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | None = None):
     """The object, with the user's membership attached, if their role allows; 404 for non-members."""
-    membership = membership_of(user=user, team_id=team_id)
+    membership = membership or membership_of(user=user, team_id=team_id)
     if membership is None:
         raise Http404("Not found.")  # outsiders cannot even learn that it exists
     if not membership.allows(role):
@@ -83,10 +83,21 @@ def projects_for_user(*, user) -> QuerySet[Project]:
 
 
 def project_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Project:
-    project = Project.objects.select_related("team").filter(pk=pk).first()
+    """The project, with the user's membership read in the same query (every project page needs both)."""
+    user_id = user.pk if user.is_authenticated else None
+    mine = Membership.objects.filter(team=OuterRef("team"), user_id=user_id)
+    project = (
+        Project.objects.select_related("team")
+        .annotate(my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1]))
+        .filter(pk=pk)
+        .first()
+    )
     if project is None:
         raise Http404("No such project.")
-    return _allowed(project, user=user, team_id=project.team_id, role=role)
+    membership = None
+    if project.my_membership is not None:
+        membership = Membership(pk=project.my_membership, team=project.team, user=user, role=project.my_role)
+    return _allowed(project, user=user, team_id=project.team_id, role=role, membership=membership)
 
 
 def clip_for_user(*, user, uid, role: str = Role.VIEWER) -> Clip:
@@ -144,6 +155,9 @@ def attach_chains(*, project: Project, tasks: list[GenerationTask]) -> None:
     One query reads the few fields a chain needs for every clip of the project, instead of one query per
     step up the chain for every card.
     """
+    on_page = [clip for task in tasks for clip in task.clips.all()]
+    if not any(clip.parent_id and clip.continue_at is not None for clip in on_page):
+        return  # no continuation on this page: nothing to walk, no query
     fields = ("id", "parent_id", "continue_at", "duration", "title")
     rows = {row["id"]: row for row in Clip.objects.filter(project=project).values(*fields)}
     for task in tasks:
@@ -174,10 +188,10 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
 
 
 def project_has_pending(*, project: Project) -> bool:
-    return (
-        project.tasks.filter(status__in=GenerationTask.PENDING).exists()
-        or project.clips.filter(COPIES_PENDING).exists()
-    )
+    """A request still running, or a copy still downloading: one query."""
+    tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
+    copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+    return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()
 
 
 def draft_for_user(*, user, pk: int, role: str = Role.VIEWER) -> LyricDraft:
@@ -390,13 +404,12 @@ def shared_clip(*, link: ShareLink, uid) -> Clip | None:
     return shared_clips(link=link).filter(uid=uid).first()
 
 
-def live_clip_shares(*, project: Project) -> dict[int, list[ShareLink]]:
-    """Live links of the project's clips by clip id, in one query (for a page full of cards)."""
-    by_clip: dict[int, list[ShareLink]] = {}
-    links = ShareLink.objects.filter(clip__project=project, revoked_at__isnull=True).select_related(
-        "created_by"
-    )
-    for link in links.order_by("-created_at", "-id"):
+def live_clip_shares(*, project: Project) -> dict[int | None, list[ShareLink]]:
+    """Live links of the project's clips by clip id, and of the project itself under None, in one query
+    (for a page full of cards and the project's own Share box)."""
+    by_clip: dict[int | None, list[ShareLink]] = {}
+    live = ShareLink.objects.filter(Q(clip__project=project) | Q(project=project), revoked_at__isnull=True)
+    for link in live.select_related("created_by").order_by("-created_at", "-id"):
         by_clip.setdefault(link.clip_id, []).append(link)
     return by_clip
 

@@ -18,17 +18,24 @@ def clip_share_box(context, clip, project) -> dict | None:
     request = context.get("request")
     if request is None:  # rendered without a request: no user to share as
         return None
-    cache = request.__dict__.setdefault("_live_clip_shares", {})
-    if project.pk not in cache:
-        cache[project.pk] = selectors.live_clip_shares(project=project)
-    links = cache[project.pk].get(clip.pk, [])
+    links = _project_links(request, project).get(clip.pk, [])
     return share_box(request=request, project=project, clip=clip, links=links)
 
 
 @register.simple_tag(takes_context=True)
 def project_share_box(context, project) -> dict | None:
     request = context.get("request")
-    return share_box(request=request, project=project) if request is not None else None
+    if request is None:
+        return None
+    return share_box(request=request, project=project, links=_project_links(request, project).get(None, []))
+
+
+def _project_links(request: HttpRequest, project: Project) -> dict:
+    """The live links of a project and its clips, read once per request."""
+    cache = request.__dict__.setdefault("_live_clip_shares", {})
+    if project.pk not in cache:
+        cache[project.pk] = selectors.live_clip_shares(project=project)
+    return cache[project.pk]
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:

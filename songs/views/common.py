@@ -56,6 +56,7 @@ def detail_context(project, form: SongForm, **forms) -> dict:
         "lyrics_form": forms.get("lyrics_form") or LyricsPromptForm(initial={"request_key": uuid.uuid4()}),
         "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
         "cards": cards,
+        "gateway_caps": form.capabilities,  # read once for the form, the cards and the panels
         "poller": poller_context(project),
         **selectors.project_lyrics(project=project),
         **limits_context(),

@@ -86,3 +86,10 @@ def test_the_song_so_far_line_adds_up_along_the_chain(owner_client, project):
 def test_a_bad_page_key_is_not_found(owner_client, project):
     url = reverse("songs:project_cards_older", args=[project.pk])
     assert owner_client.get(f"{url}?before=abc", **HX).status_code == 404
+
+
+def test_the_project_page_reads_the_database_at_most_ten_times(owner_client, project):
+    add_songs(project, 30)
+    chain(project, 4)  # a continuation on the first page: its "Song so far" needs the chain query
+    count, page = queries(owner_client, reverse("songs:project_detail", args=[project.pk]))
+    assert count <= 10 and "Song so far" in page

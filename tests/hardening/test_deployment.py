@@ -113,6 +113,7 @@ def test_the_deployment_files_are_in_the_repo():
         "nginx/song-studio.conf",
         "song-studio-web.service",
         "song-studio-worker.service",
+        "song-studio-engine-worker.service",
         "song-studio-poller.service",
         "gunicorn.conf.py",
     ):

@@ -117,3 +117,11 @@ def test_leftover_partial_files_are_swept_and_fresh_ones_kept(tmp_path):
         assert copies.partials_sweep() == 1
 
     assert not old.exists() and new.exists() and kept.exists()
+
+
+def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):
+    queued = []
+    monkeypatch.setattr(jobs, "async_task", lambda func, *args, **kw: queued.append((func, kw["cluster"])))
+    jobs.enqueue("engine.jobs.render_task", "t-1", name="engine-t-1")
+    assert queued == [("engine.jobs.render_task", "engine")]  # never behind the studio's downloads
+    assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["workers"] >= 1

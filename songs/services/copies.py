@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from songs import audio, metrics
@@ -198,6 +198,12 @@ def clip_media_retry(*, clip: Clip) -> bool:
         clip_media_schedule(clip=clip)
         card_touch(task_id=clip.task_id)
     return bool(reset)
+
+
+def media_due_exists(*, now) -> bool:
+    """A copy whose retry time has come (or whose job was lost): one query."""
+    due = Q(media_state=MediaState.PENDING, media_next_at__lte=now)
+    return Clip.objects.filter(due | Q(video_state=MediaState.PENDING, video_next_at__lte=now)).exists()
 
 
 def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:

@@ -118,10 +118,15 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     A job still waiting in the queue (behind a backlog, for a busy worker) is not lost: it is left alone.
     """
     now = now or timezone.now()
-    waiting = jobs_waiting()
-    due = GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now)
+    due = list(
+        GenerationTask.objects.filter(status=Status.QUEUED, next_poll_at__lte=now).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    # The queue is read (and its jobs decoded) only when something is due: not on every idle cycle.
+    waiting = jobs_waiting() if due or copies.media_due_exists(now=now) else frozenset()
     retry = []
-    for pk in list(due.values_list("pk", flat=True)[:500]):
+    for pk in due:
         # Push the due time first so the next cycle does not enqueue it again.
         GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
         if waiting is not None and f"submit-{pk}" not in waiting:

@@ -8,6 +8,7 @@ studio's own.
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
@@ -60,3 +61,9 @@ def sentence(code: str, *, detail: str = "", feature: str = "") -> str:
     if str(template).endswith("{detail}") and detail[-1:] not in ".!?。！？":
         detail += "."  # it ends the sentence
     return str(template).format(detail=detail, feature=label)
+
+
+def english(code: str, *, detail: str = "") -> str:
+    """The sentence in English, as staff read it in the admin (people read it in their own language)."""
+    with translation.override("en"):
+        return sentence(code, detail=detail, feature=detail) or detail

@@ -5,9 +5,21 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 
+from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask
+
+
+def mock_gateway(handler) -> Gateway:
+    """A gateway client answered by ``handler`` (httpx.MockTransport); backoff waits are skipped."""
+    return Gateway(
+        base_url="http://gw.test",
+        api_key="sk-test-key-0123",
+        transport=httpx.MockTransport(handler),
+        sleep=lambda _seconds: None,
+    )
 
 
 def make_task(

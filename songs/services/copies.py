@@ -219,14 +219,10 @@ def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:
         due = Clip.objects.filter(**{f"{kind}_state": MediaState.PENDING, f"{kind}_next_at__lte": now})
         for pk in list(due.values_list("pk", flat=True)[:500]):
             Clip.objects.filter(pk=pk).update(**{f"{kind}_next_at": now + LEASE})
-            if not _is_waiting(waiting, kind, pk):
+            if f"{kind}-{pk}" not in waiting:  # its job is still in the queue: leave it to that job
                 outbox.append((kind, pk))
     copies_enqueue(outbox)
     return len(outbox)
-
-
-def _is_waiting(waiting: set[str], kind: str, pk: int) -> bool:
-    return f"{kind}-{pk}" in waiting
 
 
 def clip_wav_path(*, clip: Clip) -> Path:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from songs import reasons
 from songs.gateway import Clip as GatewayClip
@@ -127,9 +127,11 @@ def _upstream_failure(text: str) -> dict:
 
 
 def _reason(code: str, detail: str = "") -> dict:
-    with translation.override("en"):
-        english = reasons.sentence(code, detail=detail)
-    return {"fail_reason": english, "reason_code": code, "reason_detail": detail[:300]}
+    return {
+        "fail_reason": reasons.english(code, detail=detail),
+        "reason_code": code,
+        "reason_detail": detail[:300],
+    }
 
 
 def _ingest_missing(task: GenerationTask, now) -> None:

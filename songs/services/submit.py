@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
@@ -25,8 +25,7 @@ Status = GenerationTask.Status
 SUBMIT_LEASE = timedelta(minutes=2)
 
 
-with translation.override("en"):
-    UNKNOWN_OUTCOME = reasons.sentence("outcome_unknown")
+UNKNOWN_OUTCOME = reasons.english("outcome_unknown")
 
 
 def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
@@ -105,7 +104,7 @@ def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
             task,
             status=Status.QUEUED,
             next_poll_at=timezone.now() + retry_delay(task.attempts),
-            fail_reason=_english("retrying", detail=detail),
+            fail_reason=reasons.english("retrying", detail=detail),
             reason_code="retrying",
             reason_detail=detail[:300],
         )
@@ -116,7 +115,7 @@ def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
 def _fail(task: GenerationTask, code: str, exc: GatewayError, *, detail: str = "", tries: int = 0) -> None:
     """Fail with a reason: a plain sentence for people, and for staff the gateway's own words and answer."""
     detail = detail or exc.detail or exc.message
-    reason = _english(code, detail=detail)
+    reason = reasons.english(code, detail=detail)
     if tries:
         reason = f"Still failing after {tries} tries: {reason}"
     if code not in ("not_supported", "outcome_unknown") and exc.detail and exc.detail not in reason:
@@ -130,9 +129,3 @@ def _fail(task: GenerationTask, code: str, exc: GatewayError, *, detail: str = "
         finished_at=timezone.now(),
         last_response={"error": {"http_status": exc.http_status, "code": exc.code, "answer": exc.raw}},
     )
-
-
-def _english(code: str, *, detail: str) -> str:
-    """The sentence in English, as staff read it in the admin (people read it in their own language)."""
-    with translation.override("en"):
-        return reasons.sentence(code, detail=detail, feature=detail) or detail

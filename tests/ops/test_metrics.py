@@ -10,10 +10,9 @@ from django_q.models import OrmQ
 from prometheus_client.parser import text_string_to_metric_families
 
 from songs import metrics, monitor
-from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask
 from songs.services import copies, polling
-from tests.factories import make_task
+from tests.factories import make_task, mock_gateway
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +30,6 @@ def scrape(client, **extra) -> dict[tuple[str, tuple], float]:
 def value(samples, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
-
-def gateway(handler) -> Gateway:
-    return Gateway(
-        base_url="http://gw.test",
-        api_key="sk-test",
-        transport=httpx.MockTransport(handler),
-        sleep=lambda s: None,
-    )
 
 
 def fetch_answer(request: httpx.Request, status="SUCCESS") -> httpx.Response:
@@ -136,7 +127,7 @@ def test_a_poll_cycle_records_its_time_and_gateway_requests(client, project, set
     for _ in range(3):
         make_task(project, status="running", next_poll_at=timezone.now())
     before = scrape(client)
-    polling.poll_cycle(gateway=gateway(lambda request: fetch_answer(request, status="IN_PROGRESS")))
+    polling.poll_cycle(gateway=mock_gateway(lambda request: fetch_answer(request, status="IN_PROGRESS")))
     after = scrape(client)
     assert (
         value(after, "studio_poll_cycle_seconds_count")
@@ -156,7 +147,7 @@ def test_a_poll_cycle_records_its_time_and_gateway_requests(client, project, set
 def test_gateway_errors_are_counted_by_code(client, project):
     make_task(project, status="running", next_poll_at=timezone.now())
     before = value(scrape(client), "studio_gateway_errors_total", code="bad_response")
-    down = gateway(lambda request: httpx.Response(503, text="no available channel"))
+    down = mock_gateway(lambda request: httpx.Response(503, text="no available channel"))
     down.retry = type(down.retry)(max_retries=0)
     polling.poll_cycle(gateway=down)
     assert value(scrape(client), "studio_gateway_errors_total", code="bad_response") == before + 1
@@ -179,7 +170,7 @@ def test_a_stored_copy_records_the_time_since_the_gateway_finished(client, proje
     Clip.objects.filter(pk=clip.pk).update(media_state="pending")
     monkeypatch.setattr(copies, "download_media", lambda *args, **kwargs: (3, "sha"))
     before = value(scrape(client), "studio_completion_to_stored_seconds_count")
-    copies.clip_media_download(clip_pk=clip.pk, gateway=gateway(lambda request: httpx.Response(404)))
+    copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda request: httpx.Response(404)))
     assert Clip.objects.get(pk=clip.pk).media_state == "stored"
     assert value(scrape(client), "studio_completion_to_stored_seconds_count") == before + 1
 

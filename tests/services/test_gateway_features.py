@@ -10,7 +10,7 @@ from songs import catalog, selectors
 from songs.gateway import Gateway
 from songs.models import GatewayFeature, GenerationTask
 from songs.services import features, requests, submit
-from tests.factories import make_stored_clip, make_task
+from tests.factories import make_stored_clip, make_task, mock_gateway
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +23,6 @@ NO_CONCAT = {
 FRONT_END = "<!doctype html><html lang=zh><title>New API</title><div id=root></div></html>"
 
 
-def gateway(handler) -> Gateway:
-    return Gateway(
-        base_url="http://gw.test",
-        api_key="sk-test",
-        transport=httpx.MockTransport(handler),
-        sleep=lambda _s: None,
-    )
-
 
 def answering(response: httpx.Response) -> tuple[Gateway, list]:
     sent: list = []
@@ -39,7 +31,7 @@ def answering(response: httpx.Response) -> tuple[Gateway, list]:
         sent.append(request.url.path)
         return response
 
-    return gateway(handler), sent
+    return mock_gateway(handler), sent
 
 
 def whole_song_request(project, owner) -> GenerationTask:

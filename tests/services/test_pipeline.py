@@ -10,21 +10,13 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from songs.gateway import Gateway, parse
+from songs.gateway import parse
 from songs.models import Clip, GenerationTask, LyricDraft
 from songs.services import copies, ingest, polling, requests, submit
-from tests.factories import make_task
+from tests.factories import make_task, mock_gateway
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db]
 
-
-def gateway(handler) -> Gateway:
-    return Gateway(
-        base_url="http://gw.test",
-        api_key="sk-test",
-        transport=httpx.MockTransport(handler),
-        sleep=lambda _s: None,
-    )
 
 
 def ok(data) -> httpx.Response:
@@ -74,7 +66,7 @@ def test_submit_stores_the_upstream_task_id(project):
         sent.append(json.loads(request.content))
         return ok("6e7dfb41-5a21-4189-8246-e2b6ae103ccd")
 
-    submit.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(handler))
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id == "6e7dfb41-5a21-4189-8246-e2b6ae103ccd"
     assert sent == [task.request_payload] and task.attempts == 1
@@ -83,7 +75,7 @@ def test_submit_stores_the_upstream_task_id(project):
 def test_submitting_twice_sends_once(project):
     task = queued_task(project)
     calls = []
-    gw = gateway(lambda request: calls.append(1) or ok("t-1"))
+    gw = mock_gateway(lambda request: calls.append(1) or ok("t-1"))
     submit.task_submit(task_pk=task.pk, gateway=gw)
     submit.task_submit(task_pk=task.pk, gateway=gw)
     assert len(calls) == 1
@@ -91,7 +83,7 @@ def test_submitting_twice_sends_once(project):
 
 def test_an_outage_queues_the_request_again_with_a_visible_note(project):
     task = queued_task(project)
-    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(lambda r: httpx.Response(503, text="down")))
     task.refresh_from_db()
     assert task.status == "queued" and task.attempts == 1
     assert task.next_poll_at > timezone.now() and "Trying again shortly" in task.fail_reason
@@ -103,12 +95,12 @@ def test_the_request_survives_an_outage_and_goes_through_when_the_gateway_is_bac
     def refused(request):
         raise httpx.ConnectError("refused", request=request)
 
-    submit.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(refused))
     enqueued = []
     monkeypatch.setattr(requests, "submit_enqueue", enqueued.append)
     polling.work_resume_due(now=timezone.now() + timedelta(minutes=1))
     assert enqueued == [task.pk]
-    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: ok("t-back")))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(lambda r: ok("t-back")))
     task.refresh_from_db()
     assert task.status == "submitted" and task.upstream_id == "t-back" and task.attempts == 2
 
@@ -116,7 +108,7 @@ def test_the_request_survives_an_outage_and_goes_through_when_the_gateway_is_bac
 def test_it_gives_up_after_the_last_attempt_with_the_reason(project, settings):
     settings.SUBMIT_MAX_ATTEMPTS = 1
     task = queued_task(project)
-    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: httpx.Response(503, text="down")))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(lambda r: httpx.Response(503, text="down")))
     task.refresh_from_db()
     assert task.status == "failed" and "Still failing after" in task.fail_reason
 
@@ -126,7 +118,7 @@ def test_a_refusal_fails_at_once_with_the_gateways_message(project):
     answer = httpx.Response(
         403, json={"code": "quota_not_enough", "message": "Top up your quota", "data": None}
     )
-    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: answer))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(lambda r: answer))
     task.refresh_from_db()
     assert task.status == "failed" and "Top up your quota" in task.fail_reason and task.attempts == 1
 
@@ -139,7 +131,7 @@ def test_a_timeout_after_sending_is_never_sent_again(project, monkeypatch):
         calls.append(1)
         raise httpx.ReadTimeout("no answer", request=request)
 
-    submit.task_submit(task_pk=task.pk, gateway=gateway(handler))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(handler))
     task.refresh_from_db()
     assert task.status == "failed" and "not sent again" in task.fail_reason
     resubmits = []
@@ -169,7 +161,7 @@ def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_cap
         batches.append(len(ids))
         return ok([task_json(i, status="IN_PROGRESS", clips=[]) for i in ids])
 
-    polled = polling.tasks_poll_due(gateway=gateway(handler))
+    polled = polling.tasks_poll_due(gateway=mock_gateway(handler))
     assert polled == 120 and sorted(batches) == [20, 50, 50]
     assert all(
         t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks])
@@ -244,7 +236,7 @@ def test_a_task_past_its_cap_is_fetched_once_more_then_failed(project, settings)
         fetched.append(1)
         return ok([task_json(task.upstream_id, status="IN_PROGRESS", clips=[])])
 
-    polling.tasks_poll_due(gateway=gateway(handler))
+    polling.tasks_poll_due(gateway=mock_gateway(handler))
     task.refresh_from_db()
     assert fetched == [1] and task.status == "failed" and "15 minutes" in task.fail_reason
 
@@ -254,14 +246,14 @@ def test_a_task_that_finishes_on_the_last_fetch_is_not_failed(project, django_ca
         project, submitted_at=timezone.now() - timedelta(minutes=20), next_poll_at=timezone.now()
     )
     answer = task_json(task.upstream_id, clips=[clip_json("late-1")])
-    polling.tasks_poll_due(gateway=gateway(lambda r: ok([answer])))
+    polling.tasks_poll_due(gateway=mock_gateway(lambda r: ok([answer])))
     task.refresh_from_db()
     assert task.status == "succeeded"
 
 
 def test_an_outage_while_polling_keeps_the_task_pending(project):
     task = make_task(project, next_poll_at=timezone.now())
-    polling.tasks_poll_due(gateway=gateway(lambda r: httpx.Response(502, text="bad gateway")))
+    polling.tasks_poll_due(gateway=mock_gateway(lambda r: httpx.Response(502, text="bad gateway")))
     task.refresh_from_db()
     assert task.status == "running" and task.next_poll_at > timezone.now()
 
@@ -303,7 +295,7 @@ def test_media_is_copied_into_our_storage(project, settings):
             200, content=b"ID3-audio" if request.url.path.endswith(".mp3") else b"\xff\xd8jpeg"
         )
 
-    copies.clip_media_download(clip_pk=clip.pk, gateway=gateway(handler))
+    copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(handler))
     clip.refresh_from_db()
     assert clip.media_state == "stored" and clip.audio_file.read() == b"ID3-audio"
     assert clip.audio_src == f"/clips/{clip.uid}/audio" and len(clip.audio_sha256) == 64
@@ -312,7 +304,7 @@ def test_media_is_copied_into_our_storage(project, settings):
 def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project, settings):
     settings.MEDIA_MAX_ATTEMPTS = 2
     clip = _complete_clip(project)
-    gw = gateway(lambda r: httpx.Response(503))
+    gw = mock_gateway(lambda r: httpx.Response(503))
     copies.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()
     assert clip.media_state == "pending" and clip.media_attempts == 1

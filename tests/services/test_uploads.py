@@ -15,19 +15,10 @@ from django.urls import reverse
 from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask, Upload
 from songs.services import submit, uploads
-from tests.factories import make_stored_clip, make_task, mp3_bytes, wav_bytes
+from tests.factories import make_stored_clip, make_task, mock_gateway, mp3_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def gateway(handler) -> Gateway:
-    return Gateway(
-        base_url="http://gw.test",
-        api_key="sk-test-key-0123",
-        transport=httpx.MockTransport(handler),
-        sleep=lambda _s: None,
-    )
 
 
 def registering_gateway(sent: list) -> Gateway:
@@ -37,7 +28,7 @@ def registering_gateway(sent: list) -> Gateway:
             200, json={"code": "success", "message": "", "data": "up-clip-1", "clip_id": "up-clip-1"}
         )
 
-    return gateway(handler)
+    return mock_gateway(handler)
 
 
 def post_upload(client, project, **data):
@@ -115,7 +106,9 @@ def test_a_link_to_a_private_address_is_refused_before_anything_fetches_it(proje
         project=project, user=project.created_by, url="http://127.0.0.1:8000/admin/x.mp3"
     )
     touched = []
-    submit.task_submit(task_pk=task.pk, gateway=gateway(lambda r: touched.append(r) or httpx.Response(200)))
+    submit.task_submit(
+        task_pk=task.pk, gateway=mock_gateway(lambda r: touched.append(r) or httpx.Response(200))
+    )
     task.refresh_from_db()
     assert task.status == "failed" and "private or local" in task.fail_reason and touched == []
 
@@ -201,7 +194,7 @@ def test_an_unreachable_link_says_so_and_is_tried_again(project):
     def refused(request):
         raise httpx.ConnectError("connection refused", request=request)
 
-    submit.task_submit(task_pk=task.pk, gateway=gateway(refused))
+    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(refused))
     task.refresh_from_db()
     assert task.status == "queued" and "Could not reach the link's server" in task.fail_reason
     assert "Trying again shortly" in task.fail_reason

@@ -7,19 +7,13 @@ import uuid
 import httpx
 import pytest
 
-from songs.gateway import Gateway
 from songs.models import Clip, GatewayFeature
 from songs.services import copies
-from tests.factories import make_task
+from tests.factories import make_task, mock_gateway
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
-
-def gateway(handler) -> Gateway:
-    return Gateway(
-        base_url="http://gw.test", api_key="sk", transport=httpx.MockTransport(handler), sleep=lambda s: 0
-    )
 
 
 def complete_clip(project, audio_url: str) -> Clip:
@@ -43,7 +37,7 @@ def test_a_link_to_nothing_fails_at_once_with_a_reason_and_no_broken_player(proj
     fetched = []
 
     copies.clip_media_download(
-        clip_pk=clip.pk, gateway=gateway(lambda r: fetched.append(r) or httpx.Response(200))
+        clip_pk=clip.pk, gateway=mock_gateway(lambda r: fetched.append(r) or httpx.Response(200))
     )
 
     clip.refresh_from_db()
@@ -58,7 +52,7 @@ def test_a_forbidden_link_is_not_retried_and_says_the_audio_link_stopped_working
     calls = []
 
     copies.clip_media_download(
-        clip_pk=clip.pk, gateway=gateway(lambda r: calls.append(r) or httpx.Response(403))
+        clip_pk=clip.pk, gateway=mock_gateway(lambda r: calls.append(r) or httpx.Response(403))
     )
 
     clip.refresh_from_db()
@@ -73,7 +67,7 @@ def test_try_again_copies_the_audio_once_the_link_works(
 ):
     settings.MEDIA_ROOT = tmp_path
     clip = complete_clip(project, "https://cdn1.suno.ai/a.mp3")
-    copies.clip_media_download(clip_pk=clip.pk, gateway=gateway(lambda r: httpx.Response(403)))
+    copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda r: httpx.Response(403)))
     from songs.gateway import client as gateway_client
 
     gateway_client.transport_override = httpx.MockTransport(
@@ -92,7 +86,7 @@ def test_try_again_copies_the_audio_once_the_link_works(
 
 def test_a_viewer_cannot_try_again(project, client_for, viewer):
     clip = complete_clip(project, "https://cdn1.suno.ai/None.mp3")
-    copies.clip_media_download(clip_pk=clip.pk, gateway=gateway(lambda r: httpx.Response(200)))
+    copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda r: httpx.Response(200)))
     response = client_for(viewer).post(f"/clips/{clip.uid}/copy-again/", **HX)
     clip.refresh_from_db()
     assert response.status_code == 403 and clip.media_state == "failed"

@@ -94,3 +94,10 @@ def mp3_bytes(seconds: float = 2.0) -> bytes:
     encoder.set_in_sample_rate(rate)
     encoder.set_channels(2)
     return bytes(encoder.encode(stereo.tobytes()) + encoder.flush())
+
+
+def make_complete_clip(project, *, audio_url: str = "http://cdn.test/a.mp3", **fields) -> Clip:
+    """A clip the gateway has finished, whose copy is still to be made (media pending)."""
+    task = make_task(project, status="succeeded", upstream_id="t-1")
+    values = {"status": "complete", "audio_url": audio_url, "media_state": "pending", **fields}
+    return Clip.objects.create(project=project, task=task, upstream_id=str(uuid.uuid4()), **values)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from songs.management.commands.studio_poller import Command as Poller
+from tests.e2e.conftest import log_in, poller_running
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,26 +26,8 @@ Carry me home tonight"""
 def studio(live_server, settings):
     """The live server is both the studio and its gateway; a thread runs the real poller loop."""
     settings.SUNO_GATEWAY_URL = live_server.url
-    poller = Poller()
-    stop = threading.Event()
-
-    def loop():
-        while not stop.is_set():
-            poller.cycle()
-            stop.wait(0.3)
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield live_server
-    stop.set()
-    thread.join(timeout=10)
-
-
-def log_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    with poller_running():
+        yield live_server
 
 
 def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page, owner, artifacts_dir):

@@ -8,18 +8,16 @@ uploads are refused once, learnt, hidden, and their credits given back.
 from __future__ import annotations
 
 import os
-import threading
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from songs import selectors
 from songs.gateway import client as gateway_client
-from songs.management.commands.studio_poller import Command as Poller
 from songs.models import GatewayFeature, GenerationTask, LyricDraft
 from songs.services import features, polling, requests, uploads
 from tests.conftest import RELAY_KEY
+from tests.e2e.conftest import log_in, poller_running
 from tests.e2e.test_flow import LYRICS, request_song
 from tests.factories import wav_bytes
 
@@ -125,10 +123,10 @@ def test_a_songwriter_makes_a_song_a_continuation_and_lyrics_through_new_api(
     relay = NewApiStandIn(
         upstream_url=live_server.url, upstream_key=settings.ENGINE_API_KEY, key=RELAY_KEY, refresh_every=1.0
     )
-    with serving(relay) as url, _poller_running():
+    with serving(relay) as url, poller_running():
         settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = url, RELAY_KEY
         settings.SUNO_MEDIA_ORIGINS = [live_server.url]
-        _log_in(page, live_server.url)
+        log_in(page, live_server.url, "alice", "correct-horse-battery")
         page.goto(f"{live_server.url}/projects/{project.pk}/")
 
         page.get_by_text("Custom", exact=True).click()
@@ -159,30 +157,3 @@ def test_a_songwriter_makes_a_song_a_continuation_and_lyrics_through_new_api(
         expect(page.locator("#lyrics-list")).to_contain_text("Use these lyrics", timeout=90_000)
         page.screenshot(path=os.path.join(artifacts_dir, "through-new-api.png"), full_page=True)
     assert [path for path, _body in relay.sent].count("/suno/submit/MUSIC") == 2
-
-
-def _log_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-
-
-class _poller_running:
-    """The real poller loop in a thread, as `make run` starts it."""
-
-    def __enter__(self):
-        self.stop, poller = threading.Event(), Poller()
-
-        def loop():
-            while not self.stop.is_set():
-                poller.cycle()
-                self.stop.wait(0.3)
-
-        self.thread = threading.Thread(target=loop, daemon=True)
-        self.thread.start()
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(timeout=10)
-        time.sleep(0)

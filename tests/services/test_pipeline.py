@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import timedelta
 
 import httpx
@@ -13,10 +12,9 @@ from django.utils import timezone
 from songs.gateway import parse
 from songs.models import Clip, GenerationTask, LyricDraft
 from songs.services import copies, ingest, polling, requests, submit
-from tests.factories import make_task, mock_gateway
+from tests.factories import make_complete_clip, make_task, mock_gateway
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db]
-
 
 
 def ok(data) -> httpx.Response:
@@ -274,21 +272,8 @@ def test_lyrics_become_a_draft_once(project):
 # --- media ---------------------------------------------------------------------------------------
 
 
-def _complete_clip(project) -> Clip:
-    task = make_task(project, status="succeeded")
-    return Clip.objects.create(
-        project=project,
-        task=task,
-        upstream_id=str(uuid.uuid4()),
-        status="complete",
-        audio_url="http://cdn.test/a.mp3",
-        image_url="http://cdn.test/a.jpeg",
-        media_state="pending",
-    )
-
-
 def test_media_is_copied_into_our_storage(project, settings):
-    clip = _complete_clip(project)
+    clip = make_complete_clip(project, image_url="http://cdn.test/a.jpeg")
 
     def handler(request):
         return httpx.Response(
@@ -303,7 +288,7 @@ def test_media_is_copied_into_our_storage(project, settings):
 
 def test_a_failed_download_is_retried_later_then_given_up_with_a_reason(project, settings):
     settings.MEDIA_MAX_ATTEMPTS = 2
-    clip = _complete_clip(project)
+    clip = make_complete_clip(project, image_url="http://cdn.test/a.jpeg")
     gw = mock_gateway(lambda r: httpx.Response(503))
     copies.clip_media_download(clip_pk=clip.pk, gateway=gw)
     clip.refresh_from_db()

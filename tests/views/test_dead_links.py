@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 
-from songs.models import Clip, GatewayFeature
+from songs.models import GatewayFeature
 from songs.services import copies
-from tests.factories import make_task, mock_gateway
+from tests.factories import make_complete_clip, make_task, mock_gateway
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-
-def complete_clip(project, audio_url: str) -> Clip:
-    task = make_task(project, status="succeeded", upstream_id="t-1")
-    return Clip.objects.create(
-        project=project,
-        task=task,
-        upstream_id=str(uuid.uuid4()),
-        title="City Lights",
-        status="complete",
-        audio_url=audio_url,
-        media_state="pending",
-    )
 
 
 @pytest.mark.parametrize(
     "url", ["https://cdn1.suno.ai/None.mp3", "https://studio.suno.com/api/forbidden", ""]
 )
 def test_a_link_to_nothing_fails_at_once_with_a_reason_and_no_broken_player(project, owner_client, url):
-    clip = complete_clip(project, url)
+    clip = make_complete_clip(project, audio_url=url, title="City Lights")
     fetched = []
 
     copies.clip_media_download(
@@ -48,7 +32,7 @@ def test_a_link_to_nothing_fails_at_once_with_a_reason_and_no_broken_player(proj
 
 
 def test_a_forbidden_link_is_not_retried_and_says_the_audio_link_stopped_working(project, owner_client):
-    clip = complete_clip(project, "https://cdn1.suno.ai/a.mp3")
+    clip = make_complete_clip(project, audio_url="https://cdn1.suno.ai/a.mp3", title="City Lights")
     calls = []
 
     copies.clip_media_download(
@@ -66,7 +50,7 @@ def test_try_again_copies_the_audio_once_the_link_works(
     project, owner_client, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    clip = complete_clip(project, "https://cdn1.suno.ai/a.mp3")
+    clip = make_complete_clip(project, audio_url="https://cdn1.suno.ai/a.mp3", title="City Lights")
     copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda r: httpx.Response(403)))
     from songs.gateway import client as gateway_client
 
@@ -85,7 +69,7 @@ def test_try_again_copies_the_audio_once_the_link_works(
 
 
 def test_a_viewer_cannot_try_again(project, client_for, viewer):
-    clip = complete_clip(project, "https://cdn1.suno.ai/None.mp3")
+    clip = make_complete_clip(project, audio_url="https://cdn1.suno.ai/None.mp3", title="City Lights")
     copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda r: httpx.Response(200)))
     response = client_for(viewer).post(f"/clips/{clip.uid}/copy-again/", **HX)
     clip.refresh_from_db()

@@ -90,6 +90,7 @@ FEATURES = {
     "infill": _("replacing a section"),
     "negative_tags": _("excluding styles"),
     "video": _("videos"),
+    "timing": _("karaoke lyrics"),
 }
 
 # Credits each action costs, in one place (the seed's figures where it gives them: concat and

@@ -30,7 +30,7 @@ from songs.gateway.errors import (
     status_retryable,
 )
 from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, make_format
-from songs.gateway.parse import Task
+from songs.gateway.parse import AlignedWord, Task
 
 # One name for every gateway call, whatever module inside the package made it.
 logger = logging.getLogger("songs.gateway")
@@ -208,12 +208,25 @@ class Gateway:
         """Tasks for many ids at once (batched); unknown ids are left out, not an error."""
         return self._run(self._format.fetch_many(list(task_ids)))
 
+    def fetch_timing(self, *, clip_id: str) -> list[AlignedWord]:
+        """The clip's lyric words with the times they are sung (``GET act/timing/<clip_id>``), in order.
+
+        Safe to repeat, so retried like a fetch. A gateway without the call (404, or a web page where JSON
+        was expected) raises a ``not_supported`` GatewayError.
+        """
+        if not clip_id:
+            raise ValueError("fetch_timing needs a clip id")
+        return self.retry.run(lambda: self._fetch(self._format.timing(clip_id), route_checked=True))
+
     def _run(self, plan: FetchPlan) -> list[Task]:
         return plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
 
-    def _fetch(self, req: ApiRequest) -> Any:
+    def _fetch(self, req: ApiRequest, *, route_checked: bool = False) -> Any:
         with failure_logged(req.method, req.path, secret=self.secret):
-            return self._read(req, self._send(req, submit=False))
+            response = self._send(req, submit=False)
+            if route_checked and (missing := _route_missing(response)) is not None:
+                raise missing
+            return self._read(req, response)
 
     def _send(self, req: ApiRequest, *, submit: bool) -> httpx.Response:
         url = f"{req.path}?{req.query}" if req.query else req.path

@@ -23,6 +23,7 @@ from django.utils import timezone
 from songs import audio, metrics
 from songs.gateway import Gateway, GatewayError, download_media, gateway_for
 from songs.models import Clip
+from songs.services import timing
 from songs.services.common import card_touch, job_enqueue, jobs_enqueue_many, retry_delay
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_reason="",
         media_next_at=None,
     )
+    timing.clip_audio_stored(clip_pk=clip.pk)  # its waveform now; its karaoke words in a job of their own
     metrics.copy_stored_observed(task=clip.task)
 
 

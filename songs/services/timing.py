@@ -1,0 +1,159 @@
+"""What a clip gets once its audio is stored: its waveform peaks, then its karaoke words.
+
+Both run in workers, never in a web request. The peaks are worked out from our own copy, once
+(``songs.waveform``), right after the copy is stored. The words come from the gateway's
+``act/timing/<clip_id>`` in a job of their own, for clips that have lyrics (instrumentals and uploads
+are never asked). A failure is logged and leaves the clip without karaoke: a passing fault is tried once
+more a minute later (the poll cycle re-queues it), and a gateway without the call is recorded as lacking
+the "timing" feature, which hides karaoke everywhere and stops the asking.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from songs import selectors, waveform
+from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
+from songs.models import Clip, ClipTiming
+from songs.services.common import card_touch, job_enqueue
+from songs.services.features import feature_learn_missing
+
+log = logging.getLogger(__name__)
+
+State = Clip.MediaState
+# One try and one more later: a clip without karaoke is fine, a retry storm against the gateway is not.
+TIMING_MAX_ATTEMPTS = 2
+TIMING_RETRY_AFTER = timedelta(seconds=60)
+# How long a queued timing job may take before the poll cycle queues it again (its worker died).
+TIMING_LEASE = timedelta(minutes=2)
+
+
+def clip_audio_stored(*, clip_pk: int) -> None:
+    """In the worker, right after the clip's audio was stored: peaks now, the words in a job of their own."""
+    clip = Clip.objects.filter(pk=clip_pk).first()
+    if clip is None or not clip.audio_file:
+        return
+    clip_peaks_store(clip=clip)
+    clip_timing_schedule(clip=clip)
+
+
+def clip_peaks_store(*, clip: Clip) -> str:
+    """Work out the clip's waveform from its stored audio and keep it on the clip; "" when unreadable."""
+    try:
+        with clip.audio_file.open("rb") as handle:
+            data = handle.read()
+        peaks = waveform.encode(waveform.peaks_of(data))
+    except (OSError, waveform.NoAudio) as exc:
+        log.warning("no waveform for clip %s: %s", clip.pk, exc)
+        return ""
+    Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
+    clip.peaks = peaks
+    return peaks
+
+
+def wants_timing(clip: Clip) -> bool:
+    """Only sung clips are asked: not instrumentals (no lyrics), not uploads, not a clip asked already."""
+    return (
+        clip.status == Clip.Status.COMPLETE
+        and bool(clip.lyrics.strip())
+        and clip.clip_type != "upload"
+        and not (clip.metadata or {}).get("make_instrumental")
+        and clip.timing_state == State.NONE
+    )
+
+
+def clip_timing_schedule(*, clip: Clip) -> bool:
+    """Queue the fetch of the clip's words (on commit) when it has any and the gateway offers timing."""
+    if not wants_timing(clip) or not selectors.gateway_capabilities().timing:
+        return False
+    claimed = Clip.objects.filter(pk=clip.pk, timing_state=State.NONE).update(
+        timing_state=State.PENDING, timing_next_at=timezone.now() + TIMING_LEASE
+    )
+    if claimed:
+        clip.timing_state = State.PENDING
+        transaction.on_commit(lambda: _enqueue(clip.pk))
+    return bool(claimed)
+
+
+def _enqueue(clip_pk: int) -> bool:
+    return job_enqueue("timing", clip_pk, name=f"timing-{clip_pk}")
+
+
+def _claim(clip_pk: int) -> Clip | None:
+    """Take the clip for one attempt; a second copy of the job running at once loses the race."""
+    attempts = (
+        Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING)
+        .values_list("timing_attempts", flat=True)
+        .first()
+    )
+    if attempts is None:
+        return None
+    won = Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING, timing_attempts=attempts).update(
+        timing_attempts=F("timing_attempts") + 1, timing_next_at=timezone.now() + TIMING_LEASE
+    )
+    return Clip.objects.filter(pk=clip_pk).first() if won else None
+
+
+def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
+    """In a worker: ask the gateway for the clip's sung words and keep them (the karaoke lyrics)."""
+    clip = _claim(clip_pk)
+    if clip is None:
+        return
+    if not selectors.gateway_capabilities().timing:
+        _settle(clip, State.NONE)  # learnt missing (or switched off) since it was queued
+        return
+    try:
+        with gateway_for(gateway) as gateway:
+            words = gateway.fetch_timing(clip_id=clip.upstream_id)
+    except GatewayError as exc:
+        _failed(clip, exc)
+        return
+    if not any(word.success for word in words):
+        log.info("clip %s: the gateway aligned no words", clip.pk)
+        _settle(clip, State.FAILED)
+        return
+    ClipTiming.objects.update_or_create(
+        clip=clip, defaults={"words": [word.as_dict() for word in words], "fetched_at": timezone.now()}
+    )
+    _settle(clip, State.STORED)
+
+
+def _failed(clip: Clip, exc: GatewayError) -> None:
+    if exc.kind == verdicts.NOT_SUPPORTED:
+        log.warning("the gateway has no timing call (%s): karaoke is hidden", exc.code)
+        feature_learn_missing(name="timing", task=None, exc=exc)
+        _settle(clip, State.NONE)
+        return
+    if exc.retryable and clip.timing_attempts < TIMING_MAX_ATTEMPTS:
+        log.warning("timing of clip %s failed (%s); trying once more later", clip.pk, exc.code)
+        Clip.objects.filter(pk=clip.pk).update(timing_next_at=timezone.now() + TIMING_RETRY_AFTER)
+        return
+    log.warning("no karaoke for clip %s: %s (%s)", clip.pk, exc.code, exc.message)
+    _settle(clip, State.FAILED)
+
+
+def _settle(clip: Clip, state: str) -> None:
+    Clip.objects.filter(pk=clip.pk).update(timing_state=state, timing_next_at=None)
+    card_touch(task_id=clip.task_id)
+
+
+def timing_resume_due(*, now=None) -> int:
+    """Queue again the timing fetches whose retry time has come, or whose job was lost."""
+    now = now or timezone.now()
+    due = list(
+        Clip.objects.filter(timing_state=State.PENDING, timing_next_at__lte=now).values_list("pk", flat=True)[
+            :200
+        ]
+    )
+    for pk in due:
+        Clip.objects.filter(pk=pk).update(timing_next_at=now + TIMING_LEASE)
+        if Clip.objects.filter(pk=pk, timing_attempts__gte=TIMING_MAX_ATTEMPTS).exists():
+            _settle(Clip.objects.get(pk=pk), State.FAILED)  # its last try never finished
+        else:
+            _enqueue(pk)
+    return len(due)

@@ -24,6 +24,7 @@ from songs.models import (
     ROLE_RANK,
     Clip,
     ClipLike,
+    ClipTiming,
     GatewayFeature,
     GenerationTask,
     LyricDraft,
@@ -185,6 +186,12 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     if task is not None:
         attach_chains(project=project, tasks=[task])
     return task
+
+
+def clip_words(*, clip: Clip) -> list[dict] | None:
+    """The clip's karaoke words (aligned, in lyric order), or None when it has none."""
+    words = ClipTiming.objects.filter(clip=clip).values_list("words", flat=True).first()
+    return words or None
 
 
 def project_has_pending(*, project: Project) -> bool:

@@ -94,7 +94,8 @@ def _lrc_time(seconds: float) -> str:
 
 def _srt_time(seconds: float) -> str:
     millis = round(max(0.0, seconds) * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d},{millis % 1000:03d}"
+    hours, minutes, secs = millis // 3_600_000, millis // 60_000 % 60, millis // 1000 % 60
+    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis % 1000:03d}"
 
 
 def _one_line(text: str) -> str:

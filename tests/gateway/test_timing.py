@@ -30,7 +30,10 @@ def test_it_asks_for_the_clips_timing_and_reads_the_references_answer(make_gatew
     words = make_gateway(recorder).fetch_timing(clip_id="a624123d-22cc-4d4d-bf28-78d312f61597")
 
     request = recorder.requests[0]
-    assert (request.method, request.url.path) == ("GET", "/suno/act/timing/a624123d-22cc-4d4d-bf28-78d312f61597")
+    assert (request.method, request.url.path) == (
+        "GET",
+        "/suno/act/timing/a624123d-22cc-4d4d-bf28-78d312f61597",
+    )
     assert request.headers["Authorization"].startswith("Bearer ")
     assert words[0] == AlignedWord("[Verse]\nWinter ", 8.38, 8.78, True, 0.982)
     assert [w.word for w in words] == ["[Verse]\nWinter ", "winds ", "they ", "cut ", "so ", "deep\n"]
@@ -101,7 +104,9 @@ def test_a_gateway_without_the_call_says_not_supported_at_once(make_gateway, ans
 
 
 def test_a_passing_fault_is_retried_like_any_fetch(make_gateway, sleeps):
-    recorder = Recorder(reply(503, {"error": {"message": "no channel", "type": "new_api_error"}}), reply(200, REFERENCE))
+    recorder = Recorder(
+        reply(503, {"error": {"message": "no channel", "type": "new_api_error"}}), reply(200, REFERENCE)
+    )
     assert len(make_gateway(recorder).fetch_timing(clip_id="c-1")) == 6
     assert len(recorder.requests) == 2 and len(sleeps) == 1
 

@@ -42,8 +42,8 @@ def test_silence_is_low_and_louder_parts_are_higher():
     quarter = len(peaks) // 4
     silence, quiet, loud, loudest = (peaks[i * quarter + 5 : (i + 1) * quarter - 5] for i in range(4))
     assert max(silence) <= 1
-    assert 4 <= min(quiet) and max(quiet) <= 12  # about 0.1 / 0.8 of the top
-    assert 26 <= min(loud) and max(loud) <= 38  # about 0.4 / 0.8
+    assert min(quiet) >= 4 and max(quiet) <= 12  # about 0.1 / 0.8 of the top
+    assert min(loud) >= 26 and max(loud) <= 38  # about 0.4 / 0.8
     assert min(loudest) >= 58 and max(peaks) == waveform.LEVELS - 1
 
 
@@ -62,7 +62,9 @@ def test_what_is_not_audio_gives_no_peaks():
         waveform.peaks_of(b"<html>not audio</html>" * 100)
 
 
-def test_the_peaks_follow_the_loudness_of_a_song_the_engine_rendered(project, owner, engine_gateway, settings):
+def test_the_peaks_follow_the_loudness_of_a_song_the_engine_rendered(
+    project, owner, engine_gateway, settings
+):
     """The engine's own RMS (act/timing waveform_data, 10 per second) against our peaks of its MP3."""
     settings.ENGINE_MAX_SECONDS = 30.0
     task = _run_until_settled(request_song(project, owner))
@@ -92,10 +94,16 @@ def test_a_copy_that_is_not_audio_leaves_the_clip_without_a_waveform(project, ca
 
 def test_an_upload_gets_its_waveform_when_it_is_registered(project):
     task = uploads.upload_create(
-        project=project, user=project.created_by, file=SimpleUploadedFile("Sketch.wav", wav_bytes(seconds=3.0))
+        project=project,
+        user=project.created_by,
+        file=SimpleUploadedFile("Sketch.wav", wav_bytes(seconds=3.0)),
     )
     answer = {"code": "success", "message": "", "data": "up-1", "clip_id": "up-1"}
-    submit.task_submit(task_pk=task.pk, gateway=mock_gateway(lambda request: httpx.Response(200, json=answer)))
+    submit.task_submit(
+        task_pk=task.pk, gateway=mock_gateway(lambda request: httpx.Response(200, json=answer))
+    )
     clip = Clip.objects.get(upstream_id="up-1")
-    assert len(clip.peaks) == waveform.POINTS and min(waveform.decode(clip.peaks)[5:-5]) >= 55  # a steady tone
+    assert (
+        len(clip.peaks) == waveform.POINTS and min(waveform.decode(clip.peaks)[5:-5]) >= 55
+    )  # a steady tone
     assert clip.timing_state == "none"  # an upload has no karaoke: never asked

@@ -45,11 +45,7 @@ def clip(project):
 
 def test_lrc_has_the_title_a_line_per_sung_lyric_line_and_a_gap_between_sections():
     assert karaoke.lrc_text(WORDS, title="City [Live]") == (
-        "[ti:City (Live)]\n"
-        "[00:08.38]Winter winds\n"
-        "[00:09.90]they cut\n"
-        "\n"
-        "[01:05.50]城市\n"
+        "[ti:City (Live)]\n[00:08.38]Winter winds\n[00:09.90]they cut\n\n[01:05.50]城市\n"
     )
 
 
@@ -79,7 +75,9 @@ def test_lines_keep_the_unsung_words_and_name_each_section_once():
     ("kind", "content_type", "first"),
     [("lrc", "application/x-lrc", "[ti:城市之光 City]"), ("srt", "application/x-subrip", "1")],
 )
-def test_the_lyric_files_are_named_after_the_title_in_any_script(owner_client, clip, kind, content_type, first):
+def test_the_lyric_files_are_named_after_the_title_in_any_script(
+    owner_client, clip, kind, content_type, first
+):
     response = owner_client.get(reverse("songs:clip_lyrics_file", args=[clip.uid, kind]))
     assert response.status_code == 200 and response["Content-Type"].startswith(content_type)
     body = response.content.decode("utf-8")
@@ -89,7 +87,9 @@ def test_the_lyric_files_are_named_after_the_title_in_any_script(owner_client, c
     assert f"filename*=utf-8''{quote(f'城市之光 City.{kind}')}" in disposition  # RFC 5987
 
 
-def test_viewers_may_download_the_lyrics_but_strangers_cannot_even_see_them(client_for, clip, viewer, stranger):
+def test_viewers_may_download_the_lyrics_but_strangers_cannot_even_see_them(
+    client_for, clip, viewer, stranger
+):
     for kind in ("lrc", "srt"):
         url = reverse("songs:clip_lyrics_file", args=[clip.uid, kind])
         assert client_for(viewer).get(url).status_code == 200
@@ -152,7 +152,9 @@ def test_replacing_a_section_is_offered_on_the_waveform_only_where_the_gateway_c
     assert 'data-infill="1"' in _card(owner_client, project, clip)
 
 
-def test_a_range_from_the_waveform_presets_both_times_of_replace_section(owner_client, project, clip, settings):
+def test_a_range_from_the_waveform_presets_both_times_of_replace_section(
+    owner_client, project, clip, settings
+):
     settings.SUNO_API_FORMAT = "v2"
     response = owner_client.get(
         reverse("songs:continue_form", args=[project.pk]),

@@ -28,7 +28,7 @@ clip_urls = [
     path("clips/<uuid:uid>/whole-song/", clips.whole_song, name="whole_song"),
     path("clips/<uuid:uid>/copy-again/", clips.clip_media_retry, name="clip_media_retry"),
     path("clips/<uuid:uid>/karaoke/", karaoke.clip_karaoke, name="clip_karaoke"),
-    path("clips/<uuid:uid>/lyrics.<str:kind>", karaoke.clip_lyrics_file, name="clip_lyrics_file"),
+    path("clips/<uuid:uid>/lyrics/<str:kind>", karaoke.clip_lyrics_file, name="clip_lyrics_file"),
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
     path(settings.UPLOAD_LINK_PATH.lstrip("/") + "<str:token>", clips.upload_public, name="upload_public"),

@@ -86,8 +86,8 @@ def test_behind_a_relay_without_the_call_karaoke_is_learnt_missing_and_hidden(
     assert not ClipTiming.objects.exists()
     client.force_login(owner)
     page = client.get(f"/projects/{project.pk}/").content.decode()
-    assert "data-waveform" in page and "data-karaoke-for" not in page and "lyrics.lrc" not in page
-    assert client.get(f"/clips/{clips[0].uid}/lyrics.lrc").status_code == 404
+    assert "data-waveform" in page and "data-karaoke-for" not in page and "/lyrics/lrc" not in page
+    assert client.get(f"/clips/{clips[0].uid}/lyrics/lrc").status_code == 404
 
 
 def test_a_passing_fault_is_tried_once_more_later_then_left(project, owner, engine_gateway, settings):

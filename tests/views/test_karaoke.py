@@ -105,7 +105,7 @@ def test_a_clip_without_timed_lyrics_has_no_files(owner_client, project):
     for kind in ("lrc", "srt"):
         assert owner_client.get(reverse("songs:clip_lyrics_file", args=[bare.uid, kind])).status_code == 404
     assert owner_client.get(reverse("songs:clip_karaoke", args=[bare.uid])).status_code == 404
-    assert owner_client.get(f"/clips/{bare.uid}/lyrics.txt").status_code == 404
+    assert owner_client.get(f"/clips/{bare.uid}/lyrics/txt").status_code == 404
 
 
 # --- The card -------------------------------------------------------------------------------------

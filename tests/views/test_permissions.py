@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from songs.models import Clip, Membership
+from songs.models import Clip, ClipTiming, Membership
 from songs.services import drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
@@ -92,6 +92,9 @@ CASES = [
     Case("clip cover", "GET", "/clips/{clip.uid}/cover", member_read()),
     Case("clip wav", "GET", "/clips/{clip.uid}/wav", member_read()),
     Case("clip video", "GET", "/clips/{clip.uid}/video", member_read()),
+    Case("clip karaoke lines", "GET", "/clips/{clip.uid}/karaoke/", member_read(), htmx=True),
+    Case("clip lyrics (.lrc)", "GET", "/clips/{clip.uid}/lyrics/lrc", member_read()),
+    Case("clip subtitles (.srt)", "GET", "/clips/{clip.uid}/lyrics/srt", member_read()),
     Case("draft editor", "GET", "/drafts/{draft.pk}/", member_read()),
     Case("save draft", "POST", "/drafts/{draft.pk}/", editor_write(302), {"title": "T", "text": "new words"}),
     Case("restore draft", "POST", "/drafts/{draft.pk}/restore/1/", editor_write(302)),
@@ -205,6 +208,8 @@ class World:
         self.task = make_task(self.project, status="succeeded")
         self.clip = make_stored_clip(self.task, audio=mp3_bytes(1.0), title="City Lights")
         self._store_cover_and_video(self.clip)
+        words = [{"word": "[Verse]\nla\n", "start_s": 0.2, "end_s": 0.6, "success": True, "p_align": 1.0}]
+        ClipTiming.objects.create(clip=self.clip, words=words)
         self.chain_end = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
         Clip.objects.filter(pk=self.chain_end.pk).update(parent=self.clip, continue_at=0.5)
         self.chain_end.refresh_from_db()

@@ -157,3 +157,16 @@ def timing_resume_due(*, now=None) -> int:
         else:
             _enqueue(pk)
     return len(due)
+
+
+def clips_backfill(*, limit: int = 1000) -> int:
+    """Clips stored before waveforms existed: peaks now, words queued (``manage.py clip_waveforms``)."""
+    pks = list(
+        Clip.objects.filter(media_state=State.STORED, peaks="")
+        .exclude(audio_file="")
+        .order_by("-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in pks:
+        clip_audio_stored(clip_pk=pk)
+    return len(pks)

@@ -107,3 +107,16 @@ def test_an_upload_gets_its_waveform_when_it_is_registered(project):
         len(clip.peaks) == waveform.POINTS and min(waveform.decode(clip.peaks)[5:-5]) >= 55
     )  # a steady tone
     assert clip.timing_state == "none"  # an upload has no karaoke: never asked
+
+
+def test_clips_stored_before_waveforms_existed_get_theirs_from_the_command(project):
+    from django.core.management import call_command
+
+    task = make_task(project, status="succeeded")
+    old = make_stored_clip(task, audio=mp3_of([(3.0, 0.5)]))
+    unreadable = make_stored_clip(task, audio=b"not audio" * 50)
+    call_command("clip_waveforms")
+    old.refresh_from_db()
+    unreadable.refresh_from_db()
+    assert len(old.peaks) == waveform.POINTS and unreadable.peaks == ""
+    assert old.timing_state == "none"  # no lyrics: not asked

@@ -159,14 +159,21 @@ def timing_resume_due(*, now=None) -> int:
     return len(due)
 
 
-def clips_backfill(*, limit: int = 1000) -> int:
-    """Clips stored before waveforms existed: peaks now, words queued (``manage.py clip_waveforms``)."""
-    pks = list(
-        Clip.objects.filter(media_state=State.STORED, peaks="")
-        .exclude(audio_file="")
-        .order_by("-pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in pks:
-        clip_audio_stored(clip_pk=pk)
-    return len(pks)
+def clips_backfill(*, batch: int = 200) -> int:
+    """Clips stored before waveforms existed: peaks now, words queued (``manage.py clip_waveforms``).
+
+    Walks every such clip once, oldest first, in batches; one whose audio cannot be read is logged and left.
+    """
+    done, after = 0, 0
+    while True:
+        pks = list(
+            Clip.objects.filter(media_state=State.STORED, peaks="", pk__gt=after)
+            .exclude(audio_file="")
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not pks:
+            return done
+        for pk in pks:
+            clip_audio_stored(clip_pk=pk)
+        done, after = done + len(pks), pks[-1]

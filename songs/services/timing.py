@@ -101,11 +101,15 @@ def _claim(clip_pk: int) -> Clip | None:
 
 def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
     """In a worker: ask the gateway for the clip's sung words and keep them (the karaoke lyrics)."""
+    if not selectors.gateway_capabilities().timing:
+        # Learnt missing (or switched off) since it was queued: not asked.
+        if Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING).update(
+            timing_state=State.NONE, timing_next_at=None
+        ):
+            card_touch(task_id=Clip.objects.filter(pk=clip_pk).values_list("task_id", flat=True).first())
+        return
     clip = _claim(clip_pk)
     if clip is None:
-        return
-    if not selectors.gateway_capabilities().timing:
-        _settle(clip, State.NONE)  # learnt missing (or switched off) since it was queued
         return
     try:
         with gateway_for(gateway) as gateway:

@@ -117,3 +117,18 @@ def test_a_passing_fault_is_tried_once_more_later_then_left(project, owner, engi
     polling.work_resume_due(now=timezone.now() + timedelta(hours=1))
     clip.refresh_from_db()
     assert clip.timing_attempts == 2
+
+
+def test_a_clip_queued_before_the_feature_was_learnt_missing_is_not_asked(
+    project, owner, engine_gateway, settings
+):
+    from songs.services import timing
+
+    task = _run_until_settled(request_song(project, owner))
+    clip = task.clips.first()
+    ClipTiming.objects.all().delete()
+    Clip.objects.filter(pk=clip.pk).update(timing_state="pending", timing_attempts=0)
+    settings.SUNO_FEATURES = ["concat", "upload"]  # timing switched off meanwhile
+    timing.clip_timing_fetch(clip_pk=clip.pk)
+    clip.refresh_from_db()
+    assert (clip.timing_state, clip.timing_attempts) == ("none", 0) and not ClipTiming.objects.exists()

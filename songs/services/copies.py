@@ -135,8 +135,9 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_error="",
         media_reason="",
         media_next_at=None,
+        **timing.audio_fields(clip=clip, audio_name=audio_name),  # its waveform; karaoke marked as coming
     )
-    timing.clip_audio_stored(clip_pk=clip.pk)  # its waveform now; its karaoke words in a job of their own
+    timing.clip_timing_enqueue(clip_pk=clip.pk)  # the karaoke words, in a job of their own
     metrics.copy_stored_observed(task=clip.task)
 
 

@@ -33,8 +33,28 @@ TIMING_RETRY_AFTER = timedelta(seconds=60)
 TIMING_LEASE = timedelta(minutes=2)
 
 
+def audio_fields(*, clip: Clip, audio_name: str) -> dict:
+    """What a clip gets with its audio copy, saved in the same update (songs.services.copies), so its card
+    changes once: the waveform of the copy at ``audio_name``, and karaoke marked as coming for a sung clip
+    (its card keeps the place for the lyrics, so nothing moves when they arrive). Queue the words with
+    ``clip_timing_enqueue`` once saved."""
+    clip.audio_file.name = audio_name
+    fields = {"peaks": _peaks(clip)}
+    if wants_timing(clip) and selectors.gateway_capabilities().timing:
+        fields.update(timing_state=State.PENDING, timing_next_at=timezone.now() + TIMING_LEASE)
+    return fields
+
+
+def clip_timing_enqueue(*, clip_pk: int) -> bool:
+    """Queue the fetch of the words of a clip marked as waiting for them (``audio_fields``)."""
+    if not Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING, timing_attempts=0).exists():
+        return False
+    transaction.on_commit(lambda: _enqueue(clip_pk))
+    return True
+
+
 def clip_audio_stored(*, clip_pk: int) -> None:
-    """In the worker, right after the clip's audio was stored: peaks now, the words in a job of their own."""
+    """For audio stored another way (an upload, an older copy): the waveform now, the words queued."""
     clip = Clip.objects.filter(pk=clip_pk).first()
     if clip is None or not clip.audio_file:
         return
@@ -42,17 +62,23 @@ def clip_audio_stored(*, clip_pk: int) -> None:
     clip_timing_schedule(clip=clip)
 
 
-def clip_peaks_store(*, clip: Clip) -> str:
-    """Work out the clip's waveform from its stored audio and keep it on the clip; "" when unreadable."""
+def _peaks(clip: Clip) -> str:
+    """The clip's waveform from its stored audio (read through the storage API); "" when unreadable."""
     try:
         with clip.audio_file.open("rb") as handle:
             data = handle.read()
-        peaks = waveform.encode(waveform.peaks_of(data))
+        return waveform.encode(waveform.peaks_of(data))
     except (OSError, waveform.NoAudio) as exc:
         log.warning("no waveform for clip %s: %s", clip.pk, exc)
         return ""
-    Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
-    clip.peaks = peaks
+
+
+def clip_peaks_store(*, clip: Clip) -> str:
+    """Work out the clip's waveform from its stored audio and keep it on the clip; "" when unreadable."""
+    peaks = _peaks(clip)
+    if peaks:
+        Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
+        clip.peaks = peaks
     return peaks
 
 

@@ -172,3 +172,12 @@ def test_a_clip_still_streaming_has_no_waveform_and_no_error(owner_client, proje
     )
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk]))
     assert page.status_code == 200 and "data-waveform" not in page.content.decode()
+
+
+def test_while_the_words_are_coming_the_card_keeps_their_place_without_offering_files(
+    owner_client, project, clip
+):
+    Clip.objects.filter(pk=clip.pk).update(timing_state="pending")
+    card = _card(owner_client, project, clip)
+    assert 'class="karaoke karaoke-waiting"' in card
+    assert "data-karaoke-for" not in card and "Lyrics (.lrc)" not in card

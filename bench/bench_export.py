@@ -38,7 +38,8 @@ def _mp3(seconds: float, pitch: float) -> bytes:
 
     rate = 44100
     t = np.arange(int(seconds * rate)) / rate
-    tone = (0.2 * np.sin(2 * np.pi * pitch * t) * (1 + 0.5 * np.sin(2 * np.pi * 0.5 * t)) * 20000).astype("<i2")
+    swell = 1 + 0.5 * np.sin(2 * np.pi * 0.5 * t)
+    tone = (0.2 * np.sin(2 * np.pi * pitch * t) * swell * 20000).astype("<i2")
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(128)
     encoder.set_in_sample_rate(rate)
@@ -78,7 +79,7 @@ def _build(songs: int, seconds: float):
         task = GenerationTask.objects.create(
             project=project, user=user, action="MUSIC", mode="custom", request_payload={}, status="succeeded"
         )
-        song = clip(task, f"Song {n + 1} 夜の街", audio, lyrics=lyrics, tags="city pop", model_name="chirp-v3")
+        song = clip(task, f"Song {n + 1} 夜の街", audio, lyrics=lyrics, tags="pop", model_name="chirp-v3")
         image = f"clips/images/{song.uid}.jpeg"
         (media / image).parent.mkdir(parents=True, exist_ok=True)
         (media / image).write_bytes(cover.getvalue())
@@ -101,11 +102,10 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
     from django.urls import reverse
-
-    from django.db import connection
 
     setup_test_environment()
     connection.creation.create_test_db(verbosity=0)

@@ -223,7 +223,12 @@ class SongForm(forms.Form):
         if self.project is not None:
             team = self.project.team
             left = max(team.daily_credits - credits_used_today(team=team), 0)
-        return {"each": catalog.COSTS[GenerationTask.Action.MUSIC], "left": left}
+        try:
+            count = min(max(int(self["variations"].value() or 1), 1), MAX_VARIATIONS)
+        except (TypeError, ValueError):
+            count = 1
+        each = catalog.COSTS[GenerationTask.Action.MUSIC]
+        return {"each": each, "count": count, "total": each * count, "left": left}
 
 
 class UploadForm(forms.Form):

@@ -45,7 +45,7 @@ def test_the_create_panel_offers_1_to_4_variations_priced_from_the_cost_table(ow
         assert re.search(rf'<input type="radio" name="variations" value="{n}"', page)
     assert f'data-cost-each="{EACH}"' in page  # the number the page multiplies comes from catalog.COSTS
     assert f'data-credits-left="{project.team.daily_credits}"' in page
-    assert f"Costs {EACH} credits per request" in page  # shown before anything is sent, also without JS
+    assert f"Costs {EACH} credits: 1 × {EACH}," in page  # shown before anything is sent, also without JS
     assert 'data-cost-sentence="Costs %(total)s credits' in page  # the live sentence: the page's, not JS's
 
 
@@ -98,6 +98,7 @@ def test_a_batch_over_the_quota_sends_nothing_and_says_how_many_fit_beside_the_f
     assert f"need {3 * EACH}" in error.group(1) and "enough for 2 requests" in error.group(1)
     assert "[Verse]\nmy own words</textarea>" in body  # the user's text stays
     assert re.search(r'name="variations" value="3"[^>]*checked', body)  # and their choice
+    assert f"Costs {3 * EACH} credits: 3 × {EACH}," in body
 
 
 def test_a_batch_that_fits_exactly_is_made(owner_client, project):

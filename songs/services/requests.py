@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from songs import catalog
@@ -142,22 +142,37 @@ def music_requests(
     All or nothing: the team is charged for the whole batch or nothing is saved (QuotaExceeded). Every task
     is saved before anything is sent, with a key derived from the click's (``variation_keys``), so the same
     click sent twice finds the batch it made: a double click on a batch of 3 makes 3, not 6. The team's row
-    is locked before the keys are looked up, so two copies of one click cannot both pass the look-up.
+    is locked before the keys are looked up, so two copies of one click cannot both pass the look-up; where
+    the database has no row locks (SQLite) the unique key stops the second, which then finds the first's.
     """
-    action = GenerationTask.Action.MUSIC
     payload = music_payload(**song)
     keys = variation_keys(request_key, count)
-    features.feature_require(action=action, payload=payload)
+    features.feature_require(action=GenerationTask.Action.MUSIC, payload=payload)
+    try:
+        return _batch_save(project=project, user=user, count=count, keys=keys, payload=payload, song=song)
+    except IntegrityError:
+        made = _batch_made(keys=keys, user=user, project=project)
+        if not made:
+            raise
+        return made
+
+
+def _batch_made(*, keys: list[uuid.UUID], user, project: Project) -> list[GenerationTask]:
+    """The tasks these keys made, for the same person in the same project (see ``_task_for_key``)."""
+    if not keys:
+        return []
+    mine = GenerationTask.objects.filter(request_key__in=keys, user=user, project=project)
+    made = {task.request_key: task for task in mine}
+    return [made[key] for key in keys if key in made]
+
+
+def _batch_save(*, project: Project, user, count: int, keys: list, payload: dict, song: dict) -> list:
+    action = GenerationTask.Action.MUSIC
     with transaction.atomic():
         Team.objects.select_for_update().filter(pk=project.team_id).first()
-        if keys:
-            made = {
-                task.request_key: task
-                for task in GenerationTask.objects.filter(request_key__in=keys, user=user, project=project)
-            }
-            if made:  # this click was saved before
-                return [made[key] for key in keys if key in made]
-            # A key made for another project (or person): these are new requests, unkeyed.
+        if made := _batch_made(keys=keys, user=user, project=project):
+            return made  # this click was saved before
+        if keys:  # a key made for another project (or person): these are new requests, unkeyed
             taken = GenerationTask.objects.filter(request_key__in=keys).values_list("request_key", flat=True)
             elsewhere = set(taken)
             keys = [None if key in elsewhere else key for key in keys]

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.db import IntegrityError
 from django.urls import reverse
 
 from songs import catalog
@@ -148,3 +149,20 @@ def test_a_batch_key_replayed_in_another_project_makes_new_requests_there(projec
     there = requests.music_requests(project=other, user=owner, request_key=key, count=2, **song)
     assert {t.project for t in there} == {other} and not {t.pk for t in there} & {t.pk for t in mine}
     assert GenerationTask.objects.count() == 4
+
+
+def test_the_copy_of_a_click_that_loses_the_race_on_the_key_gets_the_first_ones(project, owner, monkeypatch):
+    """Where the database takes no row lock (SQLite) two copies of one click can both pass the look-up; the
+    unique key stops the second's insert, and it answers with what the first saved."""
+    key = uuid.uuid4()
+    song = {"mode": "custom", "mv": "chirp-v3-5", "lyrics": "la", "tags": "pop"}
+    first = requests.music_requests(project=project, user=owner, request_key=key, count=3, **song)
+
+    def lost_the_race(**kwargs):
+        raise IntegrityError("UNIQUE constraint failed: songs_generationtask.request_key")
+
+    monkeypatch.setattr(requests, "_batch_save", lost_the_race)
+    again = requests.music_requests(project=project, user=owner, request_key=key, count=3, **song)
+    assert [t.pk for t in again] == [t.pk for t in first] and GenerationTask.objects.count() == 3
+    with pytest.raises(IntegrityError):  # an error that is not this click's own twin is not hidden
+        requests.music_requests(project=project, user=owner, request_key=uuid.uuid4(), count=3, **song)

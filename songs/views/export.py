@@ -39,5 +39,4 @@ def _zip_response(folders, *, name: str, fallback: str) -> StreamingHttpResponse
     response = StreamingHttpResponse(export.zip_chunks(folders), content_type="application/zip")
     response["Content-Disposition"] = export.content_disposition(filename, fallback=f"{fallback}.zip")
     response["Cache-Control"] = "private, no-store"
-    response["X-Accel-Buffering"] = "no"  # a proxy passes it on as it comes instead of buffering it whole
     return response

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
 from songs.models import Clip, GenerationTask, Role, Team
-from songs.selectors import credits_used_today, teams_for_user
+from songs.selectors import teams_for_user
 
 Mode = GenerationTask.Mode
 # At most this many requests from one click of Create.
@@ -218,17 +218,17 @@ class SongForm(forms.Form):
             )
 
     def variation_costs(self) -> dict:
-        """What the batch costs, for the Create panel: credits per request (one cost table), left today."""
-        left = None
-        if self.project is not None:
-            team = self.project.team
-            left = max(team.daily_credits - credits_used_today(team=team), 0)
+        """What the batch costs, for the Create panel: credits per request (the one cost table) and in all.
+
+        Not the credits left: that is one more query on every project page (tests/views/test_project_pages.py
+        keeps it at 10); a batch that does not fit is refused beside this field, saying how many would.
+        """
         try:
             count = min(max(int(self["variations"].value() or 1), 1), MAX_VARIATIONS)
         except (TypeError, ValueError):
             count = 1
         each = catalog.COSTS[GenerationTask.Action.MUSIC]
-        return {"each": each, "count": count, "total": each * count, "left": left}
+        return {"each": each, "count": count, "total": each * count}
 
 
 class UploadForm(forms.Form):

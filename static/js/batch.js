@@ -1,5 +1,5 @@
 // Batch variations on the Create panel: the cost of the chosen number of requests, before sending.
-// The numbers (cost per request, credits left) and the sentences come from the page as data- attributes,
+// The number (cost per request) and the sentence come from the page as data- attributes,
 // rendered by Django from the one cost table and translated there: nothing here is English or a price.
 (function () {
   "use strict";
@@ -19,12 +19,6 @@
     var text = box.querySelector("[data-cost-text]");
     if (note && text) {
       text.textContent = fill(note.dataset.costSentence, { total: total, count: count, each: each });
-    }
-    var over = box.querySelector("[data-over-text]");
-    if (over && box.dataset.creditsLeft !== undefined) {
-      var left = Number(box.dataset.creditsLeft);
-      over.hidden = total <= left;
-      over.textContent = total > left ? fill(note.dataset.overSentence, { left: left }) : "";
     }
   }
 

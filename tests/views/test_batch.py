@@ -45,16 +45,8 @@ def test_the_create_panel_offers_1_to_4_variations_priced_from_the_cost_table(ow
     for n in range(1, 5):
         assert re.search(rf'<input type="radio" name="variations" value="{n}"', page)
     assert f'data-cost-each="{EACH}"' in page  # the number the page multiplies comes from catalog.COSTS
-    assert f'data-credits-left="{project.team.daily_credits}"' in page
     assert f"Costs {EACH} credits: 1 × {EACH}," in page  # shown before anything is sent, also without JS
     assert 'data-cost-sentence="Costs %(total)s credits' in page  # the live sentence: the page's, not JS's
-
-
-def test_the_credits_left_shown_follow_what_the_team_spent_today(owner_client, project, owner):
-    song = {"mode": "custom", "mv": "chirp-v3-5", "lyrics": "la", "tags": "pop"}
-    requests.music_request(project=project, user=owner, **song)
-    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
-    assert f'data-credits-left="{project.team.daily_credits - EACH}"' in page
 
 
 def test_three_variations_make_three_requests_three_cards_three_charges(

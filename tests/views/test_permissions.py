@@ -95,6 +95,8 @@ CASES = [
     Case("clip karaoke lines", "GET", "/clips/{clip.uid}/karaoke/", member_read(), htmx=True),
     Case("clip lyrics (.lrc)", "GET", "/clips/{clip.uid}/lyrics/lrc", member_read()),
     Case("clip subtitles (.srt)", "GET", "/clips/{clip.uid}/lyrics/srt", member_read()),
+    Case("export a song (ZIP)", "GET", "/clips/{clip.uid}/export/", member_read()),
+    Case("export a project (ZIP)", "GET", "/projects/{project.pk}/export/", member_read()),
     Case("draft editor", "GET", "/drafts/{draft.pk}/", member_read()),
     Case("save draft", "POST", "/drafts/{draft.pk}/", editor_write(302), {"title": "T", "text": "new words"}),
     Case("restore draft", "POST", "/drafts/{draft.pk}/restore/1/", editor_write(302)),

@@ -135,9 +135,8 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_error="",
         media_reason="",
         media_next_at=None,
-        **timing.audio_fields(clip=clip, audio_name=audio_name),  # its waveform; karaoke marked as coming
+        **timing.audio_fields(clip=clip, audio_name=audio_name, gateway=gateway),  # waveform and karaoke
     )
-    timing.clip_timing_enqueue(clip_pk=clip.pk)  # the karaoke words, in a job of their own
     metrics.copy_stored_observed(task=clip.task)
 
 

@@ -1,11 +1,14 @@
-"""What a clip gets once its audio is stored: its waveform peaks, then its karaoke words.
+"""What a clip gets with its audio copy: its waveform peaks and its karaoke words.
 
-Both run in workers, never in a web request. The peaks are worked out from our own copy, once
-(``songs.waveform``), right after the copy is stored. The words come from the gateway's
-``act/timing/<clip_id>`` in a job of their own, for clips that have lyrics (instrumentals and uploads
-are never asked). A failure is logged and leaves the clip without karaoke: a passing fault is tried once
-more a minute later (the poll cycle re-queues it), and a gateway without the call is recorded as lacking
-the "timing" feature, which hides karaoke everywhere and stops the asking.
+Both in workers, never in a web request, and saved in the same update as the copy itself
+(``audio_fields``, called by ``songs.services.copies``), so the card changes once: a card that changes
+again a moment later would move under a person's pointer and drop the answer of a button they just
+pressed. The peaks are worked out from our own copy, once (``songs.waveform``). The words come from the
+gateway's ``act/timing/<clip_id>`` (one quick try beside the copy), for clips that have lyrics
+(instrumentals and uploads are never asked). A failure is logged and leaves the clip without karaoke: a
+passing fault is tried once more a minute later (the poll cycle queues ``songs.tasks.fetch_timing``), and
+a gateway without the call is recorded as lacking the "timing" feature, which hides karaoke everywhere
+and stops the asking.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from songs import selectors, waveform
-from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
+from songs.gateway import AlignedWord, Gateway, GatewayError, gateway_for, verdicts
 from songs.models import Clip, ClipTiming
 from songs.services.common import card_touch, job_enqueue
 from songs.services.features import feature_learn_missing
@@ -33,32 +36,34 @@ TIMING_RETRY_AFTER = timedelta(seconds=60)
 TIMING_LEASE = timedelta(minutes=2)
 
 
-def audio_fields(*, clip: Clip, audio_name: str) -> dict:
-    """What a clip gets with its audio copy, saved in the same update (songs.services.copies), so its card
-    changes once: the waveform of the copy at ``audio_name``, and karaoke marked as coming for a sung clip
-    (its card keeps the place for the lyrics, so nothing moves when they arrive). Queue the words with
-    ``clip_timing_enqueue`` once saved."""
+# --- With the audio copy -------------------------------------------------------------------------
+
+
+def audio_fields(*, clip: Clip, audio_name: str, gateway: Gateway) -> dict:
+    """The fields a clip gets with its audio copy at ``audio_name``, for the copy's own update: the
+    waveform and, for a sung clip, its karaoke words (or, after a passing fault, the wait for one more
+    try: its card keeps the lyrics' place meanwhile)."""
     clip.audio_file.name = audio_name
     fields = {"peaks": _peaks(clip)}
-    if wants_timing(clip) and selectors.gateway_capabilities().timing:
-        fields.update(timing_state=State.PENDING, timing_next_at=timezone.now() + TIMING_LEASE)
-    return fields
-
-
-def clip_timing_enqueue(*, clip_pk: int) -> bool:
-    """Queue the fetch of the words of a clip marked as waiting for them (``audio_fields``)."""
-    if not Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING, timing_attempts=0).exists():
-        return False
-    transaction.on_commit(lambda: _enqueue(clip_pk))
-    return True
+    if not wants_timing(clip) or not selectors.gateway_capabilities().timing:
+        return fields
+    try:
+        words = gateway.fetch_timing(clip_id=clip.upstream_id, quick=True)
+    except GatewayError as exc:
+        return {**fields, **_failure(clip, exc, attempts=1)}
+    return {**fields, **_words_kept(clip, words), "timing_attempts": 1}
 
 
 def clip_audio_stored(*, clip_pk: int) -> None:
-    """For audio stored another way (an upload, an older copy): the waveform now, the words queued."""
+    """For audio stored another way (an upload, a copy made before waveforms): the waveform now, and the
+    words of a sung clip in a job of their own."""
     clip = Clip.objects.filter(pk=clip_pk).first()
     if clip is None or not clip.audio_file:
         return
-    clip_peaks_store(clip=clip)
+    peaks = _peaks(clip)
+    if peaks:
+        Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
+        card_touch(task_id=clip.task_id)
     clip_timing_schedule(clip=clip)
 
 
@@ -73,15 +78,6 @@ def _peaks(clip: Clip) -> str:
         return ""
 
 
-def clip_peaks_store(*, clip: Clip) -> str:
-    """Work out the clip's waveform from its stored audio and keep it on the clip; "" when unreadable."""
-    peaks = _peaks(clip)
-    if peaks:
-        Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
-        clip.peaks = peaks
-    return peaks
-
-
 def wants_timing(clip: Clip) -> bool:
     """Only sung clips are asked: not instrumentals (no lyrics), not uploads, not a clip asked already."""
     return (
@@ -91,6 +87,36 @@ def wants_timing(clip: Clip) -> bool:
         and not (clip.metadata or {}).get("make_instrumental")
         and clip.timing_state == State.NONE
     )
+
+
+def _words_kept(clip: Clip, words: list[AlignedWord]) -> dict:
+    if not any(word.success for word in words):
+        log.info("clip %s: the gateway aligned no words", clip.pk)
+        return {"timing_state": State.FAILED, "timing_next_at": None}
+    ClipTiming.objects.update_or_create(
+        clip=clip, defaults={"words": [word.as_dict() for word in words], "fetched_at": timezone.now()}
+    )
+    return {"timing_state": State.STORED, "timing_next_at": None}
+
+
+def _failure(clip: Clip, exc: GatewayError, *, attempts: int) -> dict:
+    """What a failed try leaves: nothing to wait for, one more try later, or no karaoke (logged)."""
+    if exc.kind == verdicts.NOT_SUPPORTED:
+        log.warning("the gateway has no timing call (%s): karaoke is hidden", exc.code)
+        feature_learn_missing(name="timing", task=None, exc=exc)
+        return {"timing_state": State.NONE, "timing_attempts": attempts, "timing_next_at": None}
+    if exc.retryable and attempts < TIMING_MAX_ATTEMPTS:
+        log.warning("timing of clip %s failed (%s); trying once more later", clip.pk, exc.code)
+        return {
+            "timing_state": State.PENDING,
+            "timing_attempts": attempts,
+            "timing_next_at": timezone.now() + TIMING_RETRY_AFTER,
+        }
+    log.warning("no karaoke for clip %s: %s (%s)", clip.pk, exc.code, exc.message)
+    return {"timing_state": State.FAILED, "timing_attempts": attempts, "timing_next_at": None}
+
+
+# --- In a job of its own: the one later try, uploads and older clips ----------------------------
 
 
 def clip_timing_schedule(*, clip: Clip) -> bool:
@@ -139,41 +165,16 @@ def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
         return
     try:
         with gateway_for(gateway) as gateway:
-            words = gateway.fetch_timing(clip_id=clip.upstream_id)
+            fields = _words_kept(clip, gateway.fetch_timing(clip_id=clip.upstream_id))
     except GatewayError as exc:
-        _failed(clip, exc)
-        return
-    if not any(word.success for word in words):
-        log.info("clip %s: the gateway aligned no words", clip.pk)
-        _settle(clip, State.FAILED)
-        return
-    ClipTiming.objects.update_or_create(
-        clip=clip, defaults={"words": [word.as_dict() for word in words], "fetched_at": timezone.now()}
-    )
-    _settle(clip, State.STORED)
-
-
-def _failed(clip: Clip, exc: GatewayError) -> None:
-    if exc.kind == verdicts.NOT_SUPPORTED:
-        log.warning("the gateway has no timing call (%s): karaoke is hidden", exc.code)
-        feature_learn_missing(name="timing", task=None, exc=exc)
-        _settle(clip, State.NONE)
-        return
-    if exc.retryable and clip.timing_attempts < TIMING_MAX_ATTEMPTS:
-        log.warning("timing of clip %s failed (%s); trying once more later", clip.pk, exc.code)
-        Clip.objects.filter(pk=clip.pk).update(timing_next_at=timezone.now() + TIMING_RETRY_AFTER)
-        return
-    log.warning("no karaoke for clip %s: %s (%s)", clip.pk, exc.code, exc.message)
-    _settle(clip, State.FAILED)
-
-
-def _settle(clip: Clip, state: str) -> None:
-    Clip.objects.filter(pk=clip.pk).update(timing_state=state, timing_next_at=None)
-    card_touch(task_id=clip.task_id)
+        fields = _failure(clip, exc, attempts=clip.timing_attempts)
+    Clip.objects.filter(pk=clip.pk).update(**fields)
+    if fields["timing_state"] != State.PENDING:
+        card_touch(task_id=clip.task_id)
 
 
 def timing_resume_due(*, now=None) -> int:
-    """Queue again the timing fetches whose retry time has come, or whose job was lost."""
+    """Queue the timing fetches whose retry time has come, or whose job was lost."""
     now = now or timezone.now()
     due = list(
         Clip.objects.filter(timing_state=State.PENDING, timing_next_at__lte=now).values_list("pk", flat=True)[
@@ -183,7 +184,9 @@ def timing_resume_due(*, now=None) -> int:
     for pk in due:
         Clip.objects.filter(pk=pk).update(timing_next_at=now + TIMING_LEASE)
         if Clip.objects.filter(pk=pk, timing_attempts__gte=TIMING_MAX_ATTEMPTS).exists():
-            _settle(Clip.objects.get(pk=pk), State.FAILED)  # its last try never finished
+            # Its last try never finished (its worker died): no karaoke.
+            Clip.objects.filter(pk=pk).update(timing_state=State.FAILED, timing_next_at=None)
+            card_touch(task_id=Clip.objects.filter(pk=pk).values_list("task_id", flat=True).first())
         else:
             _enqueue(pk)
     return len(due)

@@ -132,3 +132,31 @@ def test_a_clip_queued_before_the_feature_was_learnt_missing_is_not_asked(
     timing.clip_timing_fetch(clip_pk=clip.pk)
     clip.refresh_from_db()
     assert (clip.timing_state, clip.timing_attempts) == ("none", 0) and not ClipTiming.objects.exists()
+
+
+def test_a_fault_beside_the_copy_leaves_the_lyrics_place_then_one_later_try_brings_them(
+    project, owner, engine_gateway, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from songs.gateway import Gateway, GatewayError
+    from songs.services import polling
+
+    real = Gateway.fetch_timing
+
+    def unavailable_once(self, *, clip_id, quick=False):
+        if quick:  # the try beside the copy: the gateway is busy
+            raise GatewayError("http_503", "no available channel", http_status=503, retryable=True)
+        return real(self, clip_id=clip_id, quick=quick)
+
+    monkeypatch.setattr(Gateway, "fetch_timing", unavailable_once)
+    task = _run_until_settled(request_song(project, owner))
+    clip = task.clips.order_by("id").first()
+    assert clip.media_state == "stored" and clip.peaks  # the copy and its waveform did not wait
+    assert (clip.timing_state, clip.timing_attempts) == ("pending", 1)
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=2))  # its one later try
+    clip.refresh_from_db()
+    assert (clip.timing_state, clip.timing_attempts) == ("stored", 2)
+    assert ClipTiming.objects.get(clip=clip).words[0]["word"].startswith("[Verse]")

@@ -116,3 +116,23 @@ def test_a_clip_the_gateway_refuses_is_a_final_error(make_gateway):
     with pytest.raises(GatewayError) as caught:
         make_gateway(recorder).fetch_timing(clip_id="c-1")
     assert facts(caught.value) == ("invalid_request", 400, False)
+
+
+def test_a_quick_ask_makes_one_attempt_and_leaves_the_retry_to_the_caller(make_gateway, sleeps):
+    recorder = Recorder(
+        reply(503, {"error": {"message": "no channel", "type": "new_api_error"}}), reply(200, REFERENCE)
+    )
+    with pytest.raises(GatewayError) as caught:
+        make_gateway(recorder).fetch_timing(clip_id="c-1", quick=True)
+    assert caught.value.retryable and len(recorder.requests) == 1 and sleeps == []
+
+
+def test_a_quick_ask_waits_a_few_seconds_at_most(make_gateway):
+    seen = []
+
+    def handler(request):
+        seen.append(request.extensions["timeout"])
+        return reply(200, REFERENCE)
+
+    make_gateway(Recorder(handler)).fetch_timing(clip_id="c-1", quick=True)
+    assert seen[0]["read"] == 8.0

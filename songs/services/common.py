@@ -6,10 +6,12 @@ goes through ``task_mark`` or ``card_touch``. django-q2 stores jobs by dotted pa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -51,14 +53,15 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(2**attempt, 300))
 
 
-def job_enqueue(job: str, *args, name: str) -> bool:
+def job_enqueue(job: str, *args, name: str, broker=None) -> bool:
     """Queue one of the studio's jobs; the random suffix keeps django-q2's task names unique.
 
     A broker that is down loses nothing: the row that asked for the job is already saved and due, so the
     poll cycle queues it again once the broker is back. Returns whether the job was queued.
     """
     try:
-        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}")
+        options = {"broker": broker} if broker is not None else {}
+        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}", **options)
     except Exception as exc:  # noqa: BLE001 - whatever the broker raises (redis.ConnectionError, ...)
         log.warning("could not queue %s (%s): %s; the poll cycle will queue it again", name, job, exc)
         return False
@@ -66,8 +69,21 @@ def job_enqueue(job: str, *args, name: str) -> bool:
 
 
 def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
-    """Queue one job per batch of primary keys (a few broker calls for many rows, not one per row)."""
-    return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}") for pks in batches)
+    """Queue one job per batch of primary keys (a few broker calls for many rows, not one per row).
+
+    One broker for all of them; with the database broker, one transaction too: outside one, django-q2's
+    ORM broker closes and reopens the database connection before every job (``close_old_connections``).
+    """
+    if not batches:
+        return 0
+    try:
+        broker = get_broker()
+    except Exception as exc:  # noqa: BLE001 - a broker that cannot even be made: the poll cycle retries
+        log.warning("could not reach the broker for %d %s jobs: %s", len(batches), job, exc)
+        return 0
+    together = transaction.atomic() if isinstance(broker, ORM) else contextlib.nullcontext()
+    with together:
+        return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}", broker=broker) for pks in batches)
 
 
 def jobs_waiting() -> set[str] | None:

@@ -62,6 +62,22 @@ def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None 
         transaction.on_commit(lambda: _enqueue(clip.pk, kind))
 
 
+def copies_due(*, clip: Clip, now) -> list[str]:
+    """The copies a clip needs now ("media" once complete, "video" once offered), marked pending on the
+    clip in memory only: the caller saves the batch in bulk and queues the returned kinds after commit."""
+    if clip.status != Clip.Status.COMPLETE:
+        return []
+    kinds = []
+    if clip.media_state == MediaState.NONE:
+        kinds.append("media")
+    if clip.video_url and clip.video_state == MediaState.NONE:
+        kinds.append("video")
+    for kind in kinds:
+        setattr(clip, f"{kind}_state", MediaState.PENDING)
+        setattr(clip, f"{kind}_next_at", now + LEASE)
+    return kinds
+
+
 def copies_enqueue(outbox: list[tuple[str, int]]) -> int:
     """Queue the copies a batch of answers asked for: audio in jobs of CLIPS_PER_JOB clips, videos alone."""
     media = [pk for kind, pk in outbox if kind == "media"]

@@ -24,6 +24,10 @@ def download_video(clip_pk: int) -> None:
     copies.clip_video_download(clip_pk=clip_pk)
 
 
+def convert_wav(clip_pk: int) -> None:
+    copies.clip_wav_make(clip_pk=clip_pk)
+
+
 def poll_cycle() -> None:
     """The minutely safety net (and staff's "poll now"): one poll cycle, as the poller loop runs it."""
     polling.poll_cycle(budget=30)  # well inside django-q2's 60 s job timeout

@@ -154,6 +154,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media go through the storage API only (songs/media.py). With MEDIA_S3_BUCKET they live in an
+# S3-compatible bucket (django-storages; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the
+# machine's role) shared by every machine, and are served by redirects to signed links valid
+# MEDIA_URL_EXPIRY seconds. On the file system, MEDIA_ACCEL_REDIRECT (e.g. "/protected-media/") hands the
+# bytes to a proxy in front (nginx X-Accel-Redirect, deploy/nginx.conf) once the view has checked access.
+MEDIA_S3_BUCKET = envstr("MEDIA_S3_BUCKET", "")
+MEDIA_URL_EXPIRY = envint("MEDIA_URL_EXPIRY", 300)
+MEDIA_ACCEL_REDIRECT = envstr("MEDIA_ACCEL_REDIRECT", "")
+# Where files are made before they are stored (downloads, WAVs, upload checks): local, never served.
+MEDIA_WORK_DIR = Path(envstr("MEDIA_WORK_DIR", str(VAR_DIR / "media-work")))
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "location": envstr("MEDIA_S3_PREFIX", ""),
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME", "") or None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRY,
+            "file_overwrite": True,
+            "default_acl": None,
+        },
+    }
 # Uploaded audio can be large; anything above this goes to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -32,6 +32,7 @@ JOBS = {
     "media": "songs.tasks.download_media",
     "media_many": "songs.tasks.download_media_many",
     "video": "songs.tasks.download_video",
+    "wav": "songs.tasks.convert_wav",
     "cycle": "songs.tasks.poll_cycle",
 }
 

@@ -5,8 +5,8 @@ it failed, a lyric draft when lyrics arrive, and copies of finished media. Idemp
 from __future__ import annotations
 
 import logging
-from functools import partial
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction

@@ -176,6 +176,7 @@ if MEDIA_S3_BUCKET:
             "querystring_expire": MEDIA_URL_EXPIRY,
             "file_overwrite": True,
             "default_acl": None,
+            "signature_version": "s3v4",
         },
     }
 # Uploaded audio can be large; anything above this goes to a temporary file.

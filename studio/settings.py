@@ -229,8 +229,10 @@ MEDIA_MAX_BYTES = envint("MEDIA_MAX_BYTES", 200 * 1024 * 1024)
 Q_CLUSTER = {
     "name": "studio",
     "workers": envint("Q_WORKERS", 2),
-    "timeout": 60,
-    "retry": 90,
+    # A job still running after Q_TIMEOUT seconds is stopped; one whose worker died is handed out again
+    # after Q_RETRY seconds (more than the timeout). The crash drill shortens both.
+    "timeout": envint("Q_TIMEOUT", 60),
+    "retry": envint("Q_RETRY", 90),
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
@@ -240,7 +242,13 @@ Q_CLUSTER = {
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = REDIS_URL
+    # A Redis that is down or unreachable must not hold a web request: connecting gives up after 2 s and
+    # a command after 5 s (the worker's blocking read waits 1 s), then the request is saved and the poll
+    # cycle queues its job once Redis is back. Timeouts already in REDIS_URL are kept.
+    _redis_defaults = {"socket_connect_timeout": "2", "socket_timeout": "5"}
+    _redis_extra = "&".join(f"{k}={v}" for k, v in _redis_defaults.items() if f"{k}=" not in REDIS_URL)
+    _redis_join = "&" if "?" in REDIS_URL else "?"
+    Q_CLUSTER["redis"] = REDIS_URL + (_redis_join + _redis_extra if _redis_extra else "")
 # The built-in engine's renders and videos run on a queue of their own (its worker: Q_CLUSTER_NAME=engine
 # manage.py qcluster, started by runstudio), so the studio's jobs never wait behind them.
 ENGINE_QUEUE = "engine"

@@ -61,12 +61,23 @@ def job_enqueue(job: str, *args, name: str, broker=None) -> bool:
     poll cycle queues it again once the broker is back. Returns whether the job was queued.
     """
     try:
-        options = {"broker": broker} if broker is not None else {}
-        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}", **options)
+        broker = broker or _shared_broker()
+        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}", broker=broker)
     except Exception as exc:  # noqa: BLE001 - whatever the broker raises (redis.ConnectionError, ...)
         log.warning("could not queue %s (%s): %s; the poll cycle will queue it again", name, job, exc)
         return False
     return True
+
+
+_BROKER = None
+
+
+def _shared_broker():
+    """One broker per process: django-q2 makes a new one (a new Redis connection pool) for every job."""
+    global _BROKER
+    if _BROKER is None:
+        _BROKER = get_broker()
+    return _BROKER
 
 
 def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
@@ -78,7 +89,7 @@ def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
     if not batches:
         return 0
     try:
-        broker = get_broker()
+        broker = _shared_broker()
     except Exception as exc:  # noqa: BLE001 - a broker that cannot even be made: the poll cycle retries
         log.warning("could not reach the broker for %d %s jobs: %s", len(batches), job, exc)
         return 0

@@ -8,6 +8,7 @@ children too (qcluster's workers), as a crash of the machine's process would.
 
     with drill_studio(env, pollers=2, workers=2) as studio:
         studio.songs_make(8)
+        studio.wait_sent(timeout=20)
         studio.kill_rounds(rounds=4, seconds=(1.0, 3.0))
         result = studio.wait_done(timeout=60)
 """
@@ -64,6 +65,7 @@ print("DRILL-REPORT " + json.dumps({
     "download_attempts": sum(c.media_attempts for c in clips),
     "broken_files": sorted(set(broken)),
     "polls": sum(GenerationTask.objects.values_list("polls", flat=True)),
+    "unsent": GenerationTask.objects.filter(upstream_id="").count(),
 }))
 """
 
@@ -152,6 +154,14 @@ class DrillStudio:
 
     def songs_make(self, count: int) -> None:
         manage(self.env, "shell", "-c", _SONGS.format(count=count))
+
+    def wait_sent(self, *, timeout: float) -> None:
+        """Until every request has its gateway task id. A worker killed mid-submit leaves the outcome
+        unknown, which by design is never sent again (nothing billed twice): the task fails after
+        SUBMIT_LEASE and its credits come back. The drill kills in the phase after: polls, ingest, copies."""
+        deadline = time.monotonic() + timeout
+        while self.report()["unsent"] and time.monotonic() < deadline:
+            time.sleep(0.5)
 
     def kill_rounds(self, *, rounds: int, seconds: tuple[float, float], seed: int = 10) -> None:
         """Each round: wait a little, SIGKILL one poller and one worker mid-work, start them again."""

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 from studio.ranged import ranged_file_response
@@ -112,12 +112,24 @@ def media_response(
     content_type: str,
     filename: str | None = None,
     as_attachment: bool = False,
+    redirect: bool = True,
 ) -> HttpResponse:
-    """Serve a stored file the caller may see (checked before): signed redirect, X-Accel-Redirect or Range."""
+    """Serve a stored file the caller may see (checked before): signed redirect, X-Accel-Redirect or Range.
+
+    ``redirect=False`` streams a bucket's file through the studio instead (for a gateway fetching an
+    upload: it may refuse links off the studio's own address).
+    """
     if not name:
         raise Http404("Not stored.")
     disposition = content_disposition_header(as_attachment, filename) if filename else None
     path = _local_path(name)
+    if path is None and not redirect:
+        if not default_storage.exists(name):
+            raise Http404("Not stored.")
+        response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        if disposition:
+            response["Content-Disposition"] = disposition
+        return response
     if path is None:
         parameters = {"ResponseContentType": content_type}
         if disposition:

@@ -80,7 +80,8 @@ def upload_public(request: HttpRequest, token: str) -> HttpResponse:
     upload = uploads.upload_from_token(token)
     if upload is None:
         raise Http404
-    return media.media_response(request, upload.file.name, content_type="audio/mpeg")
+    # The bytes themselves, also from a bucket: a gateway may refuse a redirect off the studio's address.
+    return media.media_response(request, upload.file.name, content_type="audio/mpeg", redirect=False)
 
 
 

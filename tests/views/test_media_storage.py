@@ -136,3 +136,20 @@ def test_behind_a_proxy_the_view_checks_access_and_hands_the_bytes_to_it(
     assert response["Content-Type"] == "audio/mpeg"
     assert response["Content-Disposition"] == 'attachment; filename="City Lights.mp3"'
     assert client_for(stranger).get(url).status_code == 404
+
+
+def test_an_upload_in_the_bucket_is_handed_to_the_gateway_as_bytes_not_a_redirect(s3, client, project):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from songs.services import uploads
+
+    audio = mp3_bytes(1.0)
+    task = uploads.upload_create(
+        project=project, user=project.created_by, file=SimpleUploadedFile("sketch.mp3", audio)
+    )
+    token = task.request_payload["url"].rsplit("/u/", 1)[1]
+
+    response = client.get(reverse("songs:upload_public", args=[token]))
+
+    assert response.status_code == 200 and b"".join(response.streaming_content) == audio
+    assert client.get(reverse("songs:upload_public", args=["not-a-token"])).status_code == 404

@@ -71,7 +71,6 @@ def task_ingest(
 _CLIP_FIELDS = (
     "title", "status", "tags", "lyrics", "description", "model_name", "clip_type", "duration",
     "error_message", "audio_url", "image_url", "video_url", "is_video_pending", "metadata", "updated_at",
-    "media_state", "media_next_at", "video_state", "video_next_at",
 )  # fmt: skip
 
 
@@ -219,15 +218,23 @@ def _clips_upsert(answered: list[tuple[GenerationTask, Task]], now) -> tuple[set
                     clip.metadata = data.metadata
             kinds = copies.copies_due(clip=clip, now=now)
             due.extend((kind, clip) for kind in kinds)
-            if (differs or kinds) and clip.pk is not None:
+            if differs and clip.pk is not None:
                 clip.updated_at = now
                 changed[clip.pk] = clip
             if differs or kinds:
                 visible.add(task.pk)
+    existing_due = [(kind, clip) for kind, clip in due if clip.pk is not None]
     if new:
         Clip.objects.bulk_create(new)
-    if changed:
+    if changed:  # what the answer says; never the copies' states, which workers move meanwhile
         rows_update(Clip, list(changed.values()), list(_CLIP_FIELDS))
+    for kind in ("media", "video"):
+        pks = [clip.pk for k, clip in existing_due if k == kind]
+        if pks:  # only from "none": a copy a worker stored since the batch's clips were read stays stored
+            Clip.objects.filter(pk__in=pks, **{f"{kind}_state": Clip.MediaState.NONE}).update(
+                **{f"{kind}_state": Clip.MediaState.PENDING, f"{kind}_next_at": now + copies.LEASE},
+                updated_at=now,
+            )
     return visible, [(kind, clip.pk) for kind, clip in due]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from songs.gateway import parse
 from songs.models import Clip, GenerationTask
-from songs.services import common, ingest, polling
+from songs.services import common, copies, ingest, polling
 from tests.factories import make_task
 
 pytestmark = [pytest.mark.backends, pytest.mark.django_db(transaction=True)]
@@ -138,3 +138,21 @@ def test_finished_batches_queue_their_copies_over_one_broker_in_one_transaction(
     )
 
     assert len(queued) == 5 and len({id(broker) for _, _, broker in queued}) == 1  # one broker, not five
+
+
+def test_a_copy_a_worker_stores_while_the_batch_is_ingested_stays_stored(project, monkeypatch):
+    tasks = due_tasks(project, 2)
+    ingest.tasks_ingest(
+        tasks=tasks, answers={t.upstream_id: answer(t.upstream_id, "IN_PROGRESS", "streaming") for t in tasks}
+    )
+    tasks = polling.tasks_claim_due(limit=2, now=timezone.now() + timedelta(minutes=1))
+    real = copies.copies_due
+
+    def stored_meanwhile(*, clip, now):  # the worker finishes between the batch's read and its write
+        Clip.objects.filter(pk=clip.pk).update(media_state="stored", audio_file="clips/audio/x.mp3")
+        return real(clip=clip, now=now)
+
+    monkeypatch.setattr(copies, "copies_due", stored_meanwhile)
+    ingest.tasks_ingest(tasks=tasks, answers={t.upstream_id: answer(t.upstream_id) for t in tasks})
+
+    assert set(Clip.objects.values_list("status", "media_state")) == {("complete", "stored")}

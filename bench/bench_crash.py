@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--songs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
     started = time.monotonic()
     with drill_studio(

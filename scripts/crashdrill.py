@@ -109,6 +109,8 @@ def drill_env(tmp: str, *, database_url: str = "", redis_url: str = "") -> dict:
         # A job whose worker was killed is handed out again after Q_RETRY seconds (90 in production).
         "Q_TIMEOUT": "20",
         "Q_RETRY": "25",
+        # A download whose job died with its worker (Redis hands it to nobody) is queued again after this.
+        "MEDIA_LEASE_SECONDS": "20",
         "DJANGO_SETTINGS_MODULE": "studio.settings",
     }
     env.pop("REDIS_URL", None)

@@ -224,6 +224,9 @@ POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
 POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)
 SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 5)
 MEDIA_MAX_ATTEMPTS = envint("MEDIA_MAX_ATTEMPTS", 5)
+# A download claimed this long ago whose job is neither waiting in the queue nor done is queued again (a
+# worker died with it: Redis does not hand a lost job out again). Longer than a download takes.
+MEDIA_LEASE_SECONDS = envint("MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_BYTES = envint("MEDIA_MAX_BYTES", 200 * 1024 * 1024)
 
 Q_CLUSTER = {

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 MediaState = Clip.MediaState
 
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=settings.MEDIA_LEASE_SECONDS)
 
 
 VIDEO_MAX_ATTEMPTS = 12

@@ -67,7 +67,7 @@ def task_ingest(
             transaction.on_commit(partial(copies.copies_enqueue, [item]))
 
 
-# The clip fields an answer sets (bulk_update writes these and nothing else).
+# The clip fields an answer sets (rows_update writes these and nothing else).
 _CLIP_FIELDS = (
     "title", "status", "tags", "lyrics", "description", "model_name", "clip_type", "duration",
     "error_message", "audio_url", "image_url", "video_url", "is_video_pending", "metadata", "updated_at",
@@ -134,7 +134,7 @@ def _tasks_update(tasks: list[GenerationTask], written: dict[int, frozenset]) ->
     for task in tasks:
         groups.setdefault(written[task.pk], []).append(task)
     for fields, group in groups.items():
-        rows_update(GenerationTask, group, sorted(fields - {"polls"}), add_one=("polls",))
+        rows_update(GenerationTask, group, sorted(fields), add_one=("polls",))
 
 
 def rows_update(model, objs: list, fields: list[str], add_one: tuple[str, ...] = ()) -> None:

@@ -28,9 +28,11 @@ from songs.models import (
     GenerationTask,
     LyricDraft,
     Membership,
+    Persona,
     Project,
     Role,
     ShareLink,
+    StyleBoost,
     Team,
 )
 
@@ -116,15 +118,32 @@ def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
 
 def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
     """Music, whole-song and upload requests with their clips, newest first: one card each."""
-    tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
+    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
     if changed_since is not None:
-        tasks = tasks.filter(changed_at__gt=changed_since)
+        # A card also changes when the stems of one of its clips move on.
+        stems = GenerationTask.objects.filter(
+            mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
+        )
+        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    stems = Prefetch("continuations", queryset=_stem_requests(), to_attr="stem_requests")
+    live = live.prefetch_related(stems)
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
         tasks.select_related("parent_clip", "upload")
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created_at")
+    )
+
+
+def _stem_requests() -> QuerySet[GenerationTask]:
+    """A clip's stems requests, newest first, with their (vocals, instrumental) clips."""
+    stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+    return (
+        GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS)
+        .prefetch_related(Prefetch("clips", queryset=stems))
+        .order_by("-pk")
     )
 
 
@@ -456,3 +475,24 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
         .values("total")
     )
     return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
+
+
+# --- personas and style boosts -------------------------------------------------------------------------
+
+
+def team_personas(*, team: Team) -> QuerySet[Persona]:
+    """A team's personas with their request (its state) and source clip, for the team page."""
+    return Persona.objects.filter(team=team).select_related("task", "source_clip")
+
+
+def ready_personas(*, team: Team) -> QuerySet[Persona]:
+    """The personas a song of this team can be sung by: made upstream, their source clip still here."""
+    return team_personas(team=team).exclude(upstream_id="").filter(source_clip__isnull=False)
+
+
+def boost_for_user(*, user, uid) -> StyleBoost:
+    """A style boost, for the person who asked for it only (404 for anyone else)."""
+    boost = StyleBoost.objects.filter(uid=uid, user_id=user.pk if user.is_authenticated else None).first()
+    if boost is None:
+        raise Http404("No such boost.")
+    return boost

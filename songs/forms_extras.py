@@ -8,6 +8,7 @@ carry is dropped, never sent.
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
@@ -73,11 +74,19 @@ class SongExtras(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.personas = {}
+        # Read only when the field is shown or checked: a page without personas pays no query.
+        self.fields["persona"].choices = lambda: [("", _("Anyone"))] + [
+            (key, persona.name) for key, persona in self.personas.items()
+        ]
+
+    @cached_property
+    def personas(self) -> dict:
+        """The project's team's ready personas, by primary key (as the select's values)."""
         project = getattr(self, "project", None)
-        if project is not None:
-            self.personas = {str(p.pk): p for p in ready_personas(team=project.team)}
-        self.fields["persona"].choices = [("", _("Anyone"))] + [(k, p.name) for k, p in self.personas.items()]
+        caps = getattr(self, "capabilities", None)
+        if project is None or not (caps and caps.persona):
+            return {}
+        return {str(p.pk): p for p in ready_personas(team=project.team)}
 
     @property
     def fine_models_label(self) -> str:

@@ -126,9 +126,9 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
             mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
         )
         tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
+    stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
+    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_stems needs no other
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
-    stems = Prefetch("continuations", queryset=_stem_requests(), to_attr="stem_requests")
-    live = live.prefetch_related(stems)
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
         tasks.select_related("parent_clip", "upload")
@@ -137,14 +137,24 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     )
 
 
-def _stem_requests() -> QuerySet[GenerationTask]:
-    """A clip's stems requests, newest first, with their (vocals, instrumental) clips."""
+def attach_stems(*, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips).
+
+    Cards without stems (``has_stems``, read with the cards) cost no query; otherwise two for the page.
+    """
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
+    on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
+    if not on_page:
+        return
     stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
-    return (
-        GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS)
+    requests = (
+        GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
         .prefetch_related(Prefetch("clips", queryset=stems))
         .order_by("-pk")
     )
+    for request in requests:
+        clip = on_page[request.parent_clip_id]
+        clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
 
 
 CARDS_PER_PAGE = 20
@@ -165,6 +175,7 @@ def project_cards_page(
     older = page[size - 1].pk if len(page) > size else None
     page = page[:size]
     attach_chains(project=project, tasks=page)
+    attach_stems(tasks=page)
     return page, older
 
 
@@ -203,6 +214,7 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     task = project_cards(project=project).filter(pk=clip.task_id).first()
     if task is not None:
         attach_chains(project=project, tasks=[task])
+        attach_stems(tasks=[task])
     return task
 
 

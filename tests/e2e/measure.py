@@ -107,3 +107,10 @@ def voice_print(vocals: np.ndarray) -> np.ndarray:
     edges = zip(BANDS, BANDS[1:], strict=False)
     bands = np.log10([spectrum[(freqs >= lo) & (freqs < hi)].sum() + 1e-12 for lo, hi in edges])
     return np.concatenate([[register], bands - bands.mean()])
+
+
+def held_pitch(signal: np.ndarray, at: float, spread: float = 0.03) -> float | None:
+    """The pitch at a time when a note is held there (the same within half a semitone 30 ms either side),
+    else None: transitions and consonants say nothing of the tune."""
+    around = [pitch_at(signal, at + d) for d in (-spread, 0.0, spread)]
+    return around[1] if max(around) - min(around) < 0.5 else None

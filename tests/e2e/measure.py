@@ -96,7 +96,8 @@ def voice_print(vocals: np.ndarray) -> np.ndarray:
     """The singer as heard in a vocal stem: the register (median pitch, in octaves) and the spectral
     envelope from 1 to 7 kHz (log energy in 8 bands, relative to their mean) over the loud frames."""
     times = voiced_times(vocals)
-    register = np.median([pitch_at(vocals, t) for t in times]) / 12.0
+    held = [p for p in (held_pitch(vocals, t) for t in times) if p is not None]
+    register = np.median(held or [pitch_at(vocals, t) for t in times]) / 12.0
     spectrum = np.zeros(2049)
     for t in times:
         start = max(0, int(t * SR) - 2048)

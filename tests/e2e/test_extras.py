@@ -122,7 +122,8 @@ def test_a_personas_songs_keep_its_voice(project, owner):
     prints = {c.title: measure.voice_print(measure.mono(split(c, owner)[0])) for c in (singer, sung, other)}
     own = float(np.linalg.norm(prints["Iron"] - prints["City Lights"]))
     different = float(np.linalg.norm(prints["Iron"] - prints["Other"]))
-    print(f"persona: distance to its singer {own:.3f}, to another (male) voice {different:.3f}")
+    registers = {title: round(float(p[0]) * 12, 1) for title, p in prints.items()}
+    print(f"persona: distance to its singer {own:.3f}, to another (male) voice {different:.3f}; {registers}")
     assert own < different
 
 

@@ -153,6 +153,7 @@ class SongExtras(forms.Form):
 class CoverForm(forms.Form):
     tags = forms.CharField(
         label=_("New style of music"),
+        required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. acoustic folk, female vocals")}),
     )
     title = forms.CharField(label=_("Title"), required=False)
@@ -166,7 +167,7 @@ class CoverForm(forms.Form):
         data = super().clean()
         model = catalog.get_model(catalog.task_model("cover"))
         tags = (data.get("tags") or "").strip()
-        if "tags" in data and not tags:
+        if not tags:
             self.add_error("tags", _("Give the new style, e.g. “acoustic folk”."))
         for name, limit in (("tags", model.style), ("title", model.title)):
             value = data.get(name) or ""
@@ -180,7 +181,7 @@ class CoverForm(forms.Form):
 
 
 class PersonaForm(forms.Form):
-    name = forms.CharField(label=_("Persona name"), max_length=80)
+    name = forms.CharField(label=_("Persona name"), max_length=80, required=False)
     description = forms.CharField(
         label=_("Description"),
         required=False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from songs.models import Clip, GenerationTask, Persona
 from songs.services import requests
@@ -35,7 +36,9 @@ def persona_create(
 ) -> Persona:
     """ "Make a persona" from a clip, for the clip's team. A request key seen before returns its persona."""
     if clip.status != Clip.Status.COMPLETE or clip.clip_type in ("upload", "stem") or not clip.lyrics:
-        raise NotAPersonaSource("A persona needs a finished song with a singer, made here (not an upload).")
+        raise NotAPersonaSource(
+            _("A persona needs a finished song with a singer, made here (not an upload).")
+        )
     with transaction.atomic():
         task = requests.task_create(
             project=clip.project,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import IntegrityError
+from django.utils.translation import gettext as _
 
 from songs import catalog
 from songs.models import Clip, GenerationTask
@@ -54,7 +55,7 @@ def stems_payload(*, clip: Clip) -> dict:
 def stems_request(*, clip: Clip, user) -> GenerationTask:
     """ "Split stems": one request per clip; asking again while it runs (or once done) returns it."""
     if clip.status != Clip.Status.COMPLETE or clip.clip_type in ("stem", "upload"):
-        raise NotSplittable("Only a finished song made here can be split into stems.")
+        raise NotSplittable(_("Only a finished song made here can be split into stems."))
     existing = stems_of(clip=clip)
     if existing is not None:
         return existing

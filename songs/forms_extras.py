@@ -89,6 +89,10 @@ class SongExtras(forms.Form):
         return {str(p.pk): p for p in ready_personas(team=project.team)}
 
     @property
+    def fine_models(self) -> tuple[str, ...]:
+        return catalog.FINE_CONTROL
+
+    @property
     def fine_models_label(self) -> str:
         return _newest_labels()
 
@@ -152,11 +156,11 @@ class SongExtras(forms.Form):
 
 class CoverForm(forms.Form):
     tags = forms.CharField(
-        label=_("New style of music"),
+        label=_("Style for the cover"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. acoustic folk, female vocals")}),
     )
-    title = forms.CharField(label=_("Title"), required=False)
+    title = forms.CharField(label=_("Title of the cover"), required=False)
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, clip=None, **kwargs):

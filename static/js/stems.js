@@ -1,6 +1,7 @@
-// The stems mixer (vocals and instrumental played in sync, with mute, solo and volume per stem) and the
-// Boost button's swap of the style field (with Undo). No sentences here: labels come from data- attributes
-// rendered by Django templates, so they are translated there. Loaded from a file: the CSP allows no inline code.
+// The stems mixer (vocals and instrumental played in sync, with mute, solo and volume per stem), the
+// Boost button's swap of the style field (with Undo), and the finer controls shown for the newest models.
+// No sentences here: labels come from data- attributes rendered by Django templates, so they are translated
+// there. Loaded from a file: the CSP allows no inline code.
 (function () {
   "use strict";
 
@@ -116,9 +117,25 @@
     if (panel) setPlayLabel(panel);
   }, true);
 
+  // Target duration and variety only for the newest models: the box shows for those, hides for the rest
+  // (the server checks too, and says so beside the field).
+  function fineControl(root) {
+    (root || document).querySelectorAll("[data-fine-control]").forEach(function (box) {
+      var model = box.closest("form") && box.closest("form").querySelector("select[name=mv]");
+      if (!model) return;
+      var shown = box.dataset.fineControl.split(" ").indexOf(model.value) >= 0;
+      box.hidden = !shown && !box.querySelector(".invalid");
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[name=mv]")) fineControl(event.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () { fineControl(); });
+
   // After a swap: preserved players keep their state; the buttons show it again. A finished boost fills
   // the style field and keeps the old text for Undo.
   document.addEventListener("htmx:afterSettle", function () {
+    fineControl();
     document.querySelectorAll("[data-stems]").forEach(function (panel) {
       apply(panel);
       setPlayLabel(panel);

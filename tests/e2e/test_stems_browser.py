@@ -34,7 +34,7 @@ def finished(task: GenerationTask, seconds: float = 60) -> GenerationTask:
     raise AssertionError(f"task {task.pk} still {task.status}")
 
 
-def test_a_songwriter_splits_stems_plays_them_in_sync_and_mutes_the_vocals(
+def test_a_songwriter_splits_stems_mutes_the_vocals_and_boosts_a_style(
     studio, page: Page, owner, project, artifacts_dir
 ):
     task = finished(request_song(project, owner, mv="chirp-auk"))
@@ -72,3 +72,18 @@ def test_a_songwriter_splits_stems_plays_them_in_sync_and_mutes_the_vocals(
     )
     assert muted == {"vocals": True, "instrumental": False}
     page.screenshot(path=os.path.join(artifacts_dir, "stems-panel.png"), full_page=True)
+
+    # the Create form: Boost fills the style (a worker asks the gateway, the button area polls), Undo
+    # restores it; the finer controls show only for the newest models
+    page.get_by_text("Custom", exact=True).click()
+    style = page.get_by_label("Style of music")
+    style.fill("student")
+    page.get_by_role("button", name="Boost").click()
+    expect(style).not_to_have_value("student", timeout=15_000)
+    assert len(style.input_value()) > 40
+    page.screenshot(path=os.path.join(artifacts_dir, "style-boosted.png"), full_page=True)
+    page.get_by_role("button", name="Undo").click()
+    expect(style).to_have_value("student")
+    expect(page.locator("[data-fine-control]")).to_be_visible()  # the default model is the newest
+    page.get_by_label("Model").select_option("chirp-v4")
+    expect(page.locator("[data-fine-control]")).to_be_hidden()

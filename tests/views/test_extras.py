@@ -184,3 +184,9 @@ def test_boost_with_no_style_says_so(owner_client, project):
         reverse("songs:boost_create", args=[project.pk]), {"tags": ""}, **HX
     ).content.decode()
     assert "Write a few words of style first" in html
+
+
+def test_staff_see_personas_with_their_state(admin_client, project, sung):
+    Persona.objects.create(team=project.team, name="Ann", source_clip=sung, upstream_id="p-ann")
+    html = admin_client.get("/admin/songs/persona/").content.decode()
+    assert "Ann" in html and "ready" in html and "p-ann" in html

@@ -127,7 +127,7 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
         )
         tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
     stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
-    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_stems needs no other
+    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
@@ -137,24 +137,31 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
     )
 
 
-def attach_stems(*, tasks: list[GenerationTask]) -> None:
-    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips).
+def attach_extras(*, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips), and
+    each persona song its persona's name (``clip.persona_name``).
 
-    Cards without stems (``has_stems``, read with the cards) cost no query; otherwise two for the page.
+    Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
     """
     with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
     on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
-    if not on_page:
-        return
-    stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
-    requests = (
-        GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
-        .prefetch_related(Prefetch("clips", queryset=stems))
-        .order_by("-pk")
-    )
-    for request in requests:
-        clip = on_page[request.parent_clip_id]
-        clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    if on_page:
+        stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+        requests = (
+            GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
+            .prefetch_related(Prefetch("clips", queryset=stems))
+            .order_by("-pk")
+        )
+        for request in requests:
+            clip = on_page[request.parent_clip_id]
+            clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    sung = [task for task in tasks if (task.request_payload or {}).get("task") == "artist_consistency"]
+    if sung:
+        ids = {task.request_payload.get("persona_id") or "" for task in sung}
+        names = dict(Persona.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name"))
+        for task in sung:
+            for clip in task.clips.all():
+                clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
 
 
 CARDS_PER_PAGE = 20
@@ -175,7 +182,7 @@ def project_cards_page(
     older = page[size - 1].pk if len(page) > size else None
     page = page[:size]
     attach_chains(project=project, tasks=page)
-    attach_stems(tasks=page)
+    attach_extras(tasks=page)
     return page, older
 
 
@@ -214,7 +221,7 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     task = project_cards(project=project).filter(pk=clip.task_id).first()
     if task is not None:
         attach_chains(project=project, tasks=[task])
-        attach_stems(tasks=[task])
+        attach_extras(tasks=[task])
     return task
 
 

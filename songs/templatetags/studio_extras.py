@@ -7,7 +7,6 @@ import uuid
 from django import template
 
 from songs import selectors
-from songs.models import Persona
 
 register = template.Library()
 
@@ -29,16 +28,6 @@ def latest_stems(clip):
 def stem_part(clip) -> str:
     """ "vocals" or "instrumental", from the stem's title (the reference's "<title> - Vocals")."""
     return "vocals" if clip.title.rstrip().lower().endswith("vocals") else "instrumental"
-
-
-@register.filter
-def sung_by(clip) -> str:
-    """The persona's name a clip was sung as, "" for none."""
-    payload = clip.task.request_payload or {}
-    if payload.get("task") != "artist_consistency":
-        return ""
-    persona = Persona.objects.filter(upstream_id=payload.get("persona_id") or "-").first()
-    return persona.name if persona else ""
 
 
 @register.simple_tag

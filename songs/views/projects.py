@@ -170,7 +170,7 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
         since = timezone.now()
     cards = list(selectors.project_cards(project=project, changed_since=since))
     selectors.attach_chains(project=project, tasks=cards)
-    selectors.attach_stems(tasks=cards)
+    selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)

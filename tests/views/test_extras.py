@@ -190,3 +190,27 @@ def test_staff_see_personas_with_their_state(admin_client, project, sung):
     Persona.objects.create(team=project.team, name="Ann", source_clip=sung, upstream_id="p-ann")
     html = admin_client.get("/admin/songs/persona/").content.decode()
     assert "Ann" in html and "ready" in html and "p-ann" in html
+
+
+def test_a_persona_song_names_its_singer_without_a_query_per_card(v2, owner_client, project, sung):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Persona.objects.create(team=project.team, name="Ann", source_clip=sung, upstream_id="p-ann")
+
+    def persona_song():
+        task = make_task(project, status="succeeded")
+        task.request_payload.update(
+            task="artist_consistency", persona_id="p-ann", artist_clip_id=sung.upstream_id
+        )
+        task.save(update_fields=["request_payload"])
+        make_stored_clip(task, title="Iron")
+
+    persona_song()
+    with CaptureQueriesContext(connection) as one:
+        assert "Sung by the persona “Ann”" in page(owner_client, project)
+    for _ in range(5):
+        persona_song()
+    with CaptureQueriesContext(connection) as six:
+        assert page(owner_client, project).count("Sung by the persona “Ann”") == 6
+    assert len(six.captured_queries) == len(one.captured_queries)

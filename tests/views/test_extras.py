@@ -214,3 +214,19 @@ def test_a_persona_song_names_its_singer_without_a_query_per_card(v2, owner_clie
     with CaptureQueriesContext(connection) as six:
         assert page(owner_client, project).count("Sung by the persona “Ann”") == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_failed_stems_say_why_on_the_card_and_can_be_asked_for_again(v2, owner_client, project, sung):
+    make_task(
+        project,
+        status="failed",
+        mode="stems",
+        parent_clip=sung,
+        reason_code="no_channel",
+        fail_reason="no channel",
+    )
+    html = page(owner_client, project)
+    assert "Splitting stems failed:" in html and "no channel for this model" in html
+    assert "Split stems" in html  # a new request, since the failed one charged nothing
+    owner_client.post(reverse("songs:stems_split", args=[sung.uid]), **HX)
+    assert GenerationTask.objects.filter(mode="stems", status="queued").count() == 1

@@ -40,7 +40,7 @@ def stems_payload(*, clip: Clip) -> dict:
         "task": "gen_stem",
         "generation_type": "TEXT",
         "title": clip.title,
-        "mv": catalog.task_model("gen_stem"),
+        "mv": catalog.TASK_MODELS["gen_stem"][0],  # the reference's (separation sounds the same on any)
         "prompt": "",
         "make_instrumental": True,
         "continue_clip_id": clip.upstream_id,

@@ -75,9 +75,9 @@ class SongExtras(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read only when the field is shown or checked: a page without personas pays no query.
-        self.fields["persona"].choices = lambda: [("", _("Anyone"))] + [
-            (key, persona.name) for key, persona in self.personas.items()
-        ]
+        self.fields["persona"].choices = lambda: (
+            [("", _("Anyone"))] + [(key, persona.name) for key, persona in self.personas.items()]
+        )
 
     @cached_property
     def personas(self) -> dict:

@@ -65,4 +65,3 @@ def persona_create(
 def persona_registered(*, task: GenerationTask, persona_id: str) -> None:
     """The gateway made it: keep its persona_id (the submit marks the request done)."""
     Persona.objects.filter(task=task).update(upstream_id=persona_id[:191])
-

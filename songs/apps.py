@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -15,3 +16,6 @@ class SongsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_schedules, sender=self)
+        from songs.services.languages import language_on_login
+
+        user_logged_in.connect(language_on_login, dispatch_uid="songs-language-on-login")

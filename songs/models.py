@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
@@ -36,9 +37,9 @@ class Team(models.Model):
 
 class Role(models.TextChoices):
     # Ordered: each role can do everything the ones before it can.
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    OWNER = "owner", "Owner"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    OWNER = "owner", _("Owner")
 
 
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
@@ -157,26 +158,26 @@ class GenerationTask(models.Model):
     """One request to the gateway, from the user's click to its final outcome."""
 
     class Action(models.TextChoices):
-        MUSIC = "MUSIC", "Music"
-        LYRICS = "LYRICS", "Lyrics"
-        CONCAT = "CONCAT", "Concat"
-        UPLOAD = "UPLOAD", "Upload"
+        MUSIC = "MUSIC", _("Music")
+        LYRICS = "LYRICS", _("Lyrics")
+        CONCAT = "CONCAT", _("Concat")
+        UPLOAD = "UPLOAD", _("Upload")
 
     class Mode(models.TextChoices):
-        INSPIRATION = "inspiration", "Inspiration"
-        CUSTOM = "custom", "Custom"
-        CONTINUE = "continue", "Continue"
-        LYRICS = "lyrics", "Lyrics"
-        CONCAT = "concat", "Whole song"
-        UPLOAD = "upload", "Upload"
-        INFILL = "infill", "Replace section"
+        INSPIRATION = "inspiration", _("Inspiration")
+        CUSTOM = "custom", _("Custom")
+        CONTINUE = "continue", _("Continue")
+        LYRICS = "lyrics", _("Lyrics")
+        CONCAT = "concat", _("Whole song")
+        UPLOAD = "upload", _("Upload")
+        INFILL = "infill", _("Replace section")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"  # saved, not yet accepted by the gateway
-        SUBMITTED = "submitted", "Submitted"  # the gateway gave us its task id
-        RUNNING = "running", "Generating"  # the gateway is working on it
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")  # saved, not yet accepted by the gateway
+        SUBMITTED = "submitted", _("Submitted")  # the gateway gave us its task id
+        RUNNING = "running", _("Generating")  # the gateway is working on it
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
 
     PENDING = (Status.QUEUED, Status.SUBMITTED, Status.RUNNING)
 
@@ -246,17 +247,17 @@ class GenerationTask(models.Model):
 
 class Clip(models.Model):
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        QUEUED = "queued", "Queued"
-        STREAMING = "streaming", "Streaming"
-        COMPLETE = "complete", "Complete"
-        ERROR = "error", "Error"
+        SUBMITTED = "submitted", _("Submitted")
+        QUEUED = "queued", _("Queued")
+        STREAMING = "streaming", _("Streaming")
+        COMPLETE = "complete", _("Complete")
+        ERROR = "error", _("Error")
 
     class MediaState(models.TextChoices):
-        NONE = "none", "Not yet"
-        PENDING = "pending", "Downloading"
-        STORED = "stored", "Stored"
-        FAILED = "failed", "Failed"
+        NONE = "none", _("Not yet")
+        PENDING = "pending", _("Downloading")
+        STORED = "stored", _("Stored")
+        FAILED = "failed", _("Failed")
 
     id = models.BigAutoField(primary_key=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -458,3 +459,16 @@ class SignupRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-up from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserLanguage(models.Model):
+    """The language a person chose with the switcher: applied at each log-in, on any device."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="language_choice"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

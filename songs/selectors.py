@@ -32,6 +32,7 @@ from songs.models import (
     Role,
     ShareLink,
     Team,
+    UserLanguage,
 )
 
 
@@ -456,3 +457,8 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
         .values("total")
     )
     return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
+
+
+def user_language(*, user) -> str | None:
+    """The language a person chose with the switcher, or None (then the browser's is used)."""
+    return UserLanguage.objects.filter(user=user).values_list("language", flat=True).first()

@@ -27,14 +27,21 @@ class UserLanguageMiddleware:
                 request.LANGUAGE_CODE = language
         response = self.get_response(request)
         if request.user.is_authenticated:
-            if request.method == "POST" and request.path == reverse("set_language") and response.status_code < 400:
+            if (
+                request.method == "POST"
+                and request.path == reverse("set_language")
+                and response.status_code < 400
+            ):
                 chosen = request.POST.get("language")
                 if language_supported(chosen):
                     language_remember(user=request.user, language=chosen, session=request.session)
                     language = chosen
             else:
                 language = request.session.get(SESSION_KEY)  # a log-in in this request may have set it
-            if language_supported(language) and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            if (
+                language_supported(language)
+                and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+            ):
                 response.set_cookie(
                     settings.LANGUAGE_COOKIE_NAME,
                     language,

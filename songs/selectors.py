@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import catalog
 from songs.gateway import Capabilities, capabilities_for
@@ -69,7 +70,10 @@ def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | Non
     if membership is None:
         raise Http404("Not found.")  # outsiders cannot even learn that it exists
     if not membership.allows(role):
-        raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
+        raise PermissionDenied(
+            _("This needs the %(role)s role in %(team)s.")
+            % {"role": str(Role(role).label).lower(), "team": membership.team.name}
+        )
     obj.membership = membership
     return obj
 

@@ -75,7 +75,8 @@ def lineage(clip, parent_name: str | None = None) -> str:
         payload = clip.task.request_payload or {}
         start, end = payload.get("infill_start_s"), payload.get("infill_end_s")
         if start is not None and end is not None:
-            return _("Replaces %(start)s–%(end)s of %(clip)s") % {"start": mmss(start), "end": mmss(end), "clip": named}
+            span = {"start": mmss(start), "end": mmss(end), "clip": named}
+            return _("Replaces %(start)s–%(end)s of %(clip)s") % span
         return _("Replaces part of %(clip)s") % {"clip": named}
     if parent and clip.continue_at is not None:
         return _("Continued from %(clip)s at %(at)s") % {"clip": named, "at": mmss(clip.continue_at)}

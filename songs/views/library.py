@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -70,7 +71,7 @@ class LibraryFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", "This is before the start date.")
+            self.add_error("to", _("This is before the start date."))
         return data
 
     def filters(self) -> selectors.ClipFilters:
@@ -184,7 +185,10 @@ def clip_trash(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
     library.clip_trash(clip=clip)
     if not request.htmx:
-        messages.success(request, f"“{clip.title or 'Untitled'}” is in the trash; restore it from there.")
+        messages.success(
+            request,
+            _("“%(title)s” is in the trash; restore it from there.") % {"title": clip.title or _("Untitled")},
+        )
         return redirect(_next(request) or clip.project)
     # No confirmation: the answer offers Undo right where the clip was.
     context = {"clip": clip, "kind": "clip", "place": _place(request, "card"), "next_url": _next(request)}
@@ -197,7 +201,11 @@ def clip_restore(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
     library.clip_restore(clip=clip)
     if not request.htmx:
-        messages.success(request, f"“{clip.title or 'Untitled'}” is back in {clip.project.name}.")
+        messages.success(
+            request,
+            _("“%(title)s” is back in %(project)s.")
+            % {"title": clip.title or _("Untitled"), "project": clip.project.name},
+        )
         return redirect(_next(request) or clip.project)
     place = _place(request, "trash")
     if place == "card":
@@ -228,7 +236,7 @@ def draft_trash(request: HttpRequest, pk: int) -> HttpResponse:
     draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     library.draft_trash(draft=draft)
     if not request.htmx:
-        messages.success(request, f"“{draft}” is in the trash; restore it from there.")
+        messages.success(request, _("“%(title)s” is in the trash; restore it from there.") % {"title": draft})
         return redirect(draft.project)
     context = {"draft": draft, "kind": "draft", "place": _place(request, "drafts")}
     return render(request, "songs/partials/library_trashed.html", context)
@@ -240,7 +248,10 @@ def draft_restore_from_trash(request: HttpRequest, pk: int) -> HttpResponse:
     draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     library.draft_restore_from_trash(draft=draft)
     if not request.htmx:
-        messages.success(request, f"“{draft}” is back in {draft.project.name}.")
+        messages.success(
+            request,
+            _("“%(title)s” is back in %(project)s.") % {"title": draft, "project": draft.project.name},
+        )
         return redirect(_next(request) or draft)
     if _place(request, "trash") == "drafts":
         project = draft.project
@@ -271,7 +282,7 @@ def clip_rename(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
             form.add_error(None, exc)
     if not request.htmx:
         if form.is_valid():
-            messages.success(request, f"Renamed to “{clip.title}”.")
+            messages.success(request, _("Renamed to “%(title)s”.") % {"title": clip.title})
         else:
             messages.error(request, " ".join(form.errors.get("title", [])))
         return redirect(_next(request) or clip.project)

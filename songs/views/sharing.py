@@ -71,7 +71,8 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     sharing.share_revoke(link=link, user=request.user)  # 403 unless its creator or an owner
     if link.clip_id:
         link.clip.project.membership = link.clip.membership
-        return _box(request, project=link.clip.project, clip=link.clip, message=_("The link no longer works."))
+        gone = _("The link no longer works.")
+        return _box(request, project=link.clip.project, clip=link.clip, message=gone)
     return _box(request, project=link.project, message=_("The link no longer works."))
 
 

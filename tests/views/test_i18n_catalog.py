@@ -34,12 +34,16 @@ def untranslated_text(source: str) -> list[str]:
     s = re.sub(r"&[a-z]+;|&#\d+;", " ", s)
     chunks = [m.group(2) for m in re.finditer(READ_ATTRIBUTES + r"""\s*=\s*(["'])(.*?)\1""", s, flags=re.S)]
     for tag in re.finditer(r"<[^>]*>", s):
-        if re.search(r"""\btype=["']?hidden|\bname=["']?(?:language|mode|next|place|liked|action|apply)""", tag.group()):
+        if re.search(
+            r"""\btype=["']?hidden|\bname=["']?(?:language|mode|next|place|liked|action|apply)""", tag.group()
+        ):
             chunks = [c for c in chunks if c not in tag.group()]  # a hidden input's value is not shown
     chunks += re.split(r"<[^>]*>", s)
     bad = []
     for chunk in chunks:
-        rest = "".join(ch for ch in chunk.replace("\x00", "") if not ch.isspace() and ch not in ALLOWED_SYMBOLS)
+        rest = "".join(
+            ch for ch in chunk.replace("\x00", "") if not ch.isspace() and ch not in ALLOWED_SYMBOLS
+        )
         if rest and not rest.isdigit():
             bad.append(" ".join(chunk.replace("\x00", "…").split()))
     return bad
@@ -48,7 +52,12 @@ def untranslated_text(source: str) -> list[str]:
 def test_the_checker_catches_english_outside_the_tags():
     page = '{% load i18n %}<p title="Hello">{% translate "Fine" %} Not fine</p><b>{{ x }} · ♪</b>'
     assert untranslated_text(page) == ["Hello", "… Not fine"]
-    assert untranslated_text('{% blocktranslate %}Ok {{ a }}{% endblocktranslate %}<i>{{ a|default:_("x") }}</i>') == []
+    assert (
+        untranslated_text(
+            '{% blocktranslate %}Ok {{ a }}{% endblocktranslate %}<i>{{ a|default:_("x") }}</i>'
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT / "templates")))
@@ -60,7 +69,7 @@ def test_no_template_shows_text_outside_translation_tags(template):
 def test_every_message_has_a_chinese_translation(catalog):
     with catalog.open("rb") as f:
         messages = [m for m in read_po(f, locale="zh_Hans") if m.id]
-    assert len(messages) > (200 if catalog.name == "django.po" else 5)
+    assert len(messages) >= (300 if catalog.name == "django.po" else 2)
     missing = [m.id for m in messages if not (all(m.string) if isinstance(m.string, tuple) else m.string)]
     fuzzy = [m.id for m in messages if m.fuzzy]
     assert missing == []
@@ -69,5 +78,5 @@ def test_every_message_has_a_chinese_translation(catalog):
     for m in messages:
         english = " ".join(m.id) if isinstance(m.id, tuple) else m.id
         chinese = " ".join(m.string) if isinstance(m.string, tuple) else m.string
-        for placeholder in set(re.findall(r"%\(\w+\)[sd]|\{\{ ?\w+ ?\}\}", english)):
+        for placeholder in set(re.findall(r"%\(\w+\)(?:\.\d)?[sd]|\{\w+\}", english)):
             assert placeholder.replace(" ", "") in chinese.replace(" ", ""), (m.id, placeholder)

@@ -21,7 +21,7 @@ class Team(models.Model):
         related_name="personal_team",
     )
     daily_credits = models.PositiveIntegerField(
-        default=1000, help_text="Credits the team may spend per day (UTC); set by staff."
+        default=1000, help_text=_("Credits the team may spend per day (UTC); set by staff.")
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -118,7 +118,7 @@ class LyricDraft(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="drafts")
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
-    prompt = models.CharField(max_length=500, blank=True, help_text="What the lyrics were written from.")
+    prompt = models.CharField(max_length=500, blank=True, help_text=_("What the lyrics were written from."))
     task = models.ForeignKey(
         "GenerationTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
     )
@@ -186,8 +186,8 @@ class GenerationTask(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     mode = models.CharField(max_length=12, choices=Mode.choices)
     api_format = models.CharField(max_length=8, default="task")
-    request_payload = models.JSONField(help_text="Exactly what is sent to the gateway.")
-    upstream_id = models.TextField(blank=True, db_index=True, help_text="The gateway's task id.")
+    request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
+    upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     upstream_status = models.CharField(max_length=20, blank=True)
     progress = models.CharField(max_length=10, blank=True)
@@ -196,7 +196,7 @@ class GenerationTask(models.Model):
     reason_code = models.CharField(max_length=40, blank=True)
     reason_detail = models.CharField(max_length=300, blank=True)
     last_response = models.JSONField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Submit attempts.")
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Submit attempts."))
     polls = models.PositiveIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claim_token = models.UUIDField(null=True, blank=True)
@@ -221,7 +221,7 @@ class GenerationTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="retries",
-        help_text="The failed task this one tries again (kept as it was).",
+        help_text=_("The failed task this one tries again (kept as it was)."),
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -290,7 +290,7 @@ class Clip(models.Model):
     video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     media_error = models.TextField(blank=True)
     media_reason = models.CharField(
-        max_length=40, blank=True, help_text="songs.reasons code for media_error."
+        max_length=40, blank=True, help_text=_("songs.reasons code for media_error.")
     )
     metadata = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
@@ -298,7 +298,7 @@ class Clip(models.Model):
     )
     trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     hidden_from_sharing = models.BooleanField(
-        default=False, help_text="Set by staff: no public link plays it."
+        default=False, help_text=_("Set by staff: no public link plays it.")
     )
     continue_at = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -362,7 +362,7 @@ class Upload(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     original_name = models.CharField(max_length=255, blank=True)
-    source_url = models.URLField(max_length=2000, blank=True, help_text="When the user gave a link.")
+    source_url = models.URLField(max_length=2000, blank=True, help_text=_("When the user gave a link."))
     file = models.FileField(upload_to="uploads/", blank=True)
     duration = models.FloatField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -428,11 +428,11 @@ class ShareLink(models.Model):
 class GatewayFeature(models.Model):
     """A feature the configured gateway was found to lack, learnt from its answers; staff re-check it."""
 
-    gateway = models.CharField(max_length=300, help_text="The gateway's base URL when it was learnt.")
+    gateway = models.CharField(max_length=300, help_text=_("The gateway's base URL when it was learnt."))
     name = models.CharField(max_length=30)
-    missing_since = models.DateTimeField(null=True, blank=True, help_text="Empty: offered again.")
-    reason = models.TextField(blank=True, help_text="What the gateway answered, in plain words.")
-    answer = models.TextField(blank=True, help_text="The gateway's answer as it came (for staff).")
+    missing_since = models.DateTimeField(null=True, blank=True, help_text=_("Empty: offered again."))
+    reason = models.TextField(blank=True, help_text=_("What the gateway answered, in plain words."))
+    answer = models.TextField(blank=True, help_text=_("The gateway's answer as it came (for staff)."))
     task = models.ForeignKey(
         GenerationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

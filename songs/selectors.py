@@ -12,8 +12,8 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -250,6 +250,7 @@ class ClipFilters:
     mode: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sort: str = ""  # "" newest first, "title" by title (A–Z, any script)
 
 
 def with_liked_by(clips: QuerySet[Clip], *, user_id: int | None) -> QuerySet[Clip]:
@@ -289,7 +290,13 @@ def library_clips(*, user, filters: ClipFilters | None = None) -> QuerySet[Clip]
     clips = with_liked_by(clips, user_id=user.pk)
     if filters.liked:
         clips = clips.filter(liked_by_me=True)
-    return clips.select_related("project__team", "task").order_by("-created_at", "-id")
+    clips = clips.select_related("project__team", "task")
+    if filters.sort == "title":
+        # Case-insensitive for Latin titles (Lower works in SQLite and PostgreSQL alike); Chinese and
+        # other scripts by code point after them; untitled songs last.
+        untitled = Case(When(title="", then=Value(1)), default=Value(0))
+        return clips.order_by(untitled, Lower("title"), "-created_at", "-id")
+    return clips.order_by("-created_at", "-id")
 
 
 def _model_q(model: str) -> Q:

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -43,27 +43,31 @@ class LibraryFilterForm(forms.Form):
     """The library's GET form: every value is in the URL, so a search can be bookmarked."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
-        widget=SearchInput(attrs={"placeholder": "Title, style or lyrics", "autocomplete": "off"}),
+        widget=SearchInput(attrs={"placeholder": _("Title, style or lyrics"), "autocomplete": "off"}),
     )
     team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.none(), required=False, empty_label="All my teams"
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All my teams")
     )
-    status = forms.ChoiceField(label="Status", required=False)
-    model = forms.ChoiceField(label="Model", required=False)
-    mode = forms.ChoiceField(label="Mode", required=False)
-    liked = forms.BooleanField(label="Liked by me", required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    model = forms.ChoiceField(label=_("Model"), required=False)
+    mode = forms.ChoiceField(label=_("Mode"), required=False)
+    liked = forms.BooleanField(label=_("Liked by me"), required=False)
+    # Titles in any script: A–Z ignores case, untitled songs go last (selectors.library_clips).
+    sort = forms.ChoiceField(
+        label=_("Sort"), required=False, choices=[("", _("Newest first")), ("title", _("Title A–Z"))]
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = selectors.teams_for_user(user=user).order_by("name")
-        self.fields["status"].choices = [("", "Any status"), *Clip.Status.choices]
-        self.fields["model"].choices = [("", "Any model"), *selectors.model_choices(user=user)]
-        self.fields["mode"].choices = [("", "Any mode"), *selectors.mode_choices()]
+        self.fields["status"].choices = [("", _("Any status")), *Clip.Status.choices]
+        self.fields["model"].choices = [("", _("Any model")), *selectors.model_choices(user=user)]
+        self.fields["mode"].choices = [("", _("Any mode")), *selectors.mode_choices()]
         # "from" and "to" read well in a URL; "from" cannot be a class attribute.
-        for name, label in (("from", "From"), ("to", "To")):
+        for name, label in (("from", _("From")), ("to", _("To"))):
             self.fields[name] = forms.DateField(
                 label=label, required=False, widget=DateInput(format="%Y-%m-%d")
             )
@@ -90,6 +94,7 @@ class LibraryFilterForm(forms.Form):
             mode=data.get("mode") or "",
             date_from=data.get("from"),
             date_to=data.get("to"),
+            sort=data.get("sort") or "",
         )
 
     @property
@@ -101,8 +106,8 @@ class ClipRenameForm(forms.Form):
     title = forms.CharField(
         max_length=library.TITLE_MAX,
         error_messages={
-            "required": "Give it a title.",
-            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+            "required": _("Give it a title."),
+            "max_length": _("At most %(limit_value)d characters (this has %(show_value)d)."),
         },
     )
 

@@ -24,7 +24,8 @@ def team_personal(*, user) -> Team:
     team = Team.objects.filter(personal_for=user).first()
     if team is None:
         with transaction.atomic():
-            team = Team.objects.create(name=f"{user.get_username()}'s team", personal_for=user)
+            name = _("%(name)s's team") % {"name": user.get_username()}  # in the language of sign-up
+            team = Team.objects.create(name=name, personal_for=user)
             Membership.objects.create(team=team, user=user, role=Role.OWNER)
     return team
 

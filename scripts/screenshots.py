@@ -93,7 +93,7 @@ def more_pages(page, base: str) -> None:
     """Teams, settings, sharing, the library, trash, accounts and the admin."""
     page.get_by_role("link", name="Night Drive").first.click()
     project_url = page.url
-    page.get_by_role("button", name=T("Share"), exact=True).first.click()
+    page.get_by_role("button", name=T("Share")).first.click()
     page.wait_for_selector(".share-box input, .share-box a", timeout=10_000)
     shoot(page, "09-clip-shared")
     share_url = page.locator(".share-box input").first.input_value()

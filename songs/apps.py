@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_schedules(sender, **kwargs) -> None:
@@ -12,7 +13,7 @@ def _ensure_schedules(sender, **kwargs) -> None:
 class SongsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "songs"
-    verbose_name = "Song Studio"
+    verbose_name = _("Song Studio")
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_schedules, sender=self)

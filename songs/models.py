@@ -26,6 +26,8 @@ class Team(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -52,6 +54,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")]
 
     def __str__(self) -> str:
@@ -85,6 +89,10 @@ class Invite(models.Model):
     )
     used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
+
     def __str__(self) -> str:
         return f"Invite to {self.team} as {self.role}"
 
@@ -103,6 +111,8 @@ class Project(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["-updated_at"]
 
     def __str__(self) -> str:
@@ -128,6 +138,8 @@ class LyricDraft(models.Model):
     trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("lyric draft")
+        verbose_name_plural = _("lyric drafts")
         ordering = ["-updated_at"]
 
     def __str__(self) -> str:
@@ -230,6 +242,8 @@ class GenerationTask(models.Model):
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("generation task")
+        verbose_name_plural = _("generation tasks")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -305,6 +319,8 @@ class Clip(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("clip")
+        verbose_name_plural = _("clips")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -368,6 +384,10 @@ class Upload(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
     def __str__(self) -> str:
         return self.original_name or self.source_url or str(self.uid)
 
@@ -383,6 +403,8 @@ class ClipLike(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         constraints = [models.UniqueConstraint(fields=["user", "clip"], name="one_like_per_user_and_clip")]
 
     def __str__(self) -> str:
@@ -406,6 +428,8 @@ class ShareLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(clip__isnull=False, project__isnull=True)
@@ -439,6 +463,8 @@ class GatewayFeature(models.Model):
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("gateway feature")
+        verbose_name_plural = _("gateway features")
         constraints = [
             models.UniqueConstraint(fields=["gateway", "name"], name="one_row_per_gateway_feature")
         ]

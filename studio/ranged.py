@@ -59,7 +59,7 @@ def download_disposition(as_attachment: bool, filename: str) -> str:
     filename*=UTF-8''%E4%B9%A1%E6%84%81.mp3`` (乡愁.mp3). Path separators and control characters go.
     """
     disposition = "attachment" if as_attachment else "inline"
-    name = "".join(" " if unicodedata.category(c)[0] == "C" or c in '/\\' else c for c in filename).strip()
+    name = "".join(" " if unicodedata.category(c)[0] == "C" or c in "/\\" else c for c in filename).strip()
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""

@@ -152,6 +152,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["studio.formats"]  # the studio's English date format (studio/formats/en)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")

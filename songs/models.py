@@ -194,13 +194,17 @@ class GenerationTask(models.Model):
     PENDING = (Status.QUEUED, Status.SUBMITTED, Status.RUNNING)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    mode = models.CharField(max_length=12, choices=Mode.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
     api_format = models.CharField(max_length=8, default="task")
     request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
     upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     upstream_status = models.CharField(max_length=20, blank=True)
     progress = models.CharField(max_length=10, blank=True)
     fail_reason = models.TextField(blank=True)
@@ -209,7 +213,7 @@ class GenerationTask(models.Model):
     reason_detail = models.CharField(max_length=300, blank=True)
     last_response = models.JSONField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text=_("Submit attempts."))
-    polls = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(_("polls"), default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claim_token = models.UUIDField(null=True, blank=True)
     # Set by the form: the same click sent twice makes one task, not two.
@@ -222,7 +226,7 @@ class GenerationTask(models.Model):
         "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
     # Credits charged when it was made; a failed task charges nothing (see songs/quotas.py).
-    cost = models.PositiveIntegerField(default=0)
+    cost = models.PositiveIntegerField(_("credits"), default=0)
     # The team whose allowance paid: the charge stays with it even if the project moves later.
     charged_team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
@@ -279,7 +283,7 @@ class Clip(models.Model):
     task = models.ForeignKey(GenerationTask, on_delete=models.CASCADE, related_name="clips")
     upstream_id = models.CharField(max_length=191, unique=True)
     title = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     tags = models.CharField(max_length=1000, blank=True)
     lyrics = models.TextField(blank=True)
     description = models.TextField(blank=True)

@@ -11,6 +11,8 @@ from songs.models import Clip, GenerationTask, Role, Team
 from songs.selectors import teams_for_user
 
 Mode = GenerationTask.Mode
+# At most this many requests from one click of Create.
+MAX_VARIATIONS = 4
 
 
 class ProjectForm(forms.Form):
@@ -111,6 +113,16 @@ class SongForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
     )
+    # Batch variations: 1-4 requests from one click, each its own card and charge (issue 12, part 8).
+    variations = forms.TypedChoiceField(
+        label=_("Variations"),
+        choices=[(n, str(n)) for n in range(1, MAX_VARIATIONS + 1)],
+        coerce=int,
+        empty_value=1,
+        initial=1,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, project=None, capabilities=None, **kwargs):
@@ -124,6 +136,8 @@ class SongForm(forms.Form):
         mode, mv = data.get("mode"), data.get("mv")
         if not mode or not mv:
             return data
+        if mode in (Mode.CONTINUE, Mode.INFILL) or not data.get("variations"):
+            data["variations"] = 1  # a continuation is one request; the batch is for new songs
         if mode == Mode.INSPIRATION:
             self._require("description", _("Describe the song you want."))
             self._limit("description", catalog.DESCRIPTION_LIMIT, "")
@@ -211,6 +225,19 @@ class SongForm(forms.Form):
             else:
                 message = _("%(length)d characters: at most %(limit)d. Shorten it by %(over)d.")
             self.add_error(name, message % numbers)
+
+    def variation_costs(self) -> dict:
+        """What the batch costs, for the Create panel: credits per request (the one cost table) and in all.
+
+        Not the credits left: that is one more query on every project page (tests/views/test_project_pages.py
+        keeps it at 10); a batch that does not fit is refused beside this field, saying how many would.
+        """
+        try:
+            count = min(max(int(self["variations"].value() or 1), 1), MAX_VARIATIONS)
+        except (TypeError, ValueError):
+            count = 1
+        each = catalog.COSTS[GenerationTask.Action.MUSIC]
+        return {"each": each, "count": count, "total": each * count}
 
 
 class UploadForm(forms.Form):

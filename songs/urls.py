@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from songs.views import clips, drafts, library, projects, sharing, teams
+from songs.views import clips, drafts, export, library, projects, sharing, teams
 
 app_name = "songs"
 
@@ -63,4 +63,11 @@ library_urls = [
     ),
 ]
 
-urlpatterns = [*project_urls, *lyrics_urls, *clip_urls, *team_urls, *sharing_urls, *library_urls]
+export_urls = [
+    path("clips/<uuid:uid>/export/", export.clip_export, name="clip_export"),
+    path("projects/<int:pk>/export/", export.project_export, name="project_export"),
+]
+
+urlpatterns = [
+    *project_urls, *lyrics_urls, *clip_urls, *team_urls, *sharing_urls, *library_urls, *export_urls
+]

@@ -5,6 +5,9 @@ The rule of what counts lives in ``songs.selectors.credits_used_today``; this mo
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from songs import catalog
 from songs.models import Team
 from songs.selectors import credits_used_today
@@ -24,4 +27,33 @@ def quota_charge(*, team: Team, action: str) -> int:
             f"{team.name} has used {used} of its {team.daily_credits} credits today and this needs {cost}. "
             "Credits reset at midnight UTC; a team owner can ask staff for a higher limit."
         )
+    return cost
+
+
+def quota_charge_batch(*, team: Team, action: str, count: int) -> int:
+    """The cost of each of ``count`` requests, or QuotaExceeded for the whole batch (all or nothing).
+
+    The refusal says how many of them would fit today. Call inside the saving transaction.
+    """
+    Team.objects.select_for_update().filter(pk=team.pk).first()  # one charge at a time per team
+    cost = catalog.COSTS[action]
+    used = credits_used_today(team=team)
+    if used + cost * count > team.daily_credits:
+        fit = max(team.daily_credits - used, 0) // cost
+        message = _(
+            "%(team)s has used %(used)s of its %(daily)s credits today and these %(count)s requests need "
+            "%(needed)s (%(cost)s each). Nothing was sent."
+        ) % {"team": team.name, "used": used, "daily": team.daily_credits, "count": count,
+             "needed": cost * count, "cost": cost}
+        if fit:
+            message += " " + ngettext(
+                "What is left today is enough for %(fit)s request: choose fewer variations.",
+                "What is left today is enough for %(fit)s requests: choose fewer variations.",
+                fit,
+            ) % {"fit": fit}
+        else:
+            message += " " + _(
+                "Credits reset at midnight UTC; a team owner can ask staff for a higher limit."
+            )
+        raise QuotaExceeded(message)
     return cost

@@ -10,11 +10,11 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from songs import catalog
-from songs.models import Clip, GenerationTask, Project
+from songs.models import Clip, GenerationTask, Project, Team
 from songs.services import features, quotas
 from songs.services.common import job_enqueue
 
@@ -132,6 +132,85 @@ def music_request(*, project: Project, user, request_key: uuid.UUID | None = Non
         parent_clip=song.get("parent_clip"),
         continue_at=payload.get("continue_at"),
     )
+
+
+def music_requests(
+    *, project: Project, user, count: int = 1, request_key: uuid.UUID | None = None, **song
+) -> list[GenerationTask]:
+    """Batch variations: ``count`` identical song requests from one click, each its own task and charge.
+
+    All or nothing: the team is charged for the whole batch or nothing is saved (QuotaExceeded). Every task
+    is saved before anything is sent, with a key derived from the click's (``variation_keys``), so the same
+    click sent twice finds the batch it made: a double click on a batch of 3 makes 3, not 6. The team's row
+    is locked before the keys are looked up, so two copies of one click cannot both pass the look-up; where
+    the database has no row locks (SQLite) the unique key stops the second, which then finds the first's.
+    """
+    payload = music_payload(**song)
+    keys = variation_keys(request_key, count)
+    features.feature_require(action=GenerationTask.Action.MUSIC, payload=payload)
+    try:
+        return _batch_save(project=project, user=user, count=count, keys=keys, payload=payload, song=song)
+    except IntegrityError:
+        made = _batch_made(keys=keys, user=user, project=project)
+        if not made:
+            raise
+        return made
+
+
+def _batch_made(*, keys: list[uuid.UUID], user, project: Project) -> list[GenerationTask]:
+    """The tasks these keys made, for the same person in the same project (see ``_task_for_key``)."""
+    if not keys:
+        return []
+    mine = GenerationTask.objects.filter(request_key__in=keys, user=user, project=project)
+    made = {task.request_key: task for task in mine}
+    return [made[key] for key in keys if key in made]
+
+
+def _batch_save(*, project: Project, user, count: int, keys: list, payload: dict, song: dict) -> list:
+    action = GenerationTask.Action.MUSIC
+    with transaction.atomic():
+        Team.objects.select_for_update().filter(pk=project.team_id).first()
+        if made := _batch_made(keys=keys, user=user, project=project):
+            return made  # this click was saved before
+        if keys:  # a key made for another project (or person): these are new requests, unkeyed
+            taken = GenerationTask.objects.filter(request_key__in=keys).values_list("request_key", flat=True)
+            elsewhere = set(taken)
+            keys = [None if key in elsewhere else key for key in keys]
+        if count == 1:
+            cost = quotas.quota_charge(team=project.team, action=action)
+        else:
+            cost = quotas.quota_charge_batch(team=project.team, action=action, count=count)
+        tasks = []
+        for key in keys or [None] * count:
+            task = GenerationTask(
+                project=project,
+                user=user,
+                action=action,
+                mode=song["mode"],
+                request_payload=payload,
+                api_format=settings.SUNO_API_FORMAT,
+                next_poll_at=timezone.now() + SUBMIT_GRACE,
+                request_key=key,
+                parent_clip=song.get("parent_clip"),
+                continue_at=payload.get("continue_at"),
+                cost=cost,
+                charged_team=project.team,
+            )
+            task.full_clean(exclude=["request_key"])  # the key's uniqueness was checked above, under the lock
+            task.save()
+            tasks.append(task)
+        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+        for task in tasks:
+            transaction.on_commit(lambda pk=task.pk: submit_enqueue(pk))
+    return tasks
+
+
+def variation_keys(request_key: uuid.UUID | None, count: int) -> list[uuid.UUID]:
+    """One key per request of a batch: the first is the click's own (a batch of one is a plain request),
+    the others derived from it, so the same click always names the same requests."""
+    if not request_key:
+        return []
+    return [request_key] + [uuid.uuid5(request_key, f"variation-{n}") for n in range(2, count + 1)]
 
 
 def concat_request(*, clip: Clip, user, is_infill: bool = False) -> GenerationTask:

@@ -100,7 +100,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _invalid_song_form(request, project, form)
     data = form.cleaned_data
     try:
-        task = requests.music_request(
+        tasks = requests.music_requests(
             project=project,
             user=request.user,
             mode=data["mode"],
@@ -115,17 +115,23 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
             continue_at=data.get("continue_at_seconds"),
             infill=data.get("infill"),
             request_key=data["request_key"],
+            count=data["variations"],
         )
-    except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
+    except quotas.QuotaExceeded as exc:
+        # Beside the Variations choice: it is what the person can change to make the batch fit.
+        form.add_error("variations" if data["variations"] > 1 else None, str(exc))
+        return _invalid_song_form(request, project, form)
+    except features.FeatureMissing as exc:
         form.add_error(None, str(exc))
         return _invalid_song_form(request, project, form)
     if not request.htmx:
         return redirect(project)
-    task.refresh_from_db()  # a fast worker may already have moved it on
+    for task in tasks:
+        task.refresh_from_db()  # a fast worker may already have moved it on
     context = {
         "form": _form_after(project, data),
         "project": project,
-        "task": task,
+        "tasks": tasks,
         "poller": poller_context(project),
     }
     return render(request, "songs/partials/song_created.html", context)

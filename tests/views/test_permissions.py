@@ -92,6 +92,8 @@ CASES = [
     Case("clip cover", "GET", "/clips/{clip.uid}/cover", member_read()),
     Case("clip wav", "GET", "/clips/{clip.uid}/wav", member_read()),
     Case("clip video", "GET", "/clips/{clip.uid}/video", member_read()),
+    Case("export a song (ZIP)", "GET", "/clips/{clip.uid}/export/", member_read()),
+    Case("export a project (ZIP)", "GET", "/projects/{project.pk}/export/", member_read()),
     Case("draft editor", "GET", "/drafts/{draft.pk}/", member_read()),
     Case("save draft", "POST", "/drafts/{draft.pk}/", editor_write(302), {"title": "T", "text": "new words"}),
     Case("restore draft", "POST", "/drafts/{draft.pk}/restore/1/", editor_write(302)),

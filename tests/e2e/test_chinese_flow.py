@@ -116,7 +116,7 @@ def test_the_whole_flow_in_chinese(studio, page: Page, artifacts_dir):
     whole = page.locator("article.card").first
     expect(whole).to_contain_text("完整歌曲：乡愁", timeout=WAIT)
     expect(whole.locator("audio[src^='/clips/']")).to_have_count(1, timeout=WAIT)
-    expect(whole.get_by_text("下载")).to_be_visible()
+    expect(whole.get_by_text("下载", exact=True)).to_be_visible()
     no_english_chrome(page)
     shot(page, artifacts_dir, "flow-whole-song.png")
 

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import catalog
 from songs.gateway import Capabilities, capabilities_for
@@ -34,6 +35,7 @@ from songs.models import (
     ShareLink,
     StyleBoost,
     Team,
+    UserLanguage,
 )
 
 
@@ -70,7 +72,10 @@ def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | Non
     if membership is None:
         raise Http404("Not found.")  # outsiders cannot even learn that it exists
     if not membership.allows(role):
-        raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
+        raise PermissionDenied(
+            _("This needs the %(role)s role in %(team)s.")
+            % {"role": str(Role(role).label).lower(), "team": membership.team.name}
+        )
     obj.membership = membership
     return obj
 
@@ -283,6 +288,7 @@ class ClipFilters:
     mode: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sort: str = ""  # "" newest first, "title" by title (A–Z, any script)
 
 
 def with_liked_by(clips: QuerySet[Clip], *, user_id: int | None) -> QuerySet[Clip]:
@@ -322,7 +328,13 @@ def library_clips(*, user, filters: ClipFilters | None = None) -> QuerySet[Clip]
     clips = with_liked_by(clips, user_id=user.pk)
     if filters.liked:
         clips = clips.filter(liked_by_me=True)
-    return clips.select_related("project__team", "task").order_by("-created_at", "-id")
+    clips = clips.select_related("project__team", "task")
+    if filters.sort == "title":
+        # Case-insensitive for Latin titles (Lower works in SQLite and PostgreSQL alike); Chinese and
+        # other scripts by code point after them; untitled songs last.
+        untitled = Case(When(title="", then=Value(1)), default=Value(0))
+        return clips.order_by(untitled, Lower("title"), "-created_at", "-id")
+    return clips.order_by("-created_at", "-id")
 
 
 def _model_q(model: str) -> Q:
@@ -557,3 +569,8 @@ def _parents(rows: dict[int, dict], parent_id: int | None, limit: int = 50) -> l
         chain.append(rows[parent_id])
         parent_id = rows[parent_id]["parent_id"]
     return chain
+
+
+def user_language(*, user) -> str | None:
+    """The language a person chose with the switcher, or None (then the browser's is used)."""
+    return UserLanguage.objects.filter(user=user).values_list("language", flat=True).first()

@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from songs import audio
 from songs.gateway import Gateway, GatewayError, fetch_public_for
@@ -95,8 +96,8 @@ def upload_prepare(*, upload: Upload, gateway: Gateway) -> None:
         raise UploadRefused(str(exc)) from None
     if probe.duration > settings.UPLOAD_MAX_SECONDS:
         raise UploadRefused(
-            f"That audio is {probe.duration / 60:.1f} minutes long; the limit is "
-            f"{settings.UPLOAD_MAX_SECONDS // 60} minutes."
+            _("That audio is %(length).1f minutes long; the limit is %(limit)d minutes.")
+            % {"length": probe.duration / 60, "limit": settings.UPLOAD_MAX_SECONDS // 60}
         )
     if not probe.is_mp3:  # gateways take MP3 only
         mp3_name = str(Path(upload.file.name).with_suffix(".mp3"))
@@ -119,7 +120,7 @@ def _fetch_link(upload: Upload, gateway: Gateway) -> None:
     except GatewayError as exc:
         if exc.retryable:
             raise  # the task is queued again and tried later
-        raise UploadRefused(f"Could not use that link: {exc.message}") from None
+        raise UploadRefused(_("Could not use that link: %(reason)s") % {"reason": exc.message}) from None
     upload.file.name = name
     upload.save(update_fields=["file"])
 

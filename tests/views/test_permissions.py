@@ -131,6 +131,9 @@ CASES = [
     ),  # a viewer may remove themselves: that is leaving
     Case("see invite", "GET", "/invites/{invite.token}/", logged_in(200)),
     Case("signup page", "GET", "/accounts/signup/", everyone(200)),
+    # The language switcher and the JavaScript catalog: for everyone, signed in or not (issue 11).
+    Case("switch language", "POST", "/i18n/setlang/", everyone(302), {"language": "zh-hans", "next": "/"}),
+    Case("javascript catalog", "GET", "/jsi18n/", everyone(200)),
     Case("login page", "GET", "/accounts/login/", everyone(200)),
     Case("upload link for the gateway", "GET", "/u/{upload_token}", everyone(200)),
     Case("forged upload link", "GET", "/u/forged-token", everyone(404)),

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
+from songs.forms_extras import SongExtras
 from songs.models import Clip, GenerationTask, Role, Team
 from songs.selectors import teams_for_user
 
@@ -61,7 +62,7 @@ def format_timestamp(seconds: float) -> str:
     return text + (f"{fraction:.1f}"[1:] if fraction >= 0.05 else "")
 
 
-class SongForm(forms.Form):
+class SongForm(SongExtras):
     """Inspiration, Custom, Continue (from a clip at a time) or Replace section (v2 infill).
 
     Limits follow the model table; what the gateway cannot do is not offered.
@@ -126,9 +127,9 @@ class SongForm(forms.Form):
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, project=None, capabilities=None, **kwargs):
-        super().__init__(*args, **kwargs)
         self.project = project
         self.capabilities = capabilities
+        super().__init__(*args, **kwargs)
         self.parent_clip: Clip | None = None
 
     def clean(self):
@@ -147,6 +148,7 @@ class SongForm(forms.Form):
             self._clean_continue(mode)
         if not (self.capabilities and self.capabilities.negative_tags):
             data["negative_tags"] = ""  # not offered for this format, so never sent
+        self.clean_extras(data)
         return data
 
     def _clean_custom(self, model: catalog.Model) -> None:

@@ -174,6 +174,7 @@ class GenerationTask(models.Model):
         LYRICS = "LYRICS", _("Lyrics")
         CONCAT = "CONCAT", _("Concat")
         UPLOAD = "UPLOAD", _("Upload")
+        PERSONA = "PERSONA", _("Persona")
 
     class Mode(models.TextChoices):
         INSPIRATION = "inspiration", _("Inspiration")
@@ -183,6 +184,9 @@ class GenerationTask(models.Model):
         CONCAT = "concat", _("Whole song")
         UPLOAD = "upload", _("Upload")
         INFILL = "infill", _("Replace section")
+        STEMS = "stems", _("Stems")
+        COVER = "cover", _("Cover")
+        PERSONA = "persona", _("Persona")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")  # saved, not yet accepted by the gateway
@@ -364,7 +368,12 @@ class Clip(models.Model):
     @property
     def is_chain_end(self) -> bool:
         """A continuation (or a replaced section) that can be stitched into one whole song."""
-        return self.status == self.Status.COMPLETE and self.parent_id is not None and self.clip_type == "gen"
+        return (
+            self.status == self.Status.COMPLETE
+            and self.parent_id is not None
+            and self.continue_at is not None  # not a cover or a persona song of its parent
+            and self.clip_type == "gen"
+        )
 
     @property
     def is_infill(self) -> bool:
@@ -476,6 +485,58 @@ class GatewayFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({'missing' if self.missing_since else 'offered'})"
+
+
+class Persona(models.Model):
+    """A singer kept from a clip (the gateway's persona), belonging to a team; songs can be sung by it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    upstream_id = models.CharField(max_length=191, blank=True, help_text="The gateway's persona_id.")
+    source_clip = models.ForeignKey(
+        Clip, null=True, blank=True, on_delete=models.SET_NULL, related_name="personas"
+    )
+    # The saved (and charged) request that creates it upstream; its status is the persona's.
+    task = models.OneToOneField(
+        GenerationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="persona"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.upstream_id) and self.source_clip_id is not None
+
+
+class StyleBoost(models.Model):
+    """ "Boost": a few words of style a worker has the gateway expand (act/tags); the page polls for it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="boosts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    original_tags = models.CharField(max_length=1000)
+    upsampled_tags = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Boost of {self.original_tags[:40]!r} ({self.status})"
 
 
 class SignupRecord(models.Model):

@@ -29,9 +29,11 @@ from songs.models import (
     GenerationTask,
     LyricDraft,
     Membership,
+    Persona,
     Project,
     Role,
     ShareLink,
+    StyleBoost,
     Team,
     UserLanguage,
 )
@@ -121,9 +123,16 @@ def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
 
 def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
     """Music, whole-song and upload requests with their clips, newest first: one card each."""
-    tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
+    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
     if changed_since is not None:
-        tasks = tasks.filter(changed_at__gt=changed_since)
+        # A card also changes when the stems of one of its clips move on.
+        stems = GenerationTask.objects.filter(
+            mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
+        )
+        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
+    stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
+    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
@@ -131,6 +140,33 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created_at")
     )
+
+
+def attach_extras(*, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips), and
+    each persona song its persona's name (``clip.persona_name``).
+
+    Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
+    """
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
+    on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
+    if on_page:
+        stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+        requests = (
+            GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
+            .prefetch_related(Prefetch("clips", queryset=stems))
+            .order_by("-pk")
+        )
+        for request in requests:
+            clip = on_page[request.parent_clip_id]
+            clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    sung = [task for task in tasks if (task.request_payload or {}).get("task") == "artist_consistency"]
+    if sung:
+        ids = {task.request_payload.get("persona_id") or "" for task in sung}
+        names = dict(Persona.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name"))
+        for task in sung:
+            for clip in task.clips.all():
+                clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
 
 
 CARDS_PER_PAGE = 20
@@ -151,6 +187,7 @@ def project_cards_page(
     older = page[size - 1].pk if len(page) > size else None
     page = page[:size]
     attach_chains(project=project, tasks=page)
+    attach_extras(tasks=page)
     return page, older
 
 
@@ -189,6 +226,7 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     task = project_cards(project=project).filter(pk=clip.task_id).first()
     if task is not None:
         attach_chains(project=project, tasks=[task])
+        attach_extras(tasks=[task])
     return task
 
 
@@ -468,6 +506,27 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
         .values("total")
     )
     return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
+
+
+# --- personas and style boosts -------------------------------------------------------------------------
+
+
+def team_personas(*, team: Team) -> QuerySet[Persona]:
+    """A team's personas with their request (its state) and source clip, for the team page."""
+    return Persona.objects.filter(team=team).select_related("task", "source_clip")
+
+
+def ready_personas(*, team: Team) -> QuerySet[Persona]:
+    """The personas a song of this team can be sung by: made upstream, their source clip still here."""
+    return team_personas(team=team).exclude(upstream_id="").filter(source_clip__isnull=False)
+
+
+def boost_for_user(*, user, uid) -> StyleBoost:
+    """A style boost, for the person who asked for it only (404 for anyone else)."""
+    boost = StyleBoost.objects.filter(uid=uid, user_id=user.pk if user.is_authenticated else None).first()
+    if boost is None:
+        raise Http404("No such boost.")
+    return boost
 
 
 # --- exports (a ZIP of one song or a whole project: songs.export writes it) --------------------------

@@ -31,6 +31,7 @@ JOBS = {
     "media_many": "songs.tasks.download_media_many",
     "video": "songs.tasks.download_video",
     "cycle": "songs.tasks.poll_cycle",
+    "boost": "songs.tasks.style_boost",
 }
 
 

@@ -114,6 +114,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
             parent_clip=form.parent_clip,
             continue_at=data.get("continue_at_seconds"),
             infill=data.get("infill"),
+            extras=data.get("extras"),
             request_key=data["request_key"],
             count=data["variations"],
         )
@@ -156,7 +157,8 @@ def _continuing(form: SongForm) -> dict | None:
 
 def _form_after(project, data: dict) -> SongForm:
     """Keep what the user wrote (they often tweak and go again); a continuation goes back to Custom."""
-    kept = {k: v for k, v in data.items() if k not in ("request_key", "clip", "continue_at", "infill_end")}
+    dropped = ("request_key", "clip", "continue_at", "infill_end", "extras")
+    kept = {k: v for k, v in data.items() if k not in dropped}
     if kept.get("mode") in (Mode.CONTINUE, Mode.INFILL):
         kept["mode"] = Mode.CUSTOM
     return song_form(project, **kept)
@@ -174,6 +176,7 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
         since = timezone.now()
     cards = list(selectors.project_cards(project=project, changed_since=since))
     selectors.attach_chains(project=project, tasks=cards)
+    selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from songs.models import Clip, Membership
+from songs.models import Clip, Membership, Persona, StyleBoost
 from songs.services import drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
@@ -53,6 +53,7 @@ class Case:
     expect: dict
     data: dict = field(default_factory=dict)
     htmx: bool = False
+    api_format: str = ""  # "v2" for what only the v2 format carries (stems, covers, personas)
 
 
 CASES = [
@@ -182,6 +183,29 @@ CASES = [
         {"place": "trash"},
         htmx=True,
     ),
+    Case("split stems", "POST", "/clips/{clip.uid}/stems/", editor_write(200), htmx=True, api_format="v2"),
+    Case(
+        "cover",
+        "POST",
+        "/clips/{clip.uid}/cover/",
+        editor_write(200),
+        {"tags": "folk"},
+        htmx=True,
+        api_format="v2",
+    ),
+    Case(
+        "make persona",
+        "POST",
+        "/clips/{clip.uid}/persona/",
+        editor_write(200),
+        {"name": "Ann"},
+        htmx=True,
+        api_format="v2",
+    ),
+    Case("persona state", "GET", "/personas/{persona.pk}/", member_read(), htmx=True),
+    Case("boost", "POST", "/projects/{project.pk}/boost/", editor_write(200), {"tags": "student"}, htmx=True),
+    # Only the person who asked for a boost reads it.
+    Case("boost state", "GET", "/boosts/{boost.uid}/", {**editor_write(200), "viewer": 404, "owner": 404}),
     Case("admin", "GET", "/admin/", staff_only()),
     Case("admin tasks", "GET", "/admin/songs/generationtask/", staff_only()),
     Case("admin task", "GET", "/admin/songs/generationtask/{task.pk}/change/", staff_only()),
@@ -219,6 +243,10 @@ class World:
         self.invite = teams.invite_create(team=team, user=self.users["owner"], role="viewer")
         self.upload_token = self._upload_token()
         self.share = sharing.share_create(user=self.users["editor"], clip=self.clip)
+        self.persona = Persona.objects.create(team=team, name="Ann", source_clip=self.clip, upstream_id="p-1")
+        self.boost = StyleBoost.objects.create(
+            project=self.project, user=self.users["editor"], original_tags="x"
+        )
 
     def _store_cover_and_video(self, clip: Clip) -> None:
         for folder, ext, data in (
@@ -256,7 +284,9 @@ def world(django_user_model):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_permission_matrix(world, case: Case, role: str):
+def test_permission_matrix(world, case: Case, role: str, settings):
+    if case.api_format:
+        settings.SUNO_API_FORMAT = case.api_format
     url = case.url.format(**vars(world))
     headers = {"HTTP_HX_REQUEST": "true"} if case.htmx else {}
     client = world.client(role)

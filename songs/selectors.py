@@ -12,7 +12,20 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils import timezone
@@ -89,16 +102,24 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(team__memberships__user=user).select_related("team").distinct()
 
 
-def project_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Project:
-    """The project, with the user's membership read in the same query (every project page needs both)."""
+def project_for_user(*, user, pk: int, role: str = Role.VIEWER, with_pending: bool = False) -> Project:
+    """The project, with the user's membership read in the same query (every project page needs both).
+
+    ``with_pending`` reads whether anything is still running in that same query too (the page and its
+    poller need it; project_has_pending then costs nothing).
+    """
     user_id = user.pk if user.is_authenticated else None
     mine = Membership.objects.filter(team=OuterRef("team"), user_id=user_id)
-    project = (
-        Project.objects.select_related("team")
-        .annotate(my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1]))
-        .filter(pk=pk)
-        .first()
+    projects = Project.objects.select_related("team").annotate(
+        my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1])
     )
+    if with_pending:
+        tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
+        copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+        projects = projects.annotate(
+            has_pending=ExpressionWrapper(Exists(tasks) | Exists(copies), output_field=BooleanField())
+        )
+    project = projects.filter(pk=pk).first()
     if project is None:
         raise Http404("No such project.")
     membership = None
@@ -231,7 +252,9 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
 
 
 def project_has_pending(*, project: Project) -> bool:
-    """A request still running, or a copy still downloading: one query."""
+    """A request still running, or a copy still downloading: one query (none if read with the project)."""
+    if hasattr(project, "has_pending"):
+        return project.has_pending
     tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
     copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
     return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()

@@ -173,7 +173,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- The Suno gateway -------------------------------------------------------
 SUNO_BASE_URL = envstr("SUNO_BASE_URL", "").rstrip("/")
 SUNO_API_KEY = envstr("SUNO_API_KEY", "")
-SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "task")
+# The built-in engine speaks both formats; v2 is the one that carries stems, covers, personas and
+# Replace section, so it is the default there. A remote gateway defaults to the task format that every
+# relay (stock new-api included) carries.
+SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
 if SUNO_API_FORMAT not in {"task", "v2"}:
     from django.core.exceptions import ImproperlyConfigured
 

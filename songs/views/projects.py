@@ -37,7 +37,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True)
     initial = {}
     if draft_pk := request.GET.get("draft", "").strip():
         # "Use these lyrics": the Custom form starts from the draft.
@@ -168,7 +168,7 @@ def _form_after(project, data: dict) -> SongForm:
 @require_GET
 def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     """The page's one poller: the cards that changed since the last poll, as out-of-band swaps."""
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True)
     poller = poller_context(project)  # taken before the query, so nothing slips between polls
     try:
         since = datetime.fromtimestamp(float(request.GET.get("since", "")), tz=UTC)

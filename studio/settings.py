@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # naturaltime: "3 minutes ago" in the reader's language
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -60,9 +61,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (set by the switcher, and at log-in from the person's
+    # choice), else the browser's Accept-Language, else LANGUAGE_CODE. URLs carry no language prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A logged-in person's own language choice (songs.models.UserLanguage) wins over the browser's.
+    "songs.middleware.UserLanguageMiddleware",
     # Before any view (or the CSRF check) reads the body: refuses one that is too large, with 413.
     "studio.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,6 +90,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "songs.context_processors.gateway",
@@ -141,7 +148,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# --- Languages (docs/i18n.md): English and Simplified Chinese; catalogs in locale/, compiled by make ---
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["studio.formats"]  # the studio's English date format (studio/formats/en)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -185,7 +198,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- The Suno gateway -------------------------------------------------------
 SUNO_BASE_URL = envstr("SUNO_BASE_URL", "").rstrip("/")
 SUNO_API_KEY = envstr("SUNO_API_KEY", "")
-SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "task")
+# The built-in engine speaks both formats; v2 is the one that carries stems, covers, personas and
+# Replace section, so it is the default there. A remote gateway defaults to the task format that every
+# relay (stock new-api included) carries.
+SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
 if SUNO_API_FORMAT not in {"task", "v2"}:
     from django.core.exceptions import ImproperlyConfigured
 

@@ -34,6 +34,7 @@ JOBS = {
     "video": "songs.tasks.download_video",
     "wav": "songs.tasks.convert_wav",
     "cycle": "songs.tasks.poll_cycle",
+    "boost": "songs.tasks.style_boost",
 }
 
 

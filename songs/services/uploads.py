@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from songs import audio, media
 from songs.gateway import Gateway, GatewayError, fetch_public_for
@@ -99,8 +100,8 @@ def upload_prepare(*, upload: Upload, gateway: Gateway) -> None:
             raise UploadRefused(str(exc)) from None
         if probe.duration > settings.UPLOAD_MAX_SECONDS:
             raise UploadRefused(
-                f"That audio is {probe.duration / 60:.1f} minutes long; the limit is "
-                f"{settings.UPLOAD_MAX_SECONDS // 60} minutes."
+                _("That audio is %(length).1f minutes long; the limit is %(limit)d minutes.")
+                % {"length": probe.duration / 60, "limit": settings.UPLOAD_MAX_SECONDS // 60}
             )
         if probe.is_mp3:
             sha = _sha256(path)
@@ -134,7 +135,7 @@ def _fetch_link(upload: Upload, gateway: Gateway) -> None:
     except GatewayError as exc:
         if exc.retryable:
             raise  # the task is queued again and tried later
-        raise UploadRefused(f"Could not use that link: {exc.message}") from None
+        raise UploadRefused(_("Could not use that link: %(reason)s") % {"reason": exc.message}) from None
     upload.save(update_fields=["file"])
 
 

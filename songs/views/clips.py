@@ -7,6 +7,7 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from songs import media, selectors
@@ -40,10 +41,10 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not uploads.upload_link_base():
         form.add_error(
-            None, "This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address."
+            None, _("This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address.")
         )
     if not selectors.gateway_capabilities().upload:
-        form.add_error(None, "This gateway does not take uploads.")
+        form.add_error(None, _("This gateway does not take uploads."))
     if form.is_valid():
         try:
             task = uploads.upload_create(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import selectors
+from songs import media, selectors
 from songs.models import Role, ShareLink
 from songs.services import sharing
 from songs.templatetags.sharing import absolute_url, share_box
 from songs.templatetags.studio import mmss
 from songs.views.common import MEDIA_KINDS, toast
-from studio.ranged import ranged_file_response
 
 SHARE_KINDS = ("audio", "cover", "video")  # never the WAV: a link plays, it does not hand out masters
 
@@ -152,15 +149,12 @@ def share_media(request: HttpRequest, token: str, uid: uuid.UUID, kind: str) -> 
     if clip is None or kind not in SHARE_KINDS:
         raise Http404
     field, content_type, ext = MEDIA_KINDS[kind]
-    stored = getattr(clip, field)
-    if not stored:
-        raise Http404("Not stored.")
-    path = Path(settings.MEDIA_ROOT) / stored.name
-    if not path.is_file():
-        raise Http404
-    response = ranged_file_response(
-        request, path, content_type=content_type, filename=f"{clip.title or 'clip'}.{ext}"
+    response = media.media_response(
+        request,
+        getattr(clip, field).name,
+        content_type=content_type,
+        filename=f"{clip.title or 'clip'}.{ext}",
     )
     # Not for shared caches: a revoked link must stop working everywhere, not only here.
-    response["Cache-Control"] = "private, max-age=300"
+    response.setdefault("Cache-Control", "private, max-age=300")
     return _public(response)

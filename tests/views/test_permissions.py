@@ -7,14 +7,14 @@ staff (a superuser who is not in the team: staff review tasks in the admin, not 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from songs.models import Clip, Membership, Persona, StyleBoost
-from songs.services import drafts, sharing, teams, uploads
+from songs.services import copies, drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +234,7 @@ class World:
         self.task = make_task(self.project, status="succeeded")
         self.clip = make_stored_clip(self.task, audio=mp3_bytes(1.0), title="City Lights")
         self._store_cover_and_video(self.clip)
+        copies.clip_wav_make(clip_pk=self.clip.pk)  # made by a worker before anyone downloads it
         self.chain_end = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
         Clip.objects.filter(pk=self.chain_end.pk).update(parent=self.clip, continue_at=0.5)
         self.chain_end.refresh_from_db()
@@ -253,10 +254,7 @@ class World:
             ("images", "jpeg", b"\xff\xd8\xff" + b"0" * 100),
             ("video", "mp4", b"0" * 100),
         ):
-            name = f"clips/{folder}/{clip.uid}.{ext}"
-            path = Path(settings.MEDIA_ROOT) / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            name = default_storage.save(f"clips/{folder}/{clip.uid}.{ext}", ContentFile(data))
             setattr(clip, "image_file" if ext == "jpeg" else "video_file", name)
         clip.save()
 

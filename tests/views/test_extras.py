@@ -43,7 +43,9 @@ def create(client, project, **fields):
     return client.post(reverse("songs:song_create", args=[project.pk]), data, **HX)
 
 
-def test_the_task_format_offers_none_of_the_task_fields_that_relays_drop(owner_client, project, sung, settings):
+def test_the_task_format_offers_none_of_the_task_fields_that_relays_drop(
+    owner_client, project, sung, settings
+):
     settings.SUNO_API_FORMAT = "task"
     html = page(owner_client, project)
     assert not any(label in html for label in EXTRAS)

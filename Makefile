@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench screenshots install chromium services migrate clean
+.PHONY: run test lint bench screenshots install chromium cjk-font services migrate translations clean
 # The database- and broker-sensitive tests (marked `backends`) run again on these.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/song_studio
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
@@ -26,7 +26,19 @@ chromium:
 	  echo "Installing Chromium from Debian's packages…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-migrate: install
+# The zh-Hans (and any other) catalogs: locale/*/LC_MESSAGES/*.po -> .mo, with Babel from requirements.txt
+# (pure Python, so no GNU gettext/msgfmt is needed; docs/i18n.md). The .mo files are not committed.
+translations: install
+	$(BIN)/python manage.py compiletranslations -v0
+
+# Chinese pages in the headless browser (browser tests, screenshots): a server image often has no CJK
+# font at all, and Chromium then draws boxes. WenQuanYi Micro Hei is 5 MB (Noto CJK is ~100 MB).
+cjk-font:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  echo "Installing a Chinese font (fonts-wqy-microhei) from Debian's packages…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
+
+migrate: install translations
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
@@ -40,7 +52,7 @@ lint: install
 services:
 	@bash scripts/services.sh
 
-test: install chromium services lint
+test: install chromium cjk-font services lint translations
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2 -q -m backends
 
@@ -48,7 +60,7 @@ test: install chromium services lint
 bench: install
 	$(BIN)/python bench/bench_all.py
 
-screenshots: install chromium
+screenshots: install chromium cjk-font translations
 	$(BIN)/python scripts/screenshots.py
 
 clean:

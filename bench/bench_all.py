@@ -124,7 +124,10 @@ def measure(kind: str, load_seconds: float) -> dict:
             live = run(
                 "bench_live.py", "--port", str(PORTS["live"]), "--load-seconds", str(load_seconds), env=env
             )
-    return {**inproc, **(live or {})}
+        print(f"[{kind}] crash drill: pollers and workers killed with SIGKILL mid-work…", flush=True)
+        with database(kind, "crash", tmp) as env:
+            crash = run("bench_crash.py", env=env) or {}
+    return {**inproc, **(live or {}), **crash}
 
 
 def fmt(value, spec: str = ".2f") -> str:
@@ -170,6 +173,19 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
         count = metrics["studio_completion_to_stored_seconds_count"]
         text = f"mean {metrics['studio_completion_to_stored_seconds_sum'] / count:.2f} s ({count:.0f})"
         out.append(("/metrics: completion to stored", text, None))
+    crash = result.get("crash") or {}
+    if crash:
+        text = (
+            f"{crash['lost']} lost, {crash['duplicate_clips']} dup clips, {crash['duplicate_downloads']} dup "
+            f"copies, {crash['broken_files']} bad files"
+        )
+        label = f"crash drill: {crash['pollers']} pollers + {crash['workers']} workers, SIGKILL"
+        out.append((label, text, crash["load1"]))
+        text = (
+            f"{crash['kills']} kills, {crash['stored']} stored, {crash['download_attempts']} attempts, "
+            f"{crash['seconds']:.0f} s"
+        )
+        out.append(("  crash drill: kills, copies, download attempts, time", text, None))
     return out
 
 
@@ -179,6 +195,7 @@ TARGETS = {
     "project page, 1000 clips: p50, HTML, queries": "<= 100 ms, <= 10 q",
     "completion to stored copy, median": "<= 2 s",
 }
+CRASH_TARGET = "0 lost, 0 dup clips, 0 dup copies, 0 bad files"
 
 
 def table(results: dict[str, dict]) -> str:
@@ -193,6 +210,7 @@ def table(results: dict[str, dict]) -> str:
             text, load = per_db[name].get(figure, ("-", None))
             cells.append(f"{text:38} {fmt(load, '.1f'):>5}")
         target = TARGETS.get(figure, "p99 <= 250 ms, 0 err" if figure.startswith("load") else "")
+        target = CRASH_TARGET if figure.startswith("crash drill:") else target
         lines.append(f"{figure:52} " + " ".join(cells) + f"  {target}")
     return "\n".join(lines)
 

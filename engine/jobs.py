@@ -90,13 +90,13 @@ def render_task(task_id: str) -> None:
         {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
     except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
         log.exception("engine task %s failed", task.id)
-        _set(
-            task,
-            status=EngineTask.Status.FAILURE,
-            fail_reason=f"render failed: {exc}",
-            finish_time=int(time.time()),
-        )
-        task.clips.update(status="error")
+        reason = f"render failed: {exc}"
+        _set(task, status=EngineTask.Status.FAILURE, fail_reason=reason, finish_time=int(time.time()))
+        # The feed (v2 and SunoAPI formats) has no task: each clip says why, as Suno's clips do.
+        for clip in task.clips.all():
+            clip.status = "error"
+            clip.metadata = {**clip.metadata, "error_type": "render_failed", "error_message": reason}
+            clip.save(update_fields=["status", "metadata"])
         return
     _set(task, status=EngineTask.Status.SUCCESS, progress="100%", finish_time=int(time.time()))
 

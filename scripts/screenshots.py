@@ -1,15 +1,19 @@
 """Screenshots of the studio's pages, for looking at what we build: `make screenshots`.
 
 Starts `runstudio` on a spare port with a throw-away database, drives Debian's Chromium
-through a songwriter's session, and writes PNGs to test-artifacts/screens/.
+through a songwriter's session in each language (the browser's language picks it, as for a visitor)
+at desktop and phone width, and writes PNGs to test-artifacts/screens/<language>/<width>/.
+The session finds buttons and fields by their labels in that language, read from locale/*/django.po.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +29,22 @@ LYRICS = (
 
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Each language: the browser locale that asks for it, and its catalog (None: the English source).
+LANGUAGES = {"en": ("en-US", None), "zh-hans": ("zh-CN", "zh_Hans")}
 _where = {"folder": OUT}
+_words: dict[str, str] = {}
+
+
+def T(english: str) -> str:
+    """A label as the page shows it in the language being shot."""
+    return _words.get(english) or english
+
+
+def load_words(catalog: str | None) -> None:
+    _words.clear()
+    if catalog:
+        with (ROOT / "locale" / catalog / "LC_MESSAGES" / "django.po").open("rb") as f:
+            _words.update({m.id: m.string for m in read_po(f) if isinstance(m.id, str) and m.string})
 
 
 def shoot(page, name: str) -> None:
@@ -37,33 +56,33 @@ def shoot(page, name: str) -> None:
 def session(page, base: str) -> None:
     page.goto(f"{base}/accounts/login/")
     shoot(page, "01-login")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Name").fill("Night Drive")
-    page.get_by_role("button", name="New project").click()
-    page.get_by_text("Custom", exact=True).click()
-    page.get_by_label("Lyrics", exact=True).fill(LYRICS)
-    page.get_by_label("Style of music").fill("emotional punk")
-    page.get_by_label("Title", exact=True).fill("City Lights")
-    page.get_by_role("button", name="Create").click()
+    page.get_by_label(T("Username")).fill("alice")
+    page.get_by_label(T("Password")).fill("correct-horse-battery")
+    page.get_by_role("button", name=T("Log in")).click()
+    page.get_by_label(T("Name")).fill("Night Drive")
+    page.get_by_role("button", name=T("New project")).click()
+    page.get_by_text(T("Custom"), exact=True).click()
+    page.get_by_label(T("Lyrics"), exact=True).fill(LYRICS)
+    page.get_by_label(T("Style of music")).fill("emotional punk")
+    page.get_by_label(T("Title"), exact=True).fill("City Lights")
+    page.get_by_role("button", name=T("Create"), exact=True).click()
     page.wait_for_selector("article.card .spinner")
     shoot(page, "02-project-pending")
     page.wait_for_selector("article.card audio", timeout=30_000)
     shoot(page, "03-project-streaming")
     page.wait_for_selector("article.card .chip.good", timeout=30_000)
     page.wait_for_selector("article.card audio[src^='/clips/']", timeout=30_000)
-    page.get_by_label("Write lyrics about").fill("homesick on a night train")
-    page.get_by_role("button", name="Write lyrics").click()
+    page.get_by_label(T("Write lyrics about")).fill("homesick on a night train")
+    page.get_by_role("button", name=T("Write lyrics")).click()
     page.wait_for_selector(".draft-actions", timeout=30_000)
     shoot(page, "04-project-done")
     page.locator("details.downloads summary").first.click()
     shoot(page, "05-downloads-open")
-    page.locator("button", has_text="Continue from here").first.click()
+    page.locator("button", has_text=T("Continue from here")).first.click()
     page.wait_for_selector(".continuing")
     shoot(page, "06-continue-form")
     page.goto(page.url.split("?")[0])
-    page.locator(".draft-actions a", has_text="Edit").first.click()
+    page.locator(".draft-actions a", has_text=T("Edit")).first.click()
     shoot(page, "07-draft-editor")
     page.goto(f"{base}/")
     shoot(page, "08-project-list")
@@ -74,18 +93,18 @@ def more_pages(page, base: str) -> None:
     """Teams, settings, sharing, the library, trash, accounts and the admin."""
     page.get_by_role("link", name="Night Drive").first.click()
     project_url = page.url
-    page.get_by_role("button", name="Share").first.click()
+    page.get_by_role("button", name=T("Share")).first.click()
     page.wait_for_selector(".share-box input, .share-box a", timeout=10_000)
     shoot(page, "09-clip-shared")
     share_url = page.locator(".share-box input").first.input_value()
-    page.get_by_role("link", name="Project settings").click()
+    page.get_by_role("link", name=T("Project settings")).click()
     shoot(page, "10-project-settings")
     page.goto(f"{base}/teams/")
-    page.get_by_label("Team name").fill("The Band")
-    page.get_by_role("button", name="Create team").click()
-    page.get_by_role("button", name="Make invite link").click()
+    page.get_by_label(T("Team name")).fill("The Band")
+    page.get_by_role("button", name=T("Create team")).click()
+    page.get_by_role("button", name=T("Make invite link")).click()
     shoot(page, "11-team-with-invite")
-    invite_url = page.locator(".messages li").first.inner_text().rsplit(" ", 1)[-1]
+    invite_url = re.search(r"https?://\S+", page.locator(".messages li").first.inner_text()).group()
     page.goto(invite_url)
     shoot(page, "11b-invite")
     page.goto(f"{base}/projects/999999/")
@@ -110,14 +129,19 @@ def more_pages(page, base: str) -> None:
 
 def main() -> None:
     account = {"username": "alice", "password": "correct-horse-battery", "superuser": True}
+    only = [x for x in os.environ.get("SCREENSHOT_LANGUAGES", "").split(",") if x]  # e.g. zh-hans
     with live_studio(port=PORT, **account) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        for name, (width, height) in WIDTHS.items():  # every page at desktop and at phone width
-            _where["folder"] = OUT / name
-            _where["folder"].mkdir(parents=True, exist_ok=True)
-            page = browser.new_page(viewport={"width": width, "height": height})
-            session(page, base)
-            page.close()
+        for language, (locale, catalog) in LANGUAGES.items():
+            if only and language not in only:
+                continue
+            load_words(catalog)
+            for name, (width, height) in WIDTHS.items():  # every page at desktop and at phone width
+                _where["folder"] = OUT / language / name
+                _where["folder"].mkdir(parents=True, exist_ok=True)
+                page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
+                session(page, base)
+                page.close()
         browser.close()
 
 

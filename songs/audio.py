@@ -17,6 +17,8 @@ from pathlib import Path
 
 import lameenc
 import miniaudio
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class NotAudio(ValueError):
@@ -49,9 +51,9 @@ def probe(path: Path, *, max_seconds: float | None = None) -> Probe:
         info = miniaudio.get_file_info(str(path)) if _is_wav(path) else None
         frames = _count_frames(path, max_seconds)
     except miniaudio.DecodeError:
-        raise NotAudio("That file is not audio we can read (MP3 or WAV).") from None
+        raise NotAudio(_("That file is not audio we can read (MP3 or WAV).")) from None
     if frames == 0:
-        raise NotAudio("That audio file is empty.")
+        raise NotAudio(_("That audio file is empty."))
     rate, channels = (info.sample_rate, info.nchannels) if info else (0, 0)  # 0: not read for MP3
     return Probe(frames / _PROBE_RATE, rate, channels, _is_mp3(path))
 
@@ -70,7 +72,9 @@ def _count_frames(path: Path, max_seconds: float | None) -> int:
         for chunk in stream:
             frames += len(chunk)
             if cap is not None and frames > cap:
-                raise TooLong(f"That audio is too long; the limit is {_span(max_seconds)}.")
+                raise TooLong(
+                    _("That audio is too long; the limit is %(limit)s.") % {"limit": _span(max_seconds)}
+                )
     finally:
         stream.close()
     return frames
@@ -79,8 +83,8 @@ def _count_frames(path: Path, max_seconds: float | None) -> int:
 def _span(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         minutes = int(seconds // 60)
-        return f"{minutes} minute{'' if minutes == 1 else 's'}"
-    return f"{seconds:g} seconds"
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    return _("%(count)s seconds") % {"count": f"{seconds:g}"}
 
 
 def _head(path: Path) -> bytes:

@@ -90,9 +90,42 @@ FEATURES = {
     "infill": _("replacing a section"),
     "negative_tags": _("excluding styles"),
     "video": _("videos"),
+    "stems": _("splitting stems"),
+    "cover": _("covers in another style"),
+    "persona": _("personas"),
+    "boost": _("style boost"),
+    "vocal_gender": _("choosing the vocal gender"),
+    "controls": _("target duration and variety"),
     "timing": _("karaoke lyrics"),
 }
 
 # Credits each action costs, in one place (the seed's figures where it gives them: concat and
 # upload cost 200 at resellers).
-COSTS = {"MUSIC": 10, "LYRICS": 1, "CONCAT": 200, "UPLOAD": 200}
+# Stems and covers are music requests (one generation each, as the reseller bills them); a persona costs
+# 100 at the reseller "to prevent abuse"; a style boost has no stated cost and is not charged.
+COSTS = {"MUSIC": 10, "LYRICS": 1, "CONCAT": 200, "UPLOAD": 200, "PERSONA": 100}
+
+# The models each SunoAPI-style task takes (docs/protocol.md section 7, plus the newest models, which the
+# reseller's table predates); a request uses the deployment's default model when it is one of them, else
+# the first. The persona's -tau variants are what the reseller names for chirp-v3-5 and chirp-v4.
+NEWEST = ("chirp-crow", "chirp-fenix", "chirp-v6")
+TASK_MODELS = {
+    "gen_stem": ("chirp-auk", "chirp-bluejay", *NEWEST),
+    "cover": ("chirp-auk", "chirp-bluejay", *NEWEST),
+    "artist_consistency": ("chirp-v4-tau", "chirp-v3-5-tau", *NEWEST),
+}
+TAU_VARIANTS = {"chirp-v3-5": "chirp-v3-5-tau", "chirp-v4": "chirp-v4-tau"}
+# Target duration and variety (style weight, weirdness) only on the newest models.
+FINE_CONTROL = NEWEST
+# Target duration in seconds: the newest models sing up to 8 minutes.
+TARGET_SECONDS = (10, 480)
+
+
+def task_model(task: str, mv: str = "") -> str:
+    """The model to send with a task: the one asked for (or its -tau variant) when the task takes it,
+    else the deployment's default when the task takes that, else the task's first model."""
+    allowed = TASK_MODELS[task]
+    for candidate in (mv, TAU_VARIANTS.get(mv, ""), default_model()):
+        if candidate in allowed:
+            return candidate
+    return allowed[0]

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from songs import catalog
+from songs.forms_extras import SongExtras
 from songs.models import Clip, GenerationTask, Role, Team
 from songs.selectors import teams_for_user
 
@@ -17,16 +18,16 @@ MAX_VARIATIONS = 4
 
 class ProjectForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=120,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. Summer EP", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Summer EP"), "autocomplete": "off"}),
     )
     team = forms.ModelChoiceField(
-        label="Team",
+        label=_("Team"),
         queryset=Team.objects.none(),
         empty_label=None,
         required=False,
-        help_text="Left out: your personal team.",
+        help_text=_("Left out: your personal team."),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -39,7 +40,7 @@ class ProjectForm(forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give the project a name.")
+            raise forms.ValidationError(_("Give the project a name."))
         return name
 
 
@@ -61,7 +62,7 @@ def format_timestamp(seconds: float) -> str:
     return text + (f"{fraction:.1f}"[1:] if fraction >= 0.05 else "")
 
 
-class SongForm(forms.Form):
+class SongForm(SongExtras):
     """Inspiration, Custom, Continue (from a clip at a time) or Replace section (v2 infill).
 
     Limits follow the model table; what the gateway cannot do is not offered.
@@ -69,47 +70,47 @@ class SongForm(forms.Form):
 
     mode = forms.ChoiceField(
         choices=[
-            (Mode.INSPIRATION, "Inspiration"),
-            (Mode.CUSTOM, "Custom"),
-            (Mode.CONTINUE, "Continue"),
-            (Mode.INFILL, "Replace section"),
+            (Mode.INSPIRATION, _("Inspiration")),
+            (Mode.CUSTOM, _("Custom")),
+            (Mode.CONTINUE, _("Continue")),
+            (Mode.INFILL, _("Replace section")),
         ],
         initial=Mode.CUSTOM,
         widget=forms.RadioSelect,
     )
     description = forms.CharField(
-        label="Song description",
+        label=_("Song description"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": "An upbeat pop song about a summer road trip"}
+            attrs={"rows": 3, "placeholder": _("An upbeat pop song about a summer road trip")}
         ),
     )
     lyrics = forms.CharField(
-        label="Lyrics",
+        label=_("Lyrics"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "placeholder": "[Verse]\n...\n\n[Chorus]\n..."}),
     )
     tags = forms.CharField(
-        label="Style of music",
+        label=_("Style of music"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "emotional punk, female vocals"}),
+        widget=forms.TextInput(attrs={"placeholder": _("emotional punk, female vocals")}),
     )
     negative_tags = forms.CharField(
-        label="Exclude styles",
+        label=_("Exclude styles"),
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. heavy drums, autotune"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. heavy drums, autotune")}),
     )
-    title = forms.CharField(label="Title", required=False)
-    mv = forms.ChoiceField(label="Model", choices=catalog.model_choices, initial=catalog.default_model)
-    instrumental = forms.BooleanField(label="Instrumental", required=False)
+    title = forms.CharField(label=_("Title"), required=False)
+    mv = forms.ChoiceField(label=_("Model"), choices=catalog.model_choices, initial=catalog.default_model)
+    instrumental = forms.BooleanField(label=_("Instrumental"), required=False)
     clip = forms.UUIDField(widget=forms.HiddenInput, required=False)
     continue_at = forms.CharField(
-        label="Continue from (m:ss)",
+        label=_("Continue from (m:ss)"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
     )
     infill_end = forms.CharField(
-        label="Replace until (m:ss)",
+        label=_("Replace until (m:ss)"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
     )
@@ -126,9 +127,9 @@ class SongForm(forms.Form):
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, project=None, capabilities=None, **kwargs):
-        super().__init__(*args, **kwargs)
         self.project = project
         self.capabilities = capabilities
+        super().__init__(*args, **kwargs)
         self.parent_clip: Clip | None = None
 
     def clean(self):
@@ -139,7 +140,7 @@ class SongForm(forms.Form):
         if mode in (Mode.CONTINUE, Mode.INFILL) or not data.get("variations"):
             data["variations"] = 1  # a continuation is one request; the batch is for new songs
         if mode == Mode.INSPIRATION:
-            self._require("description", "Describe the song you want.")
+            self._require("description", _("Describe the song you want."))
             self._limit("description", catalog.DESCRIPTION_LIMIT, "")
             return data
         self._clean_custom(catalog.get_model(mv))
@@ -147,12 +148,13 @@ class SongForm(forms.Form):
             self._clean_continue(mode)
         if not (self.capabilities and self.capabilities.negative_tags):
             data["negative_tags"] = ""  # not offered for this format, so never sent
+        self.clean_extras(data)
         return data
 
     def _clean_custom(self, model: catalog.Model) -> None:
         if not self.cleaned_data.get("instrumental"):
-            self._require("lyrics", "Write lyrics, or tick Instrumental.")
-        self._require("tags", "Give a style, e.g. “emotional punk”.")
+            self._require("lyrics", _("Write lyrics, or tick Instrumental."))
+        self._require("tags", _("Give a style, e.g. “emotional punk”."))
         self._limit("lyrics", model.lyrics, model.label)
         self._limit("tags", model.style, model.label)
         self._limit("negative_tags", model.style, model.label)
@@ -164,7 +166,10 @@ class SongForm(forms.Form):
         if clip is None or at is None:
             return
         if not 0 < at < clip.duration:
-            self.add_error("continue_at", f"Pick a time between 0:00 and {format_timestamp(clip.duration)}.")
+            self.add_error(
+                "continue_at",
+                _("Pick a time between 0:00 and %(end)s.") % {"end": format_timestamp(clip.duration)},
+            )
             return
         self.cleaned_data["continue_at_seconds"] = at
         if mode == Mode.INFILL:
@@ -172,14 +177,16 @@ class SongForm(forms.Form):
 
     def _clean_infill(self, clip: Clip, start: float) -> None:
         if not (self.capabilities and self.capabilities.infill):
-            self.add_error("mode", "This gateway cannot replace a section.")
+            self.add_error("mode", _("This gateway cannot replace a section."))
             return
         end = self._timestamp("infill_end")
         if end is None:
             return
         if not start + 2 <= end <= clip.duration:
             self.add_error(
-                "infill_end", f"End at least 2 s after the start and by {format_timestamp(clip.duration)}."
+                "infill_end",
+                _("End at least 2 s after the start and by %(end)s.")
+                % {"end": format_timestamp(clip.duration)},
             )
             return
         self.cleaned_data["infill"] = (start, end)
@@ -192,7 +199,7 @@ class SongForm(forms.Form):
             else None
         )
         if clip is None or not clip.is_continuable:
-            self.add_error(None, "Pick a finished clip of this project to continue.")
+            self.add_error(None, _("Pick a finished clip of this project to continue."))
             return None
         self.parent_clip = clip
         return clip
@@ -202,7 +209,7 @@ class SongForm(forms.Form):
         try:
             return parse_timestamp(raw)
         except ValueError:
-            self.add_error(name, "Write a time as m:ss, e.g. 1:20.")
+            self.add_error(name, _("Write a time as m:ss, e.g. 1:20."))
             return None
 
     def _require(self, name: str, message: str) -> None:
@@ -212,10 +219,14 @@ class SongForm(forms.Form):
     def _limit(self, name: str, limit: int, label: str) -> None:
         value = self.cleaned_data.get(name) or ""
         if len(value) > limit:
-            model = f" for model {label}" if label else ""
-            self.add_error(
-                name, f"{len(value)} characters: at most {limit}{model}. Shorten it by {len(value) - limit}."
-            )
+            numbers = {"length": len(value), "limit": limit, "model": label, "over": len(value) - limit}
+            if label:
+                message = _(
+                    "%(length)d characters: at most %(limit)d for model %(model)s. Shorten it by %(over)d."
+                )
+            else:
+                message = _("%(length)d characters: at most %(limit)d. Shorten it by %(over)d.")
+            self.add_error(name, message % numbers)
 
     def variation_costs(self) -> dict:
         """What the batch costs, for the Create panel: credits per request (the one cost table) and in all.
@@ -235,12 +246,12 @@ class UploadForm(forms.Form):
     """Your own audio to continue: a file, or a public link the studio fetches for you."""
 
     file = forms.FileField(
-        label="Audio file (MP3 or WAV)",
+        label=_("Audio file (MP3 or WAV)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".mp3,.wav,audio/mpeg,audio/wav"}),
     )
     url = forms.URLField(
-        label="…or a public MP3 link", required=False, assume_scheme="https", max_length=2000
+        label=_("…or a public MP3 link"), required=False, assume_scheme="https", max_length=2000
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -248,29 +259,29 @@ class UploadForm(forms.Form):
         data = super().clean()
         upload, url = data.get("file"), data.get("url")
         if bool(upload) == bool(url) and not self.errors:
-            self.add_error("file", "Choose a file, or give a link (one of the two).")
+            self.add_error("file", _("Choose a file, or give a link (one of the two)."))
         if upload:
             self._check_file(upload)
         if url and not url.lower().startswith(("http://", "https://")):
-            self.add_error("url", "Only http and https links can be used.")
+            self.add_error("url", _("Only http and https links can be used."))
         return data
 
     def _check_file(self, upload) -> None:
         if not upload.name.lower().endswith((".mp3", ".wav")):
-            self.add_error("file", "Upload an MP3 or WAV file.")
+            self.add_error("file", _("Upload an MP3 or WAV file."))
         elif upload.size > settings.UPLOAD_MAX_BYTES:
             self.add_error(
                 "file",
-                f"That file is {upload.size / 1e6:.0f} MB; the limit is "
-                f"{settings.UPLOAD_MAX_BYTES / 1e6:.0f} MB.",
+                _("That file is %(size)d MB; the limit is %(limit)d MB.")
+                % {"size": round(upload.size / 1e6), "limit": round(settings.UPLOAD_MAX_BYTES / 1e6)},
             )
 
 
 class LyricsPromptForm(forms.Form):
     prompt = forms.CharField(
-        label="Write lyrics about",
+        label=_("Write lyrics about"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. homesick on a night train"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. homesick on a night train")}),
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -280,9 +291,9 @@ DRAFT_MAX_CHARS = max(m.lyrics for m in catalog.MODELS)
 
 
 class DraftForm(forms.Form):
-    title = forms.CharField(label="Title", required=False, max_length=200)
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
     text = forms.CharField(
-        label="Lyrics",
+        label=_("Lyrics"),
         widget=forms.Textarea(attrs={"rows": 22}),
         max_length=DRAFT_MAX_CHARS,
         error_messages={
@@ -293,7 +304,7 @@ class DraftForm(forms.Form):
         },
     )
     mv = forms.ChoiceField(
-        label="Check length for model",
+        label=_("Check length for model"),
         choices=catalog.model_choices,
         initial=catalog.default_model,
         required=False,
@@ -306,7 +317,7 @@ class DraftForm(forms.Form):
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(label="Email (optional)", required=False)
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -314,12 +325,12 @@ class SignupForm(UserCreationForm):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(label="Team name", max_length=120)
+    name = forms.CharField(label=_("Team name"), max_length=120)
 
 
 class InviteForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.EDITOR)
-    days = forms.IntegerField(label="Expires after (days)", min_value=1, max_value=30, initial=7)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EDITOR)
+    days = forms.IntegerField(label=_("Expires after (days)"), min_value=1, max_value=30, initial=7)
 
 
 class MemberRoleForm(forms.Form):
@@ -327,11 +338,11 @@ class MemberRoleForm(forms.Form):
 
 
 class ProjectRenameForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
 
 
 class MoveProjectForm(forms.Form):
-    team = forms.ModelChoiceField(label="Move to team", queryset=Team.objects.none(), empty_label=None)
+    team = forms.ModelChoiceField(label=_("Move to team"), queryset=Team.objects.none(), empty_label=None)
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
@@ -20,11 +21,13 @@ class Team(models.Model):
         related_name="personal_team",
     )
     daily_credits = models.PositiveIntegerField(
-        default=1000, help_text="Credits the team may spend per day (UTC); set by staff."
+        default=1000, help_text=_("Credits the team may spend per day (UTC); set by staff.")
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -36,9 +39,9 @@ class Team(models.Model):
 
 class Role(models.TextChoices):
     # Ordered: each role can do everything the ones before it can.
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    OWNER = "owner", "Owner"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    OWNER = "owner", _("Owner")
 
 
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
@@ -51,6 +54,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team")]
 
     def __str__(self) -> str:
@@ -84,6 +89,10 @@ class Invite(models.Model):
     )
     used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
+
     def __str__(self) -> str:
         return f"Invite to {self.team} as {self.role}"
 
@@ -102,6 +111,8 @@ class Project(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["-updated_at"]
 
     def __str__(self) -> str:
@@ -117,7 +128,7 @@ class LyricDraft(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="drafts")
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
-    prompt = models.CharField(max_length=500, blank=True, help_text="What the lyrics were written from.")
+    prompt = models.CharField(max_length=500, blank=True, help_text=_("What the lyrics were written from."))
     task = models.ForeignKey(
         "GenerationTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
     )
@@ -127,6 +138,8 @@ class LyricDraft(models.Model):
     trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("lyric draft")
+        verbose_name_plural = _("lyric drafts")
         ordering = ["-updated_at"]
 
     def __str__(self) -> str:
@@ -157,37 +170,45 @@ class GenerationTask(models.Model):
     """One request to the gateway, from the user's click to its final outcome."""
 
     class Action(models.TextChoices):
-        MUSIC = "MUSIC", "Music"
-        LYRICS = "LYRICS", "Lyrics"
-        CONCAT = "CONCAT", "Concat"
-        UPLOAD = "UPLOAD", "Upload"
+        MUSIC = "MUSIC", _("Music")
+        LYRICS = "LYRICS", _("Lyrics")
+        CONCAT = "CONCAT", _("Concat")
+        UPLOAD = "UPLOAD", _("Upload")
+        PERSONA = "PERSONA", _("Persona")
 
     class Mode(models.TextChoices):
-        INSPIRATION = "inspiration", "Inspiration"
-        CUSTOM = "custom", "Custom"
-        CONTINUE = "continue", "Continue"
-        LYRICS = "lyrics", "Lyrics"
-        CONCAT = "concat", "Whole song"
-        UPLOAD = "upload", "Upload"
-        INFILL = "infill", "Replace section"
+        INSPIRATION = "inspiration", _("Inspiration")
+        CUSTOM = "custom", _("Custom")
+        CONTINUE = "continue", _("Continue")
+        LYRICS = "lyrics", _("Lyrics")
+        CONCAT = "concat", _("Whole song")
+        UPLOAD = "upload", _("Upload")
+        INFILL = "infill", _("Replace section")
+        STEMS = "stems", _("Stems")
+        COVER = "cover", _("Cover")
+        PERSONA = "persona", _("Persona")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"  # saved, not yet accepted by the gateway
-        SUBMITTED = "submitted", "Submitted"  # the gateway gave us its task id
-        RUNNING = "running", "Generating"  # the gateway is working on it
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")  # saved, not yet accepted by the gateway
+        SUBMITTED = "submitted", _("Submitted")  # the gateway gave us its task id
+        RUNNING = "running", _("Generating")  # the gateway is working on it
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
 
     PENDING = (Status.QUEUED, Status.SUBMITTED, Status.RUNNING)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    mode = models.CharField(max_length=12, choices=Mode.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
     api_format = models.CharField(max_length=8, default="task")
-    request_payload = models.JSONField(help_text="Exactly what is sent to the gateway.")
-    upstream_id = models.TextField(blank=True, db_index=True, help_text="The gateway's task id.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
+    upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     upstream_status = models.CharField(max_length=20, blank=True)
     progress = models.CharField(max_length=10, blank=True)
     fail_reason = models.TextField(blank=True)
@@ -195,8 +216,8 @@ class GenerationTask(models.Model):
     reason_code = models.CharField(max_length=40, blank=True)
     reason_detail = models.CharField(max_length=300, blank=True)
     last_response = models.JSONField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="Submit attempts.")
-    polls = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Submit attempts."))
+    polls = models.PositiveIntegerField(_("polls"), default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claim_token = models.UUIDField(null=True, blank=True)
     # Set by the form: the same click sent twice makes one task, not two.
@@ -209,7 +230,7 @@ class GenerationTask(models.Model):
         "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
     # Credits charged when it was made; a failed task charges nothing (see songs/quotas.py).
-    cost = models.PositiveIntegerField(default=0)
+    cost = models.PositiveIntegerField(_("credits"), default=0)
     # The team whose allowance paid: the charge stays with it even if the project moves later.
     charged_team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
@@ -220,7 +241,7 @@ class GenerationTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="retries",
-        help_text="The failed task this one tries again (kept as it was).",
+        help_text=_("The failed task this one tries again (kept as it was)."),
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -229,6 +250,8 @@ class GenerationTask(models.Model):
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("generation task")
+        verbose_name_plural = _("generation tasks")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -246,17 +269,17 @@ class GenerationTask(models.Model):
 
 class Clip(models.Model):
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        QUEUED = "queued", "Queued"
-        STREAMING = "streaming", "Streaming"
-        COMPLETE = "complete", "Complete"
-        ERROR = "error", "Error"
+        SUBMITTED = "submitted", _("Submitted")
+        QUEUED = "queued", _("Queued")
+        STREAMING = "streaming", _("Streaming")
+        COMPLETE = "complete", _("Complete")
+        ERROR = "error", _("Error")
 
     class MediaState(models.TextChoices):
-        NONE = "none", "Not yet"
-        PENDING = "pending", "Downloading"
-        STORED = "stored", "Stored"
-        FAILED = "failed", "Failed"
+        NONE = "none", _("Not yet")
+        PENDING = "pending", _("Downloading")
+        STORED = "stored", _("Stored")
+        FAILED = "failed", _("Failed")
 
     id = models.BigAutoField(primary_key=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -264,7 +287,7 @@ class Clip(models.Model):
     task = models.ForeignKey(GenerationTask, on_delete=models.CASCADE, related_name="clips")
     upstream_id = models.CharField(max_length=191, unique=True)
     title = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     tags = models.CharField(max_length=1000, blank=True)
     lyrics = models.TextField(blank=True)
     description = models.TextField(blank=True)
@@ -289,7 +312,7 @@ class Clip(models.Model):
     video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     media_error = models.TextField(blank=True)
     media_reason = models.CharField(
-        max_length=40, blank=True, help_text="songs.reasons code for media_error."
+        max_length=40, blank=True, help_text=_("songs.reasons code for media_error.")
     )
     metadata = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
@@ -297,7 +320,7 @@ class Clip(models.Model):
     )
     trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     hidden_from_sharing = models.BooleanField(
-        default=False, help_text="Set by staff: no public link plays it."
+        default=False, help_text=_("Set by staff: no public link plays it.")
     )
     continue_at = models.FloatField(null=True, blank=True)
     # The waveform, worked out once when the audio is stored: one character per slice (songs.waveform).
@@ -310,6 +333,8 @@ class Clip(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("clip")
+        verbose_name_plural = _("clips")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -349,7 +374,12 @@ class Clip(models.Model):
     @property
     def is_chain_end(self) -> bool:
         """A continuation (or a replaced section) that can be stitched into one whole song."""
-        return self.status == self.Status.COMPLETE and self.parent_id is not None and self.clip_type == "gen"
+        return (
+            self.status == self.Status.COMPLETE
+            and self.parent_id is not None
+            and self.continue_at is not None  # not a cover or a persona song of its parent
+            and self.clip_type == "gen"
+        )
 
     @property
     def is_infill(self) -> bool:
@@ -383,11 +413,15 @@ class Upload(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     original_name = models.CharField(max_length=255, blank=True)
-    source_url = models.URLField(max_length=2000, blank=True, help_text="When the user gave a link.")
+    source_url = models.URLField(max_length=2000, blank=True, help_text=_("When the user gave a link."))
     file = models.FileField(upload_to="uploads/", blank=True)
     duration = models.FloatField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
 
     def __str__(self) -> str:
         return self.original_name or self.source_url or str(self.uid)
@@ -404,6 +438,8 @@ class ClipLike(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         constraints = [models.UniqueConstraint(fields=["user", "clip"], name="one_like_per_user_and_clip")]
 
     def __str__(self) -> str:
@@ -427,6 +463,8 @@ class ShareLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(clip__isnull=False, project__isnull=True)
@@ -449,17 +487,19 @@ class ShareLink(models.Model):
 class GatewayFeature(models.Model):
     """A feature the configured gateway was found to lack, learnt from its answers; staff re-check it."""
 
-    gateway = models.CharField(max_length=300, help_text="The gateway's base URL when it was learnt.")
+    gateway = models.CharField(max_length=300, help_text=_("The gateway's base URL when it was learnt."))
     name = models.CharField(max_length=30)
-    missing_since = models.DateTimeField(null=True, blank=True, help_text="Empty: offered again.")
-    reason = models.TextField(blank=True, help_text="What the gateway answered, in plain words.")
-    answer = models.TextField(blank=True, help_text="The gateway's answer as it came (for staff).")
+    missing_since = models.DateTimeField(null=True, blank=True, help_text=_("Empty: offered again."))
+    reason = models.TextField(blank=True, help_text=_("What the gateway answered, in plain words."))
+    answer = models.TextField(blank=True, help_text=_("The gateway's answer as it came (for staff)."))
     task = models.ForeignKey(
         GenerationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("gateway feature")
+        verbose_name_plural = _("gateway features")
         constraints = [
             models.UniqueConstraint(fields=["gateway", "name"], name="one_row_per_gateway_feature")
         ]
@@ -467,6 +507,58 @@ class GatewayFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({'missing' if self.missing_since else 'offered'})"
+
+
+class Persona(models.Model):
+    """A singer kept from a clip (the gateway's persona), belonging to a team; songs can be sung by it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    upstream_id = models.CharField(max_length=191, blank=True, help_text="The gateway's persona_id.")
+    source_clip = models.ForeignKey(
+        Clip, null=True, blank=True, on_delete=models.SET_NULL, related_name="personas"
+    )
+    # The saved (and charged) request that creates it upstream; its status is the persona's.
+    task = models.OneToOneField(
+        GenerationTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="persona"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.upstream_id) and self.source_clip_id is not None
+
+
+class StyleBoost(models.Model):
+    """ "Boost": a few words of style a worker has the gateway expand (act/tags); the page polls for it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="boosts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    original_tags = models.CharField(max_length=1000)
+    upsampled_tags = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Boost of {self.original_tags[:40]!r} ({self.status})"
 
 
 class SignupRecord(models.Model):
@@ -480,3 +572,16 @@ class SignupRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-up from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserLanguage(models.Model):
+    """The language a person chose with the switcher: applied at each log-in, on any device."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="language_choice"
+    )
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -12,10 +12,24 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import catalog
 from songs.gateway import Capabilities, capabilities_for
@@ -24,15 +38,17 @@ from songs.models import (
     ROLE_RANK,
     Clip,
     ClipLike,
-    ClipTiming,
     GatewayFeature,
     GenerationTask,
     LyricDraft,
     Membership,
+    Persona,
     Project,
     Role,
     ShareLink,
+    StyleBoost,
     Team,
+    UserLanguage,
 )
 
 
@@ -69,7 +85,10 @@ def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | Non
     if membership is None:
         raise Http404("Not found.")  # outsiders cannot even learn that it exists
     if not membership.allows(role):
-        raise PermissionDenied(f"This needs the {role} role in {membership.team.name}.")
+        raise PermissionDenied(
+            _("This needs the %(role)s role in %(team)s.")
+            % {"role": str(Role(role).label).lower(), "team": membership.team.name}
+        )
     obj.membership = membership
     return obj
 
@@ -83,16 +102,24 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(team__memberships__user=user).select_related("team").distinct()
 
 
-def project_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Project:
-    """The project, with the user's membership read in the same query (every project page needs both)."""
+def project_for_user(*, user, pk: int, role: str = Role.VIEWER, with_pending: bool = False) -> Project:
+    """The project, with the user's membership read in the same query (every project page needs both).
+
+    ``with_pending`` reads whether anything is still running in that same query too (the page and its
+    poller need it; project_has_pending then costs nothing).
+    """
     user_id = user.pk if user.is_authenticated else None
     mine = Membership.objects.filter(team=OuterRef("team"), user_id=user_id)
-    project = (
-        Project.objects.select_related("team")
-        .annotate(my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1]))
-        .filter(pk=pk)
-        .first()
+    projects = Project.objects.select_related("team").annotate(
+        my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1])
     )
+    if with_pending:
+        tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
+        copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+        projects = projects.annotate(
+            has_pending=ExpressionWrapper(Exists(tasks) | Exists(copies), output_field=BooleanField())
+        )
+    project = projects.filter(pk=pk).first()
     if project is None:
         raise Http404("No such project.")
     membership = None
@@ -117,9 +144,16 @@ def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
 
 def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
     """Music, whole-song and upload requests with their clips, newest first: one card each."""
-    tasks = project.tasks.exclude(action=GenerationTask.Action.LYRICS)
+    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
     if changed_since is not None:
-        tasks = tasks.filter(changed_at__gt=changed_since)
+        # A card also changes when the stems of one of its clips move on.
+        stems = GenerationTask.objects.filter(
+            mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
+        )
+        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
+    stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
+    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
@@ -127,6 +161,33 @@ def project_cards(*, project: Project, changed_since=None) -> QuerySet[Generatio
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created_at")
     )
+
+
+def attach_extras(*, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips), and
+    each persona song its persona's name (``clip.persona_name``).
+
+    Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
+    """
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
+    on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
+    if on_page:
+        stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+        requests = (
+            GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
+            .prefetch_related(Prefetch("clips", queryset=stems))
+            .order_by("-pk")
+        )
+        for request in requests:
+            clip = on_page[request.parent_clip_id]
+            clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    sung = [task for task in tasks if (task.request_payload or {}).get("task") == "artist_consistency"]
+    if sung:
+        ids = {task.request_payload.get("persona_id") or "" for task in sung}
+        names = dict(Persona.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name"))
+        for task in sung:
+            for clip in task.clips.all():
+                clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
 
 
 CARDS_PER_PAGE = 20
@@ -147,6 +208,7 @@ def project_cards_page(
     older = page[size - 1].pk if len(page) > size else None
     page = page[:size]
     attach_chains(project=project, tasks=page)
+    attach_extras(tasks=page)
     return page, older
 
 
@@ -185,17 +247,14 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     task = project_cards(project=project).filter(pk=clip.task_id).first()
     if task is not None:
         attach_chains(project=project, tasks=[task])
+        attach_extras(tasks=[task])
     return task
 
 
-def clip_words(*, clip: Clip) -> list[dict] | None:
-    """The clip's karaoke words (aligned, in lyric order), or None when it has none."""
-    words = ClipTiming.objects.filter(clip=clip).values_list("words", flat=True).first()
-    return words or None
-
-
 def project_has_pending(*, project: Project) -> bool:
-    """A request still running, or a copy still downloading: one query."""
+    """A request still running, or a copy still downloading: one query (none if read with the project)."""
+    if hasattr(project, "has_pending"):
+        return project.has_pending
     tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
     copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
     return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()
@@ -252,6 +311,7 @@ class ClipFilters:
     mode: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sort: str = ""  # "" newest first, "title" by title (A–Z, any script)
 
 
 def with_liked_by(clips: QuerySet[Clip], *, user_id: int | None) -> QuerySet[Clip]:
@@ -291,7 +351,13 @@ def library_clips(*, user, filters: ClipFilters | None = None) -> QuerySet[Clip]
     clips = with_liked_by(clips, user_id=user.pk)
     if filters.liked:
         clips = clips.filter(liked_by_me=True)
-    return clips.select_related("project__team", "task").order_by("-created_at", "-id")
+    clips = clips.select_related("project__team", "task")
+    if filters.sort == "title":
+        # Case-insensitive for Latin titles (Lower works in SQLite and PostgreSQL alike); Chinese and
+        # other scripts by code point after them; untitled songs last.
+        untitled = Case(When(title="", then=Value(1)), default=Value(0))
+        return clips.order_by(untitled, Lower("title"), "-created_at", "-id")
+    return clips.order_by("-created_at", "-id")
 
 
 def _model_q(model: str) -> Q:
@@ -465,6 +531,27 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
     return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
 
 
+# --- personas and style boosts -------------------------------------------------------------------------
+
+
+def team_personas(*, team: Team) -> QuerySet[Persona]:
+    """A team's personas with their request (its state) and source clip, for the team page."""
+    return Persona.objects.filter(team=team).select_related("task", "source_clip")
+
+
+def ready_personas(*, team: Team) -> QuerySet[Persona]:
+    """The personas a song of this team can be sung by: made upstream, their source clip still here."""
+    return team_personas(team=team).exclude(upstream_id="").filter(source_clip__isnull=False)
+
+
+def boost_for_user(*, user, uid) -> StyleBoost:
+    """A style boost, for the person who asked for it only (404 for anyone else)."""
+    boost = StyleBoost.objects.filter(uid=uid, user_id=user.pk if user.is_authenticated else None).first()
+    if boost is None:
+        raise Http404("No such boost.")
+    return boost
+
+
 # --- exports (a ZIP of one song or a whole project: songs.export writes it) --------------------------
 
 
@@ -505,3 +592,8 @@ def _parents(rows: dict[int, dict], parent_id: int | None, limit: int = 50) -> l
         chain.append(rows[parent_id])
         parent_id = rows[parent_id]["parent_id"]
     return chain
+
+
+def user_language(*, user) -> str | None:
+    """The language a person chose with the switcher, or None (then the browser's is used)."""
+    return UserLanguage.objects.filter(user=user).values_list("language", flat=True).first()

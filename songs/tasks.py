@@ -5,7 +5,7 @@ Queued jobs and schedules store these dotted paths (``songs.services.common.JOBS
 
 from __future__ import annotations
 
-from songs.services import copies, polling, submit, timing
+from songs.services import boost, copies, polling, submit, timing
 
 
 def submit_task(task_pk: int) -> None:
@@ -22,6 +22,14 @@ def download_media_many(clip_pks: list[int]) -> None:
 
 def download_video(clip_pk: int) -> None:
     copies.clip_video_download(clip_pk=clip_pk)
+
+
+def convert_wav(clip_pk: int) -> None:
+    copies.clip_wav_make(clip_pk=clip_pk)
+
+
+def style_boost(boost_pk: int) -> None:
+    boost.boost_run(boost_pk=boost_pk)
 
 
 def fetch_timing(clip_pk: int) -> None:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from songs.views import clips, drafts, export, karaoke, library, projects, sharing, teams
+from songs.views import clips, drafts, export, karaoke, library, projects, sharing, studio_extras, teams
 
 app_name = "songs"
 
@@ -29,6 +29,12 @@ clip_urls = [
     path("clips/<uuid:uid>/copy-again/", clips.clip_media_retry, name="clip_media_retry"),
     path("clips/<uuid:uid>/karaoke/", karaoke.clip_karaoke, name="clip_karaoke"),
     path("clips/<uuid:uid>/lyrics/<str:kind>", karaoke.clip_lyrics_file, name="clip_lyrics_file"),
+    path("clips/<uuid:uid>/stems/", studio_extras.stems_split, name="stems_split"),
+    path("clips/<uuid:uid>/cover/", studio_extras.cover_create, name="cover_create"),
+    path("clips/<uuid:uid>/persona/", studio_extras.persona_create, name="persona_create"),
+    path("personas/<int:pk>/", studio_extras.persona_state, name="persona_state"),
+    path("projects/<int:pk>/boost/", studio_extras.boost_create, name="boost_create"),
+    path("boosts/<uuid:uid>/", studio_extras.boost_state, name="boost_state"),
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
     path(settings.UPLOAD_LINK_PATH.lstrip("/") + "<str:token>", clips.upload_public, name="upload_public"),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
@@ -50,6 +51,34 @@ def _iter_slice(path: Path, start: int, length: int):
             yield chunk
 
 
+def download_disposition(as_attachment: bool, filename: str) -> str:
+    """Content-Disposition for a file named after a song title in any script (RFC 6266 / RFC 5987).
+
+    An ASCII name is sent as it is: ``attachment; filename="City Lights.mp3"``. Any other gets an ASCII
+    fallback for old clients and the exact name in UTF-8: ``filename="song.mp3";
+    filename*=UTF-8''%E4%B9%A1%E6%84%81.mp3`` (乡愁.mp3). Path separators and control characters go.
+    """
+    disposition = "attachment" if as_attachment else "inline"
+    name = "".join(" " if unicodedata.category(c)[0] == "C" or c in "/\\" else c for c in filename).strip()
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    suffix = f".{ext}" if ext else ""
+
+    def ascii_quoted(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    if name.isascii():
+        return f'{disposition}; filename="{ascii_quoted(name)}"'
+    fallback = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    fallback = " ".join(fallback.split()) or "song"
+    fallback_ext = suffix if suffix.isascii() else ""
+    return (
+        f'{disposition}; filename="{ascii_quoted(fallback + fallback_ext)}"; '
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
+
+
 def ranged_file_response(
     request: HttpRequest,
     path: Path,
@@ -78,5 +107,5 @@ def ranged_file_response(
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     if filename:
-        response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
+        response["Content-Disposition"] = download_disposition(as_attachment, filename)
     return response

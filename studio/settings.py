@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # naturaltime: "3 minutes ago" in the reader's language
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -60,9 +61,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (set by the switcher, and at log-in from the person's
+    # choice), else the browser's Accept-Language, else LANGUAGE_CODE. URLs carry no language prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A logged-in person's own language choice (songs.models.UserLanguage) wins over the browser's.
+    "songs.middleware.UserLanguageMiddleware",
     # Before any view (or the CSRF check) reads the body: refuses one that is too large, with 413.
     "studio.limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,6 +90,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "songs.context_processors.gateway",
@@ -141,7 +148,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# --- Languages (docs/i18n.md): English and Simplified Chinese; catalogs in locale/, compiled by make ---
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["studio.formats"]  # the studio's English date format (studio/formats/en)
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -154,13 +167,41 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media go through the storage API only (songs/media.py). With MEDIA_S3_BUCKET they live in an
+# S3-compatible bucket (django-storages; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the
+# machine's role) shared by every machine, and are served by redirects to signed links valid
+# MEDIA_URL_EXPIRY seconds. On the file system, MEDIA_ACCEL_REDIRECT (e.g. "/protected-media/") hands the
+# bytes to a proxy in front (nginx X-Accel-Redirect, deploy/nginx.conf) once the view has checked access.
+MEDIA_S3_BUCKET = envstr("MEDIA_S3_BUCKET", "")
+MEDIA_URL_EXPIRY = envint("MEDIA_URL_EXPIRY", 300)
+MEDIA_ACCEL_REDIRECT = envstr("MEDIA_ACCEL_REDIRECT", "")
+# Where files are made before they are stored (downloads, WAVs, upload checks): local, never served.
+MEDIA_WORK_DIR = Path(envstr("MEDIA_WORK_DIR", str(VAR_DIR / "media-work")))
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "location": envstr("MEDIA_S3_PREFIX", ""),
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME", "") or None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRY,
+            "file_overwrite": True,
+            "default_acl": None,
+            "signature_version": "s3v4",
+        },
+    }
 # Uploaded audio can be large; anything above this goes to a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- The Suno gateway -------------------------------------------------------
 SUNO_BASE_URL = envstr("SUNO_BASE_URL", "").rstrip("/")
 SUNO_API_KEY = envstr("SUNO_API_KEY", "")
-SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "task")
+# The built-in engine speaks both formats; v2 is the one that carries stems, covers, personas and
+# Replace section, so it is the default there. A remote gateway defaults to the task format that every
+# relay (stock new-api included) carries.
+SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
 if SUNO_API_FORMAT not in {"task", "v2"}:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -199,13 +240,18 @@ POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
 POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)
 SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 5)
 MEDIA_MAX_ATTEMPTS = envint("MEDIA_MAX_ATTEMPTS", 5)
+# A download claimed this long ago whose job is neither waiting in the queue nor done is queued again (a
+# worker died with it: Redis does not hand a lost job out again). Longer than a download takes.
+MEDIA_LEASE_SECONDS = envint("MEDIA_LEASE_SECONDS", 120)
 MEDIA_MAX_BYTES = envint("MEDIA_MAX_BYTES", 200 * 1024 * 1024)
 
 Q_CLUSTER = {
     "name": "studio",
     "workers": envint("Q_WORKERS", 2),
-    "timeout": 60,
-    "retry": 90,
+    # A job still running after Q_TIMEOUT seconds is stopped; one whose worker died is handed out again
+    # after Q_RETRY seconds (more than the timeout). The crash drill shortens both.
+    "timeout": envint("Q_TIMEOUT", 60),
+    "retry": envint("Q_RETRY", 90),
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
@@ -215,7 +261,13 @@ Q_CLUSTER = {
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
     Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = REDIS_URL
+    # A Redis that is down or unreachable must not hold a web request: connecting gives up after 2 s and
+    # a command after 5 s (the worker's blocking read waits 1 s), then the request is saved and the poll
+    # cycle queues its job once Redis is back. Timeouts already in REDIS_URL are kept.
+    _redis_defaults = {"socket_connect_timeout": "2", "socket_timeout": "5"}
+    _redis_extra = "&".join(f"{k}={v}" for k, v in _redis_defaults.items() if f"{k}=" not in REDIS_URL)
+    _redis_join = "&" if "?" in REDIS_URL else "?"
+    Q_CLUSTER["redis"] = REDIS_URL + (_redis_join + _redis_extra if _redis_extra else "")
 # The built-in engine's renders and videos run on a queue of their own (its worker: Q_CLUSTER_NAME=engine
 # manage.py qcluster, started by runstudio), so the studio's jobs never wait behind them.
 ENGINE_QUEUE = "engine"

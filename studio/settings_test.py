@@ -12,6 +12,7 @@ from studio.settings import Q_CLUSTER
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="studio-test-media-"))
+MEDIA_WORK_DIR = MEDIA_ROOT.parent / f"{MEDIA_ROOT.name}-work"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

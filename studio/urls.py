@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from songs.views.accounts import signup
 from songs.views.ops import StudioHealthView, metrics_view
@@ -11,6 +12,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus
     path("accounts/signup/", signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The language switcher posts to Django's set_language (i18n/setlang/); studio.js's sentences come
+    # from the JavaScript catalog (locale/*/LC_MESSAGES/djangojs.po), a same-origin script.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("songs.urls")),
 ]
 if not settings.SUNO_BASE_URL:

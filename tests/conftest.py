@@ -24,6 +24,14 @@ GATEWAY_URL = "http://gateway.test"
 GATEWAY_KEY = "sk-test-very-secret-key-123"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def translations_compiled():
+    """The .mo catalogs (not committed) are built from locale/*.po once per run, as `make test` does."""
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)
+
+
 @pytest.fixture
 def owner(django_user_model):
     return django_user_model.objects.create_user(username="alice", password="correct-horse-battery")

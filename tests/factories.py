@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import httpx
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask
@@ -54,11 +54,8 @@ def make_stored_clip(task, *, audio: bytes = b"ID3" + bytes(range(256)) * 40, ti
         duration=3.0,
         media_state="stored",
     )
-    name = f"clips/audio/{clip.uid}.mp3"
-    path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(audio)
-    clip.audio_file = name
+    # Through the storage (the file system or, in the S3 tests, a bucket), as the copy job saves it.
+    clip.audio_file = default_storage.save(f"clips/audio/{clip.uid}.mp3", ContentFile(audio))
     clip.save(update_fields=["audio_file"])
     return clip
 

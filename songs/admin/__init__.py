@@ -9,4 +9,4 @@ The background queue is django-q2's own admin, under "Django Q" on /admin/: Queu
 (waiting for a worker), Successful tasks, Failed tasks and Scheduled tasks (the minutely poll cycle).
 """
 
-from songs.admin import gateway, library, tasks, teams  # noqa: F401  (registers the ModelAdmins)
+from songs.admin import extras, gateway, library, tasks, teams  # noqa: F401  (registers the ModelAdmins)

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from songs.services import review
 
@@ -54,20 +55,25 @@ def admin_link(obj, text: str | None = None) -> str:
 
 def ids(pks: list[int]) -> str:
     shown = ", ".join(f"#{pk}" for pk in pks[:10])
-    return shown + (f" and {len(pks) - 10} more" if len(pks) > 10 else "")
+    return shown + (_(" and %(more)d more") % {"more": len(pks) - 10} if len(pks) > 10 else "")
 
 
-def report(modeladmin: admin.ModelAdmin, request, outcome: review.Outcome, did: str, noun: str) -> None:
-    """One message for what was done, one per reason for what was skipped."""
+def report(modeladmin: admin.ModelAdmin, request, outcome: review.Outcome, done) -> None:
+    """One message for what was done, one per reason for what was skipped.
+
+    ``done`` is an ngettext_lazy(..., "count") message with %(count)d and %(ids)s."""
     count = len(outcome.done)
     if count:
-        plural = noun if count == 1 else f"{noun}s"
-        modeladmin.message_user(request, f"{did} {count} {plural}: {ids(outcome.done)}.", messages.SUCCESS)
+        modeladmin.message_user(request, done % {"count": count, "ids": ids(outcome.done)}, messages.SUCCESS)
     for why, pks in outcome.skipped.items():
-        text = f"Skipped {len(pks)} ({ids(pks)}): {why.rstrip('.')}."
+        text = _("Skipped %(count)d (%(ids)s): %(why)s.") % {
+            "count": len(pks),
+            "ids": ids(pks),
+            "why": why.rstrip("."),
+        }
         modeladmin.message_user(request, text, messages.WARNING)
     if not count and not outcome.skipped:
-        modeladmin.message_user(request, "Nothing was selected.", messages.WARNING)
+        modeladmin.message_user(request, _("Nothing was selected."), messages.WARNING)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from songs.admin.common import ReadOnlyAdmin, admin_link
 from songs.models import GatewayFeature
@@ -17,16 +18,18 @@ class GatewayFeatureAdmin(ReadOnlyAdmin):
     fields = readonly_fields
     actions = ("offer_again",)
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, obj: GatewayFeature) -> str:
-        return f"missing since {obj.missing_since:%Y-%m-%d %H:%M}" if obj.missing_since else "offered"
+        if obj.missing_since:
+            return _("missing since %(when)s") % {"when": f"{obj.missing_since:%Y-%m-%d %H:%M}"}
+        return _("offered")
 
-    @admin.display(description="Learnt from")
+    @admin.display(description=_("Learnt from"))
     def task_link(self, obj: GatewayFeature) -> str:
         return admin_link(obj.task) if obj.task_id else "—"
 
-    @admin.action(description="Offer again (the next request re-checks it)", permissions=["review"])
+    @admin.action(description=_("Offer again (the next request re-checks it)"), permissions=["review"])
     def offer_again(self, request, queryset) -> None:
         count = features.features_recheck(names=list(queryset.values_list("name", flat=True)))
-        note = "The next request for it tells whether the gateway has it now."
-        messages.success(request, f"Offered again: {count}. {note}")
+        note = _("The next request for it tells whether the gateway has it now.")
+        messages.success(request, _("Offered again: %(count)d. %(note)s") % {"count": count, "note": note})

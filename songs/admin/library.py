@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from songs.admin.common import ReadOnlyAdmin, WideListMixin, report, when
 from songs.models import (
@@ -21,11 +23,11 @@ from songs.services import review
 
 
 class TrashedFilter(admin.SimpleListFilter):
-    title = "trashed"
+    title = _("trashed")
     parameter_name = "trashed"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Trashed"), ("no", "Not trashed"))
+        return (("yes", _("Trashed")), ("no", _("Not trashed")))
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
@@ -63,40 +65,50 @@ class ClipAdmin(WideListMixin, admin.ModelAdmin):
         names = [f.name for f in self.opts.concrete_fields if f.name not in self.editable]
         return ["task_link", *names]
 
-    @admin.display(description="Upstream id", ordering="upstream_id")
+    @admin.display(description=_("Upstream id"), ordering="upstream_id")
     def short_upstream_id(self, obj: Clip) -> str:
         # The whole id is in the tooltip and on the detail page; search matches it whole.
         return format_html('<span title="{}">{}…</span>', obj.upstream_id, obj.upstream_id[:8])
 
-    @admin.display(description="Length", ordering="duration")
+    @admin.display(description=_("Length"), ordering="duration")
     def seconds(self, obj: Clip) -> str:
         return "—" if obj.duration is None else f"{obj.duration:.1f} s"
 
-    @admin.display(description="Hidden", boolean=True, ordering="hidden_from_sharing")
+    @admin.display(description=_("Hidden"), boolean=True, ordering="hidden_from_sharing")
     def is_hidden(self, obj: Clip) -> bool:
         return obj.hidden_from_sharing
 
-    @admin.display(description="Created", ordering="created_at")
+    @admin.display(description=_("Created"), ordering="created_at")
     def created(self, obj: Clip) -> str:
         return when(obj.created_at)[:16]
 
-    @admin.display(description="Task", ordering="task")
+    @admin.display(description=_("Task"), ordering="task")
     def task_link(self, obj: Clip) -> str:
         url = reverse("admin:songs_generationtask_change", args=[obj.task_id])
         return format_html('<a href="{}">#{}</a>', url, obj.task_id)
 
-    @admin.display(description="Trashed", boolean=True, ordering="trashed_at")
+    @admin.display(description=_("Trashed"), boolean=True, ordering="trashed_at")
     def is_trashed(self, obj: Clip) -> bool:
         return obj.trashed_at is not None
 
-    @admin.action(description="Hide from sharing", permissions=["change"])
+    @admin.action(description=_("Hide from sharing"), permissions=["change"])
     def hide_from_sharing(self, request, queryset):
-        report(self, request, review.clips_set_hidden(clips=queryset, hidden=True), "Hid", "clip")
+        hid = ngettext_lazy("Hid %(count)d clip: %(ids)s.", "Hid %(count)d clips: %(ids)s.", "count")
+        report(self, request, review.clips_set_hidden(clips=queryset, hidden=True), hid)
 
-    @admin.action(description="Allow sharing again", permissions=["change"])
+    @admin.action(description=_("Allow sharing again"), permissions=["change"])
     def allow_sharing(self, request, queryset):
         outcome = review.clips_set_hidden(clips=queryset, hidden=False)
-        report(self, request, outcome, "Allowed sharing of", "clip")
+        report(
+            self,
+            request,
+            outcome,
+            ngettext_lazy(
+                "Allowed sharing of %(count)d clip: %(ids)s.",
+                "Allowed sharing of %(count)d clips: %(ids)s.",
+                "count",
+            ),
+        )
 
 
 class LyricRevisionInline(admin.TabularInline):
@@ -133,7 +145,7 @@ class LyricDraftAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = (LyricRevisionInline,)
 
-    @admin.display(description="Trashed", boolean=True, ordering="trashed_at")
+    @admin.display(description=_("Trashed"), boolean=True, ordering="trashed_at")
     def is_trashed(self, obj: LyricDraft) -> bool:
         return obj.trashed_at is not None
 

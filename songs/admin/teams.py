@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from songs import selectors
 from songs.admin.common import ReadOnlyAdmin, report
@@ -26,11 +28,11 @@ class MembershipInline(admin.TabularInline):
 
 
 class PersonalFilter(admin.SimpleListFilter):
-    title = "kind"
+    title = _("kind")
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return (("personal", "Personal"), ("shared", "Shared"))
+        return (("personal", _("Personal")), ("shared", _("Shared")))
 
     def queryset(self, request, queryset):
         if self.value() in ("personal", "shared"):
@@ -54,7 +56,7 @@ class TeamAdmin(admin.ModelAdmin):
         # The quota's own rule, as one annotation for the whole page (not one query per team).
         return selectors.with_credits_used_today(super().get_queryset(request))
 
-    @admin.display(description="Credits used today (UTC)", ordering="credits_used_today")
+    @admin.display(description=_("Credits used today (UTC)"), ordering="credits_used_today")
     def credits_used_today(self, obj: Team) -> int:
         return obj.credits_used_today
 
@@ -80,17 +82,17 @@ class InviteAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # team owners make invites; the token comes from teams.invite_create
 
-    @admin.display(description="Usable", boolean=True)
+    @admin.display(description=_("Usable"), boolean=True)
     def is_usable(self, obj: Invite) -> bool:
         return obj.is_usable
 
 
 class LiveFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return (("live", "Live"), ("revoked", "Revoked"))
+        return (("live", _("Live")), ("revoked", _("Revoked")))
 
     def queryset(self, request, queryset):
         if self.value() in ("live", "revoked"):
@@ -107,10 +109,13 @@ class ShareLinkAdmin(ReadOnlyAdmin):
     readonly_fields = ("token", "clip", "project", "created_by", "created_at", "revoked_at")
     actions = ("revoke",)
 
-    @admin.display(description="Live", boolean=True)
+    @admin.display(description=_("Live"), boolean=True)
     def is_live(self, obj: ShareLink) -> bool:
         return obj.is_live
 
-    @admin.action(description="Revoke (the link stops working)", permissions=["review"])
+    @admin.action(description=_("Revoke (the link stops working)"), permissions=["review"])
     def revoke(self, request, queryset):
-        report(self, request, review.share_links_revoke(links=queryset), "Revoked", "share link")
+        revoked = ngettext_lazy(
+            "Revoked %(count)d share link: %(ids)s.", "Revoked %(count)d share links: %(ids)s.", "count"
+        )
+        report(self, request, review.share_links_revoke(links=queryset), revoked)

@@ -179,6 +179,23 @@ class Gateway:
             raise ValueError("upload_audio_url needs a url")
         return self._submit(self._format.upload_audio_url(url))
 
+    def persona_create(self, *, clip_id: str, name: str, description: str) -> str:
+        """Keep a clip's singer as a persona; returns its persona_id. Charged upstream: never retried."""
+        if not clip_id:
+            raise ValueError("persona_create needs a clip id")
+        body = {
+            "root_clip_id": clip_id,
+            "name": name,
+            "description": description,
+            "clips": [clip_id],
+            "is_public": False,
+        }
+        return self._submit(self._format.persona_create(body))
+
+    def style_boost(self, *, tags: str) -> str:
+        """A few words of style, expanded into a full style description (upsampled_tags)."""
+        return self._submit(self._format.style_boost(tags))
+
     def _submit(self, req: ApiRequest) -> Any:
         with failure_logged(req.method, req.path, secret=self.secret):
             response = self._send(req, submit=True)

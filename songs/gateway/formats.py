@@ -44,6 +44,14 @@ class Capabilities:
     negative_tags: bool
     video: bool = True
     timing: bool = True  # act/timing: the sung words' times (karaoke); the same call in both formats
+    # The reseller's SunoAPI-style extras (docs/protocol.md section 7). Relays re-encode the task
+    # format's body and drop task, cover_clip_id, persona_id and vocal_gender, so only v2 carries these.
+    stems: bool = False  # task: gen_stem
+    cover: bool = False  # task: cover, cover_clip_id
+    persona: bool = False  # POST persona/create/, task: artist_consistency
+    vocal_gender: bool = False
+    controls: bool = False  # duration, style_weight, weirdness_constraint (newest models only)
+    boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
 
 
 class ApiRequest(NamedTuple):
@@ -74,6 +82,8 @@ class GatewayFormat(Protocol):
     def submit_lyrics(self, prompt: str) -> ApiRequest: ...
     def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest: ...
     def upload_audio_url(self, url: str) -> ApiRequest: ...
+    def persona_create(self, body: dict) -> ApiRequest: ...
+    def style_boost(self, tags: str) -> ApiRequest: ...
     def fetch_one(self, task_id: str) -> FetchPlan: ...
     def fetch_many(self, task_ids: list[str]) -> FetchPlan: ...
     def timing(self, clip_id: str) -> ApiRequest: ...
@@ -103,6 +113,25 @@ def _read_clip_id(body: Any) -> str:
         if isinstance(value, str) and value:
             return value
     raise bad_response("The gateway's answer carries no clip id")
+
+
+def _read_persona_id(body: Any) -> str:
+    # persona/create/ answers the persona itself (no envelope); its id is the persona_id.
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    persona_id = as_text(body.get("id")) if isinstance(body, dict) else ""
+    if not persona_id:
+        raise bad_response("The gateway's persona carries no id")
+    return persona_id
+
+
+def _read_upsampled_tags(body: Any) -> str:
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    tags = as_text(body.get("upsampled_tags")).strip() if isinstance(body, dict) else ""
+    if not tags:
+        raise bad_response("The gateway's answer carries no upsampled_tags")
+    return tags
 
 
 def _read_task(body: Any) -> Task:
@@ -214,7 +243,7 @@ def _one_plan(task_id: str) -> FetchPlan:
 class TaskFormat:
     """The "task" (New API) format: submit returns a task id, fetch returns task objects."""
 
-    capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False)
+    capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False, boost=True)
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", "/suno/submit/music", _read_task_id, payload)
@@ -228,6 +257,13 @@ class TaskFormat:
 
     def upload_audio_url(self, url: str) -> ApiRequest:
         return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
+
+    def persona_create(self, body: dict) -> ApiRequest:
+        # The trailing slash is the reference's (docs/protocol.md 7.3).
+        return ApiRequest("POST", "/suno/persona/create/", _read_persona_id, body)
+
+    def style_boost(self, tags: str) -> ApiRequest:
+        return ApiRequest("POST", "/suno/act/tags", _read_upsampled_tags, {"original_tags": tags})
 
     def fetch_one(self, task_id: str) -> FetchPlan:
         return _one_plan(task_id)
@@ -249,13 +285,28 @@ _V2_TEXT_KEYS = ("prompt", "tags", "mv", "title")
 _V2_NULLABLE_KEYS = ("continue_clip_id", "continue_at", "infill_start_s", "infill_end_s")
 # ... and these only when the request has them (not every gateway takes them).
 _V2_OPTIONAL_KEYS = ("gpt_description_prompt", "make_instrumental", "negative_tags")
+# The SunoAPI-style task fields (docs/protocol.md section 7), sent only when the request has them.
+_V2_TASK_KEYS = (
+    "task",
+    "generation_type",
+    "cover_clip_id",
+    "persona_id",
+    "artist_clip_id",
+    "stem_type_id",
+    "stem_type_group_name",
+    "stem_task",
+    "vocal_gender",
+    "duration",
+    "style_weight",
+    "weirdness_constraint",
+)
 
 
 def _v2_generate_body(payload: dict) -> dict:
     # Every other key is dropped: notably "task_id", which only the task format's continue needs.
     body = {key: payload.get(key) or "" for key in _V2_TEXT_KEYS}
     body.update({key: payload.get(key) for key in _V2_NULLABLE_KEYS})
-    body.update({key: payload[key] for key in _V2_OPTIONAL_KEYS if key in payload})
+    body.update({key: payload[key] for key in _V2_OPTIONAL_KEYS + _V2_TASK_KEYS if key in payload})
     return body
 
 
@@ -267,7 +318,18 @@ class V2Format(TaskFormat):
     see ``encode_v2_task_id``).
     """
 
-    capabilities = Capabilities(concat=True, upload=True, infill=True, negative_tags=True)
+    capabilities = Capabilities(
+        concat=True,
+        upload=True,
+        infill=True,
+        negative_tags=True,
+        stems=True,
+        cover=True,
+        persona=True,
+        vocal_gender=True,
+        controls=True,
+        boost=True,
+    )
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))

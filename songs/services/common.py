@@ -6,10 +6,12 @@ goes through ``task_mark`` or ``card_touch``. django-q2 stores jobs by dotted pa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -30,7 +32,9 @@ JOBS = {
     "media": "songs.tasks.download_media",
     "media_many": "songs.tasks.download_media_many",
     "video": "songs.tasks.download_video",
+    "wav": "songs.tasks.convert_wav",
     "cycle": "songs.tasks.poll_cycle",
+    "boost": "songs.tasks.style_boost",
     "timing": "songs.tasks.fetch_timing",
 }
 
@@ -52,23 +56,49 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(2**attempt, 300))
 
 
-def job_enqueue(job: str, *args, name: str) -> bool:
+def job_enqueue(job: str, *args, name: str, broker=None) -> bool:
     """Queue one of the studio's jobs; the random suffix keeps django-q2's task names unique.
 
     A broker that is down loses nothing: the row that asked for the job is already saved and due, so the
     poll cycle queues it again once the broker is back. Returns whether the job was queued.
     """
     try:
-        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}")
+        broker = broker or _shared_broker()
+        async_task(JOBS[job], *args, task_name=f"{name}-{uuid.uuid4().hex[:6]}", broker=broker)
     except Exception as exc:  # noqa: BLE001 - whatever the broker raises (redis.ConnectionError, ...)
         log.warning("could not queue %s (%s): %s; the poll cycle will queue it again", name, job, exc)
         return False
     return True
 
 
+_BROKER = None
+
+
+def _shared_broker():
+    """One broker per process: django-q2 makes a new one (a new Redis connection pool) for every job."""
+    global _BROKER
+    if _BROKER is None:
+        _BROKER = get_broker()
+    return _BROKER
+
+
 def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
-    """Queue one job per batch of primary keys (a few broker calls for many rows, not one per row)."""
-    return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}") for pks in batches)
+    """Queue one job per batch of primary keys (a few broker calls for many rows, not one per row).
+
+    One broker for all of them; with the database broker, one transaction too: one commit for the batch
+    instead of one per job (and django-q2's ORM broker skips its ``close_old_connections`` inside one).
+    """
+    if not batches:
+        return 0
+    try:
+        broker = _shared_broker()
+    except Exception as exc:  # noqa: BLE001 - a broker that cannot even be made: the poll cycle retries
+        log.warning("could not reach the broker for %d %s jobs: %s", len(batches), job, exc)
+        return 0
+    # Not when jobs run inline (django-q2's sync mode, in tests): they must not run inside this transaction.
+    together = transaction.atomic() if isinstance(broker, ORM) and not Conf.SYNC else contextlib.nullcontext()
+    with together:
+        return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}", broker=broker) for pks in batches)
 
 
 def jobs_waiting() -> set[str] | None:

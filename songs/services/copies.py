@@ -7,20 +7,19 @@ and retries with backoff.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from songs import audio, metrics
+from songs import audio, media, metrics
 from songs.gateway import Gateway, GatewayError, download_media, gateway_for
 from songs.models import Clip
 from songs.services import timing
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 MediaState = Clip.MediaState
 
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=settings.MEDIA_LEASE_SECONDS)
 
 
 VIDEO_MAX_ATTEMPTS = 12
@@ -45,6 +44,8 @@ _GONE_STATUSES = frozenset({401, 403, 404, 410})
 # Clips per download job: a finished batch of songs is queued in a few jobs, not one broker call per clip,
 # while each job stays short enough that the first clip of a song is not kept waiting by the last.
 CLIPS_PER_JOB = 8
+# A WAV asked for is made by a worker; a second ask within this many seconds queues nothing more.
+WAV_JOB_SECONDS = 120
 
 
 def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None = None) -> None:
@@ -61,6 +62,22 @@ def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None 
         outbox.append((kind, clip.pk))
     else:
         transaction.on_commit(lambda: _enqueue(clip.pk, kind))
+
+
+def copies_due(*, clip: Clip, now) -> list[str]:
+    """The copies a clip needs now ("media" once complete, "video" once offered), marked pending on the
+    clip in memory only: the caller saves the batch in bulk and queues the returned kinds after commit."""
+    if clip.status != Clip.Status.COMPLETE:
+        return []
+    kinds = []
+    if clip.media_state == MediaState.NONE:
+        kinds.append("media")
+    if clip.video_url and clip.video_state == MediaState.NONE:
+        kinds.append("video")
+    for kind in kinds:
+        setattr(clip, f"{kind}_state", MediaState.PENDING)
+        setattr(clip, f"{kind}_next_at", now + LEASE)
+    return kinds
 
 
 def copies_enqueue(outbox: list[tuple[str, int]]) -> int:
@@ -93,9 +110,15 @@ def _claim(clip_pk: int, kind: str) -> Clip | None:
     return Clip.objects.get(pk=clip_pk) if won else None
 
 
-def _dest(clip: Clip, folder: str, ext: str) -> tuple[str, Path]:
-    name = f"clips/{folder}/{clip.uid}.{ext}"
-    return name, Path(settings.MEDIA_ROOT) / name
+def _name(clip: Clip, folder: str, ext: str) -> str:
+    return f"clips/{folder}/{clip.uid}.{ext}"
+
+
+def _fetch_and_store(gateway: Gateway, url: str, name: str, max_bytes: int) -> tuple[str, int, str]:
+    """Download into this machine's work folder, then save the complete file through the storage."""
+    with media.work_file(Path(name).suffix) as tmp:
+        size, sha = download_media(gateway, url, dest=tmp, max_bytes=max_bytes)
+        return media.file_store(name, tmp), size, sha
 
 
 def clip_media_download(*, clip_pk: int, gateway: Gateway | None = None) -> None:
@@ -115,14 +138,14 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         )
         return
     try:
-        audio_name, audio_path = _dest(clip, "audio", "mp3")
-        _size, sha = download_media(
-            gateway, clip.audio_url, dest=audio_path, max_bytes=settings.MEDIA_MAX_BYTES
+        audio_name, _size, sha = _fetch_and_store(
+            gateway, clip.audio_url, _name(clip, "audio", "mp3"), settings.MEDIA_MAX_BYTES
         )
         image_name = ""
         if clip.image_url:
-            image_name, image_path = _dest(clip, "images", "jpeg")
-            download_media(gateway, clip.image_url, dest=image_path, max_bytes=20 * 1024 * 1024)
+            image_name, _size, _sha = _fetch_and_store(
+                gateway, clip.image_url, _name(clip, "images", "jpeg"), 20 * 1024 * 1024
+            )
     except GatewayError as exc:
         _failed(clip, "media", exc, retry=exc.retryable, max_attempts=settings.MEDIA_MAX_ATTEMPTS)
         return
@@ -137,6 +160,7 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_next_at=None,
         **timing.audio_fields(clip=clip, audio_name=audio_name, gateway=gateway),  # waveform and karaoke
     )
+    log.info("copy stored: clip %s media", clip.pk)  # the crash drill counts these
     metrics.copy_stored_observed(task=clip.task)
 
 
@@ -163,14 +187,16 @@ def _download(clip_pk: int, kind: str, copy, gateway: Gateway | None) -> None:
 
 def _copy_video(clip: Clip, gateway: Gateway) -> None:
     try:
-        name, path = _dest(clip, "video", "mp4")
-        download_media(gateway, clip.video_url, dest=path, max_bytes=settings.MEDIA_MAX_BYTES)
+        name, _size, _sha = _fetch_and_store(
+            gateway, clip.video_url, _name(clip, "video", "mp4"), settings.MEDIA_MAX_BYTES
+        )
     except GatewayError as exc:
         _failed(
             clip, "video", exc, retry=exc.retryable or exc.http_status == 404, max_attempts=VIDEO_MAX_ATTEMPTS
         )
         return
     _stored(clip, video_file=name, video_state=MediaState.STORED, video_next_at=None, is_video_pending=False)
+    log.info("copy stored: clip %s video", clip.pk)
 
 
 def _stored(clip: Clip, **fields) -> None:
@@ -227,20 +253,38 @@ def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:
     return len(outbox)
 
 
-def clip_wav_path(*, clip: Clip) -> Path:
-    """A WAV of the stored MP3, converted on first download and kept."""
-    dest = Path(settings.MEDIA_ROOT) / "clips" / "wav" / f"{clip.uid}.wav"
-    if not dest.exists():
-        audio.to_wav(Path(settings.MEDIA_ROOT) / clip.audio_file.name, dest)
-    return dest
+def wav_name(*, clip: Clip) -> str:
+    return _name(clip, "wav", "wav")
+
+
+def clip_wav_ready(*, clip: Clip) -> bool:
+    return bool(clip.audio_file) and media.file_exists(wav_name(clip=clip))
+
+
+def clip_wav_request(*, clip: Clip) -> bool:
+    """Ask a worker to make the clip's WAV (a download asked for one not made yet). A second ask while
+    the first is on its way (a double click, a page that asks again) queues nothing more."""
+    if not clip.audio_file:
+        return False
+    if not caches["ops"].add(f"wav-job-{clip.uid}", 1, timeout=WAV_JOB_SECONDS):
+        return False
+    return job_enqueue("wav", clip.pk, name=f"wav-{clip.pk}")
+
+
+def clip_wav_make(*, clip_pk: int) -> None:
+    """In a worker: a WAV of the stored MP3, converted from a local copy and saved through the storage."""
+    clip = Clip.objects.filter(pk=clip_pk).first()
+    if clip is None or not clip.audio_file or clip_wav_ready(clip=clip):
+        return
+    try:
+        with media.local_copy(clip.audio_file.name) as source, media.work_file(".wav") as tmp:
+            audio.to_wav(source, tmp)
+            media.file_store(wav_name(clip=clip), tmp)
+    finally:
+        caches["ops"].delete(f"wav-job-{clip.uid}")
+    card_touch(task_id=clip.task_id)
 
 
 def partials_sweep(*, older_than: timedelta = timedelta(hours=1)) -> int:
-    """Remove the temp files of downloads killed mid-file (".<name>.<random>.part"); returns how many."""
-    cutoff, removed = time.time() - older_than.total_seconds(), 0
-    for path in Path(settings.MEDIA_ROOT).rglob(".*.part"):
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-    return removed
+    """Remove what downloads and conversions killed mid-file left in the work folder; returns how many."""
+    return media.work_sweep(older_than=older_than.total_seconds())

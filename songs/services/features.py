@@ -26,9 +26,22 @@ def feature_of(*, action: str, payload: dict) -> str:
         return "infill" if payload.get("is_infill") else "concat"
     if action == GenerationTask.Action.UPLOAD:
         return "upload"
+    if action == GenerationTask.Action.PERSONA:
+        return "persona"
     if action == GenerationTask.Action.MUSIC and payload.get("infill_start_s") is not None:
         return "infill"
+    if action == GenerationTask.Action.MUSIC and payload.get("task") in _TASK_FEATURES:
+        return _TASK_FEATURES[payload["task"]]
+    if action == GenerationTask.Action.MUSIC and any(payload.get(k) is not None for k in _CONTROLS):
+        return "controls"
+    if action == GenerationTask.Action.MUSIC and payload.get("vocal_gender"):
+        return "vocal_gender"
     return ""
+
+
+# The SunoAPI-style tasks (docs/protocol.md section 7) and the features that carry them.
+_TASK_FEATURES = {"gen_stem": "stems", "cover": "cover", "artist_consistency": "persona"}
+_CONTROLS = ("duration", "style_weight", "weirdness_constraint")
 
 
 def feature_require(*, action: str, payload: dict) -> None:

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from songs import metrics
@@ -20,7 +20,7 @@ from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
 from songs.services import copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
-from songs.services.ingest import past_cap, task_ingest
+from songs.services.ingest import past_cap, task_ingest, tasks_ingest
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,15 @@ def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
         log.warning("poll of %d tasks failed: %s (%s)", len(tasks), exc.code, exc.message)
         _poll_failed(tasks, exc)
         return False
-    clip_ids = [clip.id for answer in answers.values() for clip in answer.clips]
-    known = {clip.upstream_id: clip for clip in Clip.objects.filter(upstream_id__in=clip_ids)}
-    outbox: list[tuple[str, int]] = []
-    for task in tasks:
-        task_ingest(task=task, answer=answers.get(task.upstream_id), outbox=outbox, known=known)
+    try:
+        outbox = tasks_ingest(tasks=tasks, answers=answers)
+    except DatabaseError:
+        # One answer the batch could not take (a clip another poller inserted meanwhile, ...): each task
+        # alone, so the others are not held back by it.
+        log.exception("bulk ingest of %d tasks failed; ingesting them one by one", len(tasks))
+        outbox = []
+        for task in tasks:
+            task_ingest(task=task, answer=answers.get(task.upstream_id), outbox=outbox)
     copies.copies_enqueue(outbox)
     return True
 

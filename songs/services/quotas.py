@@ -23,9 +23,11 @@ def quota_charge(*, team: Team, action: str) -> int:
     cost = catalog.COSTS[action]
     used = credits_used_today(team=team)
     if used + cost > team.daily_credits:
+        numbers = {"team": team.name, "used": used, "daily": team.daily_credits, "cost": cost}
         raise QuotaExceeded(
-            f"{team.name} has used {used} of its {team.daily_credits} credits today and this needs {cost}. "
-            "Credits reset at midnight UTC; a team owner can ask staff for a higher limit."
+            _("%(team)s has used %(used)s of its %(daily)s credits today and this needs %(cost)s.") % numbers
+            + " "
+            + _("Credits reset at midnight UTC; a team owner can ask staff for a higher limit.")
         )
     return cost
 

@@ -35,6 +35,7 @@ def music_payload(
     parent_clip: Clip | None = None,
     continue_at: float | None = None,
     infill: tuple[float, float] | None = None,
+    extras: dict | None = None,
 ) -> dict:
     """The exact body the gateway receives. Always carries mv: gateways default it to chirp-v3-0."""
     if mode == GenerationTask.Mode.INSPIRATION:
@@ -51,6 +52,7 @@ def music_payload(
         payload["negative_tags"] = negative_tags
     if parent_clip is not None:
         payload.update(_continue_fields(mv, parent_clip, continue_at, infill))
+    payload.update(extras or {})  # finer control and a persona (songs.forms_extras), as the form checked
     return payload
 
 

@@ -6,6 +6,7 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import selectors
 from songs.models import Clip, Project, Role, ShareLink
@@ -18,7 +19,7 @@ def share_create(*, user, clip: Clip | None = None, project: Project | None = No
     team_id = selectors.share_team_id(clip=clip, project=project)
     membership = selectors.membership_of(user=user, team_id=team_id)
     if membership is None or not membership.allows(Role.EDITOR):
-        raise PermissionDenied("Sharing needs the editor role.")
+        raise PermissionDenied(_("Sharing needs the editor role."))
     if clip is not None and not selectors.clip_is_shareable(clip):
         raise ValidationError(
             "This clip cannot be shared: it is unfinished, in the trash or hidden by staff."
@@ -37,7 +38,7 @@ def share_create(*, user, clip: Clip | None = None, project: Project | None = No
 def share_revoke(*, link: ShareLink, user) -> ShareLink:
     """Stop a link from working (it answers 404 from now on). Its creator or a team owner may."""
     if not selectors.share_can_revoke(link=link, user=user):
-        raise PermissionDenied("Only whoever made this link, or an owner, can stop it.")
+        raise PermissionDenied(_("Only whoever made this link, or an owner, can stop it."))
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])

@@ -15,7 +15,7 @@ from django.utils import timezone
 from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
-from songs.services import features, uploads
+from songs.services import features, personas, uploads
 from songs.services.common import retry_delay, task_mark
 
 Status = GenerationTask.Status
@@ -59,6 +59,9 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
     if task.action == GenerationTask.Action.UPLOAD:
         # The gateway answers an upload with the new clip's id at once: there is nothing to poll.
         uploads.upload_registered(task=task, clip_id=upstream_id)
+    if task.action == GenerationTask.Action.PERSONA:
+        personas.persona_registered(task=task, persona_id=upstream_id)
+    if task.action in (GenerationTask.Action.UPLOAD, GenerationTask.Action.PERSONA):
         task_mark(
             task,
             upstream_id=upstream_id,
@@ -87,6 +90,10 @@ def _send(gateway: Gateway, task: GenerationTask) -> str:
         return gateway.submit_concat(clip_id=payload["clip_id"], is_infill=payload.get("is_infill", False))
     if task.action == GenerationTask.Action.UPLOAD:
         return gateway.upload_audio_url(url=payload["url"])
+    if task.action == GenerationTask.Action.PERSONA:
+        return gateway.persona_create(
+            clip_id=payload["root_clip_id"], name=payload["name"], description=payload["description"]
+        )
     return gateway.submit_music(payload=payload)
 
 

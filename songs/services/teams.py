@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs.models import Invite, Membership, Project, Role, Team
 
@@ -23,7 +24,8 @@ def team_personal(*, user) -> Team:
     team = Team.objects.filter(personal_for=user).first()
     if team is None:
         with transaction.atomic():
-            team = Team.objects.create(name=f"{user.get_username()}'s team", personal_for=user)
+            name = _("%(name)s's team") % {"name": user.get_username()}  # in the language of sign-up
+            team = Team.objects.create(name=name, personal_for=user)
             Membership.objects.create(team=team, user=user, role=Role.OWNER)
     return team
 
@@ -53,12 +55,12 @@ def invite_accept(*, token: str, user) -> Membership:
     with transaction.atomic():
         invite = Invite.objects.select_related("team").filter(token=token).first()
         if invite is None or invite.expires_at <= timezone.now():
-            raise TeamRuleBroken("This invite link has expired or does not exist. Ask for a new one.")
+            raise TeamRuleBroken(_("This invite link has expired or does not exist. Ask for a new one."))
         used = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).update(
             used_at=timezone.now(), used_by=user
         )
         if not used:
-            raise TeamRuleBroken("This invite link has already been used. Ask for a new one.")
+            raise TeamRuleBroken(_("This invite link has already been used. Ask for a new one."))
         existing = Membership.objects.filter(team=invite.team, user=user).first()
         if existing:
             return existing  # already a member: keep the role they have
@@ -74,16 +76,16 @@ def _other_owners(membership: Membership) -> bool:
 
 def member_set_role(*, membership: Membership, role: str) -> None:
     if membership.role == Role.OWNER and role != Role.OWNER and not _other_owners(membership):
-        raise TeamRuleBroken("A team needs at least one owner. Make someone else an owner first.")
+        raise TeamRuleBroken(_("A team needs at least one owner. Make someone else an owner first."))
     membership.role = role
     membership.save(update_fields=["role"])
 
 
 def member_remove(*, membership: Membership) -> None:
     if membership.team.personal_for_id == membership.user_id:
-        raise TeamRuleBroken("You cannot leave your personal team.")
+        raise TeamRuleBroken(_("You cannot leave your personal team."))
     if membership.role == Role.OWNER and not _other_owners(membership):
-        raise TeamRuleBroken("A team needs at least one owner. Make someone else an owner first.")
+        raise TeamRuleBroken(_("A team needs at least one owner. Make someone else an owner first."))
     membership.delete()
 
 
@@ -104,6 +106,6 @@ def project_rename(*, project: Project, name: str) -> None:
 def project_move(*, project: Project, user, team: Team) -> None:
     """An owner's action on both sides: the caller checks the source; this checks the target."""
     if not Membership.objects.filter(team=team, user=user, role=Role.OWNER).exists():
-        raise TeamRuleBroken("You can only move a project into a team you own.")
+        raise TeamRuleBroken(_("You can only move a project into a team you own."))
     project.team = team
     project.save(update_fields=["team", "updated_at"])

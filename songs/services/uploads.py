@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from songs import audio
+from songs import audio, media
 from songs.gateway import Gateway, GatewayError, fetch_public_for
 from songs.models import Clip, GenerationTask, Project, Upload
 from songs.services import timing
@@ -86,42 +87,56 @@ def _safe_name(name: str) -> str:
 
 
 def upload_prepare(*, upload: Upload, gateway: Gateway) -> None:
-    """In a worker: fetch a linked file safely, check it is audio within limits, keep an MP3."""
+    """In a worker: fetch a linked file safely, check it is audio within limits, keep an MP3.
+
+    The checks and the conversion read a local copy of the stored file; an MP3 made from another format
+    is saved back through the storage and replaces it.
+    """
     if not upload.file:
         _fetch_link(upload, gateway)
-    path = Path(settings.MEDIA_ROOT) / upload.file.name
-    try:
-        probe = audio.probe(path, max_seconds=settings.UPLOAD_MAX_SECONDS)
-    except audio.NotAudio as exc:  # TooLong included: decoding stopped at the limit
-        raise UploadRefused(str(exc)) from None
-    if probe.duration > settings.UPLOAD_MAX_SECONDS:
-        raise UploadRefused(
-            f"That audio is {probe.duration / 60:.1f} minutes long; the limit is "
-            f"{settings.UPLOAD_MAX_SECONDS // 60} minutes."
-        )
-    if not probe.is_mp3:  # gateways take MP3 only
-        mp3_name = str(Path(upload.file.name).with_suffix(".mp3"))
-        audio.to_mp3(path, Path(settings.MEDIA_ROOT) / mp3_name)
-        upload.file.name, path = mp3_name, Path(settings.MEDIA_ROOT) / mp3_name
+    with media.local_copy(upload.file.name) as path:
+        try:
+            probe = audio.probe(path, max_seconds=settings.UPLOAD_MAX_SECONDS)
+        except audio.NotAudio as exc:  # TooLong included: decoding stopped at the limit
+            raise UploadRefused(str(exc)) from None
+        if probe.duration > settings.UPLOAD_MAX_SECONDS:
+            raise UploadRefused(
+                _("That audio is %(length).1f minutes long; the limit is %(limit)d minutes.")
+                % {"length": probe.duration / 60, "limit": settings.UPLOAD_MAX_SECONDS // 60}
+            )
+        if probe.is_mp3:
+            sha = _sha256(path)
+        else:  # gateways take MP3 only
+            original = upload.file.name
+            with media.work_file(".mp3") as mp3:
+                audio.to_mp3(path, mp3)
+                sha = _sha256(mp3)
+                upload.file.name = media.file_store(str(PurePosixPath(original).with_suffix(".mp3")), mp3)
+            if original != upload.file.name:
+                media.files_delete([original])
     upload.duration = probe.duration
-    upload.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    upload.sha256 = sha
     upload.save(update_fields=["file", "duration", "sha256"])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _fetch_link(upload: Upload, gateway: Gateway) -> None:
     name = f"uploads/{upload.uid}/{_safe_name(upload.original_name or 'linked-audio')}"
     try:
-        fetch_public_for(
-            gateway,
-            upload.source_url,
-            dest=Path(settings.MEDIA_ROOT) / name,
-            max_bytes=settings.UPLOAD_MAX_BYTES,
-        )
+        with media.work_file(PurePosixPath(name).suffix) as tmp:
+            fetch_public_for(gateway, upload.source_url, dest=tmp, max_bytes=settings.UPLOAD_MAX_BYTES)
+            upload.file.name = media.file_store(name, tmp)
     except GatewayError as exc:
         if exc.retryable:
             raise  # the task is queued again and tried later
-        raise UploadRefused(f"Could not use that link: {exc.message}") from None
-    upload.file.name = name
+        raise UploadRefused(_("Could not use that link: %(reason)s") % {"reason": exc.message}) from None
     upload.save(update_fields=["file"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from songs import selectors
 from songs.models import Clip, Project
@@ -82,4 +83,4 @@ def public_lineage(clip: Clip, link) -> str:
     shown = (
         parent is not None and parent.project_id == clip.project_id and selectors.clip_is_shareable(parent)
     )
-    return lineage(clip, None if shown else "an earlier clip")
+    return lineage(clip, None if shown else _("an earlier clip"))

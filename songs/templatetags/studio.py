@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
 
 from songs import reasons
 
@@ -31,28 +32,28 @@ def mmss(seconds) -> str:
 @register.filter
 def task_state_label(task) -> str:
     if task.status == "queued":
-        return "Waiting to send" if task.fail_reason else "Queued"
+        return _("Waiting to send") if task.fail_reason else _("Queued")
     if task.status == "submitted":
-        return "Sending" if not task.upstream_id else "Submitted"
-    return "Generating"
+        return _("Sending") if not task.upstream_id else _("Submitted")
+    return _("Generating")
 
 
 @register.filter
 def task_heading(task) -> str:
     if task.action == "CONCAT" and task.parent_clip_id:
-        return f"Whole song: {task.parent_clip.title or 'Untitled'}"
+        return _("Whole song: %(title)s") % {"title": task.parent_clip.title or _("Untitled")}
     if task.action == "UPLOAD":
-        return f"Upload: {task.upload.title if task.upload_id else 'audio'}"
-    return task.title or "Untitled"
+        return _("Upload: %(title)s") % {"title": task.upload.title if task.upload_id else _("audio")}
+    return task.title or _("Untitled")
 
 
 @register.filter
 def task_subtitle(task) -> str:
     payload = task.request_payload or {}
     if task.action == "UPLOAD":
-        return "Your own audio, ready to continue"
+        return _("Your own audio, ready to continue")
     if task.action == "CONCAT":
-        return "The chain joined into one song"
+        return _("The chain joined into one song")
     parts = [task.get_mode_display(), payload.get("mv", "")]
     if payload.get("tags"):
         parts.append(payload["tags"][:60])
@@ -65,18 +66,20 @@ def lineage(clip, parent_name: str | None = None) -> str:
 
     ``parent_name`` replaces the quoted parent title (a public page may not name a clip it hides)."""
     parent = clip.parent
-    named = parent_name if parent_name is not None else f"“{parent.title or 'Untitled'}”" if parent else ""
+    named = parent_name if parent_name is not None else f"“{parent.title or _('Untitled')}”" if parent else ""
     if clip.clip_type == "upload":
-        return "Uploaded by you"
+        return _("Uploaded by you")
     if clip.clip_type in ("concat", "concat_infilling") and parent:
-        return f"Whole song, ending with {named}"
+        return _("Whole song, ending with %(clip)s") % {"clip": named}
     if parent and clip.is_infill:
         payload = clip.task.request_payload or {}
         start, end = payload.get("infill_start_s"), payload.get("infill_end_s")
-        span = f" {mmss(start)}–{mmss(end)}" if start is not None and end is not None else ""
-        return f"Replaces{span} of {named}"
+        if start is not None and end is not None:
+            span = {"start": mmss(start), "end": mmss(end), "clip": named}
+            return _("Replaces %(start)s–%(end)s of %(clip)s") % span
+        return _("Replaces part of %(clip)s") % {"clip": named}
     if parent and clip.continue_at is not None:
-        return f"Continued from {named} at {mmss(clip.continue_at)}"
+        return _("Continued from %(clip)s at %(at)s") % {"clip": named, "at": mmss(clip.continue_at)}
     return ""
 
 
@@ -100,6 +103,6 @@ def chain_summary(clip) -> str:
     for part, following in zip(chain, [*chain[1:], None], strict=True):
         # continue_at is a time in the continued clip's own audio, which starts at its own 0:00.
         end = start + (following["continue_at"] if following else (part["duration"] or 0))
-        parts.append(f"{mmss(start)}–{mmss(end)} {part['title'] or 'Untitled'}")
+        parts.append(f"{mmss(start)}–{mmss(end)} {part['title'] or _('Untitled')}")
         start = end
     return " → ".join(parts) + f" = {mmss(start)}"

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import selectors
+from songs import media, selectors
 from songs.forms import UploadForm
 from songs.models import Role
 from songs.services import copies, features, quotas, requests, uploads
 from songs.views.common import MEDIA_KINDS, detail_context, new_card, poller_context, song_form, toast
-from studio.ranged import ranged_file_response
 
 
 @login_required
@@ -43,10 +41,10 @@ def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not uploads.upload_link_base():
         form.add_error(
-            None, "This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address."
+            None, _("This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address.")
         )
     if not selectors.gateway_capabilities().upload:
-        form.add_error(None, "This gateway does not take uploads.")
+        form.add_error(None, _("This gateway does not take uploads."))
     if form.is_valid():
         try:
             task = uploads.upload_create(
@@ -83,10 +81,8 @@ def upload_public(request: HttpRequest, token: str) -> HttpResponse:
     upload = uploads.upload_from_token(token)
     if upload is None:
         raise Http404
-    path = Path(settings.MEDIA_ROOT) / upload.file.name
-    if not path.is_file():
-        raise Http404
-    return ranged_file_response(request, path, content_type="audio/mpeg")
+    # The bytes themselves, also from a bucket: a gateway may refuse a redirect off the studio's address.
+    return media.media_response(request, upload.file.name, content_type="audio/mpeg", redirect=False)
 
 
 
@@ -94,31 +90,33 @@ def upload_public(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
-    """Our stored copy of a clip's media, for the clip's owners only, with Range for seeking."""
+    """Our stored copy of a clip's media, for the clip's owners only (signed redirect, proxy or Range)."""
     clip = selectors.clip_for_user(user=request.user, uid=uid)
     if kind == "wav":
         if not clip.audio_file:
             raise Http404("Not stored yet.")
-        path, content_type, ext = copies.clip_wav_path(clip=clip), "audio/wav", "wav"
+        if not copies.clip_wav_ready(clip=clip):
+            # Made by a worker, never in this request: the page below asks again until it is there.
+            copies.clip_wav_request(clip=clip)
+            response = render(request, "songs/partials/wav_preparing.html", {"clip": clip}, status=202)
+            response["Refresh"] = "3"
+            response["Cache-Control"] = "no-store"
+            return response
+        name, content_type, ext = copies.wav_name(clip=clip), "audio/wav", "wav"
     elif kind in MEDIA_KINDS:
         field, content_type, ext = MEDIA_KINDS[kind]
-        stored = getattr(clip, field)
-        if not stored:
-            raise Http404("Not stored yet.")
-        path = Path(settings.MEDIA_ROOT) / stored.name
+        name = getattr(clip, field).name
     else:
         raise Http404
-    if not path.is_file():
-        raise Http404
     download = request.GET.get("download") == "1" or kind == "wav"
-    response = ranged_file_response(
+    response = media.media_response(
         request,
-        path,
+        name,
         content_type=content_type,
         filename=f"{clip.title or 'clip'}.{ext}",
         as_attachment=download,
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    response.setdefault("Cache-Control", "private, max-age=3600")
     return response
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from songs import selectors
@@ -65,7 +66,7 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
         saved = drafts.draft_save(
             draft=draft, user=request.user, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
         )
-        messages.success(request, "Saved as a new version." if saved else "No changes to save.")
+        messages.success(request, _("Saved as a new version.") if saved else _("No changes to save."))
         return redirect(draft)
     return render(
         request,
@@ -89,5 +90,5 @@ def draft_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if revision is None:
         raise Http404
     drafts.draft_restore(draft=draft, revision=revision, user=request.user)
-    messages.success(request, f"Version {number} is back as the newest version.")
+    messages.success(request, _("Version %(number)s is back as the newest version.") % {"number": number})
     return redirect(draft)

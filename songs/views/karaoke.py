@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -23,8 +24,12 @@ LYRIC_FILES = {
 
 
 def _words(request: HttpRequest, uid: uuid.UUID):
+    """The clip (for those who may play it) and its karaoke words; 404 when it has none."""
     clip = selectors.clip_for_user(user=request.user, uid=uid)
-    words = selectors.clip_words(clip=clip)
+    try:
+        words = clip.timing.words
+    except ObjectDoesNotExist:
+        words = None
     if not words:
         raise Http404("This clip has no timed lyrics.")
     return clip, words

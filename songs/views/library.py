@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -42,27 +43,31 @@ class LibraryFilterForm(forms.Form):
     """The library's GET form: every value is in the URL, so a search can be bookmarked."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
-        widget=SearchInput(attrs={"placeholder": "Title, style or lyrics", "autocomplete": "off"}),
+        widget=SearchInput(attrs={"placeholder": _("Title, style or lyrics"), "autocomplete": "off"}),
     )
     team = forms.ModelChoiceField(
-        label="Team", queryset=Team.objects.none(), required=False, empty_label="All my teams"
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All my teams")
     )
-    status = forms.ChoiceField(label="Status", required=False)
-    model = forms.ChoiceField(label="Model", required=False)
-    mode = forms.ChoiceField(label="Mode", required=False)
-    liked = forms.BooleanField(label="Liked by me", required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    model = forms.ChoiceField(label=_("Model"), required=False)
+    mode = forms.ChoiceField(label=_("Mode"), required=False)
+    liked = forms.BooleanField(label=_("Liked by me"), required=False)
+    # Titles in any script: A–Z ignores case, untitled songs go last (selectors.library_clips).
+    sort = forms.ChoiceField(
+        label=_("Sort"), required=False, choices=[("", _("Newest first")), ("title", _("Title A–Z"))]
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = selectors.teams_for_user(user=user).order_by("name")
-        self.fields["status"].choices = [("", "Any status"), *Clip.Status.choices]
-        self.fields["model"].choices = [("", "Any model"), *selectors.model_choices(user=user)]
-        self.fields["mode"].choices = [("", "Any mode"), *selectors.mode_choices()]
+        self.fields["status"].choices = [("", _("Any status")), *Clip.Status.choices]
+        self.fields["model"].choices = [("", _("Any model")), *selectors.model_choices(user=user)]
+        self.fields["mode"].choices = [("", _("Any mode")), *selectors.mode_choices()]
         # "from" and "to" read well in a URL; "from" cannot be a class attribute.
-        for name, label in (("from", "From"), ("to", "To")):
+        for name, label in (("from", _("From")), ("to", _("To"))):
             self.fields[name] = forms.DateField(
                 label=label, required=False, widget=DateInput(format="%Y-%m-%d")
             )
@@ -70,7 +75,7 @@ class LibraryFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("from") and data.get("to") and data["to"] < data["from"]:
-            self.add_error("to", "This is before the start date.")
+            self.add_error("to", _("This is before the start date."))
         return data
 
     def filters(self) -> selectors.ClipFilters:
@@ -89,6 +94,7 @@ class LibraryFilterForm(forms.Form):
             mode=data.get("mode") or "",
             date_from=data.get("from"),
             date_to=data.get("to"),
+            sort=data.get("sort") or "",
         )
 
     @property
@@ -100,8 +106,8 @@ class ClipRenameForm(forms.Form):
     title = forms.CharField(
         max_length=library.TITLE_MAX,
         error_messages={
-            "required": "Give it a title.",
-            "max_length": "At most %(limit_value)d characters (this has %(show_value)d).",
+            "required": _("Give it a title."),
+            "max_length": _("At most %(limit_value)d characters (this has %(show_value)d)."),
         },
     )
 
@@ -184,7 +190,10 @@ def clip_trash(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
     library.clip_trash(clip=clip)
     if not request.htmx:
-        messages.success(request, f"“{clip.title or 'Untitled'}” is in the trash; restore it from there.")
+        messages.success(
+            request,
+            _("“%(title)s” is in the trash; restore it from there.") % {"title": clip.title or _("Untitled")},
+        )
         return redirect(_next(request) or clip.project)
     # No confirmation: the answer offers Undo right where the clip was.
     context = {"clip": clip, "kind": "clip", "place": _place(request, "card"), "next_url": _next(request)}
@@ -197,7 +206,11 @@ def clip_restore(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
     library.clip_restore(clip=clip)
     if not request.htmx:
-        messages.success(request, f"“{clip.title or 'Untitled'}” is back in {clip.project.name}.")
+        messages.success(
+            request,
+            _("“%(title)s” is back in %(project)s.")
+            % {"title": clip.title or _("Untitled"), "project": clip.project.name},
+        )
         return redirect(_next(request) or clip.project)
     place = _place(request, "trash")
     if place == "card":
@@ -228,7 +241,7 @@ def draft_trash(request: HttpRequest, pk: int) -> HttpResponse:
     draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     library.draft_trash(draft=draft)
     if not request.htmx:
-        messages.success(request, f"“{draft}” is in the trash; restore it from there.")
+        messages.success(request, _("“%(title)s” is in the trash; restore it from there.") % {"title": draft})
         return redirect(draft.project)
     context = {"draft": draft, "kind": "draft", "place": _place(request, "drafts")}
     return render(request, "songs/partials/library_trashed.html", context)
@@ -240,7 +253,10 @@ def draft_restore_from_trash(request: HttpRequest, pk: int) -> HttpResponse:
     draft = selectors.draft_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     library.draft_restore_from_trash(draft=draft)
     if not request.htmx:
-        messages.success(request, f"“{draft}” is back in {draft.project.name}.")
+        messages.success(
+            request,
+            _("“%(title)s” is back in %(project)s.") % {"title": draft, "project": draft.project.name},
+        )
         return redirect(_next(request) or draft)
     if _place(request, "trash") == "drafts":
         project = draft.project
@@ -271,7 +287,7 @@ def clip_rename(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
             form.add_error(None, exc)
     if not request.htmx:
         if form.is_valid():
-            messages.success(request, f"Renamed to “{clip.title}”.")
+            messages.success(request, _("Renamed to “%(title)s”.") % {"title": clip.title})
         else:
             messages.error(request, " ".join(form.errors.get("title", [])))
         return redirect(_next(request) or clip.project)

@@ -37,7 +37,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True)
     initial = {}
     if draft_pk := request.GET.get("draft", "").strip():
         # "Use these lyrics": the Custom form starts from the draft.
@@ -115,6 +115,7 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
             parent_clip=form.parent_clip,
             continue_at=data.get("continue_at_seconds"),
             infill=data.get("infill"),
+            extras=data.get("extras"),
             request_key=data["request_key"],
             count=data["variations"],
         )
@@ -157,7 +158,8 @@ def _continuing(form: SongForm) -> dict | None:
 
 def _form_after(project, data: dict) -> SongForm:
     """Keep what the user wrote (they often tweak and go again); a continuation goes back to Custom."""
-    kept = {k: v for k, v in data.items() if k not in ("request_key", "clip", "continue_at", "infill_end")}
+    dropped = ("request_key", "clip", "continue_at", "infill_end", "extras")
+    kept = {k: v for k, v in data.items() if k not in dropped}
     if kept.get("mode") in (Mode.CONTINUE, Mode.INFILL):
         kept["mode"] = Mode.CUSTOM
     return song_form(project, **kept)
@@ -167,7 +169,7 @@ def _form_after(project, data: dict) -> SongForm:
 @require_GET
 def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     """The page's one poller: the cards that changed since the last poll, as out-of-band swaps."""
-    project = selectors.project_for_user(user=request.user, pk=pk)
+    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True)
     poller = poller_context(project)  # taken before the query, so nothing slips between polls
     try:
         since = datetime.fromtimestamp(float(request.GET.get("since", "")), tz=UTC)
@@ -175,6 +177,7 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
         since = timezone.now()
     cards = list(selectors.project_cards(project=project, changed_since=since))
     selectors.attach_chains(project=project, tasks=cards)
+    selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import selectors
+from songs import media, selectors
 from songs.models import Role, ShareLink
 from songs.services import sharing
 from songs.templatetags.sharing import absolute_url, share_box
 from songs.templatetags.studio import mmss
 from songs.views.common import MEDIA_KINDS, toast
-from studio.ranged import ranged_file_response
 
 SHARE_KINDS = ("audio", "cover", "video")  # never the WAV: a link plays, it does not hand out masters
 
@@ -51,7 +50,7 @@ def clip_share(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     except ValidationError as exc:
         return _refuse(request, exc.messages[0], redirect_to=clip.project)
     clip.project.membership = clip.membership
-    return _box(request, project=clip.project, clip=clip, message="Anyone with this link can listen:")
+    return _box(request, project=clip.project, clip=clip, message=_("Anyone with this link can listen:"))
 
 
 @login_required
@@ -59,7 +58,7 @@ def clip_share(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
 def project_share(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
     sharing.share_create(user=request.user, project=project)
-    return _box(request, project=project, message="Anyone with this link can listen:")
+    return _box(request, project=project, message=_("Anyone with this link can listen:"))
 
 
 @login_required
@@ -69,8 +68,9 @@ def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     sharing.share_revoke(link=link, user=request.user)  # 403 unless its creator or an owner
     if link.clip_id:
         link.clip.project.membership = link.clip.membership
-        return _box(request, project=link.clip.project, clip=link.clip, message="The link no longer works.")
-    return _box(request, project=link.project, message="The link no longer works.")
+        gone = _("The link no longer works.")
+        return _box(request, project=link.clip.project, clip=link.clip, message=gone)
+    return _box(request, project=link.project, message=_("The link no longer works."))
 
 
 # --- public: no login, the token is the key ------------------------------------------------------
@@ -109,7 +109,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         if clip is None:
             raise Http404("Not shared.")
         description = " · ".join(p for p in (clip.tags.strip(), mmss(clip.duration)) if p)
-        title = clip.title or "Untitled"
+        title = clip.title or _("Untitled")
         context = {
             "link": link,
             "clip": clip,
@@ -117,7 +117,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             **_media(request, link, clip),
             "share_title": title,
             "og_type": "music.song",
-            "image_alt": f"Cover of {title}",
+            "image_alt": _("Cover of %(title)s") % {"title": title},
         }
         context["page_url"] = absolute_url(request, link.get_absolute_url())
         return _public(render(request, "songs/share_clip.html", context))
@@ -126,17 +126,17 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         clip.share = _media(request, link, clip)
     lead = next((c for c in clips if c.image_file), clips[0] if clips else None)
     total = sum(c.duration or 0 for c in clips)
-    count = f"{len(clips)} song{'' if len(clips) == 1 else 's'}"
+    count = ngettext("%(count)d song", "%(count)d songs", len(clips)) % {"count": len(clips)}
     context = {
         "link": link,
         "project": link.project,
         "clips": clips,
-        "description": f"{count} · {mmss(total)}" if clips else "No songs yet",
+        "description": f"{count} · {mmss(total)}" if clips else _("No songs yet"),
         **(lead.share if lead else {}),
         "page_url": absolute_url(request, link.get_absolute_url()),
         "share_title": link.project.name,
         "og_type": "website",
-        "image_alt": f"Cover art from {link.project.name}",
+        "image_alt": _("Cover art from %(project)s") % {"project": link.project.name},
     }
     return _public(render(request, "songs/share_project.html", context))
 
@@ -149,15 +149,12 @@ def share_media(request: HttpRequest, token: str, uid: uuid.UUID, kind: str) -> 
     if clip is None or kind not in SHARE_KINDS:
         raise Http404
     field, content_type, ext = MEDIA_KINDS[kind]
-    stored = getattr(clip, field)
-    if not stored:
-        raise Http404("Not stored.")
-    path = Path(settings.MEDIA_ROOT) / stored.name
-    if not path.is_file():
-        raise Http404
-    response = ranged_file_response(
-        request, path, content_type=content_type, filename=f"{clip.title or 'clip'}.{ext}"
+    response = media.media_response(
+        request,
+        getattr(clip, field).name,
+        content_type=content_type,
+        filename=f"{clip.title or 'clip'}.{ext}",
     )
     # Not for shared caches: a revoked link must stop working everywhere, not only here.
-    response["Cache-Control"] = "private, max-age=300"
+    response.setdefault("Cache-Control", "private, max-age=300")
     return _public(response)

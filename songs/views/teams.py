@@ -57,7 +57,9 @@ def invite_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
         link = request.build_absolute_uri(invite_url(invite))
         messages.success(
-            request, f"Invite link (single use, expires in {form.cleaned_data['days']} days): {link}"
+            request,
+            _("Invite link (single use, expires in %(days)d days): %(link)s")
+            % {"days": form.cleaned_data["days"], "link": link},
         )
     else:
         problems = " ".join(f"{form[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
@@ -78,7 +80,11 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
             membership = teams.invite_accept(token=token, user=request.user)
         except teams.TeamRuleBroken as exc:
             return render(request, "songs/invite.html", {"invite": invite, "error": str(exc)}, status=410)
-        messages.success(request, f"You joined {membership.team.name} as {membership.get_role_display()}.")
+        messages.success(
+            request,
+            _("You joined %(team)s as %(role)s.")
+            % {"team": membership.team.name, "role": membership.get_role_display()},
+        )
         return redirect(membership.team)
     error = (
         "" if invite and invite.is_usable else "This invite link has expired, been used, or does not exist."
@@ -109,7 +115,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     team = selectors.team_for_user(user=request.user, pk=pk)
     membership = get_object_or_404(Membership, pk=member_pk, team=team)
     if membership.user_id != request.user.pk and not team.membership.is_owner:
-        raise PermissionDenied("Only owners can remove members.")
+        raise PermissionDenied(_("Only owners can remove members."))
     try:
         teams.member_remove(membership=membership)
     except teams.TeamRuleBroken as exc:
@@ -132,18 +138,18 @@ def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if rename.is_bound and rename.is_valid():
         teams.project_rename(project=project, name=rename.cleaned_data["name"])
-        messages.success(request, "Renamed.")
+        messages.success(request, _("Renamed."))
         return redirect(project)
     if move.is_bound and move.is_valid():
         teams.project_move(project=project, user=request.user, team=move.cleaned_data["team"])
-        messages.success(request, f"Moved to {move.cleaned_data['team'].name}.")
+        messages.success(request, _("Moved to %(team)s.") % {"team": move.cleaned_data["team"].name})
         return redirect(project)
     if request.method == "POST" and "delete" in request.POST:
         if request.POST.get("confirm") == project.name:
             deletion.project_delete(project=project)
-            messages.success(request, f"Deleted “{project.name}”.")
+            messages.success(request, _("Deleted “%(project)s”.") % {"project": project.name})
             return redirect("songs:project_list")
-        messages.error(request, "Type the project's name exactly to delete it.")
+        messages.error(request, _("Type the project's name exactly to delete it."))
     return render(
         request, "songs/project_settings.html", {"project": project, "rename": rename, "move": move}
     )

@@ -1,7 +1,14 @@
 // The little JavaScript the studio needs: elapsed-time clocks, length counters, copy buttons and menus.
 // Everything is here, none inline: the Content-Security-Policy allows scripts from this file only.
+// Sentences come from Django's JavaScript catalog (/jsi18n/, loaded before this file by base.html):
+// gettext/ngettext/interpolate, translated in locale/<lang>/LC_MESSAGES/djangojs.po.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (f, o) {
+    return f.replace(/%\(\w+\)s/g, function (m) { return String(o[m.slice(2, -2)]); });
+  };
 
   function fmt(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
@@ -37,7 +44,9 @@
         var length = input.value.length;
         counter.textContent = length + " / " + limit;
         counter.classList.toggle("over", length > limit);
-        input.setAttribute("aria-description", length + " of " + limit + " characters");
+        input.setAttribute("aria-description", interpolate(
+          ngettext("%(length)s of %(limit)s character", "%(length)s of %(limit)s characters", limit),
+          {length: length, limit: limit}, true));
       });
     });
   }
@@ -81,8 +90,9 @@
     input.select();
     var copied = navigator.clipboard ? navigator.clipboard.writeText(input.value) : Promise.reject();
     copied.catch(function () { document.execCommand("copy"); }).then(function () {
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+      var label = button.textContent;
+      button.textContent = gettext("Copied");
+      setTimeout(function () { button.textContent = label; }, 1500);
     });
   });
 

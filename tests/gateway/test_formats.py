@@ -17,7 +17,10 @@ def test_it_declares_each_formats_capabilities(make_gateway, api_format, infill_
     gateway = make_gateway(Recorder(reply(200, ok(None))), api_format=api_format)
 
     flag = infill_and_negative_tags
-    expected = formats.Capabilities(concat=True, upload=True, infill=flag, negative_tags=flag)
+    # the SunoAPI-style task fields travel like infill and negative_tags: only in v2 bodies (protocol 7.9)
+    extras = dict.fromkeys(("stems", "cover", "persona", "vocal_gender", "controls"), flag)
+    flags = {"infill": flag, "negative_tags": flag, "boost": True, **extras}
+    expected = formats.Capabilities(concat=True, upload=True, **flags)
     assert gateway.capabilities == expected
 
 

@@ -168,7 +168,11 @@ def test_a_stored_copy_records_the_time_since_the_gateway_finished(client, proje
         project=project, task=task, upstream_id="c-1", status="complete", audio_url="http://cdn.test/c-1.mp3"
     )
     Clip.objects.filter(pk=clip.pk).update(media_state="pending")
-    monkeypatch.setattr(copies, "download_media", lambda *args, **kwargs: (3, "sha"))
+    def download(gateway, url, *, dest, **kwargs):
+        dest.write_bytes(b"ID3")
+        return 3, "sha"
+
+    monkeypatch.setattr(copies, "download_media", download)
     before = value(scrape(client), "studio_completion_to_stored_seconds_count")
     copies.clip_media_download(clip_pk=clip.pk, gateway=mock_gateway(lambda request: httpx.Response(404)))
     assert Clip.objects.get(pk=clip.pk).media_state == "stored"

@@ -105,18 +105,19 @@ def test_fetching_a_stalled_task_queues_its_render_again(monkeypatch):
 
 
 def test_leftover_partial_files_are_swept_and_fresh_ones_kept(tmp_path):
-    old = tmp_path / "clips" / "audio" / ".abc.mp3.k2j3.part"
-    new = tmp_path / "clips" / "audio" / ".def.mp3.x9y8.part"
-    kept = tmp_path / "clips" / "audio" / "abc.mp3"
-    for path in (old, new, kept):
+    # Downloads and conversions make their files in the work folder before storing them: a worker killed
+    # mid-file leaves its temp folder there, removed once it is an hour old.
+    old = tmp_path / "work-k2j3" / "file.mp3.part"
+    new = tmp_path / "work-x9y8" / "file.mp3"
+    for path in (old, new):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    os.utime(old.parent, (time.time() - 7200, time.time() - 7200))
 
-    with override_settings(MEDIA_ROOT=tmp_path):
+    with override_settings(MEDIA_WORK_DIR=tmp_path):
         assert copies.partials_sweep() == 1
 
-    assert not old.exists() and new.exists() and kept.exists()
+    assert not old.exists() and new.exists()
 
 
 def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from songs.gateway import Gateway
 from songs.models import Clip, GenerationTask, Upload
-from songs.services import submit, uploads
+from songs.services import common, copies, submit, uploads
 from tests.factories import make_stored_clip, make_task, mock_gateway, mp3_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db
@@ -157,12 +157,27 @@ def stored(project):
 
 
 def test_the_wav_download_is_converted_from_our_mp3(owner_client, stored):
-    response = owner_client.get(reverse("songs:clip_media", args=[stored.uid, "wav"]))
+    url = reverse("songs:clip_media", args=[stored.uid, "wav"])
+    first = owner_client.get(url)  # not made yet: a worker makes it (here at once: django-q2 is synchronous)
+    assert first.status_code == 202 and first["Refresh"] == "3"
+    assert "being prepared" in first.content.decode()
+    response = owner_client.get(url)
     body = b"".join(response.streaming_content)
     assert response["Content-Type"] == "audio/wav" and body[:4] == b"RIFF"
     assert response["Content-Disposition"] == 'attachment; filename="City Lights.wav"'
     decoded = miniaudio.decode(body)
     assert abs(decoded.num_frames / decoded.sample_rate - 1.5) < 0.1
+
+
+def test_a_wav_asked_for_twice_while_it_is_made_is_converted_once(owner_client, stored, monkeypatch):
+    queued = []
+    monkeypatch.setattr(common, "async_task", lambda func, *args, **kw: queued.append((func, args)))
+    url = reverse("songs:clip_media", args=[stored.uid, "wav"])
+
+    answers = [owner_client.get(url).status_code for _ in range(3)]  # a double click, a page asking again
+
+    assert answers == [202, 202, 202] and queued == [("songs.tasks.convert_wav", (stored.pk,))]
+    assert not (copies.clip_wav_ready(clip=stored))  # nothing was converted inside the web request
 
 
 def test_downloads_are_named_after_the_title(owner_client, stored):

@@ -139,6 +139,7 @@ def test_a_stranger_cannot_ask_for_the_whole_song(stranger_client, project, clip
 def test_replace_section_and_excluded_styles_are_offered_only_where_the_format_carries_them(
     owner_client, project, clip, settings
 ):
+    settings.SUNO_API_FORMAT = "task"  # what a remote relay gets by default
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
     assert "Replace section" not in page and "Exclude styles" not in page
     settings.SUNO_API_FORMAT = "v2"
@@ -171,7 +172,8 @@ def test_a_replace_section_shorter_than_two_seconds_is_refused(owner_client, pro
     assert not GenerationTask.objects.filter(mode="infill").exists()
 
 
-def test_excluded_styles_are_never_sent_in_the_task_format(owner_client, project, clip):
+def test_excluded_styles_are_never_sent_in_the_task_format(owner_client, project, clip, settings):
+    settings.SUNO_API_FORMAT = "task"
     _continue(owner_client, project, clip, negative_tags="drums")
     assert "negative_tags" not in GenerationTask.objects.get(mode="continue").request_payload
 

@@ -147,6 +147,7 @@ def test_a_viewer_gets_the_waveform_to_play_from_but_not_to_pick_times(client_fo
 def test_replacing_a_section_is_offered_on_the_waveform_only_where_the_gateway_can(
     owner_client, project, clip, settings
 ):
+    settings.SUNO_API_FORMAT = "task"
     assert "data-infill" not in _card(owner_client, project, clip)  # the task format has no infill
     settings.SUNO_API_FORMAT = "v2"
     assert 'data-infill="1"' in _card(owner_client, project, clip)

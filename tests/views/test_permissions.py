@@ -7,14 +7,14 @@ staff (a superuser who is not in the team: staff review tasks in the admin, not 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 
-from songs.models import Clip, ClipTiming, Membership
-from songs.services import drafts, sharing, teams, uploads
+from songs.models import Clip, ClipTiming, Membership, Persona, StyleBoost
+from songs.services import copies, drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,7 @@ class Case:
     expect: dict
     data: dict = field(default_factory=dict)
     htmx: bool = False
+    api_format: str = ""  # "v2" for what only the v2 format carries (stems, covers, personas)
 
 
 CASES = [
@@ -133,6 +134,9 @@ CASES = [
     ),  # a viewer may remove themselves: that is leaving
     Case("see invite", "GET", "/invites/{invite.token}/", logged_in(200)),
     Case("signup page", "GET", "/accounts/signup/", everyone(200)),
+    # The language switcher and the JavaScript catalog: for everyone, signed in or not (issue 11).
+    Case("switch language", "POST", "/i18n/setlang/", everyone(302), {"language": "zh-hans", "next": "/"}),
+    Case("javascript catalog", "GET", "/jsi18n/", everyone(200)),
     Case("login page", "GET", "/accounts/login/", everyone(200)),
     Case("upload link for the gateway", "GET", "/u/{upload_token}", everyone(200)),
     Case("forged upload link", "GET", "/u/forged-token", everyone(404)),
@@ -182,6 +186,29 @@ CASES = [
         {"place": "trash"},
         htmx=True,
     ),
+    Case("split stems", "POST", "/clips/{clip.uid}/stems/", editor_write(200), htmx=True, api_format="v2"),
+    Case(
+        "cover",
+        "POST",
+        "/clips/{clip.uid}/cover/",
+        editor_write(200),
+        {"tags": "folk"},
+        htmx=True,
+        api_format="v2",
+    ),
+    Case(
+        "make persona",
+        "POST",
+        "/clips/{clip.uid}/persona/",
+        editor_write(200),
+        {"name": "Ann"},
+        htmx=True,
+        api_format="v2",
+    ),
+    Case("persona state", "GET", "/personas/{persona.pk}/", member_read(), htmx=True),
+    Case("boost", "POST", "/projects/{project.pk}/boost/", editor_write(200), {"tags": "student"}, htmx=True),
+    # Only the person who asked for a boost reads it.
+    Case("boost state", "GET", "/boosts/{boost.uid}/", {**editor_write(200), "viewer": 404, "owner": 404}),
     Case("admin", "GET", "/admin/", staff_only()),
     Case("admin tasks", "GET", "/admin/songs/generationtask/", staff_only()),
     Case("admin task", "GET", "/admin/songs/generationtask/{task.pk}/change/", staff_only()),
@@ -212,6 +239,7 @@ class World:
         self._store_cover_and_video(self.clip)
         words = [{"word": "[Verse]\nla\n", "start_s": 0.2, "end_s": 0.6, "success": True, "p_align": 1.0}]
         ClipTiming.objects.create(clip=self.clip, words=words)
+        copies.clip_wav_make(clip_pk=self.clip.pk)  # made by a worker before anyone downloads it
         self.chain_end = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
         Clip.objects.filter(pk=self.chain_end.pk).update(parent=self.clip, continue_at=0.5)
         self.chain_end.refresh_from_db()
@@ -221,16 +249,17 @@ class World:
         self.invite = teams.invite_create(team=team, user=self.users["owner"], role="viewer")
         self.upload_token = self._upload_token()
         self.share = sharing.share_create(user=self.users["editor"], clip=self.clip)
+        self.persona = Persona.objects.create(team=team, name="Ann", source_clip=self.clip, upstream_id="p-1")
+        self.boost = StyleBoost.objects.create(
+            project=self.project, user=self.users["editor"], original_tags="x"
+        )
 
     def _store_cover_and_video(self, clip: Clip) -> None:
         for folder, ext, data in (
             ("images", "jpeg", b"\xff\xd8\xff" + b"0" * 100),
             ("video", "mp4", b"0" * 100),
         ):
-            name = f"clips/{folder}/{clip.uid}.{ext}"
-            path = Path(settings.MEDIA_ROOT) / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            name = default_storage.save(f"clips/{folder}/{clip.uid}.{ext}", ContentFile(data))
             setattr(clip, "image_file" if ext == "jpeg" else "video_file", name)
         clip.save()
 
@@ -258,7 +287,9 @@ def world(django_user_model):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_permission_matrix(world, case: Case, role: str):
+def test_permission_matrix(world, case: Case, role: str, settings):
+    if case.api_format:
+        settings.SUNO_API_FORMAT = case.api_format
     url = case.url.format(**vars(world))
     headers = {"HTTP_HX_REQUEST": "true"} if case.htmx else {}
     client = world.client(role)

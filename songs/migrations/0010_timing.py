@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('songs', '0007_hardening'),
+        ('songs', '0009_stems'),
     ]
 
     operations = [

@@ -1,0 +1,55 @@
+"""Style boost: a few words of style expanded by the gateway (act/tags), without the page waiting on it.
+
+The view saves a ``StyleBoost``; on commit a worker job (``boost_run``) asks the gateway; the button area
+polls the row and, once done, swaps the field's text. A gateway without the call is learnt missing.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from songs import reasons, selectors
+from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
+from songs.models import Project, StyleBoost
+from songs.services import features
+from songs.services.common import job_enqueue
+
+Status = StyleBoost.Status
+
+
+def boost_request(*, project: Project, user, tags: str) -> StyleBoost:
+    if not selectors.gateway_capabilities().boost:
+        raise features.FeatureMissing(reasons.sentence("feature_missing", feature="boost"))
+    boost = StyleBoost.objects.create(project=project, user=user, original_tags=tags[:1000])
+    transaction.on_commit(lambda: job_enqueue("boost", boost.pk, name=f"boost-{boost.pk}"))
+    return boost
+
+
+def boost_run(*, boost_pk: int, gateway: Gateway | None = None) -> None:
+    """Ask the gateway once; the row says done (with the text) or failed (with a reason)."""
+    claimed = StyleBoost.objects.filter(pk=boost_pk, status=Status.PENDING, reason_code="").update(
+        reason_code="sending"
+    )
+    if not claimed:
+        return
+    boost = StyleBoost.objects.get(pk=boost_pk)
+    try:
+        with gateway_for(gateway) as client:
+            text = client.style_boost(tags=boost.original_tags)
+    except GatewayError as exc:
+        if exc.kind == verdicts.NOT_SUPPORTED:
+            features.feature_learn_missing(name="boost", task=None, exc=exc)
+        code = exc.kind
+        detail = (exc.detail or exc.message)[:300]
+        StyleBoost.objects.filter(pk=boost_pk).update(
+            status=Status.FAILED, reason_code=code, reason_detail=detail
+        )
+        return
+    StyleBoost.objects.filter(pk=boost_pk).update(status=Status.DONE, upsampled_tags=text, reason_code="")
+
+
+def boost_reason(boost: StyleBoost) -> str:
+    """Why a boost failed, in plain words."""
+    if boost.reason_code == verdicts.NOT_SUPPORTED:
+        return reasons.sentence("feature_missing", feature="boost")
+    return reasons.sentence(boost.reason_code, detail=boost.reason_detail) or boost.reason_detail

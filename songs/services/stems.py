@@ -1,0 +1,108 @@
+"""Stems and covers of a clip: music requests of the SunoAPI-style tasks (docs/protocol.md 7.1, 7.5).
+
+Each is saved and charged like every song (``requests.task_create``) before a worker sends it; the
+request's ``parent_clip`` is the source, so the stems land on the source's card and a cover names it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import IntegrityError
+from django.utils.translation import gettext as _
+
+from songs import catalog
+from songs.models import Clip, GenerationTask
+from songs.services import requests
+
+Mode = GenerationTask.Mode
+# The request key of a clip's stems is derived from the clip, so a double click (or two tabs) makes one.
+_STEMS_KEYS = uuid.UUID("5b0f3d52-6f1e-4a43-9b7e-2f3c1c0a57e1")
+
+
+class NotSplittable(Exception):
+    """The clip cannot be split (not finished, a stem itself, or an upload); the message says why."""
+
+
+def stems_of(*, clip: Clip) -> GenerationTask | None:
+    """The clip's stems request that is running or done (the newest), or None."""
+    return (
+        GenerationTask.objects.filter(parent_clip=clip, mode=Mode.STEMS)
+        .exclude(status=GenerationTask.Status.FAILED)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def stems_payload(*, clip: Clip) -> dict:
+    """The reference's two-stem request (docs/protocol.md 7.5): vocals and instrumental."""
+    return {
+        "task": "gen_stem",
+        "generation_type": "TEXT",
+        "title": clip.title,
+        "mv": catalog.TASK_MODELS["gen_stem"][0],  # the reference's (separation sounds the same on any)
+        "prompt": "",
+        "make_instrumental": True,
+        "continue_clip_id": clip.upstream_id,
+        "continued_aligned_prompt": None,
+        "continue_at": None,
+        "stem_type_id": 91,
+        "stem_type_group_name": "Two",
+        "stem_task": "two",
+    }
+
+
+def stems_request(*, clip: Clip, user) -> GenerationTask:
+    """ "Split stems": one request per clip; asking again while it runs (or once done) returns it."""
+    if clip.status != Clip.Status.COMPLETE or clip.clip_type in ("stem", "upload"):
+        raise NotSplittable(_("Only a finished song made here can be split into stems."))
+    existing = stems_of(clip=clip)
+    if existing is not None:
+        return existing
+    tries = GenerationTask.objects.filter(parent_clip=clip, mode=Mode.STEMS).count()
+    key = uuid.uuid5(_STEMS_KEYS, f"{clip.uid}:{tries}")
+    try:
+        return requests.task_create(
+            project=clip.project,
+            user=user,
+            action=GenerationTask.Action.MUSIC,
+            mode=Mode.STEMS,
+            payload=stems_payload(clip=clip),
+            request_key=key,
+            parent_clip=clip,
+        )
+    except IntegrityError:  # the same click, saved by a concurrent request a moment ago
+        found = stems_of(clip=clip)
+        if found is None:
+            raise
+        return found
+
+
+def cover_payload(*, clip: Clip, tags: str, title: str) -> dict:
+    """The reference's cover request (docs/protocol.md 7.1): the source's lyrics in a new style."""
+    return {
+        "prompt": clip.lyrics,
+        "generation_type": "TEXT",
+        "tags": tags,
+        "negative_tags": "",
+        "mv": catalog.task_model("cover"),
+        "title": title,
+        "make_instrumental": not clip.lyrics,
+        "task": "cover",
+        "cover_clip_id": clip.upstream_id,
+    }
+
+
+def cover_request(
+    *, clip: Clip, user, tags: str, title: str, request_key: uuid.UUID | None = None
+) -> GenerationTask:
+    """ "Cover in another style": same lyrics and melody, the style (and title) given."""
+    return requests.task_create(
+        project=clip.project,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=Mode.COVER,
+        payload=cover_payload(clip=clip, tags=tags, title=title or clip.title),
+        request_key=request_key,
+        parent_clip=clip,
+    )

@@ -1,0 +1,160 @@
+"""A clip's extras (split stems, cover in another style, make a persona) and "Boost" of a style.
+
+Each saves a request and answers at once; workers talk to the gateway and the page polls the database.
+Editors create; viewers see and play. Each is offered (and accepted) only when the gateway carries it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from songs import selectors
+from songs.forms_extras import BoostForm, CoverForm, PersonaForm
+from songs.models import Clip, Persona, Role
+from songs.services import boost, features, personas, quotas, stems
+from songs.views.common import poller_context, toast
+
+# The Boost button's area asks this many times, once a second, before it says to try again.
+BOOST_POLLS = 15
+
+
+def _editable_clip(request: HttpRequest, uid: uuid.UUID, feature: str) -> Clip:
+    clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
+    if not getattr(selectors.gateway_capabilities(), feature) or clip.status != Clip.Status.COMPLETE:
+        raise Http404("Not offered here.")
+    return clip
+
+
+def _card_of(request: HttpRequest, clip: Clip) -> HttpResponse:
+    """The source clip's card again (its stems panel now says what is happening), and the poller on."""
+    if not request.htmx:
+        return redirect(clip.project)
+    task = selectors.clip_card(clip=clip)
+    context = {"task": task, "project": clip.project, "poller": poller_context(clip.project)}
+    return render(request, "songs/partials/card_updated.html", context)
+
+
+@login_required
+@require_POST
+def stems_split(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """ "Split stems": vocals and instrumental, shown on this clip's card."""
+    clip = _editable_clip(request, uid, "stems")
+    try:
+        stems.stems_request(clip=clip, user=request.user)
+    except (quotas.QuotaExceeded, features.FeatureMissing, stems.NotSplittable) as exc:
+        return toast(request, str(exc), redirect_to=clip.project)
+    return _card_of(request, clip)
+
+
+@login_required
+@require_POST
+def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """ "Cover in another style": the source's lyrics and melody, a new style; a new card names the source."""
+    clip = _editable_clip(request, uid, "cover")
+    form = CoverForm(request.POST, clip=clip)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = stems.cover_request(
+                clip=clip,
+                user=request.user,
+                tags=data["tags"].strip(),
+                title=data["title"].strip(),
+                request_key=data["request_key"],
+            )
+        except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
+            form.add_error(None, str(exc))
+    context = {"clip": clip, "project": clip.project}
+    if not form.is_valid():
+        # 200 with the errors beside the fields and the text kept (htmx swaps only successful answers).
+        if not request.htmx:
+            return toast(request, " ".join(form.errors.get("tags", []) or ["?"]), redirect_to=clip.project)
+        context.update(cover_form=form, open=True)
+        return render(request, "songs/partials/cover_form.html", context)
+    if not request.htmx:
+        return redirect(clip.project)
+    task.refresh_from_db()  # a fast worker may already have moved it on
+    context.update(
+        cover_form=CoverForm(initial={"request_key": uuid.uuid4()}, clip=clip),
+        task=task,
+        poller=poller_context(clip.project),
+    )
+    return render(request, "songs/partials/cover_created.html", context)
+
+
+@login_required
+@require_POST
+def persona_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """ "Make a persona" from this clip's singer, for the clip's team; a worker makes it upstream."""
+    clip = _editable_clip(request, uid, "persona")
+    form = PersonaForm(request.POST)
+    persona = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            persona = personas.persona_create(
+                clip=clip,
+                user=request.user,
+                name=data["name"],
+                description=data["description"],
+                request_key=data["request_key"],
+            )
+        except (quotas.QuotaExceeded, features.FeatureMissing, personas.NotAPersonaSource) as exc:
+            form.add_error(None, str(exc))
+    if persona is None:
+        if not request.htmx:
+            return toast(request, " ".join(str(e) for e in form.errors.values()), redirect_to=clip.project)
+        context = {"clip": clip, "persona_form": form, "open": True}
+        return render(request, "songs/partials/persona_form.html", context)
+    if not request.htmx:
+        return redirect(clip.project)
+    return render(request, "songs/partials/persona_state.html", {"persona": persona, "clip": clip})
+
+
+@login_required
+@require_GET
+def persona_state(request: HttpRequest, pk: int) -> HttpResponse:
+    """A persona's state (waiting, ready, failed and why), polled where it was asked. Team members only."""
+    persona = Persona.objects.select_related("task", "source_clip").filter(pk=pk).first()
+    if persona is None:
+        raise Http404("No such persona.")
+    selectors.team_for_user(user=request.user, pk=persona.team_id)
+    return render(request, "songs/partials/persona_state.html", {"persona": persona})
+
+
+@login_required
+@require_POST
+def boost_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Boost": save the request; the button area polls until the worker has the gateway's words."""
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
+    if not selectors.gateway_capabilities().boost:
+        raise Http404("Not offered here.")
+    form = BoostForm(request.POST)
+    context = {"project": project}
+    if not form.is_valid():
+        return render(request, "songs/partials/boost.html", {**context, "error": form.errors["tags"][0]})
+    try:
+        style = boost.boost_request(project=project, user=request.user, tags=form.cleaned_data["tags"])
+    except features.FeatureMissing as exc:
+        return render(request, "songs/partials/boost.html", {**context, "error": str(exc)})
+    context.update(boost=style, polls_left=BOOST_POLLS)
+    return render(request, "songs/partials/boost.html", context)
+
+
+@login_required
+@require_GET
+def boost_state(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    style = selectors.boost_for_user(user=request.user, uid=uid)
+    try:
+        left = max(0, min(BOOST_POLLS, int(request.GET.get("left", "0")) - 1))
+    except ValueError:
+        left = 0
+    context = {"project": style.project, "boost": style, "polls_left": left}
+    if style.status == style.Status.FAILED:
+        context["error"] = boost.boost_reason(style)
+    return render(request, "songs/partials/boost.html", context)

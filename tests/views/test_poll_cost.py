@@ -1,0 +1,64 @@
+"""What one poll of an open project page and one Create cost the database (issue 10, item 4): a few
+queries whatever the size of the project, and never a wait on the gateway or the broker."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from songs.services import common
+from tests.factories import make_stored_clip, make_task
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"mode": "custom", "lyrics": "[Verse]\nla", "tags": "pop", "title": "City Lights", "mv": "chirp-v3-5"}
+
+
+def poll_queries(client, project, since: float) -> list[str]:
+    url = reverse("songs:project_updates", args=[project.pk])
+    client.get(url, {"since": since}, HTTP_HX_REQUEST="true")  # warm: session, membership caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"since": since}, HTTP_HX_REQUEST="true")
+    assert response.status_code in (200, 286)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_poll_costs_the_same_few_queries_with_10_or_200_songs(owner_client, project):
+    for _ in range(5):
+        make_stored_clip(make_task(project, status="succeeded"))
+    since = time.time()
+    time.sleep(0.01)
+    make_task(project, status="running")  # one card changed since the last poll; the page keeps polling
+    small = poll_queries(owner_client, project, since)
+    earlier = timezone.now() - timedelta(minutes=5)
+    for _ in range(100):
+        make_stored_clip(make_task(project, status="succeeded", changed_at=earlier))
+    large = poll_queries(owner_client, project, since)
+
+    assert len(large) == len(small) and len(large) <= 8, len(large)
+
+
+def test_create_answers_at_once_with_the_broker_down_and_the_request_is_kept(
+    owner_client, project, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(common, "async_task", down)
+    url = reverse("songs:song_create", args=[project.pk])
+    with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = owner_client.post(url, {**FORM, "request_key": uuid.uuid4()}, HTTP_HX_REQUEST="true")
+        seconds = time.perf_counter() - started
+
+    assert response.status_code == 200 and "City Lights" in response.content.decode()
+    assert seconds < 1.0 and len(queries) <= 30, (seconds, len(queries))
+    task = project.tasks.get()
+    assert task.status == "queued" and task.request_payload["title"] == "City Lights"  # sent once it is back

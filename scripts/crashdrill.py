@@ -99,6 +99,7 @@ def drill_env(tmp: str, *, database_url: str = "", redis_url: str = "") -> dict:
         **os.environ,
         "VAR_DIR": tmp,
         "MEDIA_ROOT": f"{tmp}/media",
+        "STATIC_ROOT": f"{tmp}/static",  # DEBUG off: pages need the collected files' manifest
         "DATABASE_URL": database_url or f"sqlite:///{tmp}/db.sqlite3",
         "PROMETHEUS_MULTIPROC_DIR": f"{tmp}/metrics",
         "LOG_LEVEL": "INFO",
@@ -236,6 +237,7 @@ def drill_studio(
         logs = Path(tmp) / "logs"
         logs.mkdir()
         manage(env, "migrate", "-v0")
+        manage(env, "collectstatic", "--noinput", "-v0")
         studio = DrillStudio(env, logs, pollers, workers)
         try:
             studio.start("web")

@@ -30,6 +30,7 @@ def behind_newapi(newapi, settings, live_server):
     # Only what the studio talks to changes: the engine in this same process stays mounted as the
     # relay's channel (in production it would be a studio of its own with no SUNO_BASE_URL).
     settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = newapi.url, RELAY_KEY
+    settings.SUNO_API_FORMAT = "task"  # the default with SUNO_BASE_URL: what a relay carries
     settings.PUBLIC_BASE_URL = live_server.url  # where a gateway would fetch an upload from
     settings.SUNO_MEDIA_ORIGINS = [live_server.url]  # the relay's upstream (the engine) serves the media
     gateway_client.transport_override = None  # real sockets all the way
@@ -125,6 +126,7 @@ def test_a_songwriter_makes_a_song_a_continuation_and_lyrics_through_new_api(
     )
     with serving(relay) as url, poller_running():
         settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = url, RELAY_KEY
+        settings.SUNO_API_FORMAT = "task"
         settings.SUNO_MEDIA_ORIGINS = [live_server.url]
         log_in(page, live_server.url, "alice", "correct-horse-battery")
         page.goto(f"{live_server.url}/projects/{project.pk}/")

@@ -96,6 +96,7 @@ FEATURES = {
     "boost": _("style boost"),
     "vocal_gender": _("choosing the vocal gender"),
     "controls": _("target duration and variety"),
+    "timing": _("karaoke lyrics"),
 }
 
 # Credits each action costs, in one place (the seed's figures where it gives them: concat and

@@ -23,7 +23,10 @@ from typing import Any
 from urllib.parse import quote
 
 import miniaudio
+from django.core.exceptions import ObjectDoesNotExist
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
+
+from songs import karaoke
 
 # The WAV inside an export: what the gateways and the engine make, as the WAV download (songs.audio.to_wav).
 WAV_RATE, WAV_CHANNELS, WAV_WIDTH = 44100, 2, 2
@@ -134,12 +137,17 @@ def song_entries(clip, *, stems: Iterable = (), parents: Iterable[dict] = ()) ->
 
 
 def lrc_entry(clip, *, names: Names, base: str) -> Entry | None:
-    """THE PLACE FOR THE .lrc (timed lyrics, karaoke): None until songs/karaoke.py lands in this branch.
-
-    When it does, return ``Entry(names.unique(base, ".lrc"), "text", karaoke.lrc_text(...))`` for a clip
-    that has timed lyrics (instrumentals have none), and None otherwise.
-    """
-    return None
+    """The timed lyrics as LRC (``songs.karaoke.lrc_text``) for a clip that has them; None otherwise
+    (instrumentals and uploads have none). ``selectors.export_songs`` reads them with the clips."""
+    if getattr(clip, "timing_state", "") != "stored":
+        return None
+    try:
+        words = clip.timing.words
+    except ObjectDoesNotExist:
+        return None
+    if not words:
+        return None
+    return Entry(names.unique(base, ".lrc"), "text", karaoke.lrc_text(words, title=clip.title))
 
 
 def song_metadata(clip, *, parents: Iterable[dict], stems: list[dict], files: list[str]) -> dict:

@@ -323,6 +323,12 @@ class Clip(models.Model):
         default=False, help_text=_("Set by staff: no public link plays it.")
     )
     continue_at = models.FloatField(null=True, blank=True)
+    # The waveform, worked out once when the audio is stored: one character per slice (songs.waveform).
+    peaks = models.CharField(max_length=400, blank=True)
+    # Karaoke: the sung words' times, fetched once the audio is stored (songs.services.timing, ClipTiming).
+    timing_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
+    timing_attempts = models.PositiveIntegerField(default=0)
+    timing_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -381,7 +387,23 @@ class Clip(models.Model):
 
 
 # Clips whose media or video a worker still has to copy: the poller and live pages keep going meanwhile.
-COPIES_PENDING = models.Q(media_state=Clip.MediaState.PENDING) | models.Q(video_state=Clip.MediaState.PENDING)
+COPIES_PENDING = (
+    models.Q(media_state=Clip.MediaState.PENDING)
+    | models.Q(video_state=Clip.MediaState.PENDING)
+    | models.Q(timing_state=Clip.MediaState.PENDING)
+)
+
+
+class ClipTiming(models.Model):
+    """A clip's words as the gateway aligned them to the audio (act/timing): the karaoke lyrics."""
+
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, primary_key=True, related_name="timing")
+    # [{"word", "start_s", "end_s", "success", "p_align"}] in lyric order, tags and newlines kept.
+    words = models.JSONField(default=list)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Timing of {self.clip}"
 
 
 class Upload(models.Model):

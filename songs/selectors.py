@@ -573,7 +573,7 @@ def export_songs(*, project: Project, clip: Clip | None = None) -> list[ExportSo
     if clip is not None:
         songs = [clip]
     else:
-        complete = live.filter(status=Clip.Status.COMPLETE).select_related("task")
+        complete = live.filter(status=Clip.Status.COMPLETE).select_related("task", "timing")
         songs = list(complete.order_by("created_at", "id"))
         exported = {song.upstream_id for song in songs}
         songs = [s for s in songs if s.clip_type != "stem" or _stem_from(s) not in exported]

@@ -5,7 +5,7 @@ Queued jobs and schedules store these dotted paths (``songs.services.common.JOBS
 
 from __future__ import annotations
 
-from songs.services import boost, copies, polling, submit
+from songs.services import boost, copies, polling, submit, timing
 
 
 def submit_task(task_pk: int) -> None:
@@ -30,6 +30,10 @@ def convert_wav(clip_pk: int) -> None:
 
 def style_boost(boost_pk: int) -> None:
     boost.boost_run(boost_pk=boost_pk)
+
+
+def fetch_timing(clip_pk: int) -> None:
+    timing.clip_timing_fetch(clip_pk=clip_pk)
 
 
 def poll_cycle() -> None:

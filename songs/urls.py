@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from songs.views import clips, drafts, export, library, projects, sharing, studio_extras, teams
+from songs.views import clips, drafts, export, karaoke, library, projects, sharing, studio_extras, teams
 
 app_name = "songs"
 
@@ -27,6 +27,8 @@ clip_urls = [
     path("projects/<int:pk>/uploads/", clips.upload_create, name="upload_create"),
     path("clips/<uuid:uid>/whole-song/", clips.whole_song, name="whole_song"),
     path("clips/<uuid:uid>/copy-again/", clips.clip_media_retry, name="clip_media_retry"),
+    path("clips/<uuid:uid>/karaoke/", karaoke.clip_karaoke, name="clip_karaoke"),
+    path("clips/<uuid:uid>/lyrics/<str:kind>", karaoke.clip_lyrics_file, name="clip_lyrics_file"),
     path("clips/<uuid:uid>/stems/", studio_extras.stems_split, name="stems_split"),
     path("clips/<uuid:uid>/cover/", studio_extras.cover_create, name="cover_create"),
     path("clips/<uuid:uid>/persona/", studio_extras.persona_create, name="persona_create"),

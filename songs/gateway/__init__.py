@@ -14,10 +14,11 @@ from songs.gateway.client import Gateway, RetryPolicy, gateway_for, get_gateway
 from songs.gateway.download import download_media, fetch_public, fetch_public_for
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
 from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities, capabilities_for
-from songs.gateway.parse import Clip, Lyrics, Task, parse_clip, parse_task
+from songs.gateway.parse import AlignedWord, Clip, Lyrics, Task, parse_aligned_words, parse_clip, parse_task
 from songs.gateway.probe import gateway_unreachable_reason
 
 __all__ = [
+    "AlignedWord",
     "FETCH_BATCH_SIZE",
     "Capabilities",
     "Clip",
@@ -34,6 +35,7 @@ __all__ = [
     "gateway_for",
     "gateway_unreachable_reason",
     "get_gateway",
+    "parse_aligned_words",
     "parse_clip",
     "parse_task",
 ]

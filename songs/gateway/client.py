@@ -30,7 +30,7 @@ from songs.gateway.errors import (
     status_retryable,
 )
 from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, make_format
-from songs.gateway.parse import Task
+from songs.gateway.parse import AlignedWord, Task
 
 # One name for every gateway call, whatever module inside the package made it.
 logger = logging.getLogger("songs.gateway")
@@ -44,6 +44,8 @@ transport_override: httpx.BaseTransport | None = None
 # A longer wait is handed to the caller through GatewayError.retry_after instead.
 MAX_RETRY_AFTER = 10.0
 MAX_BACKOFF = 30.0
+# The longest a quick call (one attempt, e.g. timing beside a media copy) waits for its answer.
+QUICK_TIMEOUT = 8.0
 
 
 @dataclass(frozen=True)
@@ -225,17 +227,36 @@ class Gateway:
         """Tasks for many ids at once (batched); unknown ids are left out, not an error."""
         return self._run(self._format.fetch_many(list(task_ids)))
 
+    def fetch_timing(self, *, clip_id: str, quick: bool = False) -> list[AlignedWord]:
+        """The clip's lyric words with the times they are sung (``GET act/timing/<clip_id>``), in order.
+
+        Safe to repeat, so retried like a fetch; ``quick`` makes one attempt that waits at most
+        QUICK_TIMEOUT seconds (a worker that has other work to finish). A gateway without the call (404, or
+        a web page where JSON was expected) raises a ``not_supported`` GatewayError.
+        """
+        if not clip_id:
+            raise ValueError("fetch_timing needs a clip id")
+        req = self._format.timing(clip_id)
+        if quick:
+            return self._fetch(req, route_checked=True, timeout=QUICK_TIMEOUT)
+        return self.retry.run(lambda: self._fetch(req, route_checked=True))
+
     def _run(self, plan: FetchPlan) -> list[Task]:
         return plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
 
-    def _fetch(self, req: ApiRequest) -> Any:
+    def _fetch(self, req: ApiRequest, *, route_checked: bool = False, timeout: float | None = None) -> Any:
         with failure_logged(req.method, req.path, secret=self.secret):
-            return self._read(req, self._send(req, submit=False))
+            response = self._send(req, submit=False, timeout=timeout)
+            if route_checked and (missing := _route_missing(response)) is not None:
+                raise missing
+            return self._read(req, response)
 
-    def _send(self, req: ApiRequest, *, submit: bool) -> httpx.Response:
+    def _send(self, req: ApiRequest, *, submit: bool, timeout: float | None = None) -> httpx.Response:
         url = f"{req.path}?{req.query}" if req.query else req.path
         metrics.gateway_request_sent(submit=submit)
         try:
+            if timeout is not None:
+                return self.http.request(req.method, url, json=req.json, timeout=timeout)
             return self.http.request(req.method, url, json=req.json)
         except HTTPX_ERRORS as exc:
             raise network_error(exc, submit=submit) from exc

@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 from songs.gateway.errors import GatewayError, bad_response
 from songs.gateway.parse import (
+    AlignedWord,
     Clip,
     Task,
     as_text,
     decode_v2_task_id,
     encode_v2_task_id,
     is_v2_task_id,
+    parse_aligned_words,
     parse_clip,
     parse_task,
     v2_task,
@@ -41,6 +43,7 @@ class Capabilities:
     infill: bool
     negative_tags: bool
     video: bool = True
+    timing: bool = True  # act/timing: the sung words' times (karaoke); the same call in both formats
     # The reseller's SunoAPI-style extras (docs/protocol.md section 7). Relays re-encode the task
     # format's body and drop task, cover_clip_id, persona_id and vocal_gender, so only v2 carries these.
     stems: bool = False  # task: gen_stem
@@ -83,6 +86,7 @@ class GatewayFormat(Protocol):
     def style_boost(self, tags: str) -> ApiRequest: ...
     def fetch_one(self, task_id: str) -> FetchPlan: ...
     def fetch_many(self, task_ids: list[str]) -> FetchPlan: ...
+    def timing(self, clip_id: str) -> ApiRequest: ...
 
 
 # --- Reading answers (each ApiRequest names one of these) ---
@@ -161,6 +165,19 @@ def _read_generation(body: Any) -> str:
         return encode_v2_task_id(as_text(body.get("id")), clip_ids)
     except ValueError as exc:
         raise bad_response(f"The gateway's generation cannot be tracked ({exc})") from None
+
+
+def _read_timing(body: Any) -> list[AlignedWord]:
+    words = parse_aligned_words(body)
+    if words is None:
+        raise bad_response("The gateway's timing answer has no aligned_words list")
+    return words
+
+
+def _timing_request(clip_id: str) -> ApiRequest:
+    # The reseller's SunoAPI-style call, served beside both formats at the same path (protocol.md 7.6);
+    # clip ids are opaque: quoted so one can never change the path.
+    return ApiRequest("GET", f"/suno/act/timing/{quote(clip_id, safe='')}", _read_timing)
 
 
 def _read_feed(body: Any) -> list[Clip]:
@@ -253,6 +270,9 @@ class TaskFormat:
 
     def fetch_many(self, task_ids: list[str]) -> FetchPlan:
         return _many_plan(task_ids)
+
+    def timing(self, clip_id: str) -> ApiRequest:
+        return _timing_request(clip_id)
 
 
 V2_GENERATE_PATH = "/suno/v2/generate"

@@ -265,3 +265,63 @@ def v2_task(task_id: str, clip_ids: list[str], found: Mapping[str, Clip]) -> Tas
         clips=clips,
         raw=raw,
     )
+
+
+# --- Timing (act/timing): the words as sung -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlignedWord:
+    """One lyric word with its times in the clip, as ``GET act/timing/<clip_id>`` answers it.
+
+    ``word`` keeps its trailing space or newline, and the section tags and blank lines before it
+    ("[Verse]\\nWinter "), so the words joined give the lyrics back.
+    """
+
+    word: str
+    start_s: float
+    end_s: float
+    success: bool
+    p_align: float
+
+    def as_dict(self) -> dict:
+        return {
+            "word": self.word,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "success": self.success,
+            "p_align": self.p_align,
+        }
+
+
+def parse_aligned_words(body: Any) -> list[AlignedWord] | None:
+    """The aligned words of a timing answer, in order; None when it has no ``aligned_words`` list.
+
+    Lenient like the rest: a bare answer (the reference's) or one wrapped in the task envelope's
+    ``data``; numbers as strings; an item without a word or a readable start is left out, and an end
+    before its start is moved up to it.
+    """
+    if isinstance(body, dict) and body.get("code") == "success" and isinstance(body.get("data"), dict):
+        body = body["data"]
+    items = body.get("aligned_words") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        return None
+    words = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("word"), str) or not item["word"]:
+            continue
+        start = as_float(item.get("start_s"))
+        if start is None or start < 0:
+            continue
+        end = as_float(item.get("end_s"))
+        p_align = as_float(item.get("p_align"))
+        words.append(
+            AlignedWord(
+                word=item["word"],
+                start_s=start,
+                end_s=max(start, end if end is not None else start),
+                success=_bool(item.get("success", True)),
+                p_align=min(1.0, max(0.0, p_align)) if p_align is not None else 0.0,
+            )
+        )
+    return words

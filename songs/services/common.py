@@ -35,6 +35,7 @@ JOBS = {
     "wav": "songs.tasks.convert_wav",
     "cycle": "songs.tasks.poll_cycle",
     "boost": "songs.tasks.style_boost",
+    "timing": "songs.tasks.fetch_timing",
 }
 
 

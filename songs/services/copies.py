@@ -22,6 +22,7 @@ from django.utils import timezone
 from songs import audio, media, metrics
 from songs.gateway import Gateway, GatewayError, download_media, gateway_for
 from songs.models import Clip
+from songs.services import timing
 from songs.services.common import card_touch, job_enqueue, jobs_enqueue_many, retry_delay
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_error="",
         media_reason="",
         media_next_at=None,
+        **timing.audio_fields(clip=clip, audio_name=audio_name, gateway=gateway),  # waveform and karaoke
     )
     log.info("copy stored: clip %s media", clip.pk)  # the crash drill counts these
     metrics.copy_stored_observed(task=clip.task)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from songs import metrics
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
-from songs.services import copies, requests
+from songs.services import copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
 from songs.services.ingest import past_cap, task_ingest, tasks_ingest
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
@@ -141,7 +141,8 @@ def work_resume_due(*, now=None) -> dict[str, int]:
         status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
     )
     downloads = copies.media_resume_due(now=now, waiting=waiting)
-    return {"resubmitted": len(retry), "lost": lost_count, "media": downloads}
+    timings = timing.timing_resume_due(now=now)
+    return {"resubmitted": len(retry), "lost": lost_count, "media": downloads, "timing": timings}
 
 
 def work_pending_exists() -> bool:

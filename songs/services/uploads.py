@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from songs import audio, media
 from songs.gateway import Gateway, GatewayError, fetch_public_for
 from songs.models import Clip, GenerationTask, Project, Upload
+from songs.services import timing
 from songs.services.requests import task_create
 
 _SALT = "songs.upload-link"
@@ -161,4 +162,6 @@ def upload_registered(*, task: GenerationTask, clip_id: str) -> Clip:
             },
         },
     )
+    if _created:
+        timing.clip_audio_stored(clip_pk=clip.pk)  # its waveform (an upload has no karaoke)
     return clip

@@ -69,6 +69,7 @@ def continue_form(request: HttpRequest, pk: int) -> HttpResponse:
         "title": clip.title,
         "mv": _model_of(clip),
         "lyrics": clip.lyrics if mode == Mode.INFILL else "",
+        "infill_end": request.GET.get("end", "").strip() if mode == Mode.INFILL else "",  # a waveform range
     }
     form = song_form(project, **initial)
     context = {"form": form, "project": project, "continuing": {"clip": clip, "mode": mode}}

@@ -236,7 +236,20 @@ def test_song_entries_is_a_list_of_names_a_karaoke_lrc_can_join(project):
         "City Lights - lyrics.txt",
         "City Lights - metadata.json",
     ]
-    assert export.lrc_entry(clip, names=export.Names(), base="City Lights") is None  # no songs/karaoke.py yet
+    assert export.lrc_entry(clip, names=export.Names(), base="City Lights") is None  # no timed lyrics
+
+
+def test_a_song_with_timed_lyrics_gets_its_lrc(project):
+    from songs.models import ClipTiming
+
+    clip = _song(project, cover=False)
+    words = [{"word": "[Verse]\nCity ", "start_s": 1.5, "end_s": 2.0, "success": True, "p_align": 1.0}]
+    words.append({"word": "lights\n", "start_s": 2.0, "end_s": 2.6, "success": True, "p_align": 1.0})
+    ClipTiming.objects.create(clip=clip, words=words)
+    clip.timing_state = "stored"
+    entries = {e.name: e for e in export.song_entries(clip)}
+    assert "City Lights.lrc" in entries
+    assert entries["City Lights.lrc"].source == "[ti:City Lights]\n[00:01.50]City lights\n"
 
 
 def test_safe_names():

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from songs.models import Clip, Membership, Persona, StyleBoost
+from songs.models import Clip, ClipTiming, Membership, Persona, StyleBoost
 from songs.services import copies, drafts, sharing, teams, uploads
 from tests.factories import make_stored_clip, make_task, mp3_bytes
 
@@ -93,6 +93,9 @@ CASES = [
     Case("clip cover", "GET", "/clips/{clip.uid}/cover", member_read()),
     Case("clip wav", "GET", "/clips/{clip.uid}/wav", member_read()),
     Case("clip video", "GET", "/clips/{clip.uid}/video", member_read()),
+    Case("clip karaoke lines", "GET", "/clips/{clip.uid}/karaoke/", member_read(), htmx=True),
+    Case("clip lyrics (.lrc)", "GET", "/clips/{clip.uid}/lyrics/lrc", member_read()),
+    Case("clip subtitles (.srt)", "GET", "/clips/{clip.uid}/lyrics/srt", member_read()),
     Case("export a song (ZIP)", "GET", "/clips/{clip.uid}/export/", member_read()),
     Case("export a project (ZIP)", "GET", "/projects/{project.pk}/export/", member_read()),
     Case("draft editor", "GET", "/drafts/{draft.pk}/", member_read()),
@@ -234,6 +237,8 @@ class World:
         self.task = make_task(self.project, status="succeeded")
         self.clip = make_stored_clip(self.task, audio=mp3_bytes(1.0), title="City Lights")
         self._store_cover_and_video(self.clip)
+        words = [{"word": "[Verse]\nla\n", "start_s": 0.2, "end_s": 0.6, "success": True, "p_align": 1.0}]
+        ClipTiming.objects.create(clip=self.clip, words=words)
         copies.clip_wav_make(clip_pk=self.clip.pk)  # made by a worker before anyone downloads it
         self.chain_end = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
         Clip.objects.filter(pk=self.chain_end.pk).update(parent=self.clip, continue_at=0.5)

@@ -15,7 +15,8 @@ from songs.services import boost, personas, requests, stems
 from tests.e2e import measure
 from tests.e2e.test_flow import LYRICS, _run_until_settled
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Fixed engine ids: the measuring tests hear the same, once-verified songs every run.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fixed_ids")]
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,8 @@ def test_it_makes_two_stored_playable_clips_from_a_custom_request(project, owner
     assert clips[0].audio_sha256 != clips[1].audio_sha256  # two different takes
 
 
-def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine_gateway):
+def instrumental_song(project, owner):
+    """An instrumental made from a description, run until the engine settles it."""
     task = requests.music_request(
         project=project,
         user=owner,
@@ -73,7 +74,11 @@ def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine
         description="a calm ambient piece for a rainy morning",
         instrumental=True,
     )
-    task = _run_until_settled(task)
+    return _run_until_settled(task)
+
+
+def test_it_makes_an_instrumental_song_from_a_description(project, owner, engine_gateway):
+    task = instrumental_song(project, owner)
     assert task.status == "succeeded", task.fail_reason
     clip = task.clips.first()
     assert clip.title and clip.description == "a calm ambient piece for a rainy morning"

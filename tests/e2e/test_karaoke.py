@@ -7,8 +7,7 @@ import pytest
 
 from songs import karaoke, selectors, waveform
 from songs.models import Clip, ClipTiming, GatewayFeature
-from songs.services import requests
-from tests.e2e.test_flow import LYRICS, _run_until_settled, request_song
+from tests.e2e.test_flow import LYRICS, _run_until_settled, instrumental_song, request_song
 from tests.e2e.test_newapi_chain import behind_newapi, settle  # noqa: F401 - behind_newapi is a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,15 +52,7 @@ def test_the_waveform_is_stored_with_the_audio(project, owner, engine_gateway):
 
 
 def test_an_instrumental_is_never_asked_for_timing(project, owner, engine_gateway, caplog):
-    task = requests.music_request(
-        project=project,
-        user=owner,
-        mode="inspiration",
-        mv="chirp-v3-5",
-        description="a calm ambient piece for a rainy morning",
-        instrumental=True,
-    )
-    task = _run_until_settled(task)
+    task = instrumental_song(project, owner)
     assert task.status == "succeeded", task.fail_reason
     clip = task.clips.first()
     assert clip.peaks and clip.timing_state == "none" and clip.timing_attempts == 0

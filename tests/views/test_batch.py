@@ -16,24 +16,12 @@ from songs.models import GenerationTask
 from songs.selectors import credits_used_today
 from songs.services import quotas, requests, teams
 from tests.factories import make_stored_clip, make_task
+from tests.views.test_views import _song_data
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
 EACH = catalog.COSTS["MUSIC"]
-
-
-def _song_data(**overrides) -> dict:
-    data = {
-        "mode": "custom",
-        "lyrics": "[Verse]\nHello night",
-        "tags": "emotional punk",
-        "title": "City Lights",
-        "mv": "chirp-v3-5",
-        "request_key": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return data
 
 
 def _create(client, project, **overrides):

@@ -32,6 +32,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 
 from engine.models import EngineTask  # noqa: E402
+from songs.gateway.parse import decode_v2_task_id, is_v2_task_id  # noqa: E402
 from songs.models import Clip, GenerationTask, Team  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-pass-123"
@@ -84,6 +85,11 @@ def song_submit(browser: Browser, project_path: str) -> tuple[int, str | None]:
     return status, found.group(1) if found else None
 
 
+def engine_task_id(upstream_id: str) -> str:
+    """The engine's task behind a studio task: the id itself (task format) or its generation (v2)."""
+    return decode_v2_task_id(upstream_id)[0] if is_v2_task_id(upstream_id) else upstream_id
+
+
 def completion_to_stored(browser: Browser, project_path: str, songs: int, limit: float) -> dict:
     task_ids = []
     for _ in range(songs):
@@ -95,7 +101,8 @@ def completion_to_stored(browser: Browser, project_path: str, songs: int, limit:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and len(stored) < 2 * songs:
         now = time.time()
-        upstream = dict(GenerationTask.objects.filter(pk__in=task_ids).values_list("upstream_id", "pk"))
+        rows = GenerationTask.objects.filter(pk__in=task_ids).values_list("upstream_id", "pk")
+        upstream = {engine_task_id(upstream_id): pk for upstream_id, pk in rows}
         done = EngineTask.objects.filter(pk__in=[u for u in upstream if u], status="SUCCESS")
         for engine_id in done.values_list("pk", flat=True):
             succeeded.setdefault(upstream[engine_id], now)

@@ -8,6 +8,8 @@ honcho's 5 s kill does not.
 
 from __future__ import annotations
 
+import functools
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -22,6 +24,7 @@ class Child:
     name: str
     command: list[str]
     env: dict[str, str] | None = None
+    nice: int = 0  # added niceness: background work yields the CPU to the web server's requests
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     backoff: float = 1.0
@@ -73,7 +76,8 @@ class Supervisor:
                 child.process.kill()
 
     def _spawn(self, child: Child) -> None:
-        child.process = self.spawn(child.command, env=child.env)
+        extra = {"preexec_fn": functools.partial(os.nice, child.nice)} if child.nice else {}
+        child.process = self.spawn(child.command, env=child.env, **extra)
         child.started_at = self.clock()
 
     def _note(self, message: str) -> None:

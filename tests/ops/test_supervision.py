@@ -126,3 +126,17 @@ def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):
     jobs.enqueue("engine.jobs.render_task", "t-1", name="engine-t-1")
     assert queued == [("engine.jobs.render_task", "engine")]  # never behind the studio's downloads
     assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["workers"] >= 1
+
+
+def test_background_children_run_nicer_than_the_web_server(tmp_path):
+    """Under load the web server's requests come first: a child started with nice=10 runs 10 steps nicer."""
+    import sys
+
+    seen = tmp_path / "niceness"
+    probe = f"import os; open({str(seen)!r}, 'w').write(str(os.nice(0)))"
+    child = Child("engine worker", [sys.executable, "-c", probe], nice=10)
+    supervisor = Supervisor([child], log=lambda m: None)
+    supervisor.start()
+    supervisor.children[0].process.wait(timeout=30)
+
+    assert int(seen.read_text()) == min(os.nice(0) + 10, 19)

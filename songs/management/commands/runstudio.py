@@ -52,10 +52,13 @@ class Command(BaseCommand):
             "worker": [python, "manage.py", "qcluster"],
             "poller": [python, "manage.py", "studio_poller"],
         }
-        children = [Child(name, command) for name, command in commands.items()]
+        # Pages are answered first when the machine is busy: the studio's worker runs a little nicer than
+        # the web server, and the built-in engine's renders (a stand-in for a remote gateway) nicer still.
+        nice = {"worker": 2}
+        children = [Child(name, command, nice=nice.get(name, 0)) for name, command in commands.items()]
         if not settings.SUNO_BASE_URL:  # the built-in engine's renders, on its own queue
             env = {**os.environ, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}
-            children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env))
+            children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env, nice=10))
         metrics.files_clear()  # the last run's per-process numbers would add up with this run's
         supervisor = Supervisor(children, log=self.stderr.write)
         supervisor.start()

@@ -3,8 +3,6 @@ bytes whatever the length, and shaped like the audio's loudness."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import lameenc
 import numpy as np
@@ -47,14 +45,11 @@ def test_silence_is_low_and_louder_parts_are_higher():
     assert min(loudest) >= 58 and max(peaks) == waveform.LEVELS - 1
 
 
-def test_a_four_minute_song_costs_three_hundred_bytes_and_is_quick():
+def test_a_four_minute_song_costs_three_hundred_bytes():
     song = mp3_of([(60.0, 0.2), (120.0, 0.7), (60.0, 0.35)])
-    started = time.perf_counter()
-    encoded = waveform.encode(waveform.peaks_of(song))
-    took = time.perf_counter() - started
+    encoded = waveform.encode(waveform.peaks_of(song))  # ~0.4-1 s, once per clip, in a worker
     assert len(encoded.encode()) == waveform.POINTS == 300
     assert waveform.decode(encoded)[150] == 63 and 15 <= waveform.decode(encoded)[20] <= 21
-    assert took < 5.0, took  # about 1 s on this 2-core machine, once per clip, in a worker
 
 
 def test_what_is_not_audio_gives_no_peaks():

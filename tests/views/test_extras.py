@@ -3,6 +3,8 @@ gateway carries them, to editors only, with clear messages beside the fields."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -99,6 +101,10 @@ def test_the_stems_panel_plays_both_stems_with_mute_solo_volume_and_downloads(
     assert html.count("data-stem-mute") == 2 and html.count("data-stem-solo") == 2
     assert html.count("data-stem-volume") == 2 and html.count('?download=1" download>Download MP3') == 2
     assert html.count('class="card status-') == 1
+    # A WAV is made by a worker: until then its link answers a "being prepared" page, which a download
+    # attribute would save as the file.
+    wav_links = re.findall(r'<a [^>]*href="/clips/[^"]+/wav"[^>]*>', html)
+    assert len(wav_links) >= 2 and not any(" download" in link for link in wav_links)
 
 
 def test_a_cover_form_with_no_style_says_so_beside_the_field_and_keeps_the_title(

@@ -104,6 +104,48 @@
       if (menu) menu.open = false;
     }
   });
+  // A card the poller re-renders while one of its buttons waits for an answer would detach that button,
+  // and htmx looks for the answer's out-of-band targets inside the button's own (then detached) tree: the
+  // answer (a new card, a reason) would be lost. So the poller's version of such a card is held until the
+  // answer is in, and dropped if a newer version of the card arrives meanwhile (the answer's own, say).
+  var inflight = [];
+  var answering = null;
+  var held = {};
+  function busy(card) {
+    return inflight.some(function (el) { return el !== answering && card.contains(el); });
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) { inflight.push(event.detail.elt); });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    answering = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var card = event.detail.target;
+    if (!card || !card.matches || !card.matches("article.card[id]")) return;
+    if (busy(card)) {
+      event.detail.shouldSwap = false;
+      held[card.id] = Array.prototype.map.call(event.detail.fragment.childNodes, function (node) {
+        return node.outerHTML || "";
+      }).join("");
+    } else {
+      delete held[card.id];
+    }
+  });
+  function releaseHeld() {
+    inflight = inflight.filter(function (el) { return document.body.contains(el); });
+    Object.keys(held).forEach(function (id) {
+      var card = document.getElementById(id);
+      if (card && busy(card)) return;
+      var html = held[id];
+      delete held[id];
+      if (card && window.htmx) window.htmx.swap(card, html, { swapStyle: "outerHTML" });
+    });
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    answering = null;
+    inflight = inflight.filter(function (el) { return el !== event.detail.elt; });
+    releaseHeld();
+  });
+
   // Escape in the rename box cancels it (hx-trigger="escape"; trigger filters would need eval).
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && event.target.closest && event.target.closest(".lib-rename")

@@ -37,6 +37,8 @@ def test_karaoke_follows_the_song_and_the_waveform_picks_times(
     expect(card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
     expect(card.locator("[data-waveform] svg")).to_have_count(2, timeout=30_000)
     expect(card.locator("details.karaoke")).to_have_count(2, timeout=30_000)  # the timed words arrived
+    # The videos come last; once they are in, nothing redraws the card while the test plays it.
+    expect(card.locator("details.video")).to_have_count(2, timeout=60_000)
 
     clip = card.locator("li.clip").first
     player, wave = clip.locator("audio"), clip.get_by_role("slider")

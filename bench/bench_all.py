@@ -160,7 +160,12 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
             p50, p99 = fmt(item["p50_ms"], ".0f"), fmt(item["p99_ms"], ".0f")
             text = f"p50 {p50} / p99 {p99} ms, {item['errors']}/{item['requests']} err"
             out.append((f"load {load['seconds']:g} s: {label}", text, load["load1_max"]))
-    for role in ("web", "worker", "poller", "supervisor"):
+    if load.get("cpu_s"):
+        spent = ", ".join(
+            f"{role} {seconds:g}" for role, seconds in sorted(load["cpu_s"].items(), key=lambda i: -i[1])
+        )
+        out.append(("  CPU seconds during the load, by process", spent, None))
+    for role in ("web", "worker", "engine worker", "poller", "supervisor"):
         if role in result.get("rss", {}):
             item = result["rss"][role]
             out.append((f"RSS {role}", f"{item['rss_mb']:.0f} MB in {item['processes']} proc", None))

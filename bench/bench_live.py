@@ -193,13 +193,28 @@ class Load:
         return summary
 
 
-def rss_by_role(root_pid: int) -> dict:
+def _proc_stat(pid: int | str) -> list[str]:
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _role(pid: int) -> str:
+    cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    role = next((r for key, r in ROLES.items() if key in cmdline), "supervisor")
+    if role == "worker" and b"Q_CLUSTER_NAME=engine" in (Path("/proc") / str(pid) / "environ").read_bytes():
+        role = "engine worker"  # the built-in engine's renders: the gateway's work, not the studio's
+    return role
+
+
+def processes_by_role(root_pid: int) -> dict:
+    """RSS and CPU seconds so far of the studio's processes by role, and of the machine's PostgreSQL and
+    Redis servers and this load generator (they share the same cores)."""
     parents: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
-                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                parents[int(entry.name)] = int(_proc_stat(entry.name)[1])
+                names[int(entry.name)] = (entry / "comm").read_text().strip()
             except (OSError, ValueError, IndexError):
                 continue
     tree, frontier = {root_pid}, [root_pid]
@@ -207,19 +222,33 @@ def rss_by_role(root_pid: int) -> dict:
         children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
         tree.update(children)
         frontier = children
+    others = {pid: "postgres" for pid, name in names.items() if name == "postgres"}
+    others.update({pid: "redis" for pid, name in names.items() if name.startswith("redis-server")})
+    others[os.getpid()] = "load generator"
+    tick = os.sysconf("SC_CLK_TCK")
     roles: dict[str, dict] = {}
-    for pid in tree:
+    for pid in [*tree, *others]:
         try:
-            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            role = others.get(pid) or _role(pid)
+            stat = _proc_stat(pid)
             status = (Path("/proc") / str(pid) / "status").read_text()
-        except OSError:
+        except (OSError, IndexError):
             continue
         kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
-        role = next((r for key, r in ROLES.items() if key in cmdline), "supervisor")
-        entry = roles.setdefault(role, {"processes": 0, "rss_mb": 0.0})
+        entry = roles.setdefault(role, {"processes": 0, "rss_mb": 0.0, "cpu_s": 0.0})
         entry["processes"] += 1
         entry["rss_mb"] += kb / 1024
+        entry["cpu_s"] += (int(stat[11]) + int(stat[12])) / tick  # utime + stime
     return roles
+
+
+def cpu_during(before: dict, after: dict) -> dict:
+    """CPU seconds each role used between two readings (processes that ended in between are not counted)."""
+    return {
+        role: round(after[role]["cpu_s"] - before.get(role, {}).get("cpu_s", 0.0), 1)
+        for role in after
+        if after[role]["cpu_s"] - before.get(role, {}).get("cpu_s", 0.0) > 0.05
+    }
 
 
 def studio_metrics(browser: Browser) -> dict:
@@ -255,8 +284,13 @@ def main() -> None:
         browser = Browser(base)
         project_path = project_make(browser)
         stored = completion_to_stored(browser, project_path, args.songs, limit=180)
+        before = processes_by_role(proc.pid)
         load = Load(base, browser, project_path).run(args.load_seconds, args.pollers, args.submits_per_second)
-        rss = rss_by_role(proc.pid)
+        after = processes_by_role(proc.pid)
+        load["cpu_s"] = cpu_during(before, after)
+        rss = {
+            role: item for role, item in after.items() if role not in ("postgres", "redis", "load generator")
+        }
         numbers = studio_metrics(browser)
     finally:
         studio_stop(proc)

@@ -331,6 +331,9 @@ class Clip(models.Model):
     timing_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The persona that sang it, set on a card's persona songs by selectors.attach_extras. The default keeps a
+    # template's lookup from failing on every other clip (a failed lookup costs Django a dir() of the clip).
+    persona_name = ""
 
     class Meta:
         verbose_name = _("clip")

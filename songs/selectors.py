@@ -190,7 +190,8 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
                 clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
 
 
-CARDS_PER_PAGE = 20
+# A first screenful and some: older cards load as the reader scrolls to the end (cards_more.html).
+CARDS_PER_PAGE = 10
 
 
 def project_cards_page(

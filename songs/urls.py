@@ -62,6 +62,7 @@ library_urls = [
     path("library/", library.library_page, name="library"),
     path("library/trash/", library.trash_page, name="library_trash"),
     path("library/clips/<uuid:uid>/like/", library.clip_like, name="clip_like"),
+    path("library/clips/<uuid:uid>/menu/", library.clip_menu, name="clip_menu"),
     path("library/clips/<uuid:uid>/trash/", library.clip_trash, name="clip_trash"),
     path("library/clips/<uuid:uid>/restore/", library.clip_restore, name="clip_restore"),
     path("library/clips/<uuid:uid>/rename/", library.clip_rename, name="clip_rename"),
@@ -77,5 +78,11 @@ export_urls = [
 ]
 
 urlpatterns = [
-    *project_urls, *lyrics_urls, *clip_urls, *team_urls, *sharing_urls, *library_urls, *export_urls
+    *project_urls,
+    *lyrics_urls,
+    *clip_urls,
+    *team_urls,
+    *sharing_urls,
+    *library_urls,
+    *export_urls,
 ]

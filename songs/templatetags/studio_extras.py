@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import template
 
 from songs import selectors
@@ -28,9 +26,3 @@ def latest_stems(clip):
 def stem_part(clip) -> str:
     """ "vocals" or "instrumental", from the stem's title (the reference's "<title> - Vocals")."""
     return "vocals" if clip.title.rstrip().lower().endswith("vocals") else "instrumental"
-
-
-@register.simple_tag
-def uuid_key() -> str:
-    """A fresh request key for a small form: the same click sent twice makes one request."""
-    return str(uuid.uuid4())

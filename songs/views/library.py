@@ -181,6 +181,15 @@ def clip_like(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def clip_menu(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """The items of a clip's "⋯" menu, fetched when it is first opened (a card or row carries only "⋯")."""
+    clip = selectors.clip_for_user(user=request.user, uid=uid, role=Role.EDITOR)
+    context = {"clip": clip, "place": _place(request, "card"), "next_url": _next(request)}
+    return render(request, "songs/partials/library_menu_items.html", context)
+
+
 # --- trash -----------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from songs import selectors
 from songs.forms_extras import BoostForm, CoverForm, PersonaForm
@@ -52,10 +52,17 @@ def stems_split(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
-    """ "Cover in another style": the source's lyrics and melody, a new style; a new card names the source."""
+    """ "Cover in another style": the source's lyrics and melody, a new style; a new card names the source.
+
+    GET is the form itself, fetched when its box on the card is first opened.
+    """
     clip = _editable_clip(request, uid, "cover")
+    if request.method == "GET":
+        form = CoverForm(initial={"request_key": uuid.uuid4(), "title": clip.title}, clip=clip)
+        context = {"clip": clip, "project": clip.project, "cover_form": form, "open": True}
+        return render(request, "songs/partials/cover_form.html", context)
     form = CoverForm(request.POST, clip=clip)
     if form.is_valid():
         data = form.cleaned_data
@@ -80,7 +87,7 @@ def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         return redirect(clip.project)
     task.refresh_from_db()  # a fast worker may already have moved it on
     context.update(
-        cover_form=CoverForm(initial={"request_key": uuid.uuid4()}, clip=clip),
+        cover_form=CoverForm(initial={"request_key": uuid.uuid4(), "title": clip.title}, clip=clip),
         task=task,
         poller=poller_context(clip.project),
     )
@@ -88,10 +95,17 @@ def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def persona_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
-    """ "Make a persona" from this clip's singer, for the clip's team; a worker makes it upstream."""
+    """ "Make a persona" from this clip's singer, for the clip's team; a worker makes it upstream.
+
+    GET is the form itself, fetched when its box on the card is first opened.
+    """
     clip = _editable_clip(request, uid, "persona")
+    if request.method == "GET":
+        form = PersonaForm(initial={"request_key": uuid.uuid4()})
+        context = {"clip": clip, "persona_form": form, "open": True}
+        return render(request, "songs/partials/persona_form.html", context)
     form = PersonaForm(request.POST)
     persona = None
     if form.is_valid():

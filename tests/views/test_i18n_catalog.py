@@ -7,12 +7,15 @@ nodes and of the attributes a person reads (title, alt, aria-label, placeholder,
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_python
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
 CATALOGS = [ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / name for name in ("django.po", "djangojs.po")]
@@ -80,3 +83,61 @@ def test_every_message_has_a_chinese_translation(catalog):
         chinese = " ".join(m.string) if isinstance(m.string, tuple) else m.string
         for placeholder in set(re.findall(r"%\(\w+\)(?:\.\d)?[sd]|\{\w+\}", english)):
             assert placeholder.replace(" ", "") in chinese.replace(" ", ""), (m.id, placeholder)
+
+
+# The translation functions the code calls, as Babel's Python extractor wants them (argument positions).
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "npgettext_lazy": ((1, "c"), 2, 3),
+}
+
+
+def asked_for(source: str) -> set[tuple[str | None, str]]:
+    """(context, message) of every translation a Python source asks for."""
+    found = set()
+    for _lineno, func, message, _comments in extract_python(io.BytesIO(source.encode()), KEYWORDS, [], {}):
+        parts = message if isinstance(message, (tuple, list)) else (message,)
+        context, ident = (
+            (parts[0], parts[1]) if func.startswith(("pgettext", "npgettext")) else (None, parts[0])
+        )
+        if ident:
+            found.add((context, ident))
+    return found
+
+
+def template_messages(source: str) -> set[tuple[str | None, str]]:
+    # Django's own template-to-gettext conversion (what makemessages feeds xgettext), flattened so that
+    # Python's tokenizer takes it.
+    flat = "\n".join(line.strip() for line in templatize(source).splitlines())
+    return asked_for(flat)
+
+
+def test_the_extractor_finds_template_and_code_messages():
+    assert template_messages('{% load i18n %}<p>{% translate "Loading…" %}</p>') == {(None, "Loading…")}
+    code = 'x = _("A") + pgettext("verb", "Play") + ngettext("%(n)d song", "%(n)d songs", n)'
+    assert asked_for(code) == {(None, "A"), ("verb", "Play"), (None, "%(n)d song")}
+
+
+def test_every_message_the_studio_asks_for_is_in_the_catalog():
+    """A string added without running makemessages would show in English on a Chinese page."""
+    wanted: dict[tuple[str | None, str], str] = {}
+    for template in TEMPLATES:
+        for key in template_messages(template.read_text(encoding="utf-8")):
+            wanted.setdefault(key, str(template.relative_to(ROOT)))
+    for folder in ("songs", "studio"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" not in path.parts:
+                for key in asked_for(path.read_text(encoding="utf-8")):
+                    wanted.setdefault(key, str(path.relative_to(ROOT)))
+    with CATALOGS[0].open("rb") as f:
+        have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(f) if m.id}
+    assert len(wanted) > 300
+    assert sorted((where, key) for key, where in wanted.items() if key not in have) == []

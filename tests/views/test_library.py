@@ -249,8 +249,28 @@ def test_the_project_card_shows_my_like_and_the_menu_for_editors(client_for, own
     as_viewer = client_for(viewer).get(project.get_absolute_url()).content.decode()
     as_owner = client_for(owner).get(project.get_absolute_url()).content.decode()
 
-    assert 'aria-pressed="true"' in as_viewer and "Move to trash" not in as_viewer
-    assert 'aria-pressed="false"' in as_owner and "Move to trash" in as_owner and "Rename" in as_owner
+    menu = f"/library/clips/{clip.uid}/menu/"
+    assert 'aria-pressed="true"' in as_viewer and menu not in as_viewer
+    assert 'aria-pressed="false"' in as_owner and f'hx-get="{menu}?place=card"' in as_owner
+    # The menu's items come when it is first opened: for editors only.
+    items = client_for(owner).get(f"{menu}?place=card", HTTP_HX_REQUEST="true").content.decode()
+    assert "Move to trash" in items and "Rename" in items and 'name="place" value="card"' in items
+    assert client_for(viewer).get(f"{menu}?place=card", HTTP_HX_REQUEST="true").status_code == 403
+
+
+def test_a_library_rows_menu_keeps_the_page_to_go_back_to(client_for, owner, project):
+    clip = make_clip(project, "Row song")
+    items = client_for(owner).get(
+        f"/library/clips/{clip.uid}/menu/",
+        {"place": "row", "next": "/library/?q=row"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = items.content.decode()
+    assert 'name="place" value="row"' in html and 'name="next" value="/library/?q=row"' in html
+    elsewhere = client_for(owner).get(
+        f"/library/clips/{clip.uid}/menu/", {"place": "row", "next": "https://evil.example/"}
+    )
+    assert "evil.example" not in elsewhere.content.decode()
 
 
 # --- permissions -----------------------------------------------------------------------------------

@@ -169,6 +169,7 @@ CASES = [
         htmx=True,
     ),
     Case("rename form", "GET", "/library/clips/{clip.uid}/rename/", editor_write(200), htmx=True),
+    Case("clip menu", "GET", "/library/clips/{clip.uid}/menu/?place=card", editor_write(200), htmx=True),
     Case(
         "rename clip",
         "POST",
@@ -196,6 +197,8 @@ CASES = [
         htmx=True,
         api_format="v2",
     ),
+    Case("cover form", "GET", "/clips/{clip.uid}/cover/", editor_write(200), htmx=True, api_format="v2"),
+    Case("persona form", "GET", "/clips/{clip.uid}/persona/", editor_write(200), htmx=True, api_format="v2"),
     Case(
         "make persona",
         "POST",

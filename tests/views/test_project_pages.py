@@ -42,20 +42,20 @@ def queries(client, url: str) -> tuple[int, str]:
     return len(captured.captured_queries), body
 
 
-def test_the_page_shows_the_newest_twenty_cards_and_a_button_for_older_ones(owner_client, project):
-    add_songs(project, 45)
+def test_the_page_shows_the_newest_ten_cards_and_a_button_for_older_ones(owner_client, project):
+    add_songs(project, 25)
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
-    assert page.count('class="card status-') == 20
-    assert "Song 44" in page and "Song 25" in page and "Song 24" not in page
+    assert page.count('class="card status-') == 10
+    assert "Song 24" in page and "Song 15" in page and "Song 14" not in page
     assert "Show older songs" in page
 
 
 def test_older_songs_come_a_page_at_a_time_until_the_first(owner_client, project):
-    tasks = add_songs(project, 45)
+    tasks = add_songs(project, 25)
     url = reverse("songs:project_cards_older", args=[project.pk])
 
-    second = owner_client.get(f"{url}?before={tasks[25].pk}", **HX).content.decode()
-    assert second.count('class="card status-') == 20 and "Song 24" in second and "Song 5" in second
+    second = owner_client.get(f"{url}?before={tasks[15].pk}", **HX).content.decode()
+    assert second.count('class="card status-') == 10 and "Song 14" in second and "Song 5" in second
     assert f"before={tasks[5].pk}" in second  # the next button asks for what is older still
 
     last = owner_client.get(f"{url}?before={tasks[5].pk}", **HX).content.decode()

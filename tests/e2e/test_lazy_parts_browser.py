@@ -1,0 +1,89 @@
+"""A card carries only what a person sees at once; its rarer forms and menus come when first opened.
+
+The project page stays small as cards grow features (the cover and persona forms and the "⋯" menu were
+~40 % of its HTML): each comes from the server when its box is opened, with the focus in its first field.
+Older cards come as the reader scrolls to the end. Real Chromium, live server, built-in engine (v2 format).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from songs.models import GenerationTask
+from tests.e2e.conftest import log_in, poller_running
+from tests.e2e.test_flow import request_song
+from tests.e2e.test_stems_browser import finished
+from tests.views.test_project_pages import add_songs
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def studio(live_server, settings):
+    settings.SUNO_GATEWAY_URL = live_server.url
+    settings.SUNO_API_FORMAT = "v2"  # the format that carries covers
+    settings.ENGINE_MAX_SECONDS = 12.0
+    with poller_running():
+        yield live_server
+
+
+def test_the_cover_form_comes_when_opened_checks_its_field_and_makes_a_cover(
+    studio, page: Page, owner, project
+):
+    task = finished(request_song(project, owner))
+    assert task.status == "succeeded", task.fail_reason
+    source = task.clips.order_by("id").first()
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.goto(f"{studio.url}/projects/{project.pk}/")
+    clip = page.locator(f"#clip-{source.pk}")
+    expect(clip.locator("#cover-tags-" + str(source.pk))).to_have_count(0)  # not on the page until asked
+
+    clip.get_by_text("Cover in another style").click()
+    style = clip.get_by_label("Style for the cover")
+    expect(style).to_be_focused()
+    expect(clip.get_by_label("Title of the cover")).to_have_value("City Lights")
+
+    clip.get_by_role("button", name="Make the cover").click()
+    expect(clip.locator(".error")).to_contain_text("Give the new style")
+    expect(clip.get_by_label("Title of the cover")).to_have_value("City Lights")  # the text stays
+
+    clip.get_by_label("Style for the cover").fill("acoustic folk")
+    clip.get_by_role("button", name="Make the cover").click()
+    cover_card = page.locator("article.card").first
+    expect(cover_card).to_contain_text("Cover of “City Lights”", timeout=60_000)
+    cover = GenerationTask.objects.get(mode="cover")
+    assert (
+        cover.request_payload["tags"] == "acoustic folk" and cover.request_payload["title"] == "City Lights"
+    )
+    assert cover.request_payload["cover_clip_id"] == source.upstream_id
+
+
+def test_the_more_menu_comes_when_opened_and_renames_the_clip(studio, page: Page, owner, project):
+    task = finished(request_song(project, owner, mv="chirp-auk"))
+    source = task.clips.order_by("id").first()
+    log_in(page, studio.url, "alice", "correct-horse-battery")
+    page.goto(f"{studio.url}/projects/{project.pk}/")
+    clip = page.locator(f"#clip-{source.pk}")
+    clip.get_by_label("More for City Lights").click()  # the "⋯" summary
+    clip.get_by_role("button", name="Rename").click()
+    title = clip.get_by_label("New title")
+    title.fill("Night Lights")
+    title.press("Enter")
+    expect(clip.locator(".clip-title strong")).to_have_text("Night Lights")
+    source.refresh_from_db()
+    assert source.title == "Night Lights"
+
+
+def test_older_cards_come_as_the_reader_scrolls_to_the_end(live_server, page: Page, owner, project):
+    add_songs(project, 25)
+    log_in(page, live_server.url, "alice", "correct-horse-battery")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(10)
+    for expected in (20, 25):
+        page.locator("#cards-more").scroll_into_view_if_needed()
+        expect(cards).to_have_count(expected)
+    expect(cards.last).to_contain_text("Song 0")
+    expect(page.locator("#cards-more")).to_have_count(0)

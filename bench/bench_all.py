@@ -28,7 +28,8 @@ from common import ROOT, load1
 PYTHON = sys.executable
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 REDIS = "redis://127.0.0.1:6379"
-PORTS = {"studio": 8402, "live": 8403}  # the ports this workplace lends to benchmarks (8401-8420)
+# The ports this workplace lends to benchmarks (8401-8420); each studio's built-in engine answers on the next.
+PORTS = {"studio": 8402, "live": 8405}
 
 
 def run(script: str, *args: str, env: dict | None = None, echo: bool = False) -> dict | None:
@@ -165,7 +166,7 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
             f"{role} {seconds:g}" for role, seconds in sorted(load["cpu_s"].items(), key=lambda i: -i[1])
         )
         out.append(("  CPU seconds during the load, by process", spent, None))
-    for role in ("web", "worker", "engine worker", "poller", "supervisor"):
+    for role in ("web", "worker", "poller", "engine web", "engine worker", "supervisor"):
         if role in result.get("rss", {}):
             item = result["rss"][role]
             out.append((f"RSS {role}", f"{item['rss_mb']:.0f} MB in {item['processes']} proc", None))

@@ -142,9 +142,12 @@ def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
     return _allowed(team, user=user, team_id=team.pk, role=role)
 
 
-def project_cards(*, project: Project, changed_since=None) -> QuerySet[GenerationTask]:
-    """Music, whole-song and upload requests with their clips, newest first: one card each."""
+def project_cards(*, project: Project, changed_since=None, among=None) -> QuerySet[GenerationTask]:
+    """Music, whole-song and upload requests with their clips, newest first: one card each (of those with
+    the ids in ``among``, when given: the cards a page shows)."""
     tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    if among is not None:
+        tasks = tasks.filter(pk__in=among)
     tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
     if changed_since is not None:
         # A card also changes when the stems of one of its clips move on.

@@ -213,7 +213,10 @@ ENGINE_KEY_FILE = Path(envstr("ENGINE_KEY_FILE", str(VAR_DIR / "engine.key")))
 ENGINE_API_KEY = SUNO_API_KEY or secret_file(ENGINE_KEY_FILE)
 # What the studio actually talks to: the configured gateway, or the built-in
 # engine over real HTTP at this server's own address.
-SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{PORT}"
+# `make run` (runstudio) gives the engine a web server of its own on ENGINE_PORT; served by the studio's
+# own web server otherwise (ENGINE_PORT unset: a single gunicorn, the test server).
+ENGINE_PORT = envint("ENGINE_PORT", 0)
+SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{ENGINE_PORT or PORT}"
 SUNO_GATEWAY_KEY = SUNO_API_KEY or ENGINE_API_KEY
 SUNO_CONNECT_TIMEOUT = envfloat("SUNO_CONNECT_TIMEOUT", 5.0)
 SUNO_READ_TIMEOUT = envfloat("SUNO_READ_TIMEOUT", 30.0)

@@ -175,7 +175,8 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
         since = datetime.fromtimestamp(float(request.GET.get("since", "")), tz=UTC)
     except (ValueError, OverflowError):
         since = timezone.now()
-    cards = list(selectors.project_cards(project=project, changed_since=since))
+    shown = _cards_shown(request)
+    cards = list(selectors.project_cards(project=project, changed_since=since, among=shown))
     selectors.attach_chains(project=project, tasks=cards)
     selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
@@ -185,6 +186,20 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     if not poller["active"]:
         response.status_code = HTMX_STOP_POLLING
     return response
+
+
+# The most cards a poll asks about (studio.js sends the page's newest ones): a page scrolled further back
+# than this gets no live changes for its oldest cards, and the poll's address stays well under 4 KB.
+POLLED_CARDS_MAX = 300
+
+
+def _cards_shown(request: HttpRequest) -> list[int] | None:
+    """The cards the polling page shows (``cards=12,11,9``), or None when it does not say (every card that
+    changed is sent then). Cards elsewhere in the project are not drawn for a page that would drop them."""
+    if "cards" not in request.GET:
+        return None
+    ids = [part for part in request.GET["cards"].split(",") if part.isdigit()]
+    return [int(part) for part in ids[:POLLED_CARDS_MAX]]
 
 
 @login_required

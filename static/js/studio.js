@@ -146,6 +146,16 @@
     releaseHeld();
   });
 
+  // The page's poller asks about the cards this page shows (its newest 300): a card that changed elsewhere
+  // in the project, off this page, is not drawn on the server only to be dropped here (views/projects.py).
+  var POLLED_CARDS_MAX = 300;
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt || event.detail.elt.id !== "poller") return;
+    var cards = document.querySelectorAll("#cards article.card[id^='task-']");
+    event.detail.parameters.cards = Array.prototype.slice.call(cards, 0, POLLED_CARDS_MAX)
+      .map(function (card) { return card.id.slice(5); }).join(",");
+  });
+
   // Escape in the rename box cancels it (hx-trigger="escape"; trigger filters would need eval).
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && event.target.closest && event.target.closest(".lib-rename")

@@ -61,3 +61,29 @@ def test_create_answers_at_once_with_the_broker_down_and_the_request_is_kept(
     assert len(queries) <= 30, len(queries)
     task = project.tasks.get()
     assert task.status == "queued" and task.request_payload["title"] == "City Lights"  # sent once it is back
+
+
+def test_a_poll_draws_only_the_changed_cards_its_page_shows(owner_client, project):
+    on_page, elsewhere = make_task(project, status="running"), make_task(project, status="running")
+    url = reverse("songs:project_updates", args=[project.pk])
+    since = f"{time.time() - 60:.6f}"
+
+    named = owner_client.get(url, {"since": since, "cards": f"{on_page.pk},x,"}, HTTP_HX_REQUEST="true")
+    body = named.content.decode()
+    assert f'id="task-{on_page.pk}"' in body and f'id="task-{elsewhere.pk}"' not in body
+    assert 'id="poller"' in body and "hx-trigger" in body  # still polling: both are pending
+
+    nothing_shown = owner_client.get(url, {"since": since, "cards": ""}, HTTP_HX_REQUEST="true")
+    assert "<article" not in nothing_shown.content.decode()
+    unsaid = owner_client.get(url, {"since": since}, HTTP_HX_REQUEST="true").content.decode()  # an old page
+    assert f'id="task-{on_page.pk}"' in unsaid and f'id="task-{elsewhere.pk}"' in unsaid
+
+
+def test_a_poll_asks_about_at_most_300_cards(owner_client, project):
+    first = make_task(project, status="running")
+    url = reverse("songs:project_updates", args=[project.pk])
+    many = ",".join(["999999"] * 300 + [str(first.pk)])  # a page scrolled very far back
+    response = owner_client.get(
+        url, {"since": f"{time.time() - 60:.6f}", "cards": many}, HTTP_HX_REQUEST="true"
+    )
+    assert f'id="task-{first.pk}"' not in response.content.decode()

@@ -1,11 +1,14 @@
-"""A card carries only what a person sees at once; its rarer forms and menus come when first opened.
+"""A page draws only what a person sees: rarer forms and menus when first opened, older cards on scrolling,
+and its poller asks only about the cards it shows.
 
 The project page stays small as cards grow features (the cover and persona forms and the "⋯" menu were
 ~40 % of its HTML): each comes from the server when its box is opened, with the focus in its first field.
-Older cards come as the reader scrolls to the end. Real Chromium, live server, built-in engine (v2 format).
+Real Chromium, live server, built-in engine (v2 format).
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +17,7 @@ from songs.models import GenerationTask
 from tests.e2e.conftest import log_in, poller_running
 from tests.e2e.test_flow import request_song
 from tests.e2e.test_stems_browser import finished
+from tests.factories import make_task
 from tests.views.test_project_pages import add_songs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,3 +91,14 @@ def test_older_cards_come_as_the_reader_scrolls_to_the_end(live_server, page: Pa
         expect(cards).to_have_count(expected)
     expect(cards.last).to_contain_text("Song 0")
     expect(page.locator("#cards-more")).to_have_count(0)
+
+
+def test_the_poller_asks_only_about_the_cards_on_the_page(live_server, page: Page, owner, project):
+    add_songs(project, 12)
+    pending = make_task(project, status="running")  # the newest card, and it keeps the page polling
+    log_in(page, live_server.url, "alice", "correct-horse-battery")
+    with page.expect_request(lambda request: "/updates/" in request.url, timeout=10_000) as polled:
+        page.goto(f"{live_server.url}/projects/{project.pk}/")
+    shown = parse_qs(urlsplit(polled.value.url).query)["cards"][0].split(",")
+    on_page = page.locator("#cards article.card").evaluate_all("cards => cards.map(c => c.id.slice(5))")
+    assert shown == on_page and shown[0] == str(pending.pk) and len(shown) < 13

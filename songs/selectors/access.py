@@ -1,0 +1,128 @@
+"""Who may see what: a person's teams, projects, clips, and what the gateway offers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from songs import catalog
+from songs.gateway import Capabilities, capabilities_for
+from songs.models import (
+    COPIES_PENDING,
+    ROLE_RANK,
+    Clip,
+    GatewayFeature,
+    GenerationTask,
+    Membership,
+    Project,
+    Role,
+    Team,
+    UserLanguage,
+)
+
+
+def gateway_capabilities() -> Capabilities:
+    """What the gateway offers: its format's features, narrowed by SUNO_FEATURES, less what it said it lacks.
+
+    The UI offers only these, and requests for anything else are refused before they are saved.
+    """
+    carried = capabilities_for(settings.SUNO_API_FORMAT)
+    wanted = set(settings.SUNO_FEATURES) or set(catalog.FEATURES)
+    missing = set(
+        GatewayFeature.objects.filter(
+            gateway=settings.SUNO_GATEWAY_URL, missing_since__isnull=False
+        ).values_list("name", flat=True)
+    )
+    return dataclasses.replace(
+        carried,
+        **{
+            name: getattr(carried, name) and name in wanted and name not in missing
+            for name in catalog.FEATURES
+        },
+    )
+
+
+def membership_of(*, user, team_id: int) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(team_id=team_id, user=user).first()
+
+
+def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | None = None):
+    """The object, with the user's membership attached, if their role allows; 404 for non-members."""
+    membership = membership or membership_of(user=user, team_id=team_id)
+    if membership is None:
+        raise Http404("Not found.")  # outsiders cannot even learn that it exists
+    if not membership.allows(role):
+        raise PermissionDenied(
+            _("This needs the %(role)s role in %(team)s.")
+            % {"role": str(Role(role).label).lower(), "team": membership.team.name}
+        )
+    obj.membership = membership
+    return obj
+
+
+def teams_for_user(*, user, role: str = Role.VIEWER) -> QuerySet[Team]:
+    ranks = [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+    return Team.objects.filter(memberships__user=user, memberships__role__in=ranks).distinct()
+
+
+def projects_for_user(*, user) -> QuerySet[Project]:
+    return Project.objects.filter(team__memberships__user=user).select_related("team").distinct()
+
+
+def project_for_user(*, user, pk: int, role: str = Role.VIEWER, with_pending: bool = False) -> Project:
+    """The project, with the user's membership read in the same query (every project page needs both).
+
+    ``with_pending`` reads whether anything is still running in that same query too (the page and its
+    poller need it; project_has_pending then costs nothing).
+    """
+    user_id = user.pk if user.is_authenticated else None
+    mine = Membership.objects.filter(team=OuterRef("team"), user_id=user_id)
+    projects = Project.objects.select_related("team").annotate(
+        my_membership=Subquery(mine.values("pk")[:1]), my_role=Subquery(mine.values("role")[:1])
+    )
+    if with_pending:
+        tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
+        copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+        projects = projects.annotate(
+            has_pending=ExpressionWrapper(Exists(tasks) | Exists(copies), output_field=BooleanField())
+        )
+    project = projects.filter(pk=pk).first()
+    if project is None:
+        raise Http404("No such project.")
+    membership = None
+    if project.my_membership is not None:
+        membership = Membership(pk=project.my_membership, team=project.team, user=user, role=project.my_role)
+    return _allowed(project, user=user, team_id=project.team_id, role=role, membership=membership)
+
+
+def clip_for_user(*, user, uid, role: str = Role.VIEWER) -> Clip:
+    clip = Clip.objects.select_related("project__team", "task").filter(uid=uid).first()
+    if clip is None:
+        raise Http404("No such clip.")
+    return _allowed(clip, user=user, team_id=clip.project.team_id, role=role)
+
+
+def team_for_user(*, user, pk: int, role: str = Role.VIEWER) -> Team:
+    team = Team.objects.filter(pk=pk).first()
+    if team is None:
+        raise Http404("No such team.")
+    return _allowed(team, user=user, team_id=team.pk, role=role)
+
+
+def user_language(*, user) -> str | None:
+    """The language a person chose with the switcher, or None (then the browser's is used)."""
+    return UserLanguage.objects.filter(user=user).values_list("language", flat=True).first()

@@ -1,0 +1,176 @@
+"""The project page: its cards (a task with its clips), their chains and extras, and its lyrics."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+
+from songs.models import (
+    COPIES_PENDING,
+    Clip,
+    GenerationTask,
+    LyricDraft,
+    Persona,
+    Project,
+    Role,
+)
+from songs.selectors.access import _allowed
+from songs.selectors.library import with_liked_by
+
+
+def project_cards(*, project: Project, changed_since=None, among=None) -> QuerySet[GenerationTask]:
+    """Music, whole-song and upload requests with their clips, newest first: one card each (of those with
+    the ids in ``among``, when given: the cards a page shows)."""
+    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    if among is not None:
+        tasks = tasks.filter(pk__in=among)
+    tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
+    if changed_since is not None:
+        # A card also changes when the stems of one of its clips move on.
+        stems = GenerationTask.objects.filter(
+            mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
+        )
+        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
+    stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
+    tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
+    live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    clips = with_liked_by(live, user_id=project.membership.user_id)
+    return (
+        tasks.select_related("parent_clip", "upload")
+        .prefetch_related(Prefetch("clips", queryset=clips))
+        .order_by("-created_at")
+    )
+
+
+def attach_extras(*, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips), and
+    each persona song its persona's name (``clip.persona_name``).
+
+    Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
+    """
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
+    on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
+    if on_page:
+        stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+        requests = (
+            GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
+            .prefetch_related(Prefetch("clips", queryset=stems))
+            .order_by("-pk")
+        )
+        for request in requests:
+            clip = on_page[request.parent_clip_id]
+            clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    sung = [task for task in tasks if (task.request_payload or {}).get("task") == "artist_consistency"]
+    if sung:
+        ids = {task.request_payload.get("persona_id") or "" for task in sung}
+        names = dict(Persona.objects.filter(upstream_id__in=ids).values_list("upstream_id", "name"))
+        for task in sung:
+            for clip in task.clips.all():
+                clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
+
+
+# A first screenful and some: older cards load as the reader scrolls to the end (cards_more.html).
+CARDS_PER_PAGE = 10
+
+
+def project_cards_page(
+    *, project: Project, before: int | None = None, size: int = CARDS_PER_PAGE
+) -> tuple[list[GenerationTask], int | None]:
+    """One page of cards, newest first, and the key of the next (older) page, or None at the end.
+
+    The page's "Song so far" lines are worked out here from one query (``attach_chains``): the size and the
+    query count of a project page do not grow with the library.
+    """
+    tasks = project_cards(project=project).order_by("-pk")
+    if before is not None:
+        tasks = tasks.filter(pk__lt=before)
+    page = list(tasks[: size + 1])
+    older = page[size - 1].pk if len(page) > size else None
+    page = page[:size]
+    attach_chains(project=project, tasks=page)
+    attach_extras(tasks=page)
+    return page, older
+
+
+def attach_chains(*, project: Project, tasks: list[GenerationTask]) -> None:
+    """Give each card's clips the continuation chain that ends at them (``clip.chain``), oldest first.
+
+    One query reads the few fields a chain needs for every clip of the project, instead of one query per
+    step up the chain for every card.
+    """
+    on_page = [clip for task in tasks for clip in task.clips.all()]
+    if not any(clip.parent_id and clip.continue_at is not None for clip in on_page):
+        return  # no continuation on this page: nothing to walk, no query
+    fields = ("id", "parent_id", "continue_at", "duration", "title")
+    rows = {row["id"]: row for row in Clip.objects.filter(project=project).values(*fields)}
+    for task in tasks:
+        for clip in task.clips.all():
+            clip.chain = _chain_rows(rows, clip.pk)
+
+
+def _chain_rows(rows: dict[int, dict], clip_id: int, limit: int = 20) -> list[dict]:
+    chain = [rows[clip_id]] if clip_id in rows else []
+    while (
+        chain and chain[0]["parent_id"] in rows and chain[0]["continue_at"] is not None and len(chain) < limit
+    ):
+        chain.insert(0, rows[chain[0]["parent_id"]])
+    return chain
+
+
+def clip_card(*, clip: Clip) -> GenerationTask | None:
+    """The card (a task with its clips) a clip sits on, as the project page shows it; None for none.
+
+    ``clip`` comes from ``clip_for_user``, so its project gets the reader's membership for the template.
+    """
+    project = clip.project
+    project.membership = clip.membership
+    task = project_cards(project=project).filter(pk=clip.task_id).first()
+    if task is not None:
+        attach_chains(project=project, tasks=[task])
+        attach_extras(tasks=[task])
+    return task
+
+
+def project_has_pending(*, project: Project) -> bool:
+    """A request still running, or a copy still downloading: one query (none if read with the project)."""
+    if hasattr(project, "has_pending"):
+        return project.has_pending
+    tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
+    copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+    return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()
+
+
+def draft_for_user(*, user, pk: int, role: str = Role.VIEWER) -> LyricDraft:
+    draft = LyricDraft.objects.select_related("project__team").filter(pk=pk).first()
+    if draft is None:
+        raise Http404("No such draft.")
+    return _allowed(draft, user=user, team_id=draft.project.team_id, role=role)
+
+
+def project_lyrics(*, project: Project) -> dict:
+    """The lyrics panel: drafts, plus lyrics requests still running or failed without a draft."""
+    tasks = (
+        project.tasks.filter(action=GenerationTask.Action.LYRICS, drafts__isnull=True)
+        .exclude(status=GenerationTask.Status.SUCCEEDED)
+        .order_by("-created_at")[:5]
+    )
+    drafts = project.drafts.filter(trashed_at__isnull=True).order_by("-updated_at")
+    return {"drafts": drafts, "lyric_tasks": tasks}
+
+
+def lyrics_changed_since(*, project: Project, since) -> bool:
+    return project.tasks.filter(action=GenerationTask.Action.LYRICS, changed_at__gt=since).exists()
+
+
+def clip_chain(*, clip: Clip, limit: int = 20) -> list[Clip]:
+    """The continuation chain that ends at this clip, oldest first (parents are few and cached)."""
+    chain = [clip]
+    while chain[0].parent_id and chain[0].continue_at is not None and len(chain) < limit:
+        chain.insert(0, chain[0].parent)
+    return chain

@@ -140,3 +140,64 @@ def test_background_children_run_nicer_than_the_web_server(tmp_path):
     supervisor.children[0].process.wait(timeout=30)
 
     assert int(seen.read_text()) == min(os.nice(0) + 10, 19)
+
+
+class Started(Exception):
+    """Stops runstudio right after it has started its children (nothing is spawned)."""
+
+
+def runstudio_children(monkeypatch, port: int) -> list[Child]:
+    from songs.management.commands import runstudio
+
+    seen: list[Child] = []
+
+    class Recording(Supervisor):
+        def start(self) -> None:
+            seen.extend(self.children)
+            raise Started
+
+    monkeypatch.setattr(runstudio, "Supervisor", Recording)
+    monkeypatch.setenv("PORT", "1")  # restored after the test: runstudio sets it for its children
+    monkeypatch.delenv("ENGINE_PORT", raising=False)
+    with pytest.raises(Started):
+        runstudio.Command().handle(host="127.0.0.1", port=port)
+    return seen
+
+
+def test_make_run_gives_the_built_in_engine_a_web_server_of_its_own(monkeypatch, settings):
+    """Its feeds and media are served as a remote gateway's would be, never in the queue of the studio's
+    pages; the studio's processes reach it on PORT + 1."""
+    settings.SUNO_BASE_URL, settings.ENGINE_PORT = "", 0
+    children = {child.name: child for child in runstudio_children(monkeypatch, 8123)}
+
+    assert set(children) == {"web", "worker", "poller", "engine web", "engine worker"}
+    assert "127.0.0.1:8123" in children["web"].command and "127.0.0.1:8124" in children["engine web"].command
+    assert children["engine web"].nice > children["web"].nice == 0
+    assert os.environ["ENGINE_PORT"] == "8124" and os.environ["PORT"] == "8123"  # what every child reads
+
+
+def test_with_a_remote_gateway_no_engine_runs(monkeypatch, settings):
+    settings.SUNO_BASE_URL = "https://gateway.example"
+    children = [child.name for child in runstudio_children(monkeypatch, 8123)]
+    assert children == ["web", "worker", "poller"] and "ENGINE_PORT" not in os.environ
+
+
+def test_the_studios_processes_reach_the_engine_on_engine_port(tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "studio.settings",
+        "PORT": "8123",
+        "ENGINE_PORT": "8124",
+        "VAR_DIR": str(tmp_path),
+    }
+    env.pop("SUNO_BASE_URL", None)
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "media = s.CONTENT_SECURITY_POLICY['DIRECTIVES']['media-src']; "
+        "print(s.SUNO_GATEWAY_URL, 'http://127.0.0.1:8124' in media)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["http://127.0.0.1:8124", "True"]  # and the browser may play its streams

@@ -156,11 +156,16 @@
       .map(function (card) { return card.id.slice(5); }).join(",");
   });
 
-  // Escape in the rename box cancels it (hx-trigger="escape"; trigger filters would need eval).
+  // Escape in the rename box cancels it (trigger filters would need eval). The request is made here, not by
+  // triggering the box's hx-trigger="escape": htmx binds that only once the new box has settled (~20 ms
+  // after it shows), and an Escape pressed sooner was lost.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && event.target.closest && event.target.closest(".lib-rename")
-        && event.target.matches("[hx-trigger=escape]") && window.htmx) {
-      window.htmx.trigger(event.target, "escape");
+    var box = event.target;
+    if (event.key === "Escape" && box.closest && box.closest(".lib-rename")
+        && box.matches("[hx-trigger=escape]") && window.htmx) {
+      window.htmx.ajax("GET", box.getAttribute("hx-get"), {
+        source: box, target: box.closest("form"), swap: "outerHTML"
+      });
     }
   });
 

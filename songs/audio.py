@@ -102,10 +102,35 @@ def _is_wav(path: Path) -> bool:
     return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
 
 
-def _stream(path: Path, *, nchannels: int, sample_rate: int) -> Iterator[bytes]:
-    """16-bit PCM of the file in chunks, converted to the given layout."""
-    stream = miniaudio.stream_file(
-        str(path),
+class _Source(miniaudio.StreamableSource):
+    """An open file (a local one, or a storage's) for miniaudio to read and seek."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+
+    def read(self, num_bytes: int) -> bytes | bytearray:
+        return self.handle.read(num_bytes)
+
+    def seek(self, offset: int, origin: miniaudio.SeekOrigin) -> bool:
+        # Without seeking the MP3 decoder drops the last two frames (52 ms): it looks at the file's end first.
+        try:
+            self.handle.seek(offset, _WHENCE[origin])
+        except (OSError, ValueError):
+            return False
+        return True
+
+
+_WHENCE = {miniaudio.SeekOrigin.START: 0, miniaudio.SeekOrigin.CURRENT: 1, miniaudio.SeekOrigin.END: 2}
+
+
+def pcm_chunks(
+    handle, *, nchannels: int, sample_rate: int, source_format=miniaudio.FileFormat.UNKNOWN
+) -> Iterator[bytes]:
+    """16-bit PCM of an open, seekable file (the format found by looking, unless given), in chunks,
+    converted to the given layout. The one decoder of the studio: conversions and ZIP exports use it."""
+    stream = miniaudio.stream_any(
+        _Source(handle),
+        source_format=source_format,
         output_format=miniaudio.SampleFormat.SIGNED16,
         nchannels=nchannels,
         sample_rate=sample_rate,
@@ -116,6 +141,11 @@ def _stream(path: Path, *, nchannels: int, sample_rate: int) -> Iterator[bytes]:
             yield chunk.tobytes()
     finally:
         stream.close()
+
+
+def _stream(path: Path, *, nchannels: int, sample_rate: int) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        yield from pcm_chunks(handle, nchannels=nchannels, sample_rate=sample_rate)
 
 
 def to_mp3(path: Path, dest: Path, *, bitrate: int = 192) -> None:

@@ -3,8 +3,9 @@
 ``song_entries`` is the file list of one song, a pure function of the rows the selectors read
 (``selectors.export_songs``); ``zip_chunks`` streams those lists as a ZIP (zipstream-ng): media is read in
 chunks through the storage API (``FieldFile.open("rb")``) and stored as it is (MP3 and images do not deflate),
-text is deflated. The WAV is decoded from the stored MP3 inside the stream, a chunk at a time: no WAV is kept
-on disk and none is held in memory (bench/export_memory.py measures the peak RSS of a 20-song project).
+text is deflated. A WAV a worker has made (``clip.wav_file``) is sent as it is; otherwise it is decoded from
+the stored MP3 inside the stream, a chunk at a time, and none is held in memory (bench/bench_export.py
+measures the peak RSS of a 20-song project).
 
 Names come from the titles (CJK kept), made safe for every file system: no separators, no leading dots, so
 no path leaves the song's folder; a title used twice gets " (2)". ``content_disposition`` names the download
@@ -26,13 +27,12 @@ import miniaudio
 from django.core.exceptions import ObjectDoesNotExist
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
-from songs import karaoke
+from songs import audio, karaoke
 
 # The WAV inside an export: what the gateways and the engine make, as the WAV download (songs.audio.to_wav).
 WAV_RATE, WAV_CHANNELS, WAV_WIDTH = 44100, 2, 2
 _FRAME_BYTES = WAV_CHANNELS * WAV_WIDTH
 _CHUNK = 64 * 1024
-_DECODE_FRAMES = 16384
 # A name's longest form in UTF-8 bytes: with " (99)" and an extension it stays under the 255 bytes of a
 # file name on common file systems.
 _NAME_BYTES = 150
@@ -115,7 +115,10 @@ def song_entries(clip, *, stems: Iterable = (), parents: Iterable[dict] = ()) ->
     entries: list[Entry] = []
     if clip.audio_file:
         entries.append(Entry(names.unique(base, ".mp3"), "file", clip.audio_file))
-        entries.append(Entry(names.unique(base, ".wav"), "wav", clip.audio_file))
+        if clip.wav_file:  # made by a worker: sent as it is
+            entries.append(Entry(names.unique(base, ".wav"), "file", clip.wav_file))
+        else:  # decoded from the MP3 while it is sent
+            entries.append(Entry(names.unique(base, ".wav"), "wav", clip.audio_file))
     if clip.image_file:
         entries.append(Entry(names.unique(f"{base} - cover", ".jpeg"), "file", clip.image_file))
     if (clip.lyrics or "").strip():
@@ -224,44 +227,16 @@ def file_chunks(stored) -> Iterator[bytes]:
             yield chunk
 
 
-class _Source(miniaudio.StreamableSource):
-    def __init__(self, handle) -> None:
-        self.handle = handle
-
-    def read(self, num_bytes: int) -> bytes | bytearray:
-        return self.handle.read(num_bytes)
-
-    def seek(self, offset: int, origin: miniaudio.SeekOrigin) -> bool:
-        # Without seeking the MP3 decoder drops the last two frames (52 ms): it looks at the file's end first.
-        try:
-            self.handle.seek(offset, _WHENCE[origin])
-        except (OSError, ValueError):
-            return False
-        return True
-
-
-_WHENCE = {miniaudio.SeekOrigin.START: 0, miniaudio.SeekOrigin.CURRENT: 1, miniaudio.SeekOrigin.END: 2}
-
-
 def _pcm(stored) -> Iterator[bytes]:
     """16-bit stereo PCM at 44.1 kHz of a stored MP3, a chunk at a time; stops quietly where it cannot
     decode any further (a damaged file yields what could be read)."""
     with stored.open("rb") as handle:
-        stream = miniaudio.stream_any(
-            _Source(handle),
-            source_format=miniaudio.FileFormat.MP3,
-            output_format=miniaudio.SampleFormat.SIGNED16,
-            nchannels=WAV_CHANNELS,
-            sample_rate=WAV_RATE,
-            frames_to_read=_DECODE_FRAMES,
-        )
         try:
-            for chunk in stream:
-                yield chunk.tobytes()
+            yield from audio.pcm_chunks(
+                handle, nchannels=WAV_CHANNELS, sample_rate=WAV_RATE, source_format=miniaudio.FileFormat.MP3
+            )
         except miniaudio.DecodeError:
             return
-        finally:
-            stream.close()
 
 
 def wav_header(frames: int) -> bytes:

@@ -307,6 +307,8 @@ class Clip(models.Model):
     media_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     is_video_pending = models.BooleanField(default=False)
     video_file = models.FileField(upload_to="clips/video/", blank=True)
+    # The WAV a worker made of the stored MP3 (services.copies.clip_wav_make), for downloads and ZIPs.
+    wav_file = models.FileField(upload_to="clips/wav/", blank=True)
     video_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
     video_attempts = models.PositiveIntegerField(default=0)
     video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)

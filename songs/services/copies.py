@@ -258,7 +258,14 @@ def wav_name(*, clip: Clip) -> str:
 
 
 def clip_wav_ready(*, clip: Clip) -> bool:
-    return bool(clip.audio_file) and media.file_exists(wav_name(clip=clip))
+    """The clip's WAV is stored. One made before ``wav_file`` was kept is found in the storage and noted."""
+    if clip.wav_file:
+        return True
+    if not clip.audio_file or not media.file_exists(wav_name(clip=clip)):
+        return False
+    clip.wav_file.name = wav_name(clip=clip)
+    Clip.objects.filter(pk=clip.pk).update(wav_file=clip.wav_file.name)
+    return True
 
 
 def clip_wav_request(*, clip: Clip) -> bool:
@@ -279,7 +286,8 @@ def clip_wav_make(*, clip_pk: int) -> None:
     try:
         with media.local_copy(clip.audio_file.name) as source, media.work_file(".wav") as tmp:
             audio.to_wav(source, tmp)
-            media.file_store(wav_name(clip=clip), tmp)
+            stored = media.file_store(wav_name(clip=clip), tmp)
+        Clip.objects.filter(pk=clip.pk).update(wav_file=stored)
     finally:
         caches["ops"].delete(f"wav-job-{clip.uid}")
     card_touch(task_id=clip.task_id)

@@ -102,7 +102,7 @@ def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
             response["Refresh"] = "3"
             response["Cache-Control"] = "no-store"
             return response
-        name, content_type, ext = copies.wav_name(clip=clip), "audio/wav", "wav"
+        name, content_type, ext = clip.wav_file.name, "audio/wav", "wav"
     elif kind in MEDIA_KINDS:
         field, content_type, ext = MEDIA_KINDS[kind]
         name = getattr(clip, field).name

@@ -264,3 +264,32 @@ def test_safe_names():
         "a (2).mp3",
         "A.wav",
     ]
+
+
+def test_a_wav_a_worker_made_goes_into_the_zip_as_it_is(owner_client, project, monkeypatch):
+    """The web request decodes nothing once the WAV is stored (it was ~0.5 s of CPU a 3-minute song)."""
+    from songs.services import copies
+
+    clip = _song(project, seconds=2.0)
+    copies.clip_wav_make(clip_pk=clip.pk)  # what the worker does on the first WAV download
+    clip.refresh_from_db()
+    assert clip.wav_file.name == f"clips/wav/{clip.uid}.wav"
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded in the web request")
+
+    monkeypatch.setattr(export.audio, "pcm_chunks", no_decoding)
+    archive = _zip(_export_clip(owner_client, clip))
+    stored = (Path(settings.MEDIA_ROOT) / clip.wav_file.name).read_bytes()
+    assert archive.read("City Lights/City Lights.wav") == stored and stored[:4] == b"RIFF"
+
+
+def test_a_wav_stored_before_it_was_recorded_on_the_clip_is_found_once(project):
+    from songs.services import copies
+
+    clip = _song(project, seconds=1.0)
+    name = copies.wav_name(clip=clip)
+    (Path(settings.MEDIA_ROOT) / name).parent.mkdir(parents=True, exist_ok=True)
+    (Path(settings.MEDIA_ROOT) / name).write_bytes(b"RIFF....WAVE")
+    assert copies.clip_wav_ready(clip=clip)
+    assert Clip.objects.get(pk=clip.pk).wav_file.name == name  # next time: no storage lookup

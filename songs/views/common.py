@@ -6,6 +6,7 @@ import json
 import uuid
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -78,3 +79,18 @@ def new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> Ht
     task.refresh_from_db()  # a fast worker may already have moved it on
     context = {"task": task, "project": project, "poller": poller_context(project), **extra}
     return render(request, "songs/partials/card_added.html", context)
+
+
+def page_of(request: HttpRequest, items, *, per_page: int, param: str = "page") -> Page:
+    """One page of ``items`` (``?<param>=N``), with the links to its neighbours keeping the rest of the
+    query (two lists on one page each keep their own place): templates/songs/partials/pager.html."""
+    page = Paginator(items, per_page).get_page(request.GET.get(param))
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = link(page.next_page_number()) if page.has_next() else ""
+    return page

@@ -15,7 +15,10 @@ from songs import catalog, selectors
 from songs.forms import ProjectForm, SongForm
 from songs.models import GenerationTask, Role
 from songs.services import features, quotas, requests, teams
-from songs.views.common import HTMX_STOP_POLLING, detail_context, poller_context, song_form
+from songs.views.common import HTMX_STOP_POLLING, detail_context, page_of, poller_context, song_form
+
+# The project list shows the most recently changed projects first, a page at a time.
+PROJECTS_PER_PAGE = 24
 
 Mode = GenerationTask.Mode
 
@@ -30,7 +33,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             user=request.user, name=form.cleaned_data["name"], team=form.cleaned_data["team"]
         )
         return redirect(project)
-    projects = selectors.projects_for_user(user=request.user)
+    projects = page_of(request, selectors.projects_for_user(user=request.user), per_page=PROJECTS_PER_PAGE)
     return render(request, "songs/project_list.html", {"projects": projects, "form": form})
 
 

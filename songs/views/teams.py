@@ -15,6 +15,11 @@ from songs import selectors
 from songs.forms import InviteForm, MemberRoleForm, MoveProjectForm, ProjectRenameForm, TeamForm
 from songs.models import Invite, Membership, Role
 from songs.services import deletion, teams
+from songs.views.common import page_of
+
+# A team page lists its members and projects a page at a time: its size does not grow with the team.
+MEMBERS_PER_PAGE = 50
+PROJECTS_PER_PAGE = 30
 
 
 @login_required
@@ -35,8 +40,15 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "team": team,
         "membership": team.membership,
-        "members": team.memberships.select_related("user").order_by("user__username"),
-        "projects": team.projects.all(),
+        "members": page_of(
+            request,
+            team.memberships.select_related("user").order_by("user__username", "pk"),
+            per_page=MEMBERS_PER_PAGE,
+            param="members",
+        ),
+        "projects": page_of(
+            request, team.projects.order_by("name", "pk"), per_page=PROJECTS_PER_PAGE, param="projects"
+        ),
         "invite_form": InviteForm(),
         "role_choices": Role.choices,
     }

@@ -93,3 +93,43 @@ def test_the_project_page_reads_the_database_at_most_ten_times(owner_client, pro
     chain(project, 4)  # a continuation on the first page: its "Song so far" needs the chain query
     count, page = queries(owner_client, reverse("songs:project_detail", args=[project.pk]))
     assert count <= 10 and "Song so far" in page
+
+
+# --- the project list and the team page: a page at a time, a constant number of queries ---------------
+
+
+def test_the_project_list_shows_24_projects_a_page_newest_first(owner_client, owner, project):
+    from songs.services import teams
+
+    for n in range(30):
+        teams.project_create(user=owner, name=f"Album {n:02d}")
+    first = owner_client.get(reverse("songs:project_list")).content.decode()
+    assert first.count('class="project-tile"') == 24 and "Album 29" in first and "Page 1 of 2" in first
+    second = owner_client.get(reverse("songs:project_list"), {"page": 2}).content.decode()
+    assert second.count('class="project-tile"') == 7 and "Album 05" in second and project.name in second
+    assert 'rel="prev" ' not in first and "?page=1" in second
+
+
+def test_a_team_page_lists_members_and_projects_a_page_at_a_time(
+    owner_client, owner, project, django_user_model
+):
+    from songs.models import Membership, Role
+    from songs.services import teams
+
+    url = reverse("songs:team_detail", args=[project.team_id])
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get(url)
+    for n in range(60):
+        person = django_user_model.objects.create_user(f"singer{n:02d}", password="x" * 12)
+        Membership.objects.create(team=project.team, user=person, role=Role.VIEWER)
+    for n in range(35):
+        teams.project_create(user=owner, name=f"Album {n:02d}", team=project.team)
+    with CaptureQueriesContext(connection) as many:
+        page = owner_client.get(url).content.decode()
+
+    assert len(many.captured_queries) == len(few.captured_queries)  # a page's worth whatever the team's size
+    assert page.count('id="role-') == 50 and "singer48" in page and "singer49" not in page
+    assert "Album 29" in page and "Album 30" not in page and "Night Drive" not in page
+    # Each list keeps its own place: the next page of members keeps the projects' page, and back.
+    nxt = owner_client.get(url, {"members": 2, "projects": 2}).content.decode()
+    assert "singer49" in nxt and "Album 34" in nxt and "?members=1&amp;projects=2" in nxt

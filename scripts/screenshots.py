@@ -78,6 +78,12 @@ def session(page, base: str) -> None:
     shoot(page, "04-project-done")
     page.locator("details.downloads summary").first.click()
     shoot(page, "05-downloads-open")
+    page.locator("details.downloads summary").first.click()
+    page.get_by_text(T("Cover in another style")).first.click()  # the form comes when the box opens
+    page.wait_for_selector("input[id^=cover-tags-]", timeout=10_000)
+    page.locator("details.lib-menu summary").first.click()  # so do the "⋯" menu's items
+    page.wait_for_selector("[data-closes-menu]", timeout=10_000)
+    shoot(page, "05b-cover-form-and-menu")
     page.locator("button", has_text=T("Continue from here")).first.click()
     page.wait_for_selector(".continuing")
     shoot(page, "06-continue-form")

@@ -128,6 +128,7 @@ def clip_media_retry(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     copies.clip_media_retry(clip=clip)
     if not request.htmx:
         return redirect(clip.project)
+    poller = poller_context(clip.project)  # before the card is read: a change in between comes with a poll
     task = selectors.clip_card(clip=clip)
-    context = {"task": task, "project": clip.project, "poller": poller_context(clip.project)}
+    context = {"task": task, "project": clip.project, "poller": poller}
     return render(request, "songs/partials/card_updated.html", context)

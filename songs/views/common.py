@@ -49,6 +49,7 @@ def poller_context(project) -> dict:
 
 
 def detail_context(project, form: SongForm, **forms) -> dict:
+    poller = poller_context(project)  # before the cards are read: a change in between comes with a poll
     cards, older = selectors.project_cards_page(project=project)
     return {
         "project": project,
@@ -58,7 +59,7 @@ def detail_context(project, form: SongForm, **forms) -> dict:
         "upload_form": forms.get("upload_form") or UploadForm(initial={"request_key": uuid.uuid4()}),
         "cards": cards,
         "gateway_caps": form.capabilities,  # read once for the form, the cards and the panels
-        "poller": poller_context(project),
+        "poller": poller,
         **selectors.project_lyrics(project=project),
         **limits_context(),
     }
@@ -76,8 +77,9 @@ def new_card(request: HttpRequest, task: GenerationTask, project, **extra) -> Ht
     """The new request's card, put on top of the list, and the poller started."""
     if not request.htmx:
         return redirect(project)
+    poller = poller_context(project)  # before the card is read: a change in between comes with a poll
     task.refresh_from_db()  # a fast worker may already have moved it on
-    context = {"task": task, "project": project, "poller": poller_context(project), **extra}
+    context = {"task": task, "project": project, "poller": poller, **extra}
     return render(request, "songs/partials/card_added.html", context)
 
 

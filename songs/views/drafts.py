@@ -45,11 +45,12 @@ def lyrics_write(request: HttpRequest, pk: int) -> HttpResponse:
             "songs/project_detail.html",
             detail_context(project, song_form(project), lyrics_form=form),
         )
+    poller = poller_context(project)  # before the lyrics are read: a change in between comes with a poll
     context = {
         "project": project,
         "lyrics_form": form,
         **selectors.project_lyrics(project=project),
-        "poller": poller_context(project),
+        "poller": poller,
         "with_poller": True,
     }
     return render(request, "songs/partials/lyrics_panel.html", context)

@@ -131,14 +131,10 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _invalid_song_form(request, project, form)
     if not request.htmx:
         return redirect(project)
+    poller = poller_context(project)  # before the cards are read: a change in between comes with a poll
     for task in tasks:
         task.refresh_from_db()  # a fast worker may already have moved it on
-    context = {
-        "form": _form_after(project, data),
-        "project": project,
-        "tasks": tasks,
-        "poller": poller_context(project),
-    }
+    context = {"form": _form_after(project, data), "project": project, "tasks": tasks, "poller": poller}
     return render(request, "songs/partials/song_created.html", context)
 
 

@@ -34,8 +34,9 @@ def _card_of(request: HttpRequest, clip: Clip) -> HttpResponse:
     """The source clip's card again (its stems panel now says what is happening), and the poller on."""
     if not request.htmx:
         return redirect(clip.project)
+    poller = poller_context(clip.project)  # before the card is read: a change in between comes with a poll
     task = selectors.clip_card(clip=clip)
-    context = {"task": task, "project": clip.project, "poller": poller_context(clip.project)}
+    context = {"task": task, "project": clip.project, "poller": poller}
     return render(request, "songs/partials/card_updated.html", context)
 
 
@@ -85,11 +86,12 @@ def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         return render(request, "songs/partials/cover_form.html", context)
     if not request.htmx:
         return redirect(clip.project)
+    poller = poller_context(clip.project)  # before the card is read: a change in between comes with a poll
     task.refresh_from_db()  # a fast worker may already have moved it on
     context.update(
         cover_form=CoverForm(initial={"request_key": uuid.uuid4(), "title": clip.title}, clip=clip),
         task=task,
-        poller=poller_context(clip.project),
+        poller=poller,
     )
     return render(request, "songs/partials/cover_created.html", context)
 

@@ -121,3 +121,47 @@ def test_escape_cancels_a_rename_the_moment_its_box_shows(live_server, page: Pag
     box.press("Escape")
     expect(page.get_by_label("New title")).to_have_count(0, timeout=1500)  # before the box has even settled
     expect(page.locator(".clip-title strong").first).to_have_text("Song 0")
+
+
+def test_a_new_card_is_kept_up_to_date_when_a_poll_was_on_its_way_as_it_came(
+    live_server, settings, page: Page, owner, project
+):
+    """A poll asks about the cards its page shows. One sent before a Create's answer put a new card on the
+    page does not name that card, and its "since" may pass the card's next change (here: it fails, with a
+    reason). The Create answer redraws the poller with its own "since", so that poll lands on the replaced
+    element and the next one asks about the card from then on."""
+    from django.utils import timezone
+
+    settings.SUNO_GATEWAY_URL = live_server.url
+    make_task(project, status="running")  # the page polls
+    log_in(page, live_server.url, "alice", "correct-horse-battery")
+    held = []
+
+    def hold_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/updates/**", hold_first)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the page never polled"
+
+    page.get_by_text("Custom", exact=True).click()
+    page.get_by_label("Lyrics", exact=True).fill("[Verse]\nla la la")
+    page.get_by_label("Style of music").fill("emotional punk")
+    page.get_by_label("Title", exact=True).fill("Held Poll Song")
+    page.get_by_role("button", name="Create", exact=True).click()
+    card = page.locator("article.card", has_text="Held Poll Song")
+    expect(card).to_have_count(1)
+    new = GenerationTask.objects.get(request_payload__title="Held Poll Song")
+    GenerationTask.objects.filter(pk=new.pk).update(
+        status="failed", fail_reason="quota_not_enough: top up", changed_at=timezone.now()
+    )
+    held[0].continue_()  # answered now, after the change, without the new card
+
+    expect(card).to_contain_text("quota_not_enough: top up", timeout=10_000)

@@ -55,6 +55,7 @@ from songs.selectors.sharing import (  # noqa: F401
     shareable_clips,
     shared_clip,
     shared_clips,
+    shared_clips_summary,
 )
 from songs.selectors.teams import (  # noqa: F401
     boost_for_user,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from songs.models import (
@@ -80,6 +77,12 @@ def shared_clips(*, link: ShareLink) -> QuerySet[Clip]:
     if link.clip_id:
         return shareable_clips().filter(pk=link.clip_id)
     return shareable_clips().filter(project_id=link.project_id).order_by("-created_at", "-id")
+
+
+def shared_clips_summary(*, link: ShareLink) -> tuple[int, float]:
+    """How many songs a link plays and their total length in seconds: one query, whatever their number."""
+    totals = shared_clips(link=link).order_by().aggregate(count=Count("pk"), seconds=Sum("duration"))
+    return totals["count"], totals["seconds"] or 0.0
 
 
 def shared_clip(*, link: ShareLink, uid) -> Clip | None:

@@ -19,9 +19,11 @@ from songs.models import Role, ShareLink
 from songs.services import sharing
 from songs.templatetags.sharing import absolute_url, share_box
 from songs.templatetags.studio import mmss
-from songs.views.common import MEDIA_KINDS, toast
+from songs.views.common import MEDIA_KINDS, page_of, toast
 
 SHARE_KINDS = ("audio", "cover", "video")  # never the WAV: a link plays, it does not hand out masters
+# A shared project's page plays its newest songs a page at a time: its size does not grow with the project.
+SHARED_SONGS_PER_PAGE = 20
 
 
 def _box(request: HttpRequest, *, project, clip=None, message: str = "") -> HttpResponse:
@@ -121,17 +123,17 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         }
         context["page_url"] = absolute_url(request, link.get_absolute_url())
         return _public(render(request, "songs/share_clip.html", context))
-    clips = list(selectors.shared_clips(link=link))
+    songs, total = selectors.shared_clips_summary(link=link)
+    clips = page_of(request, selectors.shared_clips(link=link), per_page=SHARED_SONGS_PER_PAGE)
     for clip in clips:
         clip.share = _media(request, link, clip)
     lead = next((c for c in clips if c.image_file), clips[0] if clips else None)
-    total = sum(c.duration or 0 for c in clips)
-    count = ngettext("%(count)d song", "%(count)d songs", len(clips)) % {"count": len(clips)}
+    count = ngettext("%(count)d song", "%(count)d songs", songs) % {"count": songs}
     context = {
         "link": link,
         "project": link.project,
         "clips": clips,
-        "description": f"{count} · {mmss(total)}" if clips else _("No songs yet"),
+        "description": f"{count} · {mmss(total)}" if songs else _("No songs yet"),
         **(lead.share if lead else {}),
         "page_url": absolute_url(request, link.get_absolute_url()),
         "share_title": link.project.name,

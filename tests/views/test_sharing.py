@@ -288,3 +288,24 @@ def test_a_team_mate_sees_the_live_link_but_only_an_owner_may_stop_it(
     url = reverse("songs:project_detail", args=[project.pk])
     other = client_for(owner).get(url).content.decode()
     assert link.token in other and "made by editor-user" in other and "Stop sharing" in other
+
+
+def test_a_shared_project_plays_20_songs_a_page_in_the_same_few_queries(client, project, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    link = sharing.share_create(user=owner, project=project)
+    make_stored_clip(make_task(project, status="succeeded"), title="Song 00")
+    with CaptureQueriesContext(connection) as few:
+        client.get(link.get_absolute_url())
+    for n in range(1, 25):
+        make_stored_clip(make_task(project, status="succeeded"), title=f"Song {n:02d}")
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(link.get_absolute_url()).content.decode()
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert first.count('class="share-track"') == 20 and "Song 24" in first and "Song 04" not in first
+    assert meta(first, "og:description").startswith("25 songs")  # the whole project, not the page
+    second = client.get(link.get_absolute_url(), {"page": 2}).content.decode()
+    assert second.count('class="share-track"') == 5 and "Song 00" in second
+    assert '<span class="share-no">21.</span>' in second and "Page 2 of 2" in second

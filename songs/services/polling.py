@@ -145,6 +145,25 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     return {"resubmitted": len(retry), "lost": lost_count, "media": downloads, "timing": timings}
 
 
+def pause_before_next_cycle(*, longest: float, shortest: float = 0.25, now=None) -> float:
+    """Seconds the poller loop may rest: until the soonest task in progress comes due, within
+    [shortest, longest]. A task is then fetched when it comes due, not up to ``longest`` later (the half
+    second that was most of the wait between a gateway's finishing and the studio's knowing)."""
+    now = now or timezone.now()
+    soonest = (
+        GenerationTask.objects.filter(
+            status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__isnull=False
+        )
+        .exclude(upstream_id="")
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )
+    if soonest is None:
+        return longest
+    return min(longest, max(shortest, (soonest - now).total_seconds()))
+
+
 def work_pending_exists() -> bool:
     return (
         GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()

@@ -332,3 +332,22 @@ def test_a_whole_song_that_comes_back_empty_fails_with_a_reason(project):
     )
     task.refresh_from_db()
     assert task.status == "failed" and "returned no clips" in task.fail_reason
+
+
+def test_the_poller_rests_only_until_the_next_task_comes_due(project):
+    """A task is fetched when it comes due, not up to a whole loop interval later: that wait was most of
+    the time between the gateway's finishing and the studio's knowing."""
+    now = timezone.now()
+    assert polling.pause_before_next_cycle(longest=1.0, now=now) == 1.0  # nothing in progress
+
+    make_task(project, status="running", next_poll_at=now + timedelta(seconds=5))
+    assert polling.pause_before_next_cycle(longest=1.0, now=now) == 1.0  # nothing due within the interval
+
+    make_task(project, status="submitted", next_poll_at=now + timedelta(seconds=0.4))
+    assert polling.pause_before_next_cycle(longest=1.0, now=now) == pytest.approx(0.4)
+
+    make_task(project, status="running", next_poll_at=now - timedelta(seconds=3))  # overdue: go again soon
+    assert polling.pause_before_next_cycle(longest=1.0, now=now) == 0.25
+    make_task(project, status="queued", next_poll_at=now - timedelta(seconds=9))  # not sent: not polled
+    make_task(project, status="succeeded", next_poll_at=now - timedelta(seconds=9))
+    assert polling.pause_before_next_cycle(longest=1.0, now=now) == 0.25

@@ -1,4 +1,5 @@
-"""The poller loop: runs the poll cycle (resume stalled work, poll due tasks) every second or so.
+"""The poller loop: runs the poll cycle (resume stalled work, poll due tasks) every second or so, sooner when
+a task in progress comes due before then.
 
 django-q2 schedules are minute-grained; this loop gives the ~2 s cadence a
 live studio needs. Several copies may run: claims keep them from colliding.
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 self.cycle(gateway)
                 if once:
                     return
-                time.sleep(interval)
+                time.sleep(self.pause(interval))
 
     def cycle(self, gateway: Gateway | None = None) -> None:
         try:
@@ -49,6 +50,16 @@ class Command(BaseCommand):
             log.exception("poll cycle failed")
         finally:
             monitor.poller_beat()  # /health/ reads it: the loop is alive, even when a cycle failed
+            close_old_connections()
+
+    @staticmethod
+    def pause(interval: float) -> float:
+        try:
+            return polling.pause_before_next_cycle(longest=interval)
+        except Exception:  # the database is away: rest the whole interval, the next cycle says why
+            log.exception("poller pause")
+            return interval
+        finally:
             close_old_connections()
 
     def _stop(self, *_args) -> None:

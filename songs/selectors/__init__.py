@@ -16,6 +16,7 @@ from songs.selectors.cards import (  # noqa: F401
     CARDS_PER_PAGE,
     attach_chains,
     attach_extras,
+    cards_new_from_others,
     clip_card,
     clip_chain,
     draft_for_user,

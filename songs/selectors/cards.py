@@ -48,6 +48,18 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
     )
 
 
+def cards_new_from_others(*, project: Project, user, newer_than: int, shown: list[int]) -> int:
+    """How many cards others of the team added since a page showed ``newer_than`` as its newest (the page
+    draws none of them; it offers to show them): one count."""
+    return (
+        project_cards(project=project)
+        .filter(pk__gt=newer_than)
+        .exclude(pk__in=shown)
+        .exclude(user=user)
+        .count()
+    )
+
+
 def attach_extras(*, tasks: list[GenerationTask]) -> None:
     """Give each card's clips their stems requests (``clip.stem_requests``, newest first, with clips), and
     each persona song its persona's name (``clip.persona_name``).

@@ -179,6 +179,11 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.attach_chains(project=project, tasks=cards)
     selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
+    newest = request.GET.get("newest", "")
+    if shown is not None and newest.isdigit():
+        context["news"] = selectors.cards_new_from_others(
+            project=project, user=request.user, newer_than=int(newest), shown=shown
+        )
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)
     response = render(request, "songs/partials/updates.html", context)

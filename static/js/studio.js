@@ -154,6 +154,8 @@
     var cards = document.querySelectorAll("#cards article.card[id^='task-']");
     event.detail.parameters.cards = Array.prototype.slice.call(cards, 0, POLLED_CARDS_MAX)
       .map(function (card) { return card.id.slice(5); }).join(",");
+    var list = document.getElementById("cards");  // the newest card when the page was drawn: songs others
+    if (list) event.detail.parameters.newest = list.dataset.newest || "0";  // add after it are counted
   });
 
   // Escape in the rename box cancels it (trigger filters would need eval). The request is made here, not by

@@ -165,3 +165,24 @@ def test_a_new_card_is_kept_up_to_date_when_a_poll_was_on_its_way_as_it_came(
     held[0].continue_()  # answered now, after the change, without the new card
 
     expect(card).to_contain_text("quota_not_enough: top up", timeout=10_000)
+
+
+def test_a_teammates_new_song_is_announced_and_shown_on_request(
+    live_server, page: Page, owner, editor, project
+):
+    mine = make_task(project, status="running")  # the page polls
+    log_in(page, live_server.url, "alice", "correct-horse-battery")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(page.locator("article.card")).to_have_count(1)
+
+    theirs = make_task(project, status="running")
+    theirs.request_payload["title"] = "Bob's Song"
+    theirs.save(update_fields=["request_payload"])
+    GenerationTask.objects.filter(pk=theirs.pk).update(user=editor)
+
+    news = page.get_by_role("status").filter(has_text="new song from your team")
+    expect(news).to_contain_text("1 new song from your team", timeout=10_000)
+    expect(page.locator("article.card")).to_have_count(1)  # announced, not drawn into the list
+    news.get_by_role("link", name="Show").click()
+    expect(page.locator("article.card").first).to_contain_text("Bob's Song")
+    expect(page.locator(f"#task-{mine.pk}")).to_have_count(1)

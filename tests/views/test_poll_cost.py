@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from songs.models import GenerationTask
 from songs.services import common
 from tests.factories import make_stored_clip, make_task
 
@@ -87,3 +88,21 @@ def test_a_poll_asks_about_at_most_300_cards(owner_client, project):
         url, {"since": f"{time.time() - 60:.6f}", "cards": many}, HTTP_HX_REQUEST="true"
     )
     assert f'id="task-{first.pk}"' not in response.content.decode()
+
+
+def test_a_poll_counts_the_songs_others_added_since_the_page_was_drawn(client_for, owner, editor, project):
+    """They are not drawn (the page would have nowhere to put them): the page offers to show them."""
+    mine = make_task(project, status="running")
+    newest = mine.pk
+    url = reverse("songs:project_updates", args=[project.pk])
+    query = {"since": f"{time.time() - 60:.6f}", "cards": str(mine.pk), "newest": str(newest)}
+
+    quiet = client_for(owner).get(url, query, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="cards-news"' in quiet and "new song" not in quiet
+
+    make_task(project, status="running")  # my own, from another tab: not news to me
+    theirs = [make_task(project, status="running") for _ in range(2)]
+    GenerationTask.objects.filter(pk__in=[task.pk for task in theirs]).update(user=editor)
+    body = client_for(owner).get(url, query, HTTP_HX_REQUEST="true").content.decode()
+    assert "2 new songs from your team" in body and project.get_absolute_url() in body
+    assert not any(f'id="task-{task.pk}"' in body for task in theirs)  # counted, not drawn

@@ -6,7 +6,10 @@ polls the row and, once done, swaps the field's text. A gateway without the call
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from songs import reasons, selectors
 from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
@@ -15,6 +18,8 @@ from songs.services import features
 from songs.services.common import job_enqueue
 
 Status = StyleBoost.Status
+# A boost is one quick call: one still pending after this was lost (its worker died) and says so.
+BOOST_EXPIRY = timedelta(minutes=2)
 
 
 def boost_request(*, project: Project, user, tags: str) -> StyleBoost:
@@ -46,6 +51,15 @@ def boost_run(*, boost_pk: int, gateway: Gateway | None = None) -> None:
         )
         return
     StyleBoost.objects.filter(pk=boost_pk).update(status=Status.DONE, upsampled_tags=text, reason_code="")
+
+
+def boosts_expire(*, now=None) -> int:
+    """Fail boosts whose job was lost (still pending long after a one-call job would have ended), with the
+    reason in plain words; a job that runs after all finds the row taken and leaves it. Returns how many."""
+    now = now or timezone.now()
+    return StyleBoost.objects.filter(status=Status.PENDING, created_at__lt=now - BOOST_EXPIRY).update(
+        status=Status.FAILED, reason_code="timeout", reason_detail=""
+    )
 
 
 def boost_reason(boost: StyleBoost) -> str:

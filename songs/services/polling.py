@@ -18,7 +18,7 @@ from django.utils import timezone
 from songs import metrics
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
-from songs.services import copies, requests, timing
+from songs.services import boost, copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
 from songs.services.ingest import past_cap, task_ingest, tasks_ingest
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
@@ -142,7 +142,14 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     )
     downloads = copies.media_resume_due(now=now, waiting=waiting)
     timings = timing.timing_resume_due(now=now)
-    return {"resubmitted": len(retry), "lost": lost_count, "media": downloads, "timing": timings}
+    boosts = boost.boosts_expire(now=now)
+    return {
+        "resubmitted": len(retry),
+        "lost": lost_count,
+        "media": downloads,
+        "timing": timings,
+        "boosts_lost": boosts,
+    }
 
 
 def pause_before_next_cycle(*, longest: float, shortest: float = 0.25, now=None) -> float:

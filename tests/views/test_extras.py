@@ -240,3 +240,29 @@ def test_failed_stems_say_why_on_the_card_and_can_be_asked_for_again(v2, owner_c
     assert "Split stems" in html  # a new request, since the failed one charged nothing
     owner_client.post(reverse("songs:stems_split", args=[sung.uid]), **HX)
     assert GenerationTask.objects.filter(mode="stems", status="queued").count() == 1
+
+
+def test_a_boost_whose_job_was_lost_ends_with_a_reason_and_the_button_back(
+    owner_client, project, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from songs.models import StyleBoost
+    from songs.services import common, polling
+
+    monkeypatch.setattr(
+        common, "async_task", lambda *args, **kwargs: None
+    )  # its worker dies: the job is lost
+    owner_client.post(reverse("songs:boost_create", args=[project.pk]), {"tags": "student"}, **HX)
+    boost = StyleBoost.objects.get()
+    polling.work_resume_due(now=timezone.now() + timedelta(seconds=30))
+    assert StyleBoost.objects.get().status == "pending"  # a slow one is not failed too soon
+
+    polling.work_resume_due(now=timezone.now() + timedelta(minutes=3))  # the poller's safety net, later on
+    html = owner_client.get(
+        reverse("songs:boost_state", args=[boost.uid]), {"left": "3"}, **HX
+    ).content.decode()
+    assert StyleBoost.objects.get().status == "failed"
+    assert "took too long" in html and "data-boost>" in html  # the reason, and Boost to press again

@@ -24,13 +24,19 @@ from songs.selectors.access import _allowed
 from songs.selectors.library import with_liked_by
 
 
+def card_tasks(*, project: Project) -> QuerySet[GenerationTask]:
+    """The requests that are cards: music, whole-song and upload ones (lyrics, personas and stems are not;
+    stems show on their source clip's card). Bare rows: ``project_cards`` adds what a card draws."""
+    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    return tasks.exclude(mode=GenerationTask.Mode.STEMS)
+
+
 def project_cards(*, project: Project, changed_since=None, among=None) -> QuerySet[GenerationTask]:
     """Music, whole-song and upload requests with their clips, newest first: one card each (of those with
     the ids in ``among``, when given: the cards a page shows)."""
-    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    tasks = card_tasks(project=project)
     if among is not None:
         tasks = tasks.filter(pk__in=among)
-    tasks = tasks.exclude(mode=GenerationTask.Mode.STEMS)  # shown on their source clip's card
     if changed_since is not None:
         # A card also changes when the stems of one of its clips move on.
         stems = GenerationTask.objects.filter(
@@ -52,11 +58,7 @@ def cards_new_from_others(*, project: Project, user, newer_than: int, shown: lis
     """How many cards others of the team added since a page showed ``newer_than`` as its newest (the page
     draws none of them; it offers to show them): one count."""
     return (
-        project_cards(project=project)
-        .filter(pk__gt=newer_than)
-        .exclude(pk__in=shown)
-        .exclude(user=user)
-        .count()
+        card_tasks(project=project).filter(pk__gt=newer_than).exclude(pk__in=shown).exclude(user=user).count()
     )
 
 

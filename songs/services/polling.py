@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from songs import metrics
@@ -33,6 +34,13 @@ Status = GenerationTask.Status
 POLL_LEASE = timedelta(seconds=30)
 
 
+def _in_progress() -> QuerySet[GenerationTask]:
+    """Tasks the gateway has and is still working on: the ones the poller fetches."""
+    return GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING)).exclude(
+        upstream_id=""
+    )
+
+
 def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
     """Claim up to `limit` tasks due at `now`. A row another poller claimed (or is claiming) is skipped.
 
@@ -40,11 +48,7 @@ def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
     database has it, SELECT ... FOR UPDATE SKIP LOCKED lets several pollers claim side by side.
     """
     now = now or timezone.now()
-    due = (
-        GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__lte=now)
-        .exclude(upstream_id="")
-        .order_by("next_poll_at")
-    )
+    due = _in_progress().filter(next_poll_at__lte=now).order_by("next_poll_at")
     token = uuid.uuid4()
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -158,10 +162,8 @@ def pause_before_next_cycle(*, longest: float, shortest: float = 0.25, now=None)
     second that was most of the wait between a gateway's finishing and the studio's knowing)."""
     now = now or timezone.now()
     soonest = (
-        GenerationTask.objects.filter(
-            status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__isnull=False
-        )
-        .exclude(upstream_id="")
+        _in_progress()
+        .filter(next_poll_at__isnull=False)
         .order_by("next_poll_at")
         .values_list("next_poll_at", flat=True)
         .first()

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from studio.cache import caches_for
 from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -296,25 +297,13 @@ METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 HEALTH_POLLER_MAX_AGE = envint("HEALTH_POLLER_MAX_AGE", 60)
 HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
 HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
-# The poller's heartbeat is shared by every process: in Redis when REDIS_URL is set (several machines),
-# otherwise in files beside the database (one machine, as with SQLite). "default" stays Django's own.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ops": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
-    ),
-    # Sessions are read from here first (one query less on every page), from the database when not found:
-    # Redis shares them between processes and machines; without it each process keeps its own.
-    "sessions": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
-    ),
-}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
+# What every process shares (the poller's heartbeat, WAV job keys, the gateway probe's verdict, Boost
+# counts) is in the "ops" cache: Redis when REDIS_URL is set (several machines), files beside the database
+# otherwise, and those files too while Redis does not answer (studio/cache.py). "default" stays Django's own.
+CACHES = caches_for(REDIS_URL, VAR_DIR)
+# Sessions live in the database only (one indexed read per request): a log-out ends the session in every
+# process at once, and no page depends on Redis (issue 19 item 1, issue 20 item 1).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage

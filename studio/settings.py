@@ -9,7 +9,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from studio.cache import caches_for
-from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
+from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -17,10 +17,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite cannot create its folder
 
 DEBUG = envbool("DEBUG", True)
 SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-secret-key-change-me-in-production-0123456789")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
+if not DEBUG and (_key_problem := secret_key_problem(SECRET_KEY)):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+    raise ImproperlyConfigured(_key_problem)  # a public or short key signs sessions, media links, tokens
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Behind a TLS-terminating reverse proxy (nginx, Caddy): trust its X-Forwarded-Proto and -For headers.

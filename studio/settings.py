@@ -236,6 +236,11 @@ SUNO_MEDIA_ORIGINS = envlist("SUNO_MEDIA_ORIGINS", "")
 # Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise
 # it first, so making teams does not multiply anyone's allowance.
 NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
+# Boost costs no credits but each is an upstream call: at most this many per person and per team in
+# the window (songs/services/boost.py); past it, the Boost button says to try again later.
+BOOST_RATE_LIMIT = envint("BOOST_RATE_LIMIT", 30)
+BOOST_TEAM_RATE_LIMIT = envint("BOOST_TEAM_RATE_LIMIT", 100)
+BOOST_RATE_WINDOW_MINUTES = envint("BOOST_RATE_WINDOW_MINUTES", 60)
 
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -35,3 +36,13 @@ class RequestSizeLimitMiddleware:
         if user is not None and user.is_authenticated:
             return settings.REQUEST_MAX_BYTES
         return settings.ANONYMOUS_REQUEST_MAX_BYTES
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page (studio/urls.py's handler400), for a request Django could not read.
+
+    Django's own handler asks for the CSRF token first (requires_csrf_token), which reads the body again:
+    a form declaring charset=utf-16 then failed a second time in the error path and answered 500. This
+    one reads nothing of the request's body.
+    """
+    return render(request, "400.html", status=400, content_type="text/html; charset=utf-8")

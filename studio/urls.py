@@ -18,6 +18,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("songs.urls")),
 ]
+# Django's 400 page reads the body again for its CSRF token; this one does not (studio/limits.py).
+handler400 = "studio.limits.bad_request"
 if not settings.SUNO_BASE_URL:
     # The built-in engine answers only when it is the gateway: with a real one configured, its
     # endpoints (and their key) must not be reachable at all.

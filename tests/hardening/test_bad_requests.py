@@ -1,0 +1,38 @@
+"""Issue 19 item 8: a request Django cannot read (a form declaring charset=utf-16, a bad Host) answers
+400 with a plain page, never 500: Django's own 400 page read the body again for its CSRF token."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+FORM = b"username=alice&password=correct-horse-battery&csrfmiddlewaretoken=" + b"a" * 32
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/teams/"])
+def test_a_form_declaring_utf_16_with_a_csrf_cookie_answers_400(path, owner):
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(owner)
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.generic(
+        "POST", path, FORM, content_type="application/x-www-form-urlencoded; charset=utf-16"
+    )
+    assert response.status_code == 400
+    assert "could not read that request" in response.content.decode()
+
+
+def test_the_bad_request_page_is_in_chinese_for_a_chinese_reader():
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.cookies["csrftoken"] = "a" * 32
+    client.cookies["django_language"] = "zh-hans"
+    response = client.generic(
+        "POST", "/accounts/login/", FORM, content_type="application/x-www-form-urlencoded; charset=utf-16"
+    )
+    assert response.status_code == 400 and "工作室无法读取这个请求" in response.content.decode()
+
+
+def test_a_host_not_allowed_answers_400_too():
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400

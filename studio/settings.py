@@ -132,15 +132,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login lockout (the studio's login page and the admin's): after LOGIN_FAILURE_LIMIT wrong passwords
-# for one user name from one client, that pair is refused for LOGIN_LOCKOUT_MINUTES. Counting the pair,
-# not the name alone, means a stranger cannot lock someone else out from another address.
+# Login lockout (the studio's login page and the admin's; studio/lockout.py): wrong passwords are counted
+# for one user name from one client network (an IPv4 address or an IPv6 /64), for the name from anywhere
+# and for the network whatever the names; each count has its limit, and reaching any one refuses logins
+# for LOGIN_LOCKOUT_MINUTES (the name's count refuses the name for everyone, so it is set higher).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_USERNAME_FAILURE_LIMIT = envint("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_NETWORK_FAILURE_LIMIT = envint("LOGIN_NETWORK_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "studio.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "songs.views.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "studio.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "studio.lockout.axes_client_network"
 AXES_VERBOSE = False
 # Sign-up: at most SIGNUP_RATE_LIMIT new accounts per client address per SIGNUP_RATE_WINDOW_MINUTES.
 SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from songs.forms import SignupForm
 from songs.services.signups import SignupThrottled, signup_create
 from studio.clientip import client_ip
+from studio.lockout import client_network
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -32,7 +33,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = signup_create(form=form, ip_address=client_ip(request))
+            # Per client network: an IPv6 subscriber has a whole /64 to pick new addresses from.
+            user = signup_create(form=form, ip_address=client_network(client_ip(request)))
         except SignupThrottled as exc:
             form.add_error(None, str(exc))
             status = 429

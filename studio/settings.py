@@ -317,8 +317,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
-# How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
-ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
+# How long the media links the engine hands out stay valid (seconds), like a CDN's signed links. They are
+# bearer links a viewer's browser holds while a clip streams, so short: the studio copies a clip's media
+# within seconds of its completion (rounded up to the hour: valid 1-2 h).
+ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 3600)
 # The engine's folder inside MEDIA_ROOT (<clip id>.<kind>); the studio reads it only to delete a
 # deleted project's clips there, as it cannot import the engine.
 ENGINE_MEDIA_SUBDIR = "engine"
@@ -333,11 +335,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Signed links and tokens in paths or query strings are cut out of every line (studio/logredact.py).
+    "filters": {"redact": {"()": "studio.logredact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # Only the studio's console handler (Django's own one, in DEBUG, would print lines unredacted).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # one line per login otherwise
     },

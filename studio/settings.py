@@ -149,6 +149,16 @@ AXES_VERBOSE = False
 # Sign-up: at most SIGNUP_RATE_LIMIT new accounts per client address per SIGNUP_RATE_WINDOW_MINUTES.
 SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
 SIGNUP_RATE_WINDOW_MINUTES = envint("SIGNUP_RATE_WINDOW_MINUTES", 60)
+# Mail (password resets): with no EMAIL_HOST nothing is sent and "forgot your password" is not offered.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Song Studio <studio@localhost>")
+PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
+# Password reset requests per client network and per e-mail address, an hour.
+PASSWORD_RESET_RATE_LIMIT = envint("PASSWORD_RESET_RATE_LIMIT", 5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,7 +169,10 @@ LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["studio.formats"]  # the studio's English date format (studio/formats/en)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
+# The language cookie is sent as the session cookie is: only over https in production, never to scripts.
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -305,6 +318,9 @@ METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 # gateway does not answer within HEALTH_GATEWAY_TIMEOUT seconds, or (when set) the queue is longer.
 HEALTH_POLLER_MAX_AGE = envint("HEALTH_POLLER_MAX_AGE", 60)
 HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
+# The gateway probe's verdict is kept this long (every process shares it): callers of /health/, anyone,
+# cannot make the studio probe the gateway more often than this. 0: a probe for every call.
+HEALTH_GATEWAY_CACHE_SECONDS = envint("HEALTH_GATEWAY_CACHE_SECONDS", 15)
 HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
 # What every process shares (the poller's heartbeat, WAV job keys, the gateway probe's verdict, Boost
 # counts) is in the "ops" cache: Redis when REDIS_URL is set (several machines), files beside the database

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from songs import reasons, selectors
 from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
@@ -49,20 +49,28 @@ def _limit_check(*, project: Project, user) -> None:
     minutes = settings.BOOST_RATE_WINDOW_MINUTES
     recent = StyleBoost.objects.filter(created_at__gte=timezone.now() - timedelta(minutes=minutes))
     if recent.filter(user=user).count() >= settings.BOOST_RATE_LIMIT:
+        count = settings.BOOST_RATE_LIMIT
         raise BoostLimited(
-            _(
+            ngettext(
+                "You have boosted %(count)d style in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
                 "You have boosted %(count)d styles in the last %(minutes)d minutes, the most allowed. "
-                "Please try again later, or write the style yourself."
+                "Please try again later, or write the style yourself.",
+                count,
             )
-            % {"count": settings.BOOST_RATE_LIMIT, "minutes": minutes}
+            % {"count": count, "minutes": minutes}
         )
     if recent.filter(project__team_id=project.team_id).count() >= settings.BOOST_TEAM_RATE_LIMIT:
+        count = settings.BOOST_TEAM_RATE_LIMIT
         raise BoostLimited(
-            _(
+            ngettext(
+                "Your team has boosted %(count)d style in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
                 "Your team has boosted %(count)d styles in the last %(minutes)d minutes, the most allowed. "
-                "Please try again later, or write the style yourself."
+                "Please try again later, or write the style yourself.",
+                count,
             )
-            % {"count": settings.BOOST_TEAM_RATE_LIMIT, "minutes": minutes}
+            % {"count": count, "minutes": minutes}
         )
 
 

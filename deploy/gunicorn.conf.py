@@ -21,5 +21,7 @@ forwarded_allow_ips = "127.0.0.1,::1"
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"
+# Signed media links, upload, share and invitation tokens are redacted from every access-log line.
+logger_class = "studio.logredact.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -60,7 +60,11 @@ class Entry:
 def safe_name(title: str, *, fallback: str = "Untitled") -> str:
     """A title as a file or folder name: separators, control and reserved characters become spaces, no
     leading or trailing dots or spaces (so never "." or ".."), at most _NAME_BYTES of UTF-8."""
-    name = _UNSAFE.sub(" ", unicodedata.normalize("NFC", title or ""))
+    name = unicodedata.normalize("NFC", title or "")
+    # Invisible format characters go: bidi controls (U+202E turns "x\u202egpj.exe" into "xexe.jpg" on
+    # screen), zero-width spaces and joiners, the byte-order mark. None belongs in a file name.
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    name = _UNSAFE.sub(" ", name)
     name = " ".join(name.split()).strip(" .")
     while len(name.encode("utf-8")) > _NAME_BYTES:
         name = name[:-1]
@@ -68,6 +72,11 @@ def safe_name(title: str, *, fallback: str = "Untitled") -> str:
     if not name:
         return fallback
     return f"_{name}" if name.split(".")[0].upper() in _RESERVED else name
+
+
+def download_name(title: str, ext: str) -> str:
+    """A clip's download (its MP3, WAV, cover, lyrics) named after its title, made safe as in a ZIP."""
+    return f"{safe_name(title, fallback='clip')}.{ext}"
 
 
 class Names:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
@@ -44,15 +46,23 @@ class ProjectForm(forms.Form):
         return name
 
 
+_TIMESTAMP = re.compile(r"(?:(?P<minutes>[0-9]{1,6}):)?(?P<seconds>[0-9]{1,6}(?:\.[0-9]{0,6})?|\.[0-9]{1,6})")
+
+
 def parse_timestamp(value: str) -> float:
     """ "1:20" -> 80.0, "80" -> 80.0, "1:02.5" -> 62.5. ValueError when it is neither."""
     value = value.strip()
-    if ":" in value:
-        minutes, _, seconds = value.partition(":")
-        if not minutes.isdigit() or not seconds.replace(".", "", 1).isdigit() or float(seconds) >= 60:
-            raise ValueError(value)
-        return int(minutes) * 60 + float(seconds)
-    return float(value)
+    # ASCII digits, and few of them: '²' passes isdigit() but not int(), and a 400-digit number of minutes
+    # overflows a float (OverflowError, not ValueError). Neither is a time in a song.
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None:
+        raise ValueError(value)
+    minutes, seconds = match.group("minutes"), float(match.group("seconds"))
+    if minutes is None:
+        return seconds
+    if seconds >= 60:
+        raise ValueError(value)
+    return int(minutes) * 60 + seconds
 
 
 def format_timestamp(seconds: float) -> str:

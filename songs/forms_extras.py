@@ -7,6 +7,8 @@ carry is dropped, never sent.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +25,14 @@ def _seconds(value: str) -> float:
     value = value.strip()
     if ":" in value:
         minutes, _sep, seconds = value.partition(":")
-        if not minutes.isdigit() or not seconds.isdigit() or int(seconds) >= 60:
+        # ASCII digits only ('²' passes isdigit() but not int()), and few: a 400-digit number overflows.
+        if not re.fullmatch(r"[0-9]{1,4}", minutes) or not re.fullmatch(r"[0-9]{1,2}", seconds):
+            raise ValueError(value)
+        if int(seconds) >= 60:
             raise ValueError(value)
         return int(minutes) * 60 + int(seconds)
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{0,3})?", value):
+        raise ValueError(value)
     return float(value)
 
 

@@ -6,11 +6,13 @@ each check's verdict anyway (songs/views/ops.py), staff see these messages.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
@@ -45,9 +47,31 @@ class Gateway(HealthCheck):
         return "Gateway"
 
     def run(self) -> None:
-        reason = gateway_unreachable_reason()
+        reason = _gateway_verdict()
         if reason:
             raise ServiceUnavailable(f"the gateway is not reachable: {reason}")
+
+
+GATEWAY_VERDICT_KEY = "studio:health-gateway"
+
+
+def _gateway_verdict() -> str:
+    """The gateway probe's reason ("" when up), shared by every process for HEALTH_GATEWAY_CACHE_SECONDS:
+    anyone may ask /health/, and each asking must not make the studio knock on the gateway's door."""
+    seconds = settings.HEALTH_GATEWAY_CACHE_SECONDS
+    if seconds <= 0:
+        return gateway_unreachable_reason()
+    ops = caches["ops"]
+    try:
+        cached = ops.get(GATEWAY_VERDICT_KEY)
+    except Exception:  # noqa: BLE001 - a cache that cannot be read: probe, as without one
+        cached = None
+    if cached is not None:
+        return cached
+    reason = gateway_unreachable_reason()
+    with contextlib.suppress(Exception):  # not kept: the next call probes again
+        ops.set(GATEWAY_VERDICT_KEY, reason, timeout=seconds)
+    return reason
 
 
 @dataclasses.dataclass(repr=False)

@@ -85,3 +85,26 @@ def _read_secret(path: Path) -> str:
     if not value:
         raise ImproperlyConfigured(f"{path} is empty: delete it to have a new secret made.")
     return value
+
+
+# Keys anyone can read: the development default (.env.example, studio/settings.py) and the placeholder of
+# deploy/production.env.example. With one of them anyone can forge sessions, engine media links and
+# upload tokens, so a production process refuses to start with them (issue 19 item 5).
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        "dev-only-insecure-secret-key-change-me-in-production-0123456789",
+        "replace-with-the-output-of-python3-c-import-secrets-print-secrets-token-urlsafe-50",
+    }
+)
+_PUBLIC_KEY_MARKS = ("dev-only", "replace-with", "change-me", "django-insecure-")
+SECRET_KEY_MIN_LENGTH = 50  # as Django's own check (security.W009): 50 characters, 5 of them different
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` must not sign anything in production (a sentence for the operator), or None."""
+    how = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if key in PUBLIC_SECRET_KEYS or any(mark in key.lower() for mark in _PUBLIC_KEY_MARKS):
+        return f"SECRET_KEY is a published example, not a secret: {how}"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5:
+        return f"SECRET_KEY is too short (at least {SECRET_KEY_MIN_LENGTH} characters, not all alike): {how}"
+    return None

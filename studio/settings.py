@@ -8,7 +8,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
-from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file
+from studio.cache import caches_for
+from studio.env import envbool, envfloat, envint, envlist, envstr, secret_file, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
@@ -16,10 +17,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite cannot create its folder
 
 DEBUG = envbool("DEBUG", True)
 SECRET_KEY = envstr("SECRET_KEY", "dev-only-insecure-secret-key-change-me-in-production-0123456789")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
+if not DEBUG and (_key_problem := secret_key_problem(SECRET_KEY)):
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+    raise ImproperlyConfigured(_key_problem)  # a public or short key signs sessions, media links, tokens
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 # Behind a TLS-terminating reverse proxy (nginx, Caddy): trust its X-Forwarded-Proto and -For headers.
@@ -131,19 +132,33 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login lockout (the studio's login page and the admin's): after LOGIN_FAILURE_LIMIT wrong passwords
-# for one user name from one client, that pair is refused for LOGIN_LOCKOUT_MINUTES. Counting the pair,
-# not the name alone, means a stranger cannot lock someone else out from another address.
+# Login lockout (the studio's login page and the admin's; studio/lockout.py): wrong passwords are counted
+# for one user name from one client network (an IPv4 address or an IPv6 /64), for the name from anywhere
+# and for the network whatever the names; each count has its limit, and reaching any one refuses logins
+# for LOGIN_LOCKOUT_MINUTES (the name's count refuses the name for everyone, so it is set higher).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_USERNAME_FAILURE_LIMIT = envint("LOGIN_USERNAME_FAILURE_LIMIT", 20)
+LOGIN_NETWORK_FAILURE_LIMIT = envint("LOGIN_NETWORK_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "studio.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "songs.views.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "studio.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "studio.lockout.axes_client_network"
 AXES_VERBOSE = False
 # Sign-up: at most SIGNUP_RATE_LIMIT new accounts per client address per SIGNUP_RATE_WINDOW_MINUTES.
 SIGNUP_RATE_LIMIT = envint("SIGNUP_RATE_LIMIT", 5)
 SIGNUP_RATE_WINDOW_MINUTES = envint("SIGNUP_RATE_WINDOW_MINUTES", 60)
+# Mail (password resets): with no EMAIL_HOST nothing is sent and "forgot your password" is not offered.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Song Studio <studio@localhost>")
+PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
+# Password reset requests per client network and per e-mail address, an hour.
+PASSWORD_RESET_RATE_LIMIT = envint("PASSWORD_RESET_RATE_LIMIT", 5)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "songs:project_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -154,7 +169,10 @@ LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["studio.formats"]  # the studio's English date format (studio/formats/en)
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
+# The language cookie is sent as the session cookie is: only over https in production, never to scripts.
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -235,6 +253,11 @@ SUNO_MEDIA_ORIGINS = envlist("SUNO_MEDIA_ORIGINS", "")
 # Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise
 # it first, so making teams does not multiply anyone's allowance.
 NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
+# Boost costs no credits but each is an upstream call: at most this many per person and per team in
+# the window (songs/services/boost.py); past it, the Boost button says to try again later.
+BOOST_RATE_LIMIT = envint("BOOST_RATE_LIMIT", 30)
+BOOST_TEAM_RATE_LIMIT = envint("BOOST_TEAM_RATE_LIMIT", 100)
+BOOST_RATE_WINDOW_MINUTES = envint("BOOST_RATE_WINDOW_MINUTES", 60)
 
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
@@ -295,32 +318,25 @@ METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 # gateway does not answer within HEALTH_GATEWAY_TIMEOUT seconds, or (when set) the queue is longer.
 HEALTH_POLLER_MAX_AGE = envint("HEALTH_POLLER_MAX_AGE", 60)
 HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
+# The gateway probe's verdict is kept this long (every process shares it): callers of /health/, anyone,
+# cannot make the studio probe the gateway more often than this. 0: a probe for every call.
+HEALTH_GATEWAY_CACHE_SECONDS = envint("HEALTH_GATEWAY_CACHE_SECONDS", 15)
 HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
-# The poller's heartbeat is shared by every process: in Redis when REDIS_URL is set (several machines),
-# otherwise in files beside the database (one machine, as with SQLite). "default" stays Django's own.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ops": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
-    ),
-    # Sessions are read from here first (one query less on every page), from the database when not found:
-    # Redis shares them between processes and machines; without it each process keeps its own.
-    "sessions": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
-    ),
-}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
+# What every process shares (the poller's heartbeat, WAV job keys, the gateway probe's verdict, Boost
+# counts) is in the "ops" cache: Redis when REDIS_URL is set (several machines), files beside the database
+# otherwise, and those files too while Redis does not answer (studio/cache.py). "default" stays Django's own.
+CACHES = caches_for(REDIS_URL, VAR_DIR)
+# Sessions live in the database only (one indexed read per request): a log-out ends the session in every
+# process at once, and no page depends on Redis (issue 19 item 1, issue 20 item 1).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
 ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
-# How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
-ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
+# How long the media links the engine hands out stay valid (seconds), like a CDN's signed links. They are
+# bearer links a viewer's browser holds while a clip streams, so short: the studio copies a clip's media
+# within seconds of its completion (rounded up to the hour: valid 1-2 h).
+ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 3600)
 # The engine's folder inside MEDIA_ROOT (<clip id>.<kind>); the studio reads it only to delete a
 # deleted project's clips there, as it cannot import the engine.
 ENGINE_MEDIA_SUBDIR = "engine"
@@ -336,11 +352,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Signed links and tokens in paths or query strings are cut out of every line (studio/logredact.py).
+    "filters": {"redact": {"()": "studio.logredact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # Only the studio's console handler (Django's own one, in DEBUG, would print lines unredacted).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # one line per login otherwise
     },

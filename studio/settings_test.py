@@ -32,3 +32,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 METRICS_DIR = ""
 CACHES = {**CACHES, "ops": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ops"}}  # noqa: F405
+# /health/ probes the gateway on every call in tests (tests change its answers between calls); the
+# verdict's cache has tests of its own (tests/hardening/test_small_leaks.py).
+HEALTH_GATEWAY_CACHE_SECONDS = 0

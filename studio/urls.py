@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from songs.views.accounts import signup
+from songs.views.accounts import password_reset, signup
 from songs.views.ops import StudioHealthView, metrics_view
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", StudioHealthView.as_view(), name="health"),  # load balancers
     path("metrics", metrics_view, name="metrics"),  # Prometheus
     path("accounts/signup/", signup, name="signup"),
+    # Before Django's own: only with mail configured, and throttled (songs/views/accounts.py).
+    path("accounts/password_reset/", password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switcher posts to Django's set_language (i18n/setlang/); studio.js's sentences come
     # from the JavaScript catalog (locale/*/LC_MESSAGES/djangojs.po), a same-origin script.
@@ -18,6 +20,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("songs.urls")),
 ]
+# Django's 400 page reads the body again for its CSRF token; this one does not (studio/limits.py).
+handler400 = "studio.limits.bad_request"
 if not settings.SUNO_BASE_URL:
     # The built-in engine answers only when it is the gateway: with a real one configured, its
     # endpoints (and their key) must not be reachable at all.

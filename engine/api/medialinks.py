@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-DEFAULT_TTL_S = 24 * 3600  # ENGINE_MEDIA_TTL: long enough for any download, short enough to matter
+DEFAULT_TTL_S = 3600  # ENGINE_MEDIA_TTL: long enough for any download, short enough to matter
 MAX_STEP_S = 3600
 
 

@@ -77,48 +77,57 @@ def _download_once(
     gateway: Gateway, url: str, log_path: str, dest: pathlib.Path, max_bytes: int, deadline_seconds: float
 ) -> tuple[int, str]:
     deadline = time.monotonic() + deadline_seconds
-    with failure_logged("GET", log_path, secret=gateway.secret):
-        response = _open_media(gateway, url, deadline)
-        try:
-            _check_download(response, max_bytes)
-            return _stream_to_file(response, dest, max_bytes, deadline)
-        finally:
-            response.close()
+    # Links off the gateway's origin go through a client of their own that connects to vetted addresses.
+    pinned = _public_client(gateway.transport, gateway.http.timeout)
+    try:
+        with failure_logged("GET", log_path, secret=gateway.secret):
+            response = _open_media(gateway, pinned, url, deadline)
+            try:
+                _check_download(response, max_bytes)
+                return _stream_to_file(response, dest, max_bytes, deadline)
+            finally:
+                response.close()
+    finally:
+        if gateway.transport is None:
+            pinned.close()  # a borrowed transport stays open for its owner
 
 
-def _open_media(gateway: Gateway, url: str, deadline: float) -> httpx.Response:
+def _open_media(gateway: Gateway, pinned: httpx.Client, url: str, deadline: float) -> httpx.Response:
     """The final (non-redirect) response for a media link, every hop vetted by ``_send_media``."""
     for _hop in range(MAX_MEDIA_REDIRECTS + 1):
         _check_deadline(deadline, None)
-        response = _send_media(gateway, url)
+        response, url = _send_media(gateway, pinned, url)
         location = response.headers.get("Location") if response.status_code in _REDIRECT_STATUSES else None
         if not location:
             return response
         response.close()
-        url = urljoin(str(response.url), location.strip())
+        url = urljoin(url, location.strip())  # against the link's name, not the address connected to
     raise GatewayError(
         "too_many_redirects", f"The media link redirects more than {MAX_MEDIA_REDIRECTS} times."
     )
 
 
-def _send_media(gateway: Gateway, url: str) -> httpx.Response:
+def _send_media(gateway: Gateway, pinned: httpx.Client, url: str) -> tuple[httpx.Response, str]:
+    """The response for one hop, and the link it answered for (redirects are resolved against it)."""
     try:
         request = gateway.http.build_request("GET", url, headers={"Accept": "*/*"})
     except HTTPX_ERRORS as exc:
         raise network_error(exc, submit=False) from exc
     if not _is_gateway_url(gateway, request.url):
         del request.headers["Authorization"]  # the key is for the gateway, not a CDN
-    if not _is_gateway_origin(gateway, request.url):
-        # The configured gateway is trusted with its own address; anything else it points at must be
-        # on the public internet (the vetted name is then fetched by name: see docs on DNS rebinding).
+    if _is_gateway_origin(gateway, request.url):
+        # The configured gateway (and SUNO_MEDIA_ORIGINS) is trusted with its own address.
         try:
-            netguard.check_url(str(request.url), resolve=media_resolve)
-        except netguard.UnsafeURL as exc:
-            raise GatewayError("unsafe_url", f"The media link was refused: {exc.message}") from exc
+            return gateway.http.send(request, stream=True, follow_redirects=False), str(request.url)
+        except HTTPX_ERRORS as exc:
+            raise network_error(exc, submit=False) from exc
+    # Anything else it points at must be on the public internet, and is then fetched from the address
+    # that was vetted, never by name again: a second DNS answer cannot send it inside (DNS rebinding).
     try:
-        return gateway.http.send(request, stream=True, follow_redirects=False)
-    except HTTPX_ERRORS as exc:
-        raise network_error(exc, submit=False) from exc
+        parts, ips = netguard.check_url(str(request.url), resolve=media_resolve)
+    except netguard.UnsafeURL as exc:
+        raise GatewayError("unsafe_url", f"The media link was refused: {exc.message}") from exc
+    return _send_pinned(pinned, parts, ips, headers={"Accept": "*/*"}), parts.geturl()
 
 
 def _is_gateway_origin(gateway: Gateway, url: httpx.URL) -> bool:
@@ -316,7 +325,9 @@ def _open_public(
         url = urljoin(parts.geturl(), location.strip())
 
 
-def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> httpx.Response:
+def _send_pinned(
+    client: httpx.Client, parts: SplitResult, ips: list[str], headers: dict[str, str] | None = None
+) -> httpx.Response:
     """Send GET for the vetted link to one of its vetted addresses, the next one if it cannot connect."""
     default_port = _DEFAULT_PORTS[parts.scheme]
     port = parts.port or default_port
@@ -328,7 +339,9 @@ def _send_pinned(client: httpx.Client, parts: SplitResult, ips: list[str]) -> ht
     failure: httpx.HTTPError | None = None
     for ip in ips:
         target = httpx.URL(f"{parts.scheme}://{f'[{ip}]' if ':' in ip else ip}:{port}{tail}")
-        request = client.build_request("GET", target, headers={"Host": host_header}, extensions=extensions)
+        request = client.build_request(
+            "GET", target, headers={**(headers or {}), "Host": host_header}, extensions=extensions
+        )
         try:
             return client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from songs import reasons, selectors
 from songs.gateway import Gateway, GatewayError, gateway_for, verdicts
 from songs.models import Project, StyleBoost
-from songs.services import features
+from songs.services import features, requests
 from songs.services.common import job_enqueue
 
 Status = StyleBoost.Status
@@ -22,12 +24,54 @@ Status = StyleBoost.Status
 BOOST_EXPIRY = timedelta(minutes=2)
 
 
+class BoostLimited(Exception):
+    """Too many boosts by this person or team lately; the message says so, for the user."""
+
+
 def boost_request(*, project: Project, user, tags: str) -> StyleBoost:
+    """Save a boost (a worker asks the gateway), unless the person or the team is over its limit.
+
+    Boost costs no credits but each one is an upstream call: at most BOOST_RATE_LIMIT per person and
+    BOOST_TEAM_RATE_LIMIT per team in BOOST_RATE_WINDOW_MINUTES, counted under the team's lock so clicks
+    at the same moment cannot all slip under the limit.
+    """
     if not selectors.gateway_capabilities().boost:
         raise features.FeatureMissing(reasons.sentence("feature_missing", feature="boost"))
-    boost = StyleBoost.objects.create(project=project, user=user, original_tags=tags[:1000])
-    transaction.on_commit(lambda: job_enqueue("boost", boost.pk, name=f"boost-{boost.pk}"))
+    with transaction.atomic():
+        requests.team_lock(team_id=project.team_id)
+        _limit_check(project=project, user=user)
+        boost = StyleBoost.objects.create(project=project, user=user, original_tags=tags[:1000])
+        transaction.on_commit(lambda: job_enqueue("boost", boost.pk, name=f"boost-{boost.pk}"))
     return boost
+
+
+def _limit_check(*, project: Project, user) -> None:
+    minutes = settings.BOOST_RATE_WINDOW_MINUTES
+    recent = StyleBoost.objects.filter(created_at__gte=timezone.now() - timedelta(minutes=minutes))
+    if recent.filter(user=user).count() >= settings.BOOST_RATE_LIMIT:
+        count = settings.BOOST_RATE_LIMIT
+        raise BoostLimited(
+            ngettext(
+                "You have boosted %(count)d style in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
+                "You have boosted %(count)d styles in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
+                count,
+            )
+            % {"count": count, "minutes": minutes}
+        )
+    if recent.filter(project__team_id=project.team_id).count() >= settings.BOOST_TEAM_RATE_LIMIT:
+        count = settings.BOOST_TEAM_RATE_LIMIT
+        raise BoostLimited(
+            ngettext(
+                "Your team has boosted %(count)d style in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
+                "Your team has boosted %(count)d styles in the last %(minutes)d minutes, the most allowed. "
+                "Please try again later, or write the style yourself.",
+                count,
+            )
+            % {"count": count, "minutes": minutes}
+        )
 
 
 def boost_run(*, boost_pk: int, gateway: Gateway | None = None) -> None:

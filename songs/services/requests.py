@@ -85,14 +85,12 @@ def task_create(
 ) -> GenerationTask:
     """Save the request, then (after commit) hand it to a worker to submit.
 
-    A request_key seen before returns the task it made: a double click creates one song.
+    A request_key seen before returns the task it made: a double click creates one song, charged once,
+    even when both clicks arrive at the same moment. The team's row is locked before the key is looked
+    up (SQLite's immediate transactions serialise writers the same way), so the second click waits for
+    the first and finds its task; if it slipped past anyway, the unique key stops it and it answers with
+    the first click's task.
     """
-    if request_key:
-        existing = _task_for_key(request_key=request_key, user=user, project=project)
-        if existing is not None:
-            return existing
-        if GenerationTask.objects.filter(request_key=request_key).exists():
-            request_key = None  # a key made for another project (or person): a new request, unkeyed
     features.feature_require(action=action, payload=payload)
     task = GenerationTask(
         project=project,
@@ -102,17 +100,36 @@ def task_create(
         request_payload=payload,
         api_format=settings.SUNO_API_FORMAT,
         next_poll_at=timezone.now() + SUBMIT_GRACE,
-        request_key=request_key,
         **fields,
     )
-    task.full_clean()
-    with transaction.atomic():
-        task.cost = quotas.quota_charge(team=project.team, action=action)
-        task.charged_team = project.team
-        task.save()
-        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-        transaction.on_commit(lambda: submit_enqueue(task.pk))
+    task.full_clean(exclude=["request_key"])  # the key is checked below, under the lock
+    try:
+        with transaction.atomic():
+            team_lock(team_id=project.team_id)
+            if request_key:
+                existing = _task_for_key(request_key=request_key, user=user, project=project)
+                if existing is not None:
+                    return existing
+                # A key made for another project (or person) stays theirs: this is a new request, unkeyed.
+                if not GenerationTask.objects.filter(request_key=request_key).exists():
+                    task.request_key = request_key
+            task.cost = quotas.quota_charge(team=project.team, action=action)
+            task.charged_team = project.team
+            task.save()
+            Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+            transaction.on_commit(lambda: submit_enqueue(task.pk))
+    except IntegrityError:
+        existing = _task_for_key(request_key=request_key, user=user, project=project) if request_key else None
+        if existing is None:
+            raise
+        return existing
     return task
+
+
+def team_lock(*, team_id: int) -> None:
+    """Hold the team's row until the transaction ends: one request of the team is saved at a time, so a
+    look-up of what a click already made and the charge that follows see every earlier click."""
+    Team.objects.select_for_update().filter(pk=team_id).first()
 
 
 def _task_for_key(*, request_key: uuid.UUID, user, project: Project) -> GenerationTask | None:
@@ -171,7 +188,7 @@ def _batch_made(*, keys: list[uuid.UUID], user, project: Project) -> list[Genera
 def _batch_save(*, project: Project, user, count: int, keys: list, payload: dict, song: dict) -> list:
     action = GenerationTask.Action.MUSIC
     with transaction.atomic():
-        Team.objects.select_for_update().filter(pk=project.team_id).first()
+        team_lock(team_id=project.team_id)
         if made := _batch_made(keys=keys, user=user, project=project):
             return made  # this click was saved before
         if keys:  # a key made for another project (or person): these are new requests, unkeyed

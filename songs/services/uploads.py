@@ -67,7 +67,7 @@ def upload_create(
             upload.original_name = Path(url.split("?", 1)[0]).name[:255]
         upload.save()
         try:
-            return task_create(
+            task = task_create(
                 project=project,
                 user=user,
                 action=GenerationTask.Action.UPLOAD,
@@ -79,6 +79,10 @@ def upload_create(
         except Exception:
             upload.file.delete(save=False)  # refused (e.g. over quota): keep no orphan file
             raise
+        if task.upload_id != upload.pk:  # a double click: the first click's upload is the one kept
+            upload.file.delete(save=False)
+            upload.delete()
+        return task
 
 
 def _safe_name(name: str) -> str:

@@ -1,11 +1,16 @@
-"""Accounts: signing up (login, logout and password changes are Django's own views)."""
+"""Accounts: signing up and asking for a password reset (login, logout and password changes are Django's own
+views)."""
 
 from __future__ import annotations
+
+import hashlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import PasswordResetView
+from django.core.cache import caches
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from songs.forms import SignupForm
 from songs.services.signups import SignupThrottled, signup_create
 from studio.clientip import client_ip
+from studio.lockout import client_network
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -32,7 +38,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = signup_create(form=form, ip_address=client_ip(request))
+            # Per client network: an IPv6 subscriber has a whole /64 to pick new addresses from.
+            user = signup_create(form=form, ip_address=client_network(client_ip(request)))
         except SignupThrottled as exc:
             form.add_error(None, str(exc))
             status = 429
@@ -47,3 +54,41 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     """django-axes calls this for a locked-out login (AXES_LOCKOUT_CALLABLE): says when to retry."""
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+_password_reset_form = PasswordResetView.as_view()
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """ "Forgot your password?": only with mail configured (EMAIL_HOST), and throttled.
+
+    Without mail the page does not exist (it would promise an e-mail that never comes); staff set new
+    passwords instead. With mail, each client network and each e-mail address may ask
+    PASSWORD_RESET_RATE_LIMIT times an hour: it cannot be used to flood someone's inbox or to probe
+    addresses by the thousand.
+    """
+    if not settings.PASSWORD_RESET_ENABLED:
+        raise Http404("No mail is configured.")
+    if request.method == "POST":
+        email = (request.POST.get("email") or "").strip().casefold()
+        keys = [f"password-reset:net:{client_network(client_ip(request))}"]
+        if email:
+            keys.append("password-reset:mail:" + hashlib.sha256(email.encode()).hexdigest())
+        if any(_over_limit(key) for key in keys):
+            message = _("Too many password reset requests lately. Please try again in an hour.")
+            return render(
+                request, "registration/password_reset_throttled.html", {"message": message}, status=429
+            )
+    return _password_reset_form(request)
+
+
+def _over_limit(key: str) -> bool:
+    """Count one more request for ``key`` in the hour (the shared ops cache); over the limit?"""
+    ops = caches["ops"]
+    ops.add(key, 0, timeout=3600)
+    try:
+        count = ops.incr(key)
+    except ValueError:  # expired between add and incr
+        ops.set(key, 1, timeout=3600)
+        count = 1
+    return count > settings.PASSWORD_RESET_RATE_LIMIT

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import media, selectors
+from songs import export, media, selectors
 from songs.forms import UploadForm
 from songs.models import Role
 from songs.services import copies, features, quotas, requests, uploads
@@ -113,7 +113,7 @@ def clip_media(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
         request,
         name,
         content_type=content_type,
-        filename=f"{clip.title or 'clip'}.{ext}",
+        filename=export.download_name(clip.title, ext),
         as_attachment=download,
     )
     response.setdefault("Cache-Control", "private, max-age=3600")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 from django.contrib import messages
@@ -15,6 +16,10 @@ from songs import catalog, selectors
 from songs.forms import LyricsPromptForm, SongForm, UploadForm
 from songs.models import GenerationTask
 
+# A row number in a page's address: ASCII digits only (str.isdigit() also takes '²' and '①', which int()
+# refuses) and at most 18 of them, below the databases' 64-bit integers (a longer one overflows them).
+_ROW_NUMBER = re.compile(r"[0-9]{1,18}")
+
 # htmx 2 swaps a 286 answer, then stops polling.
 HTMX_STOP_POLLING = 286
 # What a clip's media URL may name, and how each is served (the WAV is converted on first download).
@@ -24,6 +29,13 @@ MEDIA_KINDS = {
     "cover": ("image_file", "image/jpeg", "jpeg"),
     "video": ("video_file", "video/mp4", "mp4"),
 }
+
+
+def row_number(text: str | None) -> int | None:
+    """A row id or row count given in a query string ("before", "newest", "cards", "draft"), or None when
+    it is not one: a page parameter never reaches the database as something it cannot hold."""
+    text = (text or "").strip()
+    return int(text) if _ROW_NUMBER.fullmatch(text) else None
 
 
 def song_form(project, data=None, **initial) -> SongForm:

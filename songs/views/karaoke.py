@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from songs import karaoke, selectors
+from songs import export, karaoke, selectors
 
 # kind -> (content type, what makes the file)
 LYRIC_FILES = {
@@ -56,6 +56,6 @@ def clip_lyrics_file(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpRes
     clip, words = _words(request, uid)
     content_type, make = LYRIC_FILES[kind]
     response = HttpResponse(make(words, clip.title), content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, f"{clip.title or 'clip'}.{kind}")
+    response["Content-Disposition"] = content_disposition_header(True, export.download_name(clip.title, kind))
     response["Cache-Control"] = "private, no-cache"
     return response

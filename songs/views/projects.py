@@ -15,7 +15,14 @@ from songs import catalog, selectors
 from songs.forms import ProjectForm, SongForm
 from songs.models import GenerationTask, Role
 from songs.services import features, quotas, requests, teams
-from songs.views.common import HTMX_STOP_POLLING, detail_context, page_of, poller_context, song_form
+from songs.views.common import (
+    HTMX_STOP_POLLING,
+    detail_context,
+    page_of,
+    poller_context,
+    row_number,
+    song_form,
+)
 
 # The project list shows the most recently changed projects first, a page at a time.
 PROJECTS_PER_PAGE = 24
@@ -44,7 +51,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {}
     if draft_pk := request.GET.get("draft", "").strip():
         # "Use these lyrics": the Custom form starts from the draft.
-        draft = selectors.draft_for_user(user=request.user, pk=int(draft_pk)) if draft_pk.isdigit() else None
+        number = row_number(draft_pk)
+        draft = selectors.draft_for_user(user=request.user, pk=number) if number is not None else None
         if draft is None or draft.project_id != project.pk:
             raise Http404
         initial = {"mode": Mode.CUSTOM, "lyrics": draft.text, "title": draft.title}
@@ -179,10 +187,10 @@ def project_updates(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.attach_chains(project=project, tasks=cards)
     selectors.attach_extras(tasks=cards)
     context = {"cards": cards, "poller": poller, "project": project}
-    newest = request.GET.get("newest", "")
-    if shown is not None and newest.isdigit():
+    newest = row_number(request.GET.get("newest"))
+    if shown is not None and newest is not None:
         context["news"] = selectors.cards_new_from_others(
-            project=project, user=request.user, newer_than=int(newest), shown=shown
+            project=project, user=request.user, newer_than=newest, shown=shown
         )
     if selectors.lyrics_changed_since(project=project, since=since):
         context["lyrics"] = selectors.project_lyrics(project=project)
@@ -202,8 +210,8 @@ def _cards_shown(request: HttpRequest) -> list[int] | None:
     changed is sent then). Cards elsewhere in the project are not drawn for a page that would drop them."""
     if "cards" not in request.GET:
         return None
-    ids = [part for part in request.GET["cards"].split(",") if part.isdigit()]
-    return [int(part) for part in ids[:POLLED_CARDS_MAX]]
+    ids = (row_number(part) for part in request.GET["cards"].split(",")[:POLLED_CARDS_MAX])
+    return [pk for pk in ids if pk is not None]
 
 
 @login_required
@@ -211,10 +219,10 @@ def _cards_shown(request: HttpRequest) -> list[int] | None:
 def project_cards_older(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Show older songs": the next page of cards, and its own button for the page after."""
     project = selectors.project_for_user(user=request.user, pk=pk)
-    before = request.GET.get("before", "")
-    if not before.isdigit():
+    before = row_number(request.GET.get("before"))
+    if before is None:
         raise Http404("No such page.")
-    cards, older = selectors.project_cards_page(project=project, before=int(before))
+    cards, older = selectors.project_cards_page(project=project, before=before)
     return render(
         request, "songs/partials/cards_page.html", {"cards": cards, "older": older, "project": project}
     )

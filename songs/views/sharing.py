@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from songs import media, selectors
+from songs import export, media, selectors
 from songs.models import Role, ShareLink
 from songs.services import sharing
 from songs.templatetags.sharing import absolute_url, share_box
@@ -155,7 +155,7 @@ def share_media(request: HttpRequest, token: str, uid: uuid.UUID, kind: str) -> 
         request,
         getattr(clip, field).name,
         content_type=content_type,
-        filename=f"{clip.title or 'clip'}.{ext}",
+        filename=export.download_name(clip.title, ext),
     )
     # Not for shared caches: a revoked link must stop working everywhere, not only here.
     response.setdefault("Cache-Control", "private, max-age=300")

@@ -156,7 +156,7 @@ def boost_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "songs/partials/boost.html", {**context, "error": form.errors["tags"][0]})
     try:
         style = boost.boost_request(project=project, user=request.user, tags=form.cleaned_data["tags"])
-    except features.FeatureMissing as exc:
+    except (features.FeatureMissing, boost.BoostLimited) as exc:
         return render(request, "songs/partials/boost.html", {**context, "error": str(exc)})
     context.update(boost=style, polls_left=BOOST_POLLS)
     return render(request, "songs/partials/boost.html", context)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -27,17 +28,42 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_check_deploy_is_silent_under_the_production_example(tmp_path):
-    result = subprocess.run(
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=_production_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_silent_under_the_production_example_with_a_key_of_its_own(tmp_path):
+    env = _production_env(tmp_path)
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)  # as the example tells the operator to make
+    result = _check_deploy(env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "WARNING" not in output and "System check identified no issues" in output
+
+
+PUBLIC_KEYS = {
+    "the production example's placeholder": None,  # read from deploy/production.env.example
+    "the development key": "dev-only-insecure-secret-key-change-me-in-production-0123456789",
+    "a short one": "s3cr3t-but-short-0123456789",
+    "one character fifty times": "a" * 60,
+}
+
+
+@pytest.mark.parametrize("name", PUBLIC_KEYS)
+def test_a_public_or_short_secret_key_stops_production_and_check_deploy(tmp_path, name):
+    env = _production_env(tmp_path)
+    if PUBLIC_KEYS[name] is not None:
+        env["SECRET_KEY"] = PUBLIC_KEYS[name]
+    result = _check_deploy(env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "SECRET_KEY is" in output
+    assert "secrets.token_urlsafe(50)" in output  # says how to make a good one
 
 
 def test_every_variable_of_the_production_example_is_listed_in_env_example():
@@ -74,6 +100,7 @@ def test_behind_a_tls_proxy_a_login_post_is_accepted(owner, settings):
 
 def test_the_proxy_setting_comes_from_the_environment(tmp_path):
     env = _production_env(tmp_path)
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
     code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
     out = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],

@@ -114,3 +114,46 @@ def test_the_gateways_own_origin_is_not_vetted(make_gateway, tmp_path, monkeypat
         make_gateway(recorder), f"{BASE}/media/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
     )
     assert size == 5
+
+
+# --- Issue 19 item 4: a media link's name is resolved once; the connection goes to the vetted address ---
+
+
+def test_a_rebinding_cdn_name_is_fetched_from_the_address_that_was_vetted(
+    make_gateway, tmp_path, monkeypatch
+):
+    # Public on the first answer, the cloud's metadata address on any later one.
+    resolver = Resolver(cdn_example=[[PUBLIC_IP], ["169.254.169.254"]])
+    monkeypatch.setattr(download, "media_resolve", resolver)
+    server = Server({("cdn.example", "/a.mp3"): httpx.Response(200, content=b"the audio")})
+
+    size, _ = download.download_media(
+        make_gateway(server), "https://cdn.example/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
+    )
+
+    assert size == len(b"the audio")
+    assert server.hosts == [PUBLIC_IP] and resolver.calls == [("cdn.example", 443)]
+    assert server.requests[0].extensions["sni_hostname"] == "cdn.example"  # the certificate is the name's
+
+
+def test_a_cdn_redirect_is_followed_by_name_and_vetted_again(make_gateway, tmp_path, monkeypatch):
+    resolver = Resolver(cdn_example=[[PUBLIC_IP], ["10.0.0.9"]])
+    monkeypatch.setattr(download, "media_resolve", resolver)
+    server = Server(
+        {
+            ("gateway.test", "/media/a.mp3"): httpx.Response(
+                302, headers={"Location": "https://cdn.example/a"}
+            ),
+            ("cdn.example", "/a"): httpx.Response(302, headers={"Location": "/b.mp3"}),
+            ("cdn.example", "/b.mp3"): httpx.Response(200, content=b"inside"),
+        }
+    )
+
+    error = fails(
+        lambda: download.download_media(
+            make_gateway(server), f"{BASE}/media/a.mp3", dest=tmp_path / "a.mp3", max_bytes=100
+        )
+    )
+
+    assert error.code == "unsafe_url"  # the second answer for the name was private
+    assert server.hosts == ["gateway.test", PUBLIC_IP] and leftovers(tmp_path) == []

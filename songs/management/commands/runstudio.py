@@ -91,6 +91,8 @@ class Command(BaseCommand):
             "10",
             "--log-level",
             "warning",
+            "--logger-class",  # no signed link or token in any line it writes (studio/logredact.py)
+            "studio.logredact.RedactingLogger",
         ]
 
     def _announce(self, host: str, port: int) -> None:

@@ -296,6 +296,11 @@ METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 HEALTH_POLLER_MAX_AGE = envint("HEALTH_POLLER_MAX_AGE", 60)
 HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
 HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
+# `make run`'s supervisor writes which of its processes run here; /health/ and /metrics read it. A file
+# older than SUPERVISOR_STATUS_MAX_AGE seconds means the supervisor itself stopped (a stopped studio
+# removes it; with systemd there is none and the check passes).
+SUPERVISOR_STATUS_FILE = envstr("SUPERVISOR_STATUS_FILE", str(VAR_DIR / "supervisor.json"))
+SUPERVISOR_STATUS_MAX_AGE = envint("SUPERVISOR_STATUS_MAX_AGE", 15)
 # The poller's heartbeat is shared by every process: in Redis when REDIS_URL is set (several machines),
 # otherwise in files beside the database (one machine, as with SQLite). "default" stays Django's own.
 CACHES = {

@@ -32,3 +32,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 METRICS_DIR = ""
 CACHES = {**CACHES, "ops": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ops"}}  # noqa: F405
+# No supervisor runs in tests: a `make run` beside them (its var/supervisor.json) must not be read.
+SUPERVISOR_STATUS_FILE = str(MEDIA_ROOT / "supervisor.json")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -45,6 +46,33 @@ def task_mark(task: GenerationTask, **fields) -> None:
     GenerationTask.objects.filter(pk=task.pk).update(**fields)
     for name, value in fields.items():
         setattr(task, name, value)
+
+
+# Waits between tries of a write that must not be lost to a database blip (a PostgreSQL restart takes a
+# second or two): about 45 s in all, inside django-q2's 60 s job timeout.
+DB_RETRY_WAITS = (0.5, 1, 2, 4, 8, 15, 15)
+
+
+def db_retry(write, *, what: str):
+    """Run ``write`` until the database takes it: after an OperationalError (the server restarting, the
+    connection dropped) the broken connection is closed and the write tried again after a wait.
+
+    For writes whose loss would cost more than the wait: the record of a request the gateway accepted
+    (lost, it would end "outcome unknown" and never be sent again). Raises the last error if the database
+    stays away."""
+    for wait in (*DB_RETRY_WAITS, None):
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if wait is None or transaction.get_connection().in_atomic_block:
+                raise  # inside a transaction the caller's whole transaction must be retried, not this
+            log.warning("database unavailable while %s (%s); trying again in %s s", what, exc, wait)
+            close_old_connections()
+            _sleep(wait)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def card_touch(*, task_id: int | None) -> None:
@@ -99,6 +127,16 @@ def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
     together = transaction.atomic() if isinstance(broker, ORM) and not Conf.SYNC else contextlib.nullcontext()
     with together:
         return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}", broker=broker) for pks in batches)
+
+
+def broker_reachable() -> bool:
+    """The broker answers a ping (Redis, or the database's queue table). Never raises."""
+    try:
+        _shared_broker().ping()
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raises
+        log.warning("the broker does not answer: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def jobs_waiting() -> set[str] | None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from songs import metrics
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
-from songs.services import boost, copies, requests, timing
+from songs.services import boost, common, copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
 from songs.services.ingest import past_cap, task_ingest, tasks_ingest
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
@@ -134,11 +134,21 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     # The queue is read (and its jobs decoded) only when something is due: not on every idle cycle.
     waiting = jobs_waiting() if due or copies.media_due_exists(now=now) else frozenset()
     retry = []
+    reachable = waiting is not None or not due or common.broker_reachable()
     for pk in due:
+        if not reachable:
+            # The broker is down: nothing can be queued. The request stays saved and due again shortly,
+            # and its card says it waits (sent as soon as the broker answers: nothing is lost).
+            requests.submit_delayed(task_pk=pk, code="broker_down", retry_at=now + requests.BROKER_RETRY)
+            continue
         # Push the due time first so the next cycle does not enqueue it again.
         GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
-        if waiting is not None and f"submit-{pk}" not in waiting:
-            requests.submit_enqueue(pk)
+        if waiting is None:
+            continue  # too many jobs to read: it may be among them, and its lease brings it back
+        if f"submit-{pk}" in waiting:
+            # Its job waits for a worker (a backlog, or no worker running): say so on the card.
+            requests.submit_delayed(task_pk=pk, code="worker_busy", retry_at=now + SUBMIT_LEASE)
+        elif requests.submit_enqueue(pk):
             retry.append(pk)
     lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
     lost_count = lost.update(

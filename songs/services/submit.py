@@ -7,6 +7,7 @@ an answer that may have created a task upstream is "outcome unknown" and is neve
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db.models import F
@@ -16,7 +17,7 @@ from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
 from songs.services import features, personas, uploads
-from songs.services.common import retry_delay, task_mark
+from songs.services.common import db_retry, retry_delay, task_mark
 
 Status = GenerationTask.Status
 
@@ -47,14 +48,21 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
             uploads.upload_prepare(upload=task.upload, gateway=gateway)
         upstream_id = _send(gateway, task)
     except uploads.UploadRefused as exc:
-        task_mark(task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now())
-        return
+        record = partial(
+            task_mark, task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now()
+        )
     except SubmitOutcomeUnknown as exc:
-        _fail(task, "outcome_unknown", exc)
-        return
+        record = partial(_fail, task, "outcome_unknown", exc)
     except GatewayError as exc:
-        _submit_failed(task, exc)
-        return
+        record = partial(_submit_failed, task, exc)
+    else:
+        record = partial(_accepted, task, upstream_id)
+    # The gateway has answered: what it said must be kept through a database blip. Lost, an accepted
+    # request would end "outcome unknown" (and a refused one never be retried).
+    db_retry(record, what=f"recording the gateway's answer to task {task.pk}")
+
+
+def _accepted(task: GenerationTask, upstream_id: str) -> None:
     now = timezone.now()
     if task.action == GenerationTask.Action.UPLOAD:
         # The gateway answers an upload with the new clip's id at once: there is nothing to poll.
@@ -67,6 +75,8 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
             upstream_id=upstream_id,
             submitted_at=now,
             fail_reason="",
+            reason_code="",
+            reason_detail="",
             status=Status.SUCCEEDED,
             progress="100%",
             finished_at=now,
@@ -78,6 +88,8 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
         upstream_id=upstream_id,
         submitted_at=now,
         fail_reason="",
+        reason_code="",  # a note it carried while waiting to be sent ("the broker is down") is over
+        reason_detail="",
         next_poll_at=now + timedelta(seconds=1),
     )
 

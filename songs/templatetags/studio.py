@@ -12,12 +12,12 @@ register = template.Library()
 def task_reason(task) -> str:
     """Why a task failed (or waits), in the reader's language; staff's English text when no code."""
     code, detail = task.reason_code, task.reason_detail
-    return reasons.sentence(code, detail=detail, feature=detail) or task.fail_reason
+    return reasons.sentence(code, detail=detail, feature=detail) or reasons.scrub(task.fail_reason)
 
 
 @register.filter
 def media_reason(clip) -> str:
-    return reasons.sentence(clip.media_reason, detail=clip.media_error) or clip.media_error
+    return reasons.sentence(clip.media_reason, detail=clip.media_error) or reasons.scrub(clip.media_error)
 
 
 @register.filter

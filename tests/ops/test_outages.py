@@ -16,7 +16,7 @@ from django.utils import timezone
 from songs.gateway import client as gateway_client
 from songs.management.commands.studio_poller import Command as Poller
 from songs.models import GenerationTask
-from songs.services import common, ingest, polling
+from songs.services import common, polling
 from tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,9 @@ def test_a_song_created_while_the_broker_is_down_is_saved_and_sent_once_when_it_
     assert task.status == "submitted" and task.upstream_id == "up-1" and task.reason_code == ""
 
 
-def test_a_request_whose_job_waits_for_a_worker_says_so_and_is_not_queued_twice(project, gateway, monkeypatch):
+def test_a_request_whose_job_waits_for_a_worker_says_so_and_is_not_queued_twice(
+    project, gateway, monkeypatch
+):
     task = make_task(project, status="queued", upstream_id="", next_poll_at=timezone.now())
     monkeypatch.setattr(common, "jobs_waiting", lambda: {f"submit-{task.pk}"})  # its job is in the queue
     monkeypatch.setattr(polling, "jobs_waiting", lambda: {f"submit-{task.pk}"})

@@ -185,3 +185,29 @@ def test_a_gateways_reason_never_shows_an_internal_address():
     shown = reasons.sentence("unknown", detail="render failed: Error 111 connecting to 127.0.0.1:9518.")
     assert "127.0.0.1" not in shown and "9518" not in shown and "render failed" in shown
     assert reasons.scrub("chorus at 2:30") == "chorus at 2:30"  # a time is not an address
+
+
+def test_a_server_error_is_a_plain_page_without_a_traceback(owner_client, project, monkeypatch):
+    from songs.services import requests
+
+    def broken(**kwargs):
+        raise RuntimeError("secret internals at 10.1.2.3:5432")
+
+    monkeypatch.setattr(requests, "music_requests", broken)
+    owner_client.raise_request_exception = False
+    response = owner_client.post(reverse("songs:song_create", args=[project.pk]), FORM)
+
+    page = response.content.decode()
+    assert response.status_code == 500 and "Something went wrong" in page
+    assert "Traceback" not in page and "RuntimeError" not in page and "10.1.2.3" not in page
+
+
+def test_the_production_server_runs_with_debug_off_unless_told(monkeypatch):
+    import os
+    import runpy
+
+    environment = {"PORT": "8301"}  # an environment file that does not mention DEBUG
+    monkeypatch.setattr(os, "environ", environment)
+    runpy.run_path("deploy/gunicorn.conf.py")
+
+    assert environment["DEBUG"] == "false"

@@ -237,7 +237,12 @@ SUNO_MEDIA_ORIGINS = envlist("SUNO_MEDIA_ORIGINS", "")
 NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
 
 # --- Background work --------------------------------------------------------
+# A task the gateway makes no progress on for this long fails (credits back); one still in the gateway's
+# queue waits up to TASK_QUEUED_TIMEOUT_MINUTES; a timed-out task is still asked about for TASK_LATE_HOURS
+# and a result that arrives then is taken (and counts again).
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
+TASK_QUEUED_TIMEOUT_MINUTES = envint("TASK_QUEUED_TIMEOUT_MINUTES", 240)
+TASK_LATE_HOURS = envint("TASK_LATE_HOURS", 24)
 POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
 # A poll cycle stops claiming new batches after this many seconds (the rest wait for the next cycle).
 POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)

@@ -65,14 +65,16 @@ def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None 
 
 
 def copies_due(*, clip: Clip, now) -> list[str]:
-    """The copies a clip needs now ("media" once complete, "video" once offered), marked pending on the
+    """The copies a clip needs now ("media" once complete, "video" once made), marked pending on the
     clip in memory only: the caller saves the batch in bulk and queues the returned kinds after commit."""
     if clip.status != Clip.Status.COMPLETE:
         return []
     kinds = []
     if clip.media_state == MediaState.NONE:
         kinds.append("media")
-    if clip.video_url and clip.video_state == MediaState.NONE:
+    if clip.video_url and not clip.is_video_pending and clip.video_state == MediaState.NONE:
+        # Only once the gateway says the video is made: fetched once, not tried until it exists. (A task
+        # whose video is still being made stays watched by the poller until it is: ingest._next_look.)
         kinds.append("video")
     for kind in kinds:
         setattr(clip, f"{kind}_state", MediaState.PENDING)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from songs import metrics
@@ -21,7 +21,7 @@ from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
 from songs.services import boost, common, copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
-from songs.services.ingest import past_cap, task_ingest, tasks_ingest
+from songs.services.ingest import LATE_POLL, past_cap, task_ingest, tasks_ingest, timed_out_fields
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ Status = GenerationTask.Status
 POLL_LEASE = timedelta(seconds=30)
 
 
-def _in_progress() -> QuerySet[GenerationTask]:
-    """Tasks the gateway has and is still working on: the ones the poller fetches."""
-    return GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING)).exclude(
-        upstream_id=""
-    )
+def _in_progress(now=None) -> QuerySet[GenerationTask]:
+    """Tasks the gateway has and is still working on, and finished ones still watched (a late result after
+    a time-out, a video being made): the ones the poller fetches."""
+    now = now or timezone.now()
+    return GenerationTask.objects.filter(
+        Q(status__in=(Status.SUBMITTED, Status.RUNNING)) | Q(watch_until__gt=now)
+    ).exclude(upstream_id="")
 
 
 def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
@@ -48,7 +50,7 @@ def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
     database has it, SELECT ... FOR UPDATE SKIP LOCKED lets several pollers claim side by side.
     """
     now = now or timezone.now()
-    due = _in_progress().filter(next_poll_at__lte=now).order_by("next_poll_at")
+    due = _in_progress(now).filter(next_poll_at__lte=now).order_by("next_poll_at")
     token = uuid.uuid4()
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -106,16 +108,12 @@ def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
 def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:
     now = timezone.now()
     for task in tasks:
-        if past_cap(task, now):
-            task_mark(
-                task,
-                status=Status.FAILED,
-                finished_at=now,
-                fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
-                f"(last error: {exc.message}).",
-                reason_code="timed_out",
-                reason_detail=str(settings.TASK_TIMEOUT_MINUTES),
-            )
+        if task.status not in GenerationTask.PENDING:  # watched after it finished: ask again later
+            GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + LATE_POLL, claim_token=None)
+        elif past_cap(task, now):
+            fields = timed_out_fields(now, settings.TASK_TIMEOUT_MINUTES)
+            fields["fail_reason"] += f" (Last error: {exc.message})"  # for staff, in the admin
+            task_mark(task, **fields)
         else:
             GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + timedelta(seconds=10))
 
@@ -187,6 +185,7 @@ def work_pending_exists() -> bool:
     return (
         GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()
         or Clip.objects.filter(COPIES_PENDING).exists()
+        or GenerationTask.objects.filter(watch_until__gt=timezone.now()).exists()
     )
 
 

@@ -34,7 +34,11 @@ def task_state_label(task) -> str:
     if task.status == "queued":
         return _("Waiting to send") if task.fail_reason else _("Queued")
     if task.status == "submitted":
-        return _("Sending") if not task.upstream_id else _("Submitted")
+        if not task.upstream_id:
+            return _("Sending")
+        if task.upstream_status in task.UPSTREAM_QUEUED:
+            return _("Waiting in the gateway's queue")
+        return _("Submitted")
     return _("Generating")
 
 

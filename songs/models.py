@@ -262,6 +262,12 @@ class GenerationTask(models.Model):
         verbose_name = _("generation task")
         verbose_name_plural = _("generation tasks")
         ordering = ["-created_at"]
+        indexes = [
+            # An open page's poll: what changed in this project since (cards, lyrics), and whether anything
+            # is pending; without them each reads every task of the project (10,000 clips: 5,000 tasks).
+            models.Index(fields=["project", "changed_at"], name="task_project_changed"),
+            models.Index(fields=["project", "status"], name="task_project_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} #{self.pk} ({self.status})"
@@ -350,6 +356,17 @@ class Clip(models.Model):
         verbose_name = _("clip")
         verbose_name_plural = _("clips")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The few clips whose copies are still being made (COPIES_PENDING), by project: "anything
+            # pending?" on every poll reads these, not every clip of the project.
+            models.Index(
+                fields=["project"],
+                condition=models.Q(media_state="pending")
+                | models.Q(video_state="pending")
+                | models.Q(timing_state="pending"),
+                name="clip_copies_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.upstream_id

@@ -49,24 +49,35 @@ def task_mark(task: GenerationTask, **fields) -> None:
 
 
 # Waits between tries of a write that must not be lost to a database blip (a PostgreSQL restart takes a
-# second or two): about 45 s in all, inside django-q2's 60 s job timeout.
-DB_RETRY_WAITS = (0.5, 1, 2, 4, 8, 15, 15)
+# second or two, a planned one longer), until the job's own time-out is near.
+DB_RETRY_WAITS = (0.5, 1, 2, 4, 8, 15)
+DB_RETRY_MARGIN_S = 3.0
 
 
-def db_retry(write, *, what: str):
+def job_deadline() -> float:
+    """A time.monotonic() by which a job started now must be done: django-q2 stops it at Q_TIMEOUT."""
+    return time.monotonic() + float(Conf.TIMEOUT or 60) - DB_RETRY_MARGIN_S
+
+
+def db_retry(write, *, what: str, deadline: float | None = None):
     """Run ``write`` until the database takes it: after an OperationalError (the server restarting, the
-    connection dropped) the broken connection is closed and the write tried again after a wait.
+    connection dropped) the broken connection is closed and the write tried again after a wait, as long
+    as ``deadline`` (a time.monotonic(); by default the job's, see job_deadline) allows.
 
     For writes whose loss would cost more than the wait: the record of a request the gateway accepted
     (lost, it would end "outcome unknown" and never be sent again). Raises the last error if the database
     stays away."""
-    for wait in (*DB_RETRY_WAITS, None):
+    deadline = deadline if deadline is not None else job_deadline()
+    waits = iter(DB_RETRY_WAITS)
+    while True:
         try:
             return write()
         except (OperationalError, InterfaceError) as exc:
-            if wait is None or transaction.get_connection().in_atomic_block:
+            left = deadline - time.monotonic()
+            if left <= 0 or transaction.get_connection().in_atomic_block:
                 raise  # inside a transaction the caller's whole transaction must be retried, not this
-            log.warning("database unavailable while %s (%s); trying again in %s s", what, exc, wait)
+            wait = min(next(waits, DB_RETRY_WAITS[-1]), left)
+            log.warning("database unavailable while %s (%s); trying again in %.1f s", what, exc, wait)
             close_old_connections()
             _sleep(wait)
 

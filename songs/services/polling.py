@@ -150,7 +150,11 @@ def work_resume_due(*, now=None) -> dict[str, int]:
             retry.append(pk)
     lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
     lost_count = lost.update(
-        status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
+        status=Status.FAILED,
+        fail_reason=UNKNOWN_OUTCOME,
+        reason_code="outcome_unknown",  # said to people in their own language, as any other reason
+        finished_at=now,
+        changed_at=now,
     )
     downloads = copies.media_resume_due(now=now, waiting=waiting)
     timings = timing.timing_resume_due(now=now)

@@ -17,7 +17,7 @@ from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
 from songs.services import features, personas, uploads
-from songs.services.common import db_retry, retry_delay, task_mark
+from songs.services.common import db_retry, job_deadline, retry_delay, task_mark
 
 Status = GenerationTask.Status
 
@@ -31,6 +31,7 @@ UNKNOWN_OUTCOME = reasons.english("outcome_unknown")
 
 def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
     """Send a queued request to the gateway once. Safe to call twice: only one caller wins the claim."""
+    deadline = job_deadline()  # the gateway's answer is recorded (through a database blip) before this
     now = timezone.now()
     won = GenerationTask.objects.filter(pk=task_pk, status=Status.QUEUED, upstream_id="").update(
         status=Status.SUBMITTED, attempts=F("attempts") + 1, next_poll_at=now + SUBMIT_LEASE, changed_at=now
@@ -39,10 +40,10 @@ def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
         return
     task = GenerationTask.objects.select_related("upload").get(pk=task_pk)
     with gateway_for(gateway) as gateway:
-        _submit_claimed(task, gateway)
+        _submit_claimed(task, gateway, deadline)
 
 
-def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
+def _submit_claimed(task: GenerationTask, gateway: Gateway, deadline: float) -> None:
     try:
         if task.action == GenerationTask.Action.UPLOAD:
             uploads.upload_prepare(upload=task.upload, gateway=gateway)
@@ -59,7 +60,7 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
         record = partial(_accepted, task, upstream_id)
     # The gateway has answered: what it said must be kept through a database blip. Lost, an accepted
     # request would end "outcome unknown" (and a refused one never be retried).
-    db_retry(record, what=f"recording the gateway's answer to task {task.pk}")
+    db_retry(record, what=f"recording the gateway's answer to task {task.pk}", deadline=deadline)
 
 
 def _accepted(task: GenerationTask, upstream_id: str) -> None:

@@ -436,7 +436,10 @@ def drill_postgres(ports: Ports, seconds: float, songs: int) -> dict:
             ["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "studio"], check=True
         )
         studio = Studio(
-            Path(tmp), ports.take(2), database_url=f"postgres://postgres@127.0.0.1:{pg_port}/studio"
+            Path(tmp),
+            ports.take(2),
+            database_url=f"postgres://postgres@127.0.0.1:{pg_port}/studio",
+            **OUTAGE_JOBS,
         )
         try:
             studio.migrate()

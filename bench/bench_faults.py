@@ -185,7 +185,8 @@ class Studio:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             status = self.status()
-            if status and all(role.get("running") for role in status["roles"].values()) and self.up():
+            running = status is None or all(role.get("running") for role in status["roles"].values())
+            if running and self.up():  # (no status file: an older studio, compared before/after)
                 return
             time.sleep(0.3)
         raise RuntimeError(f"the drill's studio did not start (see {self.tmp}/runstudio.log)")

@@ -27,8 +27,11 @@ Status = GenerationTask.Status
 
 
 def _poll_interval(task: GenerationTask, now) -> timedelta:
-    """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s."""
+    """Every second while young (most songs finish in their first minute: each second here is a second
+    before the copy plays), then 2 s, slower as a task ages: gateways refresh their own table every ~15 s."""
     age = (now - (task.submitted_at or task.created_at)).total_seconds()
+    if age < 60:
+        return timedelta(seconds=1)
     if age < 90:
         return timedelta(seconds=2)
     if age < 300:

@@ -53,7 +53,10 @@ class Counting(httpx.BaseTransport):
         elapsed = time.perf_counter() - self.started
         if elapsed > self.cap:
             raise httpx.ConnectError("bench: cycle cap reached", request=request)
-        ids = json.loads(request.content)["ids"]
+        if request.url.path.endswith("/v2/feed"):  # clip ids: "<task>-0", "<task>-1"
+            ids = [i.rsplit("-", 1)[0] for i in request.url.params.get("ids", "").split(",") if i]
+        else:
+            ids = json.loads(request.content)["ids"]
         if self.first_pass is None and self.seen.intersection(ids):
             self.first_pass = (elapsed, self.requests, self.queries["n"])
         self.seen.update(ids)
@@ -61,19 +64,27 @@ class Counting(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def fake_gateway(finished: bool) -> httpx.MockTransport:
-    def clip(task_id: str, n: int) -> dict:
+def fake_gateway(finished: bool, latency: float = 0.0) -> httpx.MockTransport:
+    """A gateway in both formats: the task format's ``POST /suno/fetch`` and the v2 feed's
+    ``GET /suno/v2/feed?ids=...`` (clip ids), each answering after ``latency`` seconds."""
+
+    def clip(clip_id: str) -> dict:
         return {
-            "id": f"{task_id}-{n}",
+            "id": clip_id,
             "status": "complete" if finished else "streaming",
             "title": "City Lights",
-            "audio_url": f"http://cdn.bench/{task_id}-{n}.mp3",
-            "image_url": f"http://cdn.bench/{task_id}-{n}.jpeg",
+            "audio_url": f"http://cdn.bench/{clip_id}.mp3",
+            "image_url": f"http://cdn.bench/{clip_id}.jpeg",
             "model_name": "chirp-v3",
             "metadata": {"tags": "pop", "prompt": "[Verse]\nla", "duration": 30.0 if finished else None},
         }
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if latency:
+            time.sleep(latency)
+        if request.url.path.endswith("/v2/feed"):
+            ids = [i for i in request.url.params.get("ids", "").split(",") if i]
+            return httpx.Response(200, json=[clip(clip_id) for clip_id in ids])
         ids = json.loads(request.content)["ids"]
         tasks = [
             {
@@ -85,7 +96,7 @@ def fake_gateway(finished: bool) -> httpx.MockTransport:
                 "submit_time": int(time.time()) - 20,
                 "start_time": int(time.time()) - 19,
                 "finish_time": int(time.time()) if finished else 0,
-                "data": [clip(task_id, 0), clip(task_id, 1)],
+                "data": [clip(f"{task_id}-0"), clip(f"{task_id}-1")],
             }
             for task_id in ids
         ]
@@ -112,7 +123,13 @@ def reset() -> None:
     broker().purge_queue()  # media jobs the finished answers enqueued: no worker runs here
 
 
-def tasks_make(project: Project, count: int) -> None:
+def _upstream_id(api_format: str) -> str:
+    """A task id as the format makes them: the task format's own, or a v2 generation with its two clips."""
+    task_id = f"up-{uuid.uuid4()}"
+    return f"v2:{task_id}:{task_id}-0,{task_id}-1" if api_format == "v2" else task_id
+
+
+def tasks_make(project: Project, count: int, api_format: str = "task") -> None:
     now = timezone.now()
     GenerationTask.objects.bulk_create(
         GenerationTask(
@@ -121,7 +138,7 @@ def tasks_make(project: Project, count: int) -> None:
             mode="custom",
             request_payload=PAYLOAD,
             status="running",
-            upstream_id=f"up-{uuid.uuid4()}",
+            upstream_id=_upstream_id(api_format),
             submitted_at=now - timezone.timedelta(seconds=20),
             next_poll_at=now - timezone.timedelta(seconds=1),
         )
@@ -129,14 +146,20 @@ def tasks_make(project: Project, count: int) -> None:
     )
 
 
-def poll_cycle_once(project: Project, count: int, finished: bool, cap: float) -> dict:
+def poll_cycle_once(
+    project: Project, count: int, finished: bool, cap: float, api_format: str = "task", latency: float = 0.0
+) -> dict:
     reset()
-    tasks_make(project, count)
+    tasks_make(project, count, api_format)
     with counted_queries() as queries:
         # Finished tasks are fetched once each, so only a cycle of tasks in progress needs a cap.
-        transport = Counting(fake_gateway(finished), queries, float("inf") if finished else cap)
+        transport = Counting(fake_gateway(finished, latency), queries, float("inf") if finished else cap)
         gateway = Gateway(
-            base_url="http://gateway.bench", api_key="bench", transport=transport, max_retries=0
+            base_url="http://gateway.bench",
+            api_key="bench",
+            api_format=api_format,
+            transport=transport,
+            max_retries=0,
         )
         with gateway:
             started = time.perf_counter()
@@ -145,7 +168,9 @@ def poll_cycle_once(project: Project, count: int, finished: bool, cap: float) ->
     first = transport.first_pass or (seconds, transport.requests, queries["n"])
     return {
         "n": count,
-        "kind": "finished" if finished else "in progress",
+        "kind": ("finished" if finished else "in progress")
+        + (f", {api_format}" if api_format != "task" else "")
+        + (f", {latency * 1000:.0f} ms" if latency else ""),
         "seconds": seconds,
         "requests": transport.requests,
         "queries": queries["n"],
@@ -276,6 +301,8 @@ def main() -> None:
     parser.add_argument(
         "--scale", default="", help="clips per project for the page/poll/bare view, e.g. 1000,10000"
     )
+    parser.add_argument("--formats", default="task,v2", help="the fake gateway's formats, in turn")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds the fake gateway takes to answer")
     parser.add_argument("--only-scale", action="store_true", help="only the page/poll/bare view figures")
     args = parser.parse_args()
     user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:8]}", password="bench-pass-123")
@@ -284,7 +311,8 @@ def main() -> None:
         return
     project = teams.project_create(user=user, name="Bench")
     cycles = [
-        poll_cycle_once(project, int(size), finished, args.cycle_cap)
+        poll_cycle_once(project, int(size), finished, args.cycle_cap, api_format, args.latency)
+        for api_format in args.formats.split(",")
         for size in args.sizes.split(",")
         for finished in (False, True)
     ]

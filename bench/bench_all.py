@@ -7,6 +7,8 @@
    database of its own, created and migrated here and dropped afterwards.
 3. One table: each figure, the 1-minute load average when it was taken, and the target (printed, never
    asserted).
+4. bench_faults.py: the fault drills (kill -9 of every process kind, Redis and PostgreSQL outages on private
+   servers, a backlog), each on the real `make run`, bounded in time.
 
     .venv/bin/python bench/bench_all.py [--load-seconds 60] [--only sqlite|postgres] [--skip-existing]
 """
@@ -230,6 +232,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-existing", action="store_true", help="skip bench_engine.py and bench_studio.py"
     )
+    parser.add_argument("--skip-faults", action="store_true", help="skip bench_faults.py (about 10 min)")
     args = parser.parse_args()
     started, load_before = time.time(), load1()
     subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
@@ -252,6 +255,47 @@ def main() -> None:
     )
     print(table(results))
     print("load: the 1-minute load average when the figure was taken (the highest one during the load test)")
+    if not args.skip_faults:
+        print("\n== bench_faults.py: kill -9 of every process, Redis and PostgreSQL outages, a backlog ==")
+        faults = (run("bench_faults.py") or {}).get("faults", {})
+        print(faults_table(faults))
+
+
+FAULT_TARGETS = {
+    "kill": "0 left, 0 lost, 0 dup, back <= 5 s",
+    "redis": "Create answers, 0 lost, 0 dup",
+    "postgres": "0 lost, 0 dup, back within s",
+    "backlog": "0 failed while the gateway made them",
+}
+
+
+def faults_table(faults: dict) -> str:
+    lines = []
+    for name, item in faults.items():
+        if name == "kill":
+            text = (
+                f"{item['kills']} kills: {item['left_in_killed_groups']} left in killed groups, "
+                f"{item['left_after_ctrl_c']} after Ctrl-C, back within {item['longest_back_s']:.1f} s"
+            )
+        elif name == "backlog":
+            text = (
+                f"{item['songs']} songs in {item['sent_in_s']:.0f} s, "
+                f"drained after {item['drained_after_s']:.0f} s "
+                f"(time-out {item['time_out_minutes']} min)"
+            )
+        else:
+            text = (
+                f"{item['outage_s']:g} s down: Create {item['create_ok_during']} ok, page "
+                f"{item['page_ok_during']}, /health/ {item['health_ok_during']}; pages back after "
+                f"{fmt(item['pages_back_after_s'], '.1f')} s, "
+                f"all final after {item['all_final_after_s']:.0f} s"
+            )
+        songs = (
+            f"{item['lost']} lost {item['failed_reasons']}, {item['duplicates_at_engine']} dup, "
+            f"{item['failed_but_made']} failed but made"
+        )
+        lines.append(f"{name:9} {text}; {songs} (load {item['load1']:.1f})  target: {FAULT_TARGETS[name]}")
+    return "\n".join(lines) or "(no drill ran)"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ on, so gunicorn's few workers only ever see complete requests from 127.0.0.1.
 
 import os
 
+# The production path never shows a traceback: DEBUG is off unless the environment file turns it on
+# (then Django answers a failure with templates/500.html, which needs neither the database nor Redis).
+os.environ.setdefault("DEBUG", "false")
+
 # Only the proxy on this machine talks to gunicorn. PORT is also where the studio reaches the built-in
 # engine (SUNO_GATEWAY_URL), so both must agree: keep it in the environment file.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8301')}"

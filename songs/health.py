@@ -113,3 +113,23 @@ class Queue(HealthCheck):
             raise ServiceUnavailable(f"the queue cannot be read ({type(exc).__name__})") from exc
         if settings.HEALTH_QUEUE_MAX and depth > settings.HEALTH_QUEUE_MAX:
             raise ServiceWarning(f"{depth} jobs are waiting (more than {settings.HEALTH_QUEUE_MAX})")
+
+
+@dataclasses.dataclass(repr=False)
+class Processes(HealthCheck):
+    """Every process `make run`'s supervisor starts is running (web, worker, poller, the engine's two).
+
+    Without a supervisor (systemd runs each unit, which reports its own) there is nothing to check."""
+
+    def __repr__(self) -> str:
+        return "Processes"
+
+    def run(self) -> None:
+        status = monitor.processes_status()
+        if status is None:
+            return
+        if status["age"] > settings.SUPERVISOR_STATUS_MAX_AGE:
+            raise ServiceUnavailable(f"the process supervisor stopped reporting {status['age']:.0f} s ago")
+        missing = monitor.processes_missing(status)
+        if missing:
+            raise ServiceUnavailable(f"not running, being restarted: {', '.join(missing)}")

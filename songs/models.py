@@ -196,6 +196,9 @@ class GenerationTask(models.Model):
         FAILED = "failed", _("Failed")
 
     PENDING = (Status.QUEUED, Status.SUBMITTED, Status.RUNNING)
+    # What gateways answer for a task they accepted but have not started (it waits in their queue):
+    # NOT_START (stock), SUBMITTED/QUEUED/PENDING (others, and the v2 feed's generations not begun).
+    UPSTREAM_QUEUED = frozenset({"NOT_START", "SUBMITTED", "QUEUED", "PENDING"})
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     user = models.ForeignKey(
@@ -219,6 +222,12 @@ class GenerationTask(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text=_("Submit attempts."))
     polls = models.PositiveIntegerField(_("polls"), default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the gateway's answer last changed (status, progress, a clip): the time-out counts time without
+    # progress, so a task that is slowly made, or waits in a long queue, is not failed while it moves.
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    # A finished task the poller still asks about until then: a late result after a time-out (taken, and
+    # billed), or a video the gateway is still making (fetched once it is ready, not polled for).
+    watch_until = models.DateTimeField(null=True, blank=True, db_index=True)
     claim_token = models.UUIDField(null=True, blank=True)
     # Set by the form: the same click sent twice makes one task, not two.
     request_key = models.UUIDField(null=True, blank=True, unique=True)
@@ -253,6 +262,12 @@ class GenerationTask(models.Model):
         verbose_name = _("generation task")
         verbose_name_plural = _("generation tasks")
         ordering = ["-created_at"]
+        indexes = [
+            # An open page's poll: what changed in this project since (cards, lyrics), and whether anything
+            # is pending; without them each reads every task of the project (10,000 clips: 5,000 tasks).
+            models.Index(fields=["project", "changed_at"], name="task_project_changed"),
+            models.Index(fields=["project", "status"], name="task_project_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} #{self.pk} ({self.status})"
@@ -341,6 +356,17 @@ class Clip(models.Model):
         verbose_name = _("clip")
         verbose_name_plural = _("clips")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The few clips whose copies are still being made (COPIES_PENDING), by project: "anything
+            # pending?" on every poll reads these, not every clip of the project.
+            models.Index(
+                fields=["project"],
+                condition=models.Q(media_state="pending")
+                | models.Q(video_state="pending")
+                | models.Q(timing_state="pending"),
+                name="clip_copies_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.upstream_id

@@ -7,9 +7,12 @@ the rest into gauges when /metrics is scraped, so they are always the database's
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count
 from django_q.brokers import Broker, get_broker
@@ -36,6 +39,26 @@ def poller_beat(*, now: float | None = None) -> None:
 def poller_last_beat() -> float | None:
     """Unix time of the poller loop's last cycle, or None if none was recorded."""
     return caches["ops"].get(HEARTBEAT_KEY)
+
+
+def processes_status() -> dict | None:
+    """What `make run`'s supervisor last wrote (studio/supervisor.py): every role, running or not, and
+    ``age``, the file's age in seconds. None when no supervisor runs (systemd, tests, a stopped studio)."""
+    path = Path(settings.SUPERVISOR_STATUS_FILE)
+    try:
+        status = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("could not read the supervisor's status file: %s", type(exc).__name__)
+        return None
+    status["age"] = max(0.0, time.time() - float(status.get("updated", 0)))
+    return status
+
+
+def processes_missing(status: dict) -> list[str]:
+    """The roles that are not running (being restarted, or crash-looping), by name."""
+    return sorted(name for name, role in status.get("roles", {}).items() if not role.get("running"))
 
 
 def tasks_by_status() -> dict[str, int]:
@@ -79,6 +102,25 @@ class StudioCollector(Collector):
             "Clips whose media a worker still has to copy.",
             value=copies_pending(),
         )
+        status = processes_status()
+        if status is not None:
+            up = GaugeMetricFamily(
+                "studio_process_up", "1 when the supervisor's process of this role runs.", labels=["role"]
+            )
+            restarts = GaugeMetricFamily(
+                "studio_process_restarts", "Times the supervisor restarted this role.", labels=["role"]
+            )
+            fresh = status["age"] <= settings.SUPERVISOR_STATUS_MAX_AGE
+            for name, role in sorted(status.get("roles", {}).items()):
+                up.add_metric([name], 1.0 if fresh and role.get("running") else 0.0)
+                restarts.add_metric([name], float(role.get("restarts", 0)))
+            yield up
+            yield restarts
+            yield GaugeMetricFamily(
+                "studio_supervisor_status_age_seconds",
+                "Seconds since the process supervisor last wrote its status.",
+                value=status["age"],
+            )
         beat = poller_last_beat()
         if beat is not None:
             yield GaugeMetricFamily(

@@ -8,8 +8,11 @@ studio's own.
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from songs import catalog
 
@@ -40,7 +43,14 @@ SENTENCES = {
     ),
     "feature_missing": _("This gateway does not offer {feature}."),
     "retrying": _("Not sent yet: {detail} Trying again shortly."),
-    "timed_out": _("Timed out: the gateway gave no result within {detail} minutes."),
+    "broker_down": _(
+        "Saved, not sent yet: the studio's job queue cannot be reached right now. It will be sent as soon "
+        "as the queue is back; nothing is lost."
+    ),
+    "worker_busy": _(
+        "Saved, waiting for the studio's worker: it is busy with other work or being restarted. It will "
+        "be sent as soon as the worker takes it."
+    ),
     "no_clips": _("The gateway finished the task but returned no clips."),
     "clip_missing": _("The gateway never delivered one of the clips; the others are here."),
     "media_forbidden": _(
@@ -51,13 +61,51 @@ SENTENCES = {
 }
 
 
+# What people must never read in a reason: internal addresses (a URL, an IP with or without its port, a
+# host:port, localhost), which a gateway's own words may carry ("Error 111 connecting to 127.0.0.1:9518").
+_ADDRESS = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://\S+"  # URLs
+    r"|\[[0-9a-f:]+\](?::\d+)?"  # [IPv6]:port
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # IPv4[:port]
+    r"|\blocalhost(?::\d+)?\b"
+    r"|\b[a-z0-9][a-z0-9.-]*\.[a-z]{2,}:\d+\b"  # host.name:port
+    r"|\b[a-z][a-z0-9-]*:\d{2,5}\b",  # host:port (a letter first: "3:45" is a time)
+    re.IGNORECASE,
+)
+
+
+def scrub(text: str) -> str:
+    """The text with every internal address replaced: what a person may be shown of a gateway's words."""
+    return _ADDRESS.sub(str(_("(an internal address)")), text)
+
+
+def _timed_out(detail: str) -> str:
+    try:
+        minutes = int(detail)
+    except ValueError:
+        minutes = 0
+    return ngettext(
+        "Timed out: the gateway made no progress for %(minutes)s minute. Your credits were given back; "
+        "if the gateway still finishes it, its songs will appear here.",
+        "Timed out: the gateway made no progress for %(minutes)s minutes. Your credits were given back; "
+        "if the gateway still finishes it, its songs will appear here.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+# Sentences whose words depend on a number (said by ngettext): "1 minute", "15 minutes".
+COUNTED = {"timed_out": _timed_out}
+
+
 def sentence(code: str, *, detail: str = "", feature: str = "") -> str:
     """The sentence for a code, filled in; "" for a code it does not know."""
+    if code in COUNTED:
+        return COUNTED[code](detail.strip())
     template = SENTENCES.get(code)
     if template is None:
         return ""
     label = catalog.FEATURES.get(feature, feature)
-    detail = detail.strip() or str(_("no details given."))
+    detail = scrub(detail.strip()) or str(_("no details given."))
     if str(template).endswith("{detail}") and detail[-1:] not in ".!?。！？":
         detail += "."  # it ends the sentence
     return str(template).format(detail=detail, feature=label)

@@ -260,7 +260,12 @@ BOOST_TEAM_RATE_LIMIT = envint("BOOST_TEAM_RATE_LIMIT", 100)
 BOOST_RATE_WINDOW_MINUTES = envint("BOOST_RATE_WINDOW_MINUTES", 60)
 
 # --- Background work --------------------------------------------------------
+# A task the gateway makes no progress on for this long fails (credits back); one still in the gateway's
+# queue waits up to TASK_QUEUED_TIMEOUT_MINUTES; a timed-out task is still asked about for TASK_LATE_HOURS
+# and a result that arrives then is taken (and counts again).
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
+TASK_QUEUED_TIMEOUT_MINUTES = envint("TASK_QUEUED_TIMEOUT_MINUTES", 240)
+TASK_LATE_HOURS = envint("TASK_LATE_HOURS", 24)
 POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
 # A poll cycle stops claiming new batches after this many seconds (the rest wait for the next cycle).
 POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)
@@ -322,6 +327,11 @@ HEALTH_GATEWAY_TIMEOUT = envfloat("HEALTH_GATEWAY_TIMEOUT", 3.0)
 # cannot make the studio probe the gateway more often than this. 0: a probe for every call.
 HEALTH_GATEWAY_CACHE_SECONDS = envint("HEALTH_GATEWAY_CACHE_SECONDS", 15)
 HEALTH_QUEUE_MAX = envint("HEALTH_QUEUE_MAX", 0)
+# `make run`'s supervisor writes which of its processes run here; /health/ and /metrics read it. A file
+# older than SUPERVISOR_STATUS_MAX_AGE seconds means the supervisor itself stopped (a stopped studio
+# removes it; with systemd there is none and the check passes).
+SUPERVISOR_STATUS_FILE = envstr("SUPERVISOR_STATUS_FILE", str(VAR_DIR / "supervisor.json"))
+SUPERVISOR_STATUS_MAX_AGE = envint("SUPERVISOR_STATUS_MAX_AGE", 15)
 # What every process shares (the poller's heartbeat, WAV job keys, the gateway probe's verdict, Boost
 # counts) is in the "ops" cache: Redis when REDIS_URL is set (several machines), files beside the database
 # otherwise, and those files too while Redis does not answer (studio/cache.py). "default" stays Django's own.

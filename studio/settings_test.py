@@ -35,3 +35,5 @@ CACHES = {**CACHES, "ops": {"BACKEND": "django.core.cache.backends.locmem.LocMem
 # /health/ probes the gateway on every call in tests (tests change its answers between calls); the
 # verdict's cache has tests of its own (tests/hardening/test_small_leaks.py).
 HEALTH_GATEWAY_CACHE_SECONDS = 0
+# No supervisor runs in tests: a `make run` beside them (its var/supervisor.json) must not be read.
+SUPERVISOR_STATUS_FILE = str(MEDIA_ROOT / "supervisor.json")

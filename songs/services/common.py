@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import uuid
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
@@ -45,6 +46,44 @@ def task_mark(task: GenerationTask, **fields) -> None:
     GenerationTask.objects.filter(pk=task.pk).update(**fields)
     for name, value in fields.items():
         setattr(task, name, value)
+
+
+# Waits between tries of a write that must not be lost to a database blip (a PostgreSQL restart takes a
+# second or two, a planned one longer), until the job's own time-out is near.
+DB_RETRY_WAITS = (0.5, 1, 2, 4, 8, 15)
+DB_RETRY_MARGIN_S = 3.0
+
+
+def job_deadline() -> float:
+    """A time.monotonic() by which a job started now must be done: django-q2 stops it at Q_TIMEOUT."""
+    return time.monotonic() + float(Conf.TIMEOUT or 60) - DB_RETRY_MARGIN_S
+
+
+def db_retry(write, *, what: str, deadline: float | None = None):
+    """Run ``write`` until the database takes it: after an OperationalError (the server restarting, the
+    connection dropped) the broken connection is closed and the write tried again after a wait, as long
+    as ``deadline`` (a time.monotonic(); by default the job's, see job_deadline) allows.
+
+    For writes whose loss would cost more than the wait: the record of a request the gateway accepted
+    (lost, it would end "outcome unknown" and never be sent again). Raises the last error if the database
+    stays away."""
+    deadline = deadline if deadline is not None else job_deadline()
+    waits = iter(DB_RETRY_WAITS)
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or transaction.get_connection().in_atomic_block:
+                raise  # inside a transaction the caller's whole transaction must be retried, not this
+            wait = min(next(waits, DB_RETRY_WAITS[-1]), left)
+            log.warning("database unavailable while %s (%s); trying again in %.1f s", what, exc, wait)
+            close_old_connections()
+            _sleep(wait)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def card_touch(*, task_id: int | None) -> None:
@@ -99,6 +138,16 @@ def jobs_enqueue_many(job: str, batches: list[list[int]], *, name: str) -> int:
     together = transaction.atomic() if isinstance(broker, ORM) and not Conf.SYNC else contextlib.nullcontext()
     with together:
         return sum(job_enqueue(job, pks, name=f"{name}-{pks[0]}", broker=broker) for pks in batches)
+
+
+def broker_reachable() -> bool:
+    """The broker answers a ping (Redis, or the database's queue table). Never raises."""
+    try:
+        _shared_broker().ping()
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raises
+        log.warning("the broker does not answer: %s", type(exc).__name__)
+        return False
+    return True
 
 
 def jobs_waiting() -> set[str] | None:

@@ -65,14 +65,16 @@ def clip_media_schedule(*, clip: Clip, kind: str = "media", outbox: list | None 
 
 
 def copies_due(*, clip: Clip, now) -> list[str]:
-    """The copies a clip needs now ("media" once complete, "video" once offered), marked pending on the
+    """The copies a clip needs now ("media" once complete, "video" once made), marked pending on the
     clip in memory only: the caller saves the batch in bulk and queues the returned kinds after commit."""
     if clip.status != Clip.Status.COMPLETE:
         return []
     kinds = []
     if clip.media_state == MediaState.NONE:
         kinds.append("media")
-    if clip.video_url and clip.video_state == MediaState.NONE:
+    if clip.video_url and not clip.is_video_pending and clip.video_state == MediaState.NONE:
+        # Only once the gateway says the video is made: fetched once, not tried until it exists. (A task
+        # whose video is still being made stays watched by the poller until it is: ingest._next_look.)
         kinds.append("video")
     for kind in kinds:
         setattr(clip, f"{kind}_state", MediaState.PENDING)
@@ -81,9 +83,12 @@ def copies_due(*, clip: Clip, now) -> list[str]:
 
 
 def copies_enqueue(outbox: list[tuple[str, int]]) -> int:
-    """Queue the copies a batch of answers asked for: audio in jobs of CLIPS_PER_JOB clips, videos alone."""
+    """Queue the copies a batch of answers asked for: audio in jobs of up to CLIPS_PER_JOB clips, videos
+    alone. A few clips (a song's two) go one a job, so that the workers copy them side by side."""
     media = [pk for kind, pk in outbox if kind == "media"]
-    batches = [media[start : start + CLIPS_PER_JOB] for start in range(0, len(media), CLIPS_PER_JOB)]
+    workers = max(1, int(settings.Q_CLUSTER.get("workers", 1)))
+    per_job = max(1, min(CLIPS_PER_JOB, -(-len(media) // workers)))
+    batches = [media[start : start + per_job] for start in range(0, len(media), per_job)]
     queued = jobs_enqueue_many("media_many", batches, name="media-many")
     for kind, pk in outbox:
         if kind == "video":
@@ -158,10 +163,14 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         media_error="",
         media_reason="",
         media_next_at=None,
-        **timing.audio_fields(clip=clip, audio_name=audio_name, gateway=gateway),  # waveform and karaoke
-    )
+    )  # playable from our copy now: the waveform and the karaoke words come after, never before
     log.info("copy stored: clip %s media", clip.pk)  # the crash drill counts these
     metrics.copy_stored_observed(task=clip.task)
+    clip.audio_file.name = audio_name
+    if peaks := timing.clip_peaks(clip):
+        Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
+        card_touch(task_id=clip.task_id)
+    timing.clip_timing_schedule(clip=clip)  # its words in a job of its own (resumed if that job is lost)
 
 
 def clips_media_download(*, clip_pks: list[int], gateway: Gateway | None = None) -> None:

@@ -27,8 +27,11 @@ Status = GenerationTask.Status
 
 
 def _poll_interval(task: GenerationTask, now) -> timedelta:
-    """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s."""
+    """Every second while young (most songs finish in their first minute: each second here is a second
+    before the copy plays), then 2 s, slower as a task ages: gateways refresh their own table every ~15 s."""
     age = (now - (task.submitted_at or task.created_at)).total_seconds()
+    if age < 60:
+        return timedelta(seconds=1)
     if age < 90:
         return timedelta(seconds=2)
     if age < 300:
@@ -36,9 +39,36 @@ def _poll_interval(task: GenerationTask, now) -> timedelta:
     return timedelta(seconds=15)
 
 
-def past_cap(task: GenerationTask, now) -> bool:
-    started = task.submitted_at or task.created_at
-    return now - started > timedelta(minutes=settings.TASK_TIMEOUT_MINUTES)
+# A timed-out task is asked about this often (a late result is taken); a finished one whose video the
+# gateway is still making, this often (its copy is fetched once, when it is ready).
+LATE_POLL = timedelta(seconds=60)
+VIDEO_POLL = timedelta(seconds=10)
+VIDEO_WATCH = timedelta(minutes=60)
+
+
+def past_cap(task: GenerationTask, now, *, queued: bool = False, since_sent: bool = False) -> bool:
+    """Has the task gone without progress too long? The time-out counts from its last progress (the
+    gateway's answer changing), so a slow task that moves is never failed; one the gateway reports still
+    waiting in its queue has the longer TASK_QUEUED_TIMEOUT_MINUTES, counted from when it was sent."""
+    if queued:
+        waited = now - (task.submitted_at or task.created_at)
+        return waited > timedelta(minutes=settings.TASK_QUEUED_TIMEOUT_MINUTES)
+    quiet_since = task.submitted_at or task.created_at
+    if not since_sent:
+        quiet_since = task.progressed_at or quiet_since
+    return now - quiet_since > timedelta(minutes=settings.TASK_TIMEOUT_MINUTES)
+
+
+def timed_out_fields(now, minutes: int) -> dict:
+    """A task failed for want of progress: credits back (a failure is its refund), and still asked about
+    for TASK_LATE_HOURS, so that a result the gateway makes after all is taken (and counts again)."""
+    return {
+        "status": Status.FAILED,
+        "finished_at": now,
+        **_reason("timed_out", str(minutes)),
+        "watch_until": now + timedelta(hours=settings.TASK_LATE_HOURS),
+        "next_poll_at": now + LATE_POLL,
+    }
 
 
 _UPSTREAM_TO_STATUS = {"SUCCESS": Status.SUCCEEDED, "FAILURE": Status.FAILED, "IN_PROGRESS": Status.RUNNING}
@@ -86,37 +116,58 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
     if not tasks:
         return []
     with transaction.atomic():
-        statuses = dict(
-            GenerationTask.objects.select_for_update()
+        rows = {
+            pk: (status, watch_until)
+            for pk, status, watch_until in GenerationTask.objects.select_for_update()
             .filter(pk__in=[task.pk for task in tasks])
-            .values_list("pk", "status")
-        )
-        live = [task for task in tasks if statuses.get(task.pk) in GenerationTask.PENDING]
-        done = [task.pk for task in tasks if statuses.get(task.pk) not in GenerationTask.PENDING]
+            .values_list("pk", "status", "watch_until")
+        }
+
+        def wanted(task: GenerationTask) -> bool:
+            status, watch_until = rows.get(task.pk, (None, None))
+            return status in GenerationTask.PENDING or (watch_until is not None and watch_until > now)
+
+        live = [task for task in tasks if wanted(task)]
+        done = [task.pk for task in tasks if not wanted(task)]
         if done:
             GenerationTask.objects.filter(pk__in=done).update(claim_token=None)
-        answered = []
+        answered, waiting_late = [], []
         for task in live:
+            task.status = rows[task.pk][0]  # a claimed copy may be older than the locked row
             answer = answers.get(task.upstream_id)
             if answer is None:
                 _ingest_missing(task, now)  # rare: one task's own queries
+            elif task.status == Status.FAILED and answer.status not in ("SUCCESS", "FAILURE"):
+                waiting_late.append(task.pk)  # timed out, still not done upstream: ask again later
             else:
                 answered.append((task, answer))
+        if waiting_late:
+            GenerationTask.objects.filter(pk__in=waiting_late).update(
+                polls=F("polls") + 1, claim_token=None, next_poll_at=now + LATE_POLL
+            )
         if not answered:
             return []
         visible, outbox = _clips_upsert(answered, now)
         before = {task.pk: task.polls for task, _ in answered}
         written: dict[int, frozenset] = {}
         for task, answer in answered:
+            if _progressed(task, answer, visible):
+                task.progressed_at = now  # the time-out counts from here
+            finished_before = task.status not in GenerationTask.PENDING
             fields = _outcome(task, answer, now)
+            if finished_before and task.status == Status.FAILED and fields["status"] == Status.SUCCEEDED:
+                log.info("task %s: a result arrived after its time-out; taken", task.pk)
             if fields["status"] == Status.SUCCEEDED and task.action == GenerationTask.Action.LYRICS:
                 _draft_from_lyrics(task, answer)
+            if task.status == Status.SUCCEEDED and fields["status"] == Status.SUCCEEDED:
+                fields.pop("finished_at", None)  # a video being watched: it finished when it finished
             if task.pk in visible or any(getattr(task, k) != v for k, v in fields.items()):
                 fields["changed_at"] = now
             fields.update(
                 last_response=answer.raw,
                 claim_token=None,
-                next_poll_at=now + _poll_interval(task, now),
+                progressed_at=task.progressed_at,
+                **_next_look(task, answer, fields, now),
             )
             for name, value in fields.items():
                 setattr(task, name, value)
@@ -125,6 +176,25 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         for task, _ in answered:
             task.polls = before[task.pk] + 1  # what "polls = polls + 1" wrote (the task is ours: claimed)
     return outbox
+
+
+def _progressed(task: GenerationTask, answer: Task, visible: set[int]) -> bool:
+    """The gateway's answer moved: another status or progress, or a clip that changed."""
+    return answer.status != task.upstream_status or answer.progress != task.progress or task.pk in visible
+
+
+def _next_look(task: GenerationTask, answer: Task, fields: dict, now) -> dict:
+    """When the poller asks about the task next, and until when it watches it once finished."""
+    status = fields["status"]
+    if status in GenerationTask.PENDING:
+        return {"next_poll_at": now + _poll_interval(task, now), "watch_until": None}
+    if fields.get("reason_code") == "timed_out":
+        return {"next_poll_at": fields["next_poll_at"], "watch_until": fields["watch_until"]}
+    if status == Status.SUCCEEDED and any(c.video_url and c.is_video_pending for c in answer.clips):
+        # The gateway is still making a video: its copy is fetched once the answer says it is ready.
+        until = task.watch_until if task.watch_until and task.watch_until > now else now + VIDEO_WATCH
+        return {"next_poll_at": now + VIDEO_POLL, "watch_until": until}
+    return {"next_poll_at": None, "watch_until": None}
 
 
 def _tasks_update(tasks: list[GenerationTask], written: dict[int, frozenset]) -> None:
@@ -258,14 +328,24 @@ def _outcome(task: GenerationTask, answer: Task, now) -> dict:
         fields.update(status=Status.FAILED, **_reason("no_clips"))
     if fields["status"] in (Status.SUCCEEDED, Status.FAILED):
         fields["finished_at"] = now
-    elif past_cap(task, now) and any(clip.status == "complete" for clip in answer.clips):
+    elif task.status == Status.FAILED:
+        # Timed out before and still not done upstream (the caller keeps those apart): stays as it was.
+        fields.update(status=Status.FAILED)
+    elif past_cap(task, now, since_sent=True) and any(clip.status == "complete" for clip in answer.clips):
         # A clip the answer never lists (some feeds leave out clips in error) is not waited for past the
         # cap: the task ends with the clips it has, and says one never came.
         fields.update(status=Status.SUCCEEDED, finished_at=now, **_reason("clip_missing"))
-    elif past_cap(task, now):
-        minutes = str(settings.TASK_TIMEOUT_MINUTES)
-        fields.update(status=Status.FAILED, finished_at=now, **_reason("timed_out", minutes))
+    elif past_cap(task, now, queued=_queued_upstream(answer)):
+        queued = _queued_upstream(answer)
+        minutes = settings.TASK_QUEUED_TIMEOUT_MINUTES if queued else settings.TASK_TIMEOUT_MINUTES
+        fields.update(timed_out_fields(now, minutes))
     return fields
+
+
+def _queued_upstream(answer: Task) -> bool:
+    """The gateway has the task but has not started it (waiting in its queue)."""
+    started = any(clip.status in ("streaming", "complete") for clip in answer.clips)
+    return answer.status in GenerationTask.UPSTREAM_QUEUED and not started
 
 
 def _upstream_failure(text: str) -> dict:
@@ -288,6 +368,11 @@ def _reason(code: str, detail: str = "") -> dict:
 
 def _ingest_missing(task: GenerationTask, now) -> None:
     """The gateway does not know the task (yet): keep asking until the cap, then say so."""
+    if task.status not in GenerationTask.PENDING:  # timed out and watched: the gateway forgot it
+        GenerationTask.objects.filter(pk=task.pk).update(
+            polls=F("polls") + 1, claim_token=None, next_poll_at=None, watch_until=None
+        )
+        return
     if past_cap(task, now):
         task_mark(
             task,

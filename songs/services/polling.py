@@ -13,15 +13,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from songs import metrics
 from songs.gateway import Gateway, GatewayError, gateway_for
 from songs.models import COPIES_PENDING, Clip, GenerationTask
-from songs.services import boost, copies, requests, timing
+from songs.services import boost, common, copies, requests, timing
 from songs.services.common import jobs_waiting, task_mark
-from songs.services.ingest import past_cap, task_ingest, tasks_ingest
+from songs.services.ingest import LATE_POLL, past_cap, task_ingest, tasks_ingest, timed_out_fields
 from songs.services.submit import SUBMIT_LEASE, UNKNOWN_OUTCOME
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ Status = GenerationTask.Status
 POLL_LEASE = timedelta(seconds=30)
 
 
-def _in_progress() -> QuerySet[GenerationTask]:
-    """Tasks the gateway has and is still working on: the ones the poller fetches."""
-    return GenerationTask.objects.filter(status__in=(Status.SUBMITTED, Status.RUNNING)).exclude(
-        upstream_id=""
-    )
+def _in_progress(now=None) -> QuerySet[GenerationTask]:
+    """Tasks the gateway has and is still working on, and finished ones still watched (a late result after
+    a time-out, a video being made): the ones the poller fetches."""
+    now = now or timezone.now()
+    return GenerationTask.objects.filter(
+        Q(status__in=(Status.SUBMITTED, Status.RUNNING)) | Q(watch_until__gt=now)
+    ).exclude(upstream_id="")
 
 
 def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
@@ -48,7 +50,7 @@ def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
     database has it, SELECT ... FOR UPDATE SKIP LOCKED lets several pollers claim side by side.
     """
     now = now or timezone.now()
-    due = _in_progress().filter(next_poll_at__lte=now).order_by("next_poll_at")
+    due = _in_progress(now).filter(next_poll_at__lte=now).order_by("next_poll_at")
     token = uuid.uuid4()
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -106,16 +108,12 @@ def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
 def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:
     now = timezone.now()
     for task in tasks:
-        if past_cap(task, now):
-            task_mark(
-                task,
-                status=Status.FAILED,
-                finished_at=now,
-                fail_reason=f"No result from the gateway after {settings.TASK_TIMEOUT_MINUTES} minutes "
-                f"(last error: {exc.message}).",
-                reason_code="timed_out",
-                reason_detail=str(settings.TASK_TIMEOUT_MINUTES),
-            )
+        if task.status not in GenerationTask.PENDING:  # watched after it finished: ask again later
+            GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + LATE_POLL, claim_token=None)
+        elif past_cap(task, now):
+            fields = timed_out_fields(now, settings.TASK_TIMEOUT_MINUTES)
+            fields["fail_reason"] += f" (Last error: {exc.message})"  # for staff, in the admin
+            task_mark(task, **fields)
         else:
             GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=now + timedelta(seconds=10))
 
@@ -134,15 +132,29 @@ def work_resume_due(*, now=None) -> dict[str, int]:
     # The queue is read (and its jobs decoded) only when something is due: not on every idle cycle.
     waiting = jobs_waiting() if due or copies.media_due_exists(now=now) else frozenset()
     retry = []
+    reachable = waiting is not None or not due or common.broker_reachable()
     for pk in due:
+        if not reachable:
+            # The broker is down: nothing can be queued. The request stays saved and due again shortly,
+            # and its card says it waits (sent as soon as the broker answers: nothing is lost).
+            requests.submit_delayed(task_pk=pk, code="broker_down", retry_at=now + requests.BROKER_RETRY)
+            continue
         # Push the due time first so the next cycle does not enqueue it again.
         GenerationTask.objects.filter(pk=pk).update(next_poll_at=now + SUBMIT_LEASE)
-        if waiting is not None and f"submit-{pk}" not in waiting:
-            requests.submit_enqueue(pk)
+        if waiting is None:
+            continue  # too many jobs to read: it may be among them, and its lease brings it back
+        if f"submit-{pk}" in waiting:
+            # Its job waits for a worker (a backlog, or no worker running): say so on the card.
+            requests.submit_delayed(task_pk=pk, code="worker_busy", retry_at=now + SUBMIT_LEASE)
+        elif requests.submit_enqueue(pk):
             retry.append(pk)
     lost = GenerationTask.objects.filter(status=Status.SUBMITTED, upstream_id="", next_poll_at__lte=now)
     lost_count = lost.update(
-        status=Status.FAILED, fail_reason=UNKNOWN_OUTCOME, finished_at=now, changed_at=now
+        status=Status.FAILED,
+        fail_reason=UNKNOWN_OUTCOME,
+        reason_code="outcome_unknown",  # said to people in their own language, as any other reason
+        finished_at=now,
+        changed_at=now,
     )
     downloads = copies.media_resume_due(now=now, waiting=waiting)
     timings = timing.timing_resume_due(now=now)
@@ -177,6 +189,7 @@ def work_pending_exists() -> bool:
     return (
         GenerationTask.objects.filter(status__in=GenerationTask.PENDING).exists()
         or Clip.objects.filter(COPIES_PENDING).exists()
+        or GenerationTask.objects.filter(watch_until__gt=timezone.now()).exists()
     )
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from songs import catalog
+from songs import catalog, reasons
 from songs.models import Clip, GenerationTask, Project, Team
 from songs.services import features, quotas
 from songs.services.common import job_enqueue
@@ -257,5 +257,36 @@ def lyrics_request(
     )
 
 
-def submit_enqueue(task_pk: int) -> None:
-    job_enqueue("submit", task_pk, name=f"submit-{task_pk}")
+# While the broker cannot be reached, the poll cycle tries to queue a saved request again this often.
+BROKER_RETRY = timedelta(seconds=5)
+
+
+def submit_enqueue(task_pk: int) -> bool:
+    """Queue the job that sends a saved request. With the broker down, the request stays saved and due
+    again shortly, and its card says plainly that it waits for the broker (a job queued twice is still
+    sent once: the submit claims the task)."""
+    if job_enqueue("submit", task_pk, name=f"submit-{task_pk}"):
+        return True
+    submit_delayed(task_pk=task_pk, code="broker_down", retry_at=timezone.now() + BROKER_RETRY)
+    return False
+
+
+def submit_delayed(*, task_pk: int, code: str, retry_at) -> None:
+    """A saved request that could not be handed to a worker yet: due again at ``retry_at``, its card says
+    why (``broker_down``: the job queue does not answer; ``worker_busy``: queued, no worker took it)."""
+    now = timezone.now()
+    changed = (
+        GenerationTask.objects.filter(pk=task_pk, status=GenerationTask.Status.QUEUED, upstream_id="")
+        .exclude(reason_code=code)
+        .update(
+            reason_code=code,
+            reason_detail="",
+            fail_reason=reasons.english(code),
+            next_poll_at=retry_at,
+            changed_at=now,  # the open page redraws the card with its note
+        )
+    )
+    if not changed:  # already saying so: only the due time moves
+        GenerationTask.objects.filter(
+            pk=task_pk, status=GenerationTask.Status.QUEUED, upstream_id="", reason_code=code
+        ).update(next_poll_at=retry_at)

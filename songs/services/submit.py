@@ -7,6 +7,7 @@ an answer that may have created a task upstream is "outcome unknown" and is neve
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db.models import F
@@ -16,7 +17,7 @@ from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
 from songs.services import features, personas, uploads
-from songs.services.common import retry_delay, task_mark
+from songs.services.common import db_retry, job_deadline, retry_delay, task_mark
 
 Status = GenerationTask.Status
 
@@ -30,6 +31,7 @@ UNKNOWN_OUTCOME = reasons.english("outcome_unknown")
 
 def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
     """Send a queued request to the gateway once. Safe to call twice: only one caller wins the claim."""
+    deadline = job_deadline()  # the gateway's answer is recorded (through a database blip) before this
     now = timezone.now()
     won = GenerationTask.objects.filter(pk=task_pk, status=Status.QUEUED, upstream_id="").update(
         status=Status.SUBMITTED, attempts=F("attempts") + 1, next_poll_at=now + SUBMIT_LEASE, changed_at=now
@@ -38,23 +40,30 @@ def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
         return
     task = GenerationTask.objects.select_related("upload").get(pk=task_pk)
     with gateway_for(gateway) as gateway:
-        _submit_claimed(task, gateway)
+        _submit_claimed(task, gateway, deadline)
 
 
-def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
+def _submit_claimed(task: GenerationTask, gateway: Gateway, deadline: float) -> None:
     try:
         if task.action == GenerationTask.Action.UPLOAD:
             uploads.upload_prepare(upload=task.upload, gateway=gateway)
         upstream_id = _send(gateway, task)
     except uploads.UploadRefused as exc:
-        task_mark(task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now())
-        return
+        record = partial(
+            task_mark, task, status=Status.FAILED, fail_reason=str(exc), finished_at=timezone.now()
+        )
     except SubmitOutcomeUnknown as exc:
-        _fail(task, "outcome_unknown", exc)
-        return
+        record = partial(_fail, task, "outcome_unknown", exc)
     except GatewayError as exc:
-        _submit_failed(task, exc)
-        return
+        record = partial(_submit_failed, task, exc)
+    else:
+        record = partial(_accepted, task, upstream_id)
+    # The gateway has answered: what it said must be kept through a database blip. Lost, an accepted
+    # request would end "outcome unknown" (and a refused one never be retried).
+    db_retry(record, what=f"recording the gateway's answer to task {task.pk}", deadline=deadline)
+
+
+def _accepted(task: GenerationTask, upstream_id: str) -> None:
     now = timezone.now()
     if task.action == GenerationTask.Action.UPLOAD:
         # The gateway answers an upload with the new clip's id at once: there is nothing to poll.
@@ -67,6 +76,8 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
             upstream_id=upstream_id,
             submitted_at=now,
             fail_reason="",
+            reason_code="",
+            reason_detail="",
             status=Status.SUCCEEDED,
             progress="100%",
             finished_at=now,
@@ -78,6 +89,8 @@ def _submit_claimed(task: GenerationTask, gateway: Gateway) -> None:
         upstream_id=upstream_id,
         submitted_at=now,
         fail_reason="",
+        reason_code="",  # a note it carried while waiting to be sent ("the broker is down") is over
+        reason_detail="",
         next_poll_at=now + timedelta(seconds=1),
     )
 

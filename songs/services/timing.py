@@ -1,10 +1,11 @@
 """What a clip gets with its audio copy: its waveform peaks and its karaoke words.
 
-Both in workers, never in a web request, and saved in the same update as the copy itself
-(``audio_fields``, called by ``songs.services.copies``), so the card changes once: a card that changes
-again a moment later would move under a person's pointer and drop the answer of a button they just
-pressed. The peaks are worked out from our own copy, once (``songs.waveform``). The words come from the
-gateway's ``act/timing/<clip_id>`` (one quick try beside the copy), for clips that have lyrics
+Both in workers, never in a web request, and only once the copy plays: the copy job stores the audio
+(the clip is playable from that moment), then works out the peaks from our own copy, once
+(``clip_peaks``, ``songs.waveform``), and queues the words in a job of their own (``clip_timing_schedule``).
+The card changes again then; studio.js holds a redrawn card while one of its buttons waits for its answer,
+so nothing moves under a person's pointer. The words come from the gateway's ``act/timing/<clip_id>``,
+for clips that have lyrics
 (instrumentals and uploads are never asked). A failure is logged and leaves the clip without karaoke: a
 passing fault is tried once more a minute later (the poll cycle queues ``songs.tasks.fetch_timing``), and
 a gateway without the call is recorded as lacking the "timing" feature, which hides karaoke everywhere
@@ -39,35 +40,20 @@ TIMING_LEASE = timedelta(minutes=2)
 # --- With the audio copy -------------------------------------------------------------------------
 
 
-def audio_fields(*, clip: Clip, audio_name: str, gateway: Gateway) -> dict:
-    """The fields a clip gets with its audio copy at ``audio_name``, for the copy's own update: the
-    waveform and, for a sung clip, its karaoke words (or, after a passing fault, the wait for one more
-    try: its card keeps the lyrics' place meanwhile)."""
-    clip.audio_file.name = audio_name
-    fields = {"peaks": _peaks(clip)}
-    if not wants_timing(clip) or not selectors.gateway_capabilities().timing:
-        return fields
-    try:
-        words = gateway.fetch_timing(clip_id=clip.upstream_id, quick=True)
-    except GatewayError as exc:
-        return {**fields, **_failure(clip, exc, attempts=1)}
-    return {**fields, **_words_kept(clip, words), "timing_attempts": 1}
-
-
 def clip_audio_stored(*, clip_pk: int) -> None:
     """For audio stored another way (an upload, a copy made before waveforms): the waveform now, and the
     words of a sung clip in a job of their own."""
     clip = Clip.objects.filter(pk=clip_pk).first()
     if clip is None or not clip.audio_file:
         return
-    peaks = _peaks(clip)
+    peaks = clip_peaks(clip)
     if peaks:
         Clip.objects.filter(pk=clip.pk).update(peaks=peaks)
         card_touch(task_id=clip.task_id)
     clip_timing_schedule(clip=clip)
 
 
-def _peaks(clip: Clip) -> str:
+def clip_peaks(clip: Clip) -> str:
     """The clip's waveform from its stored audio (read through the storage API); "" when unreadable."""
     try:
         with clip.audio_file.open("rb") as handle:

@@ -12,12 +12,12 @@ register = template.Library()
 def task_reason(task) -> str:
     """Why a task failed (or waits), in the reader's language; staff's English text when no code."""
     code, detail = task.reason_code, task.reason_detail
-    return reasons.sentence(code, detail=detail, feature=detail) or task.fail_reason
+    return reasons.sentence(code, detail=detail, feature=detail) or reasons.scrub(task.fail_reason)
 
 
 @register.filter
 def media_reason(clip) -> str:
-    return reasons.sentence(clip.media_reason, detail=clip.media_error) or clip.media_error
+    return reasons.sentence(clip.media_reason, detail=clip.media_error) or reasons.scrub(clip.media_error)
 
 
 @register.filter
@@ -34,7 +34,11 @@ def task_state_label(task) -> str:
     if task.status == "queued":
         return _("Waiting to send") if task.fail_reason else _("Queued")
     if task.status == "submitted":
-        return _("Sending") if not task.upstream_id else _("Submitted")
+        if not task.upstream_id:
+            return _("Sending")
+        if task.upstream_status in task.UPSTREAM_QUEUED:
+            return _("Waiting in the gateway's queue")
+        return _("Submitted")
     return _("Generating")
 
 

@@ -29,6 +29,7 @@ class StudioHealthView(HealthCheckView):
         "songs.health.Gateway",
         "songs.health.Poller",
         "songs.health.Queue",
+        "songs.health.Processes",
     )
 
     async def get(self, request, *args, **kwargs):

@@ -158,6 +158,69 @@
     if (list) event.detail.parameters.newest = list.dataset.newest || "0";  // add after it are counted
   });
 
+  // A request that fails says so: an error answer (4xx, 5xx), no answer at all, or one too slow. htmx swaps
+  // nothing then, so what the person typed stays in the form for another try. The page's own poller says it
+  // once, and takes it back at its next answer, instead of a new message every two seconds.
+  var notices = {};
+  function notice(key, text, sticky) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var el = notices[key];
+    if (!el || !box.contains(el)) {
+      el = document.createElement("p");
+      el.className = "toast";
+      el.setAttribute("role", "alert");
+      el.dataset.requestError = key;
+      box.appendChild(el);
+      notices[key] = el;
+    }
+    el.textContent = text;
+    clearTimeout(el.fadeTimer);
+    if (!sticky) el.fadeTimer = setTimeout(function () { el.remove(); }, 10000);
+  }
+  function failureText(kind, status) {
+    if (kind === "send") {
+      return gettext("The studio did not answer. Check your connection; what you typed is still here, so try again in a moment.");
+    }
+    if (kind === "timeout") {
+      return gettext("The studio took too long to answer. What you typed is still here: try again in a moment.");
+    }
+    if (status === 403) {
+      return gettext("That was refused: you may not do this, or you were logged out. Reload the page and try again.");
+    }
+    if (status === 404 || status === 410) {
+      return gettext("That is no longer here. Reload the page to see what is.");
+    }
+    if (status === 413) return gettext("That is too large to send.");
+    if (status === 429) return gettext("Too many requests at once. Wait a moment and try again.");
+    if (status >= 500) {
+      return gettext("Something went wrong in the studio and that was not done. What you typed is still here: try again in a moment.");
+    }
+    return interpolate(gettext("That did not work (error %(status)s). What you typed is still here: try again."),
+      {status: status}, true);
+  }
+  function requestFailed(kind) {
+    return function (event) {
+      var elt = event.detail && event.detail.elt;
+      var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
+      if (elt && elt.id === "poller") {
+        notice("poller", gettext("Live updates are paused: the studio does not answer. They start again by themselves."), true);
+        return;
+      }
+      notice(kind + status, failureText(kind, status), false);
+    };
+  }
+  document.addEventListener("htmx:responseError", requestFailed("response"));
+  document.addEventListener("htmx:sendError", requestFailed("send"));
+  document.addEventListener("htmx:timeout", requestFailed("timeout"));
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "poller" && event.detail.successful && notices.poller) {
+      notices.poller.remove();
+      delete notices.poller;
+    }
+  });
+
   // Escape in the rename box cancels it (trigger filters would need eval). The request is made here, not by
   // triggering the box's hx-trigger="escape": htmx binds that only once the new box has settled (~20 ms
   // after it shows), and an Escape pressed sooner was lost.

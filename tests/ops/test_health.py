@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -51,6 +52,7 @@ def test_it_answers_200_and_ok_for_every_check_when_all_is_well(client, healthy)
         "Gateway": "OK",
         "Poller": "OK",
         "Queue": "OK",
+        "Processes": "OK",
     }
 
 
@@ -158,3 +160,42 @@ def test_staff_see_the_reasons_and_anonymous_callers_only_the_verdicts(
     assert staff == "Unavailable: the queue cannot be read (ZeroDivisionError)"
     client.logout()
     assert client.get("/health/", **JSON).json()["Queue"] == "Unavailable: details for staff only"
+
+
+def _supervisor_wrote(settings, tmp_path, *, updated=None, **running):
+    from studio.supervisor import Child, Supervisor
+
+    class Up:
+        pid = 4242
+
+        def __init__(self, up):
+            self.up = up
+
+        def poll(self):
+            return None if self.up else -9
+
+    children = [Child(name, []) for name in running]
+    for child in children:
+        child.process = Up(running[child.name])
+    path = tmp_path / "supervisor.json"
+    Supervisor(children, status_path=path).status_write(force=True)
+    if updated is not None:
+        status = json.loads(path.read_text())
+        status["updated"] = updated
+        path.write_text(json.dumps(status))
+    settings.SUPERVISOR_STATUS_FILE = str(path)
+
+
+def test_a_process_the_supervisor_is_restarting_is_named(staff_client, healthy, settings, tmp_path):
+    _supervisor_wrote(settings, tmp_path, web=True, worker=False, poller=True)
+    response = staff_client.get("/health/", **JSON)
+    assert response.status_code == 500
+    assert response.json()["Processes"] == "Unavailable: not running, being restarted: worker"
+
+    _supervisor_wrote(settings, tmp_path, web=True, worker=True, poller=True)
+    assert staff_client.get("/health/", **JSON).status_code == 200
+
+
+def test_a_supervisor_that_stopped_reporting_is_reported_down(staff_client, healthy, settings, tmp_path):
+    _supervisor_wrote(settings, tmp_path, updated=time.time() - 120, web=True)
+    assert "stopped reporting" in staff_client.get("/health/", **JSON).json()["Processes"]

@@ -31,7 +31,6 @@ def value(samples, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-
 def fetch_answer(request: httpx.Request, status="SUCCESS") -> httpx.Response:
     import json
 
@@ -168,6 +167,7 @@ def test_a_stored_copy_records_the_time_since_the_gateway_finished(client, proje
         project=project, task=task, upstream_id="c-1", status="complete", audio_url="http://cdn.test/c-1.mp3"
     )
     Clip.objects.filter(pk=clip.pk).update(media_state="pending")
+
     def download(gateway, url, *, dest, **kwargs):
         dest.write_bytes(b"ID3")
         return 3, "sha"
@@ -187,3 +187,26 @@ def test_the_gateways_own_finish_time_is_preferred():
     before = metrics.COMPLETION_TO_STORED._sum.get()
     metrics.copy_stored_observed(task=Task(), now=1_002.5)
     assert metrics.COMPLETION_TO_STORED._sum.get() == pytest.approx(before + 2.5)
+
+
+def test_each_supervised_process_says_whether_it_runs(client, settings, tmp_path):
+    from studio.supervisor import Child, Supervisor
+
+    class Process:
+        pid = 4242
+
+        def __init__(self, code):
+            self.code = code
+
+        def poll(self):
+            return self.code
+
+    web, poller = Child("web", []), Child("poller", [])
+    web.process, poller.process, poller.restarts = Process(None), Process(-9), 3
+    settings.SUPERVISOR_STATUS_FILE = str(tmp_path / "supervisor.json")
+    Supervisor([web, poller], status_path=tmp_path / "supervisor.json").status_write(force=True)
+
+    samples = scrape(client)
+    assert value(samples, "studio_process_up", role="web") == 1
+    assert value(samples, "studio_process_up", role="poller") == 0
+    assert value(samples, "studio_process_restarts", role="poller") == 3

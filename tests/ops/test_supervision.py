@@ -3,8 +3,10 @@ killed mid-file leaves nothing behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import pydoc
+import signal
 import time
 
 import pytest
@@ -17,8 +19,9 @@ from studio.supervisor import Child, Supervisor
 
 
 class FakeProcess:
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
         self.code = None
+        self.pid = pid
 
     def poll(self):
         return self.code
@@ -32,30 +35,108 @@ class Clock:
         return self.now
 
 
-def test_a_process_that_dies_is_started_again_with_a_growing_backoff():
-    spawned, clock = [], Clock()
+def test_a_process_that_dies_is_started_again_quickly_with_a_bounded_backoff():
+    spawned, clock, ended = [], Clock(), []
 
-    def spawn(command, env=None):
-        spawned.append(FakeProcess())
+    def spawn(command, env=None, **options):
+        assert options["start_new_session"]  # a group of its own: its children end with it
+        spawned.append(FakeProcess(pid=1000 + len(spawned)))
         return spawned[-1]
 
-    supervisor = Supervisor([Child("poller", ["poll"])], log=lambda m: None, spawn=spawn, clock=clock)
+    def signal_group(pgid, signum):
+        ended.append((pgid, signum))
+        return False
+
+    supervisor = Supervisor(
+        [Child("poller", ["poll"])], log=lambda m: None, spawn=spawn, clock=clock, signal_group=signal_group
+    )
     supervisor.start()
-    spawned[-1].code = 1  # dies at once
+    spawned[-1].code = -9  # killed at once
     supervisor.tend()
-    assert len(spawned) == 1 and "restarting it in 1 s" in supervisor.events[-1]
-    clock.now += 1
+    assert ended == [(1000, signal.SIGKILL)]  # whatever it started is ended with it
+    assert len(spawned) == 1 and "restarting it in 0.5 s" in supervisor.events[-1]
+    clock.now += 0.5
     supervisor.tend()
-    assert len(spawned) == 2  # back after a second
-    spawned[-1].code = 1
-    supervisor.tend()
-    assert "restarting it in 2 s" in supervisor.events[-1]  # a crash loop slows down
-    clock.now += 2
-    supervisor.tend()
+    assert len(spawned) == 2  # back in half a second
+    delays = []
+    for _ in range(6):  # a crash loop slows down, but never leaves the role empty for more than 5 s
+        spawned[-1].code = 1
+        supervisor.tend()
+        delays.append(supervisor.children[0].restart_at - clock.now)
+        clock.now += delays[-1]
+        supervisor.tend()
+    assert delays == [1, 2, 4, 5, 5, 5]
     clock.now += 60  # this one stays up a while ...
     spawned[-1].code = 1
     supervisor.tend()
-    assert "restarting it in 1 s" in supervisor.events[-1]  # ... so its next crash starts over
+    assert "restarting it in 0.5 s" in supervisor.events[-1]  # ... so its next crash starts over
+
+
+def _alive(pid: int) -> bool:
+    """A process that still runs (a zombie waiting for a parent that never reaps it does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(predicate, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+# A child that starts a grandchild (as qcluster starts its workers, gunicorn its) and writes both pids.
+_FAMILY = """
+import os, subprocess, sys, time
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+with open(sys.argv[1] + ".partial", "w") as f:
+    f.write(f"{os.getpid()} {grandchild.pid}")
+os.replace(sys.argv[1] + ".partial", sys.argv[1])
+time.sleep(120)
+"""
+
+
+def _family(tmp_path, name="worker"):
+    import sys
+
+    pids = tmp_path / f"{name}.pids"
+    return Child(name, [sys.executable, "-c", _FAMILY, str(pids)]), pids
+
+
+def test_a_killed_process_takes_the_processes_it_started_with_it(tmp_path):
+    child, pids = _family(tmp_path)
+    supervisor = Supervisor([child], log=lambda m: None, status_path=tmp_path / "status.json")
+    supervisor.start()
+    try:
+        assert _wait_for(pids.exists)
+        top, grandchild = map(int, pids.read_text().split())
+        os.kill(top, signal.SIGKILL)  # as the drill does, and the OOM killer
+        assert _wait_for(lambda: child.process.poll() is not None)
+        supervisor.tend()
+
+        assert _wait_for(lambda: not _alive(grandchild))  # no orphan left taking jobs
+        status = json.loads((tmp_path / "status.json").read_text())
+        assert status["roles"]["worker"]["running"] is False  # /health/ says which one is missing
+    finally:
+        supervisor.stop(grace=5)
+
+
+def test_stopping_ends_every_process_of_every_group(tmp_path):
+    (web, web_pids), (worker, worker_pids) = _family(tmp_path, "web"), _family(tmp_path, "worker")
+    supervisor = Supervisor([web, worker], log=lambda m: None, status_path=tmp_path / "status.json")
+    supervisor.start()
+    assert _wait_for(lambda: web_pids.exists() and worker_pids.exists())
+    pids = [int(pid) for f in (web_pids, worker_pids) for pid in f.read_text().split()]
+
+    supervisor.stop(grace=5)
+
+    assert [pid for pid in pids if _alive(pid)] == []
+    assert not (tmp_path / "status.json").exists()  # a stopped studio reports nothing, not stale news
 
 
 @pytest.mark.django_db

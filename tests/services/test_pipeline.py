@@ -227,7 +227,10 @@ def test_a_failure_keeps_the_gateways_reason(project):
 def test_a_task_past_its_cap_is_fetched_once_more_then_failed(project, settings):
     settings.TASK_TIMEOUT_MINUTES = 15
     old = timezone.now() - timedelta(minutes=16)
-    task = make_task(project, submitted_at=old, next_poll_at=timezone.now())
+    # The gateway said the same 16 minutes ago: no progress since.
+    task = make_task(
+        project, submitted_at=old, next_poll_at=timezone.now(), upstream_status="IN_PROGRESS", progress="100%"
+    )
     fetched = []
 
     def handler(request):

@@ -1,8 +1,11 @@
 """Start the whole studio in the foreground: web server, worker and poller, and (with no SUNO_BASE_URL) the
 built-in engine as a gateway of its own: its web server on ENGINE_PORT (default PORT + 1) and its worker.
 
-A small supervisor of our own (studio/supervisor.py) restarts a process that dies, with a backoff;
-Ctrl-C (or SIGTERM) stops every child and waits for the worker to finish what it is doing.
+A small supervisor of our own (studio/supervisor.py) restarts a process that dies, with a short backoff, and
+ends every process it left behind (each child runs in a process group of its own); Ctrl-C (or SIGTERM) stops
+every child and waits for the worker to finish what it is doing. So does the death of whatever started us
+(`make run` killed): the studio never runs on headless. /health/ and /metrics read which process is
+missing from the supervisor's status file (settings.SUPERVISOR_STATUS_FILE).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,7 +58,10 @@ class Command(BaseCommand):
             env = {**os.environ, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}  # its renders, on its own queue
             children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env, nice=10))
         metrics.files_clear()  # the last run's per-process numbers would add up with this run's
-        supervisor = Supervisor(children, log=self.stderr.write)
+        supervisor = Supervisor(
+            children, log=self.stderr.write, status_path=Path(settings.SUPERVISOR_STATUS_FILE)
+        )
+        parent = os.getppid()
         supervisor.start()
         self._announce(host, port)
         stopping = False
@@ -67,7 +74,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping:
             supervisor.tend()  # a child that dies is started again, with a backoff
-            time.sleep(0.5)
+            time.sleep(0.25)
+            if os.getppid() != parent:  # `make run` was killed (SIGTERM, SIGKILL): stop with it
+                self.stderr.write("The process that started the studio is gone; stopping.")
+                stopping = True
         self.stdout.write("Stopping…")
         supervisor.stop(grace=STOP_GRACE_SECONDS)
         self.stdout.write("Stopped.")

@@ -235,6 +235,16 @@ SUNO_MEDIA_ORIGINS = envlist("SUNO_MEDIA_ORIGINS", "")
 # Daily credits of a team made by a user (personal teams get the model's 1000). 0: staff must raise
 # it first, so making teams does not multiply anyone's allowance.
 NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
+# What each action costs (songs.catalog.COSTS reads these). A song, a cover and each stems request are
+# one generation; a whole song (and stitching a replaced section back) is free, as at Suno; a persona
+# costs what the reseller charges "to prevent abuse"; a style boost is never charged.
+CREDIT_COSTS = {
+    "MUSIC": envint("CREDIT_COST_SONG", 10),
+    "LYRICS": envint("CREDIT_COST_LYRICS", 1),
+    "CONCAT": envint("CREDIT_COST_WHOLE_SONG", 0),
+    "UPLOAD": envint("CREDIT_COST_UPLOAD", 10),
+    "PERSONA": envint("CREDIT_COST_PERSONA", 100),
+}
 
 # --- Background work --------------------------------------------------------
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)

@@ -95,7 +95,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request,
             _("You joined %(team)s as %(role)s.")
-            % {"team": membership.team.name, "role": membership.get_role_display()},
+            % {"team": membership.team.display_name, "role": membership.get_role_display()},
         )
         return redirect(membership.team)
     error = (

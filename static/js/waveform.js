@@ -272,4 +272,18 @@
   }
   document.addEventListener("DOMContentLoaded", drawAll);
   document.addEventListener("htmx:afterSettle", drawAll);
+
+  // A card redrawn by the poller keeps its players (hx-preserve), so a song plays on through the redraw.
+  // htmx 2 moves each one out and back with Element.moveBefore where the browser has it, and Chromium then
+  // leaves the player's own controls unpainted: an empty grey bar until a reload. Redrawing the controls
+  // of a player put back brings them back; its playback and position are untouched.
+  function repaint(node) {
+    if (node.nodeType === 1 && node.matches("audio[hx-preserve][controls], video[hx-preserve][controls]")) {
+      node.controls = false;
+      node.controls = true;
+    }
+  }
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) { change.addedNodes.forEach(repaint); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();

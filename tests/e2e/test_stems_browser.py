@@ -84,6 +84,12 @@ def test_a_songwriter_splits_stems_mutes_the_vocals_and_boosts_a_style(
     page.screenshot(path=os.path.join(artifacts_dir, "style-boosted.png"), full_page=True)
     page.get_by_role("button", name="Undo").click()
     expect(style).to_have_value("student")
+    expect(page.get_by_text("Style boosted.")).to_be_hidden()  # it no longer is
+    expect(page.get_by_text("Style restored.")).to_be_visible()
+    page.get_by_role("button", name="Boost").click()  # and it can be boosted again
+    expect(style).not_to_have_value("student")
+    page.get_by_role("button", name="Undo").click()
+    expect(style).to_have_value("student")
     expect(page.locator("[data-fine-control]")).to_be_visible()  # the default model is the newest
     page.get_by_label("Model").select_option("chirp-v4")
     expect(page.locator("[data-fine-control]")).to_be_hidden()

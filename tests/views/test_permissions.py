@@ -132,7 +132,8 @@ CASES = [
         "/teams/{project.team.pk}/members/{viewer_membership.pk}/remove/",
         {**owner_only(302), "viewer": 302},
     ),  # a viewer may remove themselves: that is leaving
-    Case("see invite", "GET", "/invites/{invite.token}/", logged_in(200)),
+    # The link is the secret: its holder, logged out, learns what it invites to and is offered to sign up.
+    Case("see invite", "GET", "/invites/{invite.token}/", everyone(200)),
     Case("signup page", "GET", "/accounts/signup/", everyone(200)),
     # The language switcher and the JavaScript catalog: for everyone, signed in or not (issue 11).
     Case("switch language", "POST", "/i18n/setlang/", everyone(302), {"language": "zh-hans", "next": "/"}),

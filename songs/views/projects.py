@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,9 +24,13 @@ PROJECTS_PER_PAGE = 24
 Mode = GenerationTask.Mode
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def project_list(request: HttpRequest) -> HttpResponse:
+    """The studio's first page: your projects, or, logged out, what the studio is (sign up, log in)."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "songs/home.html")
     teams.team_personal(user=request.user)  # everyone has one, also users made in the admin
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

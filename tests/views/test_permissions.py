@@ -57,7 +57,7 @@ class Case:
 
 
 CASES = [
-    Case("project list", "GET", "/", logged_in(200)),
+    Case("project list", "GET", "/", everyone(200)),  # logged out: the front page, no projects
     Case("new project", "POST", "/", logged_in(302), {"name": "Mine"}),
     Case("project page", "GET", "/projects/{project.pk}/", member_read()),
     # 200: the world has a queued upload, so the page keeps polling (286 once nothing is pending).

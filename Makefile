@@ -6,7 +6,7 @@ PORT ?= 8000
 export PORT
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench screenshots install chromium cjk-font services migrate translations clean
+.PHONY: run test lint bench screenshots install install-runtime lock chromium cjk-font services migrate translations clean
 # The database- and broker-sensitive tests (marked `backends`) run again on these.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/song_studio
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
@@ -14,12 +14,32 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/7
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# Two pinned sets (make lock): requirements.txt is what the studio runs on (make run, deploy/), and
+# requirements-dev.txt adds the test and lint tools (make test). Production never installs pytest,
+# Playwright, moto or Flask.
+$(BIN)/uv: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.txt
+
+# The runtime set only, added to whatever is there: a developer's venv keeps its test tools.
+$(VENV)/.runtime: requirements.txt | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
 	touch $@
 
+# Runtime + dev, exactly (sync removes what neither set pins).
+$(VENV)/.installed: requirements-dev.txt requirements.txt | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install-runtime: $(VENV)/.runtime
+
 install: $(VENV)/.installed
+
+# Regenerate both sets from pyproject.toml: the runtime set on its own, then runtime + dev held to the
+# runtime set's versions, so the tests run on exactly what production runs.
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev \
+	  --constraint requirements.txt -o requirements-dev.txt
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -28,7 +48,7 @@ chromium:
 
 # The zh-Hans (and any other) catalogs: locale/*/LC_MESSAGES/*.po -> .mo, with Babel from requirements.txt
 # (pure Python, so no GNU gettext/msgfmt is needed; docs/i18n.md). The .mo files are not committed.
-translations: install
+translations: install-runtime
 	$(BIN)/python manage.py compiletranslations -v0
 
 # Chinese pages in the headless browser (browser tests, screenshots): a server image often has no CJK
@@ -38,7 +58,7 @@ cjk-font:
 	  echo "Installing a Chinese font (fonts-wqy-microhei) from Debian's packages…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
-migrate: install translations
+migrate: install-runtime translations
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
@@ -57,7 +77,7 @@ test: install chromium cjk-font services lint translations
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -n 2 -q -m backends
 
 # Engine and studio figures, then SQLite vs PostgreSQL + Redis side by side (BENCH_LOAD_SECONDS, default 60).
-bench: install
+bench: install-runtime
 	$(BIN)/python bench/bench_all.py
 
 screenshots: install chromium cjk-font translations

@@ -6,6 +6,7 @@ validation and the counters follow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -99,11 +100,25 @@ FEATURES = {
     "timing": _("karaoke lyrics"),
 }
 
-# Credits each action costs, in one place (the seed's figures where it gives them: concat and
-# upload cost 200 at resellers).
-# Stems and covers are music requests (one generation each, as the reseller bills them); a persona costs
-# 100 at the reseller "to prevent abuse"; a style boost has no stated cost and is not charged.
-COSTS = {"MUSIC": 10, "LYRICS": 1, "CONCAT": 200, "UPLOAD": 200, "PERSONA": 100}
+class _Costs(Mapping):
+    """Credits each action costs, in one place: the CREDIT_COST_* settings (studio/settings.py), read on
+    each use so a deployment (or a test) that changes them is believed everywhere at once.
+
+    Stems and covers are music requests (one generation each, as the reseller bills them); a whole song is
+    free as at Suno (resellers bill the operator 100-200 for it, the operator chooses what people pay).
+    """
+
+    def __getitem__(self, action: str) -> int:
+        return settings.CREDIT_COSTS[action]
+
+    def __iter__(self):
+        return iter(settings.CREDIT_COSTS)
+
+    def __len__(self) -> int:
+        return len(settings.CREDIT_COSTS)
+
+
+COSTS = _Costs()
 
 # The models each SunoAPI-style task takes (docs/protocol.md section 7, plus the newest models, which the
 # reseller's table predates); a request uses the deployment's default model when it is one of them, else

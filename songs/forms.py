@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from songs import catalog
 from songs.forms_extras import SongExtras
 from songs.models import Clip, GenerationTask, Role, Team
-from songs.selectors import teams_for_user
+from songs.selectors import credits_used_today, teams_for_user
 
 Mode = GenerationTask.Mode
 # At most this many requests from one click of Create.
@@ -141,6 +141,9 @@ class SongForm(SongExtras):
         self.capabilities = capabilities
         super().__init__(*args, **kwargs)
         self.parent_clip: Clip | None = None
+        mode = self.data.get("mode") if self.is_bound else self.initial.get("mode")
+        if mode == Mode.INFILL:  # the same box starts the section to replace
+            self.fields["continue_at"].label = _("Replace from (m:ss)")
 
     def clean(self):
         data = super().clean()
@@ -188,6 +191,9 @@ class SongForm(SongExtras):
     def _clean_infill(self, clip: Clip, start: float) -> None:
         if not (self.capabilities and self.capabilities.infill):
             self.add_error("mode", _("This gateway cannot replace a section."))
+            return
+        if not (self.cleaned_data.get("infill_end") or "").strip():
+            self.add_error("infill_end", _("Say where the section to replace ends."))
             return
         end = self._timestamp("infill_end")
         if end is None:
@@ -250,6 +256,20 @@ class SongForm(SongExtras):
             count = 1
         each = catalog.COSTS[GenerationTask.Action.MUSIC]
         return {"each": each, "count": count, "total": each * count}
+
+    def credits(self) -> dict | None:
+        """The team's credits left today, where people spend them (the Create panel), and the team's name.
+
+        Read with the project when the view asked for it (``project_for_user(with_credits=True)``), else
+        one query.
+        """
+        if self.project is None:
+            return None
+        team = self.project.team
+        used = getattr(self.project, "team_credits_used", None)
+        if used is None:
+            used = credits_used_today(team=team)
+        return {"left": max(team.daily_credits - used, 0), "daily": team.daily_credits, "team": team}
 
 
 class UploadForm(forms.Form):

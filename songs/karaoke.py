@@ -124,3 +124,29 @@ def srt_text(words: list[dict]) -> str:
         end = max(line.end, line.start + 0.5)
         cues.append(f"{number}\n{_srt_time(line.start)} --> {_srt_time(end)}\n{line.text}\n")
     return "\n".join(cues)
+
+
+def section_lyrics(
+    *, lyrics: str, words: list[dict] | None, duration: float, start: float, end: float
+) -> str:
+    """The lyrics sung between ``start`` and ``end`` (Replace section starts from these, not the whole song).
+
+    With the clip's aligned words, the lines sung in that window, each with the section tag it opens;
+    without them, the lines whose share of the song falls there (lines spread evenly over its length).
+    """
+    if words:
+        chosen = [line for line in lines_of(words) if line.sung and line.start < end and line.end > start]
+        return "\n".join((f"[{line.section}]\n" if line.section else "") + line.text for line in chosen)
+    rows = [row.strip() for row in lyrics.splitlines()]
+    sung = [n for n, row in enumerate(rows) if row and not _TAG.fullmatch(row)]
+    if not sung or duration <= 0:
+        return ""
+    share = duration / len(sung)
+    kept: list[str] = []
+    for order, n in enumerate(sung):
+        if order * share < end and (order + 1) * share > start:
+            tag = next((rows[m] for m in range(n - 1, -1, -1) if rows[m]), "")
+            if _TAG.fullmatch(tag) and tag not in kept[-1:]:
+                kept.append(tag)
+            kept.append(rows[n])
+    return "\n".join(kept)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -31,10 +32,24 @@ class Team(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("songs:team_detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: a personal team's is said in the reader's language ("alice's team", "alice 的
+        团队"), whichever language it was made in; any other team's is the name its people gave it."""
+        if self.personal_for_id:
+            for pattern in _PERSONAL_TEAM_NAMES:
+                if match := pattern.fullmatch(self.name):
+                    return _("%(name)s's team") % {"name": match["name"]}
+        return self.name
+
+
+# How a personal team was named at sign-up, in each language the studio speaks (songs.services.teams).
+_PERSONAL_TEAM_NAMES = (re.compile(r"(?P<name>.+)'s team"), re.compile(r"(?P<name>.+) 的团队"))
 
 
 class Role(models.TextChoices):
@@ -396,11 +411,8 @@ class Clip(models.Model):
 
     @property
     def is_continuable(self) -> bool:
-        return (
-            self.status == self.Status.COMPLETE
-            and bool(self.duration)
-            and self.clip_type != "concat_infilling"
-        )
+        # A song with a section replaced goes on like any other (Suno's does): continue it, replace again.
+        return self.status == self.Status.COMPLETE and bool(self.duration)
 
     @property
     def is_chain_end(self) -> bool:

@@ -258,6 +258,16 @@ NEW_TEAM_DAILY_CREDITS = envint("NEW_TEAM_DAILY_CREDITS", 0)
 BOOST_RATE_LIMIT = envint("BOOST_RATE_LIMIT", 30)
 BOOST_TEAM_RATE_LIMIT = envint("BOOST_TEAM_RATE_LIMIT", 100)
 BOOST_RATE_WINDOW_MINUTES = envint("BOOST_RATE_WINDOW_MINUTES", 60)
+# What each action costs (songs.catalog.COSTS reads these). A song, a cover and each stems request are
+# one generation; a whole song (and stitching a replaced section back) is free, as at Suno; a persona
+# costs what the reseller charges "to prevent abuse"; a style boost is never charged.
+CREDIT_COSTS = {
+    "MUSIC": envint("CREDIT_COST_SONG", 10),
+    "LYRICS": envint("CREDIT_COST_LYRICS", 1),
+    "CONCAT": envint("CREDIT_COST_WHOLE_SONG", 0),
+    "UPLOAD": envint("CREDIT_COST_UPLOAD", 10),
+    "PERSONA": envint("CREDIT_COST_PERSONA", 100),
+}
 
 # --- Background work --------------------------------------------------------
 # A task the gateway makes no progress on for this long fails (credits back); one still in the gateway's

@@ -128,11 +128,36 @@ def _english_topic(description: str, tags: str, seed: int) -> str:
     return f"{mood} {lyricist_en.seeded_rng('topic', description, seed).choice(picks)}"
 
 
+# A Chinese idea gets its style in Chinese, in words the composer reads as it reads the English ones
+# (engine.music.genres: 忧伤 is minor, 慢节奏 slow, 欢快动感 major and fast, 抒情 a ballad, 电子 edm...);
+# a tag with no such word stays English ("chill" picks lofi, "synth" pop, "dark" minor).
+_ZH_TAGS = {
+    "upbeat": "欢快动感", "happy": "快乐", "sad": "伤感", "melancholic": "忧伤", "melancholy": "忧伤",
+    "dreamy": "梦幻", "energetic": "激昂", "epic": "史诗", "romantic": "甜蜜浪漫", "nostalgic": "怀旧",
+    "aggressive": "激烈", "mellow": "舒缓", "uplifting": "阳光", "emotional": "深情", "angry": "愤怒",
+    "peaceful": "平和", "calm": "安静", "groovy": "律动", "catchy": "抓耳", "bright": "阳光", "moody": "伤感",
+    "fast": "快节奏", "slow": "慢节奏", "heavy": "沉重", "soft": "轻柔", "confident": "自信",
+    "metal": "金属", "punk": "朋克", "lofi": "低保真", "hip hop": "嘻哈", "rap": "说唱", "edm": "电子",
+    "house": "电子舞曲", "techno": "电子舞曲", "ambient": "氛围", "ballad": "抒情", "rock": "摇滚",
+    "pop": "流行", "jazz": "爵士", "folk": "民谣", "country": "乡村", "indie": "独立", "acoustic": "原声",
+    "cinematic": "管弦", "dance": "舞曲", "disco": "迪斯科", "funk": "放克", "soul": "灵魂乐",
+    "blues": "蓝调",
+    "piano": "钢琴", "guitar": "吉他", "strings": "弦乐", "bass": "贝斯", "drums": "鼓", "violin": "小提琴",
+    "erhu": "二胡", "guzheng": "古筝", "female vocals": "女声", "male vocals": "男声",
+}  # fmt: skip
+
+
+def chinese_tags(tags: str) -> str:
+    """'melancholic, slow, folk, ballad' -> '忧伤，慢节奏，民谣，抒情'."""
+    return "，".join(dict.fromkeys(_ZH_TAGS.get(tag, tag) for tag in tags.split(", ") if tag))
+
+
 def inspire(*, description: str, seed: int = 0, instrumental: bool = False) -> dict:
-    """Description-to-song: {"title", "tags", "lyrics"} from a free-text idea."""
+    """Description-to-song: {"title", "tags", "lyrics"} from a free-text idea, in the idea's language."""
     tags = style_tags(description)
     if lyricist_zh.is_chinese(description):
         theme = moods.theme_of(description)
+        tags = chinese_tags(tags)
         title, lyrics = lyricist_zh.write(prompt=description, seed=seed, theme=theme)
     else:
         title, lyrics = lyricist_en.write(prompt=_english_topic(description, tags, seed), seed=seed)

@@ -90,6 +90,27 @@ def topic(description: str) -> str:
     return " ".join(text.split()) if _HAN.search(text) else ""  # nothing Chinese left: no subject
 
 
+# What a title leaves out of a request besides _FILLER: who asks, and for what ("I want a song that tells").
+_ASKING = re.compile(r"我想要|想要|我要|想听|讲一个|讲述|讲|一个|故事|歌")
+TITLE_MAX = 8  # characters: a title, not a sentence
+_CLAUSES = re.compile(r"[，。！？、,.!?;；]+")
+
+
+def title_of(subject: str) -> str:
+    """A short title from the subject, as a songwriter would name it, never the request cut off.
+
+    The first clause that is short enough (夏夜海边的民谣，想念远方的人 -> 夏夜海边); else the longest phrase
+    of 2-4 characters between the function words (女孩在北京地铁里等待 -> 北京地铁); "" for none.
+    """
+    clauses = [_ASKING.sub("", c).strip(" 的") for c in re.split(_CLAUSES.pattern + r"|\s+", subject)]
+    clauses = [c for c in clauses if _HAN.search(c)]
+    for clause in clauses:
+        if len(clause) <= TITLE_MAX and not re.search(r"\s", clause):
+            return clause
+    phrases = [p for c in clauses for p in _FUNCTION.split(c) if 2 <= len(p) <= 4 and _HAN.fullmatch(p)]
+    return max(phrases, key=len, default="")
+
+
 def keywords(prompt: str) -> list[str]:
     """Han words of the prompt to sing (1-4 characters each), in order: 厦门的海风 -> [厦门, 海风]."""
     out: list[str] = []
@@ -180,5 +201,6 @@ def write(*, prompt: str, seed: int = 0, theme: moods.Theme | None = None) -> tu
         ("Chorus", chorus),
         ("Outro", _short_lines(deck, theme_name, words[0], chorus_group)),
     ]
-    title = subject if len(subject) <= 20 else words[0]
+    plain = len(subject) <= 20 and not _CLAUSES.search(subject)  # 乡愁, City Lights 城市之光: as asked
+    title = subject if plain else title_of(subject) or words[0]
     return title, "\n\n".join(f"[{name}]\n" + "\n".join(lines) for name, lines in parts)

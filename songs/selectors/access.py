@@ -31,6 +31,7 @@ from songs.models import (
     Team,
     UserLanguage,
 )
+from songs.selectors.teams import credits_used_subquery
 
 
 def gateway_capabilities() -> Capabilities:
@@ -68,7 +69,7 @@ def _allowed(obj, *, user, team_id: int, role: str, membership: Membership | Non
     if not membership.allows(role):
         raise PermissionDenied(
             _("This needs the %(role)s role in %(team)s.")
-            % {"role": str(Role(role).label).lower(), "team": membership.team.name}
+            % {"role": str(Role(role).label).lower(), "team": membership.team.display_name}
         )
     obj.membership = membership
     return obj
@@ -83,11 +84,14 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(team__memberships__user=user).select_related("team").distinct()
 
 
-def project_for_user(*, user, pk: int, role: str = Role.VIEWER, with_pending: bool = False) -> Project:
+def project_for_user(
+    *, user, pk: int, role: str = Role.VIEWER, with_pending: bool = False, with_credits: bool = False
+) -> Project:
     """The project, with the user's membership read in the same query (every project page needs both).
 
     ``with_pending`` reads whether anything is still running in that same query too (the page and its
-    poller need it; project_has_pending then costs nothing).
+    poller need it; project_has_pending then costs nothing); ``with_credits`` the team's credits used
+    today (``team_credits_used``, for the Create panel's balance).
     """
     user_id = user.pk if user.is_authenticated else None
     mine = Membership.objects.filter(team=OuterRef("team"), user_id=user_id)
@@ -100,6 +104,8 @@ def project_for_user(*, user, pk: int, role: str = Role.VIEWER, with_pending: bo
         projects = projects.annotate(
             has_pending=ExpressionWrapper(Exists(tasks) | Exists(copies), output_field=BooleanField())
         )
+    if with_credits:
+        projects = projects.annotate(team_credits_used=credits_used_subquery("team"))
     project = projects.filter(pk=pk).first()
     if project is None:
         raise Http404("No such project.")

@@ -29,7 +29,11 @@ def card_tasks(*, project: Project) -> QuerySet[GenerationTask]:
     """The requests that are cards: music, whole-song and upload ones (lyrics, personas and stems are not;
     stems show on their source clip's card). Bare rows: ``project_cards`` adds what a card draws."""
     tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
-    return tasks.exclude(mode=GenerationTask.Mode.STEMS)
+    return tasks.exclude(mode=GenerationTask.Mode.STEMS).exclude(STITCH)
+
+
+# A replaced section put back into its song: drawn on the Replace section card (attach_extras), not alone.
+STITCH = Q(action=GenerationTask.Action.CONCAT, mode=GenerationTask.Mode.INFILL)
 
 
 def project_cards(*, project: Project, changed_since=None, among=None) -> QuerySet[GenerationTask]:
@@ -40,10 +44,14 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
         tasks = tasks.filter(pk__in=among)
     if changed_since is not None:
         # A card also changes when the stems of one of its clips move on.
-        stems = GenerationTask.objects.filter(
-            mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"), changed_at__gt=changed_since
+        # A card also changes when the stems of one of its clips move on, or the song a replaced section
+        # is put back into (and that song's stems).
+        riders = GenerationTask.objects.filter(changed_at__gt=changed_since).filter(
+            Q(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
+            | Q(STITCH, parent_clip__task=OuterRef("pk"))
+            | Q(mode=GenerationTask.Mode.STEMS, parent_clip__task__parent_clip__task=OuterRef("pk"))
         )
-        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(stems))
+        tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(riders))
     stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
     tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
     live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
@@ -69,8 +77,9 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
 
     Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
     """
-    with_stems = [task for task in tasks if getattr(task, "has_stems", False)]
-    on_page = {clip.pk: clip for task in with_stems for clip in task.clips.all()}
+    _attach_stitches(tasks)
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False) or hasattr(task, "card_clips")]
+    on_page = {clip.pk: clip for task in with_stems for clip in _card_clips(task)}
     if on_page:
         stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
         requests = (
@@ -88,6 +97,41 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
         for task in sung:
             for clip in task.clips.all():
                 clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
+
+
+def _card_clips(task: GenerationTask) -> list[Clip]:
+    return getattr(task, "card_clips", None) or list(task.clips.all())
+
+
+def _attach_stitches(tasks: list[GenerationTask]) -> None:
+    """Replace section cards show the whole song each section was put back into (``task.card_clips``):
+    the stitched clip in the section's place once it is made, else the section with its stitch
+    (``clip.stitch``) still running or failed (``task.stitching`` while one runs). One query, only when
+    the page has such cards."""
+    infill = (GenerationTask.Mode.INFILL, GenerationTask.Action.MUSIC)
+    infills = [task for task in tasks if (task.mode, task.action) == infill]
+    fragments = {clip.pk: clip for task in infills for clip in task.clips.all()}
+    if not fragments:
+        return
+    live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    user_id = infills[0].project.membership.user_id
+    stitches = (
+        GenerationTask.objects.filter(STITCH, parent_clip_id__in=fragments)
+        .prefetch_related(Prefetch("clips", queryset=with_liked_by(live, user_id=user_id)))
+        .order_by("pk")
+    )
+    for stitch in stitches:  # the newest wins: "Stitch into the song" again after a failure
+        fragments[stitch.parent_clip_id].stitch = stitch
+    for task in infills:
+        task.card_clips, task.stitching = [], False
+        for fragment in task.clips.all():
+            stitch = getattr(fragment, "stitch", None)
+            done = stitch is not None and stitch.status == GenerationTask.Status.SUCCEEDED
+            whole = list(stitch.clips.all()) if done else []
+            for clip in whole:
+                clip.stitched_from = fragment
+            task.card_clips.extend(whole or [fragment])
+            task.stitching = task.stitching or (stitch is not None and stitch.is_pending)
 
 
 # A first screenful and some: older cards load as the reader scrolls to the end (cards_more.html).
@@ -166,7 +210,10 @@ def clip_card(*, clip: Clip) -> GenerationTask | None:
     """
     project = clip.project
     project.membership = clip.membership
-    task = project_cards(project=project).filter(pk=clip.task_id).first()
+    card_id = clip.task_id
+    if clip.task.action == GenerationTask.Action.CONCAT and clip.task.mode == GenerationTask.Mode.INFILL:
+        card_id = Clip.objects.filter(pk=clip.task.parent_clip_id).values_list("task_id", flat=True).first()
+    task = project_cards(project=project).filter(pk=card_id).first()
     if task is not None:
         attach_chains(project=project, tasks=[task])
         attach_extras(tasks=[task])

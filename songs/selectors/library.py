@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -85,7 +87,12 @@ def library_clips(*, user, filters: ClipFilters | None = None) -> QuerySet[Clip]
     clips = with_liked_by(clips, user_id=user.pk)
     if filters.liked:
         clips = clips.filter(liked_by_me=True)
-    clips = clips.select_related("project__team", "task")
+    clips = clips.select_related("project__team", "task", "parent__task")
+    # Which of its request's clips it is ("take 2"): what tells apart songs with one title, style and time.
+    # Counted over all of the request's clips, whatever the filters leave on the page.
+    siblings = Clip.objects.filter(task_id=OuterRef("task_id")).values("task_id")
+    take = siblings.filter(id__lte=OuterRef("id")).annotate(n=Count("id")).values("n")
+    clips = clips.annotate(take=Subquery(take), takes=Subquery(siblings.annotate(n=Count("id")).values("n")))
     if filters.sort == "title":
         # Case-insensitive for Latin titles (Lower works in SQLite and PostgreSQL alike); Chinese and
         # other scripts by code point after them; untitled songs last.

@@ -42,13 +42,18 @@ def with_credits_used_today(teams: QuerySet[Team]) -> QuerySet[Team]:
 
     A subquery, not a join: other joins on the list (say, a search by member) cannot multiply the sum.
     """
+    return teams.annotate(credits_used_today=credits_used_subquery("pk"))
+
+
+def credits_used_subquery(team_field: str) -> Coalesce:
+    """Today's credits of the team named by ``team_field`` of the outer query, as an annotation."""
     used = (
-        GenerationTask.objects.filter(_counted(), charged_team=OuterRef("pk"))
+        GenerationTask.objects.filter(_counted(), charged_team=OuterRef(team_field))
         .values("charged_team")
         .annotate(total=Sum("cost"))
         .values("total")
     )
-    return teams.annotate(credits_used_today=Coalesce(Subquery(used), 0))
+    return Coalesce(Subquery(used), 0)
 
 
 # --- personas and style boosts -------------------------------------------------------------------------

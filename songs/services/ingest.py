@@ -17,7 +17,7 @@ from songs import reasons
 from songs.gateway import Clip as GatewayClip
 from songs.gateway import Task, verdicts
 from songs.models import Clip, GenerationTask
-from songs.services import copies, drafts
+from songs.services import copies, drafts, features, quotas, requests
 from songs.services.common import task_mark
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,7 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         _tasks_update([task for task, _ in answered], written)
         for task, _ in answered:
             task.polls = before[task.pk] + 1  # what "polls = polls + 1" wrote (the task is ours: claimed)
+        _sections_stitch([task for task, _ in answered if task.status == Status.SUCCEEDED])
     return outbox
 
 
@@ -195,6 +196,27 @@ def _next_look(task: GenerationTask, answer: Task, fields: dict, now) -> dict:
         until = task.watch_until if task.watch_until and task.watch_until > now else now + VIDEO_WATCH
         return {"next_poll_at": now + VIDEO_POLL, "watch_until": until}
     return {"next_poll_at": None, "watch_until": None}
+def _sections_stitch(tasks: list[GenerationTask]) -> None:
+    """Replace section is one step: a section that is made is put back into its song at once (free by
+    default, CREDIT_COST_WHOLE_SONG). Saved in this transaction, so the page never sees the section done
+    and nothing pending in between; a stitch that cannot be asked for leaves the section with its
+    "Stitch into the song" button and the reason in the log."""
+    made = [
+        task.pk for task in tasks
+        if task.mode == GenerationTask.Mode.INFILL and task.action == GenerationTask.Action.MUSIC
+    ]
+    if not made:
+        return
+    fragments = Clip.objects.filter(task_id__in=made, status=Clip.Status.COMPLETE).select_related(
+        "project", "task"
+    )
+    for fragment in fragments:
+        if fragment.task.user is None:
+            continue  # the person who asked has gone: nobody to charge or show it to
+        try:
+            requests.stitch_request(fragment=fragment, user=fragment.task.user)
+        except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
+            log.info("section %s not stitched: %s", fragment.upstream_id, exc)
 
 
 def _tasks_update(tasks: list[GenerationTask], written: dict[int, frozenset]) -> None:

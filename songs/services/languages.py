@@ -35,3 +35,9 @@ def language_on_login(sender, request, user, **kwargs) -> None:
     chosen = user_language(user=user)
     if chosen and language_supported(chosen):
         request.session[SESSION_KEY] = chosen
+        return
+    # No choice on the account yet: one made with the switcher before logging in (or signing up), kept in
+    # the language cookie, is this person's choice, on any device from now on.
+    picked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if language_supported(picked):
+        language_remember(user=user, language=picked, session=request.session)

@@ -244,6 +244,25 @@ def concat_request(*, clip: Clip, user, is_infill: bool = False) -> GenerationTa
     )
 
 
+def stitch_request(*, fragment: Clip, user, retry: bool = False) -> GenerationTask:
+    """Put a replaced section back into its song: the second half of the one Replace section step.
+
+    Asked for by the poller as soon as the section is made (``services.ingest``), so people get the whole
+    song back, as at Suno; drawn on the Replace section card, not as a card of its own. Keyed by the
+    section, so asking twice makes one (``retry``, after a failed one, makes another).
+    """
+    key = None if retry else uuid.uuid5(uuid.NAMESPACE_URL, f"stitch:{fragment.uid}")
+    return task_create(
+        project=fragment.project,
+        user=user,
+        action=GenerationTask.Action.CONCAT,
+        mode=GenerationTask.Mode.INFILL,
+        payload={"clip_id": fragment.upstream_id, "is_infill": True},
+        parent_clip=fragment,
+        request_key=key,
+    )
+
+
 def lyrics_request(
     *, project: Project, user, prompt: str, request_key: uuid.UUID | None = None
 ) -> GenerationTask:

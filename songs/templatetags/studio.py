@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from songs import reasons
+from songs import catalog, reasons
 
 register = template.Library()
 
@@ -18,6 +19,15 @@ def task_reason(task) -> str:
 @register.filter
 def media_reason(clip) -> str:
     return reasons.sentence(clip.media_reason, detail=clip.media_error) or reasons.scrub(clip.media_error)
+
+
+@register.filter
+def credits_cost(action: str) -> str:
+    """What an action costs, said beside its button ("Free", "100 credits"), from the one cost table."""
+    cost = catalog.COSTS[action]
+    if not cost:
+        return _("Free")
+    return ngettext("%(cost)s credit", "%(cost)s credits", cost) % {"cost": cost}
 
 
 @register.filter
@@ -73,6 +83,13 @@ def lineage(clip, parent_name: str | None = None) -> str:
     named = parent_name if parent_name is not None else f"“{parent.title or _('Untitled')}”" if parent else ""
     if clip.clip_type == "upload":
         return _("Uploaded by you")
+    if clip.clip_type == "concat_infilling" and parent:
+        section = getattr(clip, "stitched_from", None) or parent
+        payload = section.task.request_payload or {}
+        start, end = payload.get("infill_start_s"), payload.get("infill_end_s")
+        if start is not None and end is not None:
+            return _("Whole song with %(start)s–%(end)s replaced") % {"start": mmss(start), "end": mmss(end)}
+        return _("Whole song with a section replaced")
     if clip.clip_type in ("concat", "concat_infilling") and parent:
         return _("Whole song, ending with %(clip)s") % {"clip": named}
     if parent and clip.is_infill:

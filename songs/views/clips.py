@@ -26,9 +26,18 @@ def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     if not clip.is_chain_end or not caps.concat or (clip.is_infill and not caps.infill):
         raise Http404("Nothing to join.")
     try:
-        task = requests.concat_request(clip=clip, user=request.user, is_infill=clip.is_infill)
+        if clip.is_infill:  # again, after a stitch that failed: drawn on the section's own card
+            task = requests.stitch_request(fragment=clip, user=request.user, retry=True)
+        else:
+            task = requests.concat_request(clip=clip, user=request.user)
     except (quotas.QuotaExceeded, features.FeatureMissing) as exc:
         return toast(request, str(exc), redirect_to=clip.project)
+    if clip.is_infill:
+        if not request.htmx:
+            return redirect(clip.project)
+        poller = poller_context(clip.project)  # before the card is read, as in clip_media_retry
+        context = {"task": selectors.clip_card(clip=clip), "project": clip.project, "poller": poller}
+        return render(request, "songs/partials/card_updated.html", context)
     return new_card(request, task, clip.project)
 
 

@@ -6,14 +6,15 @@ import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from songs import catalog, selectors
-from songs.forms import ProjectForm, SongForm
-from songs.models import GenerationTask, Role
+from songs import catalog, karaoke, selectors
+from songs.forms import ProjectForm, SongForm, format_timestamp, parse_timestamp
+from songs.models import ClipTiming, GenerationTask, Role
 from songs.services import features, quotas, requests, teams
 from songs.views.common import (
     HTMX_STOP_POLLING,
@@ -30,9 +31,13 @@ PROJECTS_PER_PAGE = 24
 Mode = GenerationTask.Mode
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def project_list(request: HttpRequest) -> HttpResponse:
+    """The studio's first page: your projects, or, logged out, what the studio is (sign up, log in)."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "songs/home.html")
     teams.team_personal(user=request.user)  # everyone has one, also users made in the admin
     form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -47,7 +52,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True)
+    project = selectors.project_for_user(user=request.user, pk=pk, with_pending=True, with_credits=True)
     initial = {}
     if draft_pk := request.GET.get("draft", "").strip():
         # "Use these lyrics": the Custom form starts from the draft.
@@ -65,7 +70,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def continue_form(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Continue from here" / "Replace section": the Create panel preset with the clip and the time."""
-    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR)
+    project = selectors.project_for_user(user=request.user, pk=pk, role=Role.EDITOR, with_credits=True)
     uid = request.GET.get("clip")
     clip = project.clips.select_related("task").filter(uid=uid).first() if _is_uuid(uid) else None
     if clip is None or not clip.is_continuable:
@@ -79,14 +84,34 @@ def continue_form(request: HttpRequest, pk: int) -> HttpResponse:
         "tags": clip.tags,
         "title": clip.title,
         "mv": _model_of(clip),
-        "lyrics": clip.lyrics if mode == Mode.INFILL else "",
-        "infill_end": request.GET.get("end", "").strip() if mode == Mode.INFILL else "",  # a waveform range
+        "lyrics": "",
     }
+    if mode == Mode.INFILL:
+        initial.update(_section(clip, at, request.GET.get("end", "").strip()))
     form = song_form(project, **initial)
     context = {"form": form, "project": project, "continuing": {"clip": clip, "mode": mode}}
     if request.htmx:
         return render(request, "songs/partials/create_form.html", context)
     return render(request, "songs/project_detail.html", {**detail_context(project, form), **context})
+
+
+# Replace section opened from a single time (the card's box) picks this much of the song to replace.
+SECTION_SECONDS = 10.0
+
+
+def _section(clip, at: str, end: str) -> dict:
+    """The Replace section form's end and lyrics: the lines sung in that window (from the clip's aligned
+    words when it has them), so the box holds what is being replaced, not the whole song."""
+    try:
+        start = parse_timestamp(at)
+        stop = parse_timestamp(end) if end else min(start + SECTION_SECONDS, clip.duration)
+    except ValueError:
+        return {"infill_end": end}  # the form says what is wrong with the times
+    timing = ClipTiming.objects.filter(clip=clip).values_list("words", flat=True).first()
+    lyrics = karaoke.section_lyrics(
+        lyrics=clip.lyrics, words=timing, duration=clip.duration, start=start, end=stop
+    )
+    return {"infill_end": end or format_timestamp(stop), "lyrics": lyrics}
 
 
 def _is_uuid(value: str | None) -> bool:

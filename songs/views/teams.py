@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -83,10 +84,18 @@ def invite_url(invite: Invite) -> str:
     return reverse("songs:invite_accept", args=[invite.token])
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invite = Invite.objects.select_related("team").filter(token=token).first()
+    """The invite link. Someone logged out is told what they are invited to and offered to sign up or log
+    in, coming back here after either (the link is the secret: it names only the team and the role)."""
+    invite = Invite.objects.select_related("team", "created_by").filter(token=token).first()
+    usable = invite is not None and invite.is_usable
+    error = "" if usable else _("This invite link has expired, been used, or does not exist.")
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.path)
+        context = {"invite": invite, "error": error}
+        return render(request, "songs/invite.html", context, status=200 if usable else 410)
     if request.method == "POST":
         try:
             membership = teams.invite_accept(token=token, user=request.user)
@@ -95,12 +104,9 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request,
             _("You joined %(team)s as %(role)s.")
-            % {"team": membership.team.name, "role": membership.get_role_display()},
+            % {"team": membership.team.display_name, "role": membership.get_role_display()},
         )
         return redirect(membership.team)
-    error = (
-        "" if invite and invite.is_usable else "This invite link has expired, been used, or does not exist."
-    )
     return render(
         request, "songs/invite.html", {"invite": invite, "error": error}, status=200 if not error else 410
     )

@@ -32,4 +32,23 @@
   });
   document.addEventListener("DOMContentLoaded", function () { updateAll(document); });
   document.addEventListener("htmx:afterSettle", function () { updateAll(document); });
+
+  // After Create the new card goes on top of the list, which on a phone is far below the form: show it.
+  var newestBefore = null;
+  function newestCard() { return document.querySelector("#cards article.card"); }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#create-panel") && elt.matches("form")) {
+      var card = newestCard();
+      newestBefore = card ? card.id : "";
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (newestBefore === null) return;
+    var card = newestCard();
+    if (!card || card.id === newestBefore) return;  // an answer with errors, or not in yet
+    newestBefore = null;
+    var box = card.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 80) card.scrollIntoView({ block: "start" });
+  });
 })();

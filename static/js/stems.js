@@ -83,7 +83,9 @@
       if (field && result && result.dataset.old !== undefined) {
         field.value = result.dataset.old;
         field.dispatchEvent(new Event("input", { bubbles: true }));
-        undo.hidden = true;
+        var area = result.parentNode;  // "Style restored.", and Boost offered again
+        result.hidden = true;
+        area.querySelectorAll("[data-boost-undone], [data-boost]").forEach(function (el) { el.hidden = false; });
       }
     }
   });

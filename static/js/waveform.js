@@ -111,14 +111,15 @@
     return Math.min(1, Math.max(0, fraction)) * total;
   }
 
-  // A dragged range goes into the Replace section form: filled in place when it is already open for
-  // this clip (keeping what was typed there), otherwise opened with both times.
+  // A dragged range goes into the Replace section form: opened (again) with both times and the lyrics
+  // sung there; filled in place only when it is open for this clip and its lyrics were edited, to keep them.
   function pickRange(wave, from, to) {
     var start = stamp(from), end = stamp(to);
     var panel = document.getElementById("create-panel");
     var form = panel && panel.querySelector("form");
+    var lyrics = form && form.querySelector("[name=lyrics]");
     var same = form && form.querySelector('input[name=clip][value="' + wave.dataset.clipUid + '"]')
-      && form.querySelector("input[name=mode][value=infill]");
+      && form.querySelector("input[name=mode][value=infill]") && lyrics && lyrics.value !== lyrics.defaultValue;
     var startBox = form && form.querySelector("[name=continue_at]");
     var endBox = form && form.querySelector("[name=infill_end]");
     if (same && startBox && endBox) {
@@ -271,4 +272,18 @@
   }
   document.addEventListener("DOMContentLoaded", drawAll);
   document.addEventListener("htmx:afterSettle", drawAll);
+
+  // A card redrawn by the poller keeps its players (hx-preserve), so a song plays on through the redraw.
+  // htmx 2 moves each one out and back with Element.moveBefore where the browser has it, and Chromium then
+  // leaves the player's own controls unpainted: an empty grey bar until a reload. Redrawing the controls
+  // of a player put back brings them back; its playback and position are untouched.
+  function repaint(node) {
+    if (node.nodeType === 1 && node.matches("audio[hx-preserve][controls], video[hx-preserve][controls]")) {
+      node.controls = false;
+      node.controls = true;
+    }
+  }
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) { change.addedNodes.forEach(repaint); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();

@@ -50,7 +50,7 @@ def test_two_variations_finish_and_the_project_exports_as_one_zip(
     page.get_by_role("button", name="Create").click()
 
     cards = page.locator("article.card")
-    expect(cards).to_have_count(2, timeout=30_000)  # one card per request
+    expect(cards).to_have_count(2)  # one card per request
     for index in range(2):
         expect(cards.nth(index).locator(".chip.good")).to_have_text("Done", timeout=90_000)
         expect(cards.nth(index).locator("audio[src^='/clips/']")).to_have_count(2, timeout=90_000)

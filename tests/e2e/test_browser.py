@@ -46,11 +46,11 @@ def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page
     page.get_by_role("button", name="Create").click()
 
     card = page.locator("article.card").first
-    expect(card).to_contain_text("City Lights", timeout=60_000)  # the request renders inline in tests
+    expect(card).to_contain_text("City Lights")  # the request renders inline in tests
     players = card.locator("audio")
-    expect(players).to_have_count(2, timeout=60_000)
-    expect(card.locator(".chip.good")).to_have_text("Done", timeout=60_000)
-    expect(card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)  # our stored copies
+    expect(players).to_have_count(2)
+    expect(card.locator(".chip.good")).to_have_text("Done")
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(2)  # our stored copies
     page.screenshot(path=os.path.join(artifacts_dir, "project-two-clips.png"), full_page=True)
 
     for index in range(2):
@@ -65,7 +65,7 @@ def test_a_songwriter_makes_a_custom_song_and_hears_two_clips(studio, page: Page
         assert duration > 1
 
     # The polling stopped by itself once nothing was pending.
-    expect(page.locator("#poller[hx-trigger]")).to_have_count(0, timeout=10_000)
+    expect(page.locator("#poller[hx-trigger]")).to_have_count(0)
 
 
 def test_a_bad_form_keeps_the_text_and_says_what_is_wrong(studio, page: Page, owner, project, artifacts_dir):
@@ -96,7 +96,7 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
     page.goto(f"{studio.url}/projects/{project.pk}/")
     make_song(page, studio.url)
     first_card = page.locator("article.card").first
-    expect(first_card.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
+    expect(first_card.locator("audio[src^='/clips/']")).to_have_count(2)
 
     # Move the first player to 0:02, as a listener would, and continue from there.
     player = first_card.locator("audio").first
@@ -111,14 +111,14 @@ def test_a_songwriter_continues_from_the_players_position_and_gets_the_whole_son
     page.get_by_role("button", name="Continue", exact=True).click()
 
     continuation = page.locator("article.card").first
-    expect(continuation).to_contain_text("Continued from “City Lights” at 0:02", timeout=60_000)
-    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
+    expect(continuation).to_contain_text("Continued from “City Lights” at 0:02")
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2)
     page.screenshot(path=os.path.join(artifacts_dir, "continued.png"), full_page=True)
 
     continuation.get_by_role("button", name="Get whole song").first.click()
     whole = page.locator("article.card").first
-    expect(whole).to_contain_text("Whole song: City Lights", timeout=10_000)
-    expect(whole.locator("audio[src^='/clips/']")).to_have_count(1, timeout=60_000)
+    expect(whole).to_contain_text("Whole song: City Lights")
+    expect(whole.locator("audio[src^='/clips/']")).to_have_count(1)
     page.screenshot(path=os.path.join(artifacts_dir, "whole-song.png"), full_page=True)
 
     joined = Clip.objects.get(clip_type="concat")
@@ -148,8 +148,8 @@ def test_a_songwriter_uploads_a_sketch_and_continues_it(
     page.get_by_role("button", name="Upload").click()
 
     card = page.locator("article.card").first
-    expect(card).to_contain_text("Upload: Humming Sketch", timeout=10_000)
-    expect(card.locator("audio[src^='/clips/']")).to_have_count(1, timeout=60_000)
+    expect(card).to_contain_text("Upload: Humming Sketch")
+    expect(card.locator("audio[src^='/clips/']")).to_have_count(1)
     expect(card).to_contain_text("Uploaded by you")
 
     card.locator("input.at").fill("0:03")
@@ -160,7 +160,7 @@ def test_a_songwriter_uploads_a_sketch_and_continues_it(
     page.get_by_role("button", name="Continue", exact=True).click()
 
     continuation = page.locator("article.card").first
-    expect(continuation).to_contain_text("Continued from “Humming Sketch” at 0:03", timeout=60_000)
-    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
+    expect(continuation).to_contain_text("Continued from “Humming Sketch” at 0:03")
+    expect(continuation.locator("audio[src^='/clips/']")).to_have_count(2)
     page.screenshot(path=os.path.join(artifacts_dir, "upload-continued.png"), full_page=True)
     assert GenerationTask.objects.get(mode="continue").request_payload["mv"] == "chirp-v3-5-upload"

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from songs.services.common import card_touch
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, wait_until
 from tests.factories import make_task
 from tests.views.test_project_pages import chain
 
@@ -31,15 +31,11 @@ def test_a_whole_song_asked_for_while_the_card_is_redrawn_still_appears(
     page.route("**/whole-song/", lambda route: waiting.append(route))  # the click's answer is held back
     card = page.locator(f"#task-{end.task_id}")
     card.get_by_role("button", name="Get whole song").click()
-    for _ in range(50):
-        if waiting:
-            break
-        page.wait_for_timeout(100)
-    assert waiting, "the click never asked"
+    wait_until(page, lambda: waiting, "the click's request")
 
     # Meanwhile the card changes on the server; the next poll brings its new version.
     with page.expect_response(lambda r: "/updates/" in r.url and f'id="task-{end.task_id}"' in r.text()):
         card_touch(task_id=end.task_id)
     waiting[0].continue_()
 
-    expect(page.locator("article.card").first).to_contain_text("Whole song: Part 1", timeout=10_000)
+    expect(page.locator("article.card").first).to_contain_text("Whole song: Part 1")

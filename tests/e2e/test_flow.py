@@ -8,6 +8,7 @@ import miniaudio
 import pytest
 from django.conf import settings
 
+from songs import catalog, selectors
 from songs.models import Clip, GenerationTask, LyricDraft
 from songs.services import polling, requests
 
@@ -137,19 +138,29 @@ def test_continue_then_whole_song_adds_up_through_the_engine(project, owner, eng
     assert _seconds(whole) == pytest.approx(expected, abs=0.1)  # the file we stored says so too
 
 
-def test_the_v2_format_makes_songs_and_replaces_a_section(project, owner, engine_gateway, settings):
+def test_replace_section_gives_the_whole_song_back_in_one_step(project, owner, engine_gateway, settings):
     settings.SUNO_API_FORMAT = "v2"
     original = _song(project, owner)
     assert original.task.upstream_id.startswith("v2:")
+    used = selectors.credits_used_today(team=project.team)
     section = _song(
         project, owner, mode="infill", parent_clip=original, infill=(1.0, 3.5), negative_tags="metal"
     )
     assert section.is_infill and section.duration == pytest.approx(2.5, abs=0.05)
-    stitched_task = _run_until_settled(requests.concat_request(clip=section, user=owner, is_infill=True))
+    # Nobody pressed anything more: each new section is being put back into the song, at no charge.
+    stitches = GenerationTask.objects.filter(action="CONCAT", mode="infill", parent_clip__task=section.task)
+    assert stitches.count() == section.task.clips.count() == 2
+    assert selectors.credits_used_today(team=project.team) == used + catalog.COSTS["MUSIC"]
+    stitched_task = _run_until_settled(stitches.get(parent_clip=section))
     assert stitched_task.status == "succeeded", stitched_task.fail_reason
     stitched = stitched_task.clips.get()
     assert stitched.clip_type == "concat_infilling"
     assert stitched.duration == pytest.approx(original.duration, abs=0.05)  # same length, new middle
+    assert _seconds(stitched) == pytest.approx(original.duration, abs=0.1)
+    # The whole song goes on like any other: continue it through the engine.
+    assert stitched.is_continuable
+    further = _song(project, owner, mode="continue", parent_clip=stitched, continue_at=2.0)
+    assert further.parent == stitched and further.media_state == "stored"
 
 
 def test_a_video_arrives_after_the_song_and_is_stored(project, owner, engine_gateway):

@@ -150,7 +150,7 @@ def test_a_songwriter_makes_a_song_a_continuation_and_lyrics_through_new_api(
         # Whole song: offered until the relay says it has no channel for it, then gone.
         continuation.get_by_role("button", name="Get whole song").first.click()
         whole = page.locator("article.card").first
-        expect(whole).to_contain_text("does not offer whole songs", timeout=30_000)
+        expect(whole).to_contain_text("does not offer whole songs")
         page.reload()
         expect(page.get_by_role("button", name="Get whole song")).to_have_count(0)
 

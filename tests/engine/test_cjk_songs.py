@@ -59,8 +59,23 @@ def test_it_picks_a_style_that_fits_the_description(description, genre, bpm, mod
 def test_homesickness_is_not_upbeat_pop():
     idea = inspiration.inspire(description="乡愁", seed=0)
     assert "upbeat" not in idea["tags"] and "pop" not in idea["tags"]
-    assert idea["tags"].startswith("melancholic") and "folk" in idea["tags"]
+    assert idea["tags"] == "忧伤，慢节奏，民谣，抒情"  # in the idea's language (issue 19, new user item 8)
     assert idea["title"] == "乡愁" and "乡愁" in idea["lyrics"]
+
+
+@pytest.mark.parametrize(
+    ("description", "title"),
+    [
+        ("一首关于夏夜海边的民谣，想念远方的人", "夏夜海边"),
+        ("离别的车站，孤独的夜", "离别的车站"),
+        ("我想要一首歌，讲一个女孩在北京地铁里等待她的爱人回来的故事", "爱人回来"),
+        ("写一首关于厦门的歌", "厦门"),
+    ],
+)
+def test_a_chinese_idea_gets_a_short_title_not_the_request_cut_off(description, title):
+    idea = inspiration.inspire(description=description, seed=1)
+    assert idea["title"] == title and "，" not in idea["title"]
+    assert not any(ch.isascii() and ch.isalpha() for ch in idea["tags"]), idea["tags"]  # and a Chinese style
 
 
 def test_named_styles_win_over_the_theme_and_english_ideas_keep_their_words():
@@ -176,7 +191,7 @@ def test_an_inspiration_request_for_乡愁_comes_back_as_a_sad_chinese_ballad(cl
     answer = post(client, "/suno/submit/music", {"gpt_description_prompt": "乡愁"}, engine_key).json()
     clip = fetch_task(client, answer["data"], engine_key)["data"][0]
     assert clip["title"] == "乡愁"
-    assert clip["metadata"]["tags"] == "melancholic, slow, folk, ballad"
+    assert clip["metadata"]["tags"] == "忧伤，慢节奏，民谣，抒情"
     assert "[Chorus]" in clip["metadata"]["prompt"] and "乡愁" in clip["metadata"]["prompt"]
 
 

@@ -38,7 +38,10 @@ def whole_song_request(project, owner) -> GenerationTask:
     return requests.concat_request(clip=clip, user=owner)
 
 
-def test_a_gateway_without_a_concat_channel_fails_the_request_at_once_and_hides_the_button(project, owner):
+def test_a_gateway_without_a_concat_channel_fails_the_request_at_once_and_hides_the_button(
+    project, owner, settings
+):
+    settings.CREDIT_COSTS = {**settings.CREDIT_COSTS, "CONCAT": 200}  # an operator who charges for it
     task = whole_song_request(project, owner)
     assert task.cost == catalog.COSTS["CONCAT"] and selectors.credits_used_today(team=project.team) == 200
     gw, sent = answering(httpx.Response(503, json=NO_CONCAT))

@@ -79,3 +79,29 @@ def test_quotas_are_per_team(project, owner, stranger):
     _music(project, owner)
     other = teams.project_create(user=stranger, name="Theirs")
     _music(other, stranger)  # another team's credits are untouched
+
+
+# --- Where people create: what is left and what it costs (issue 19, new user item 1) --------------------
+
+
+def test_the_create_panel_says_what_is_left_today_and_what_a_song_costs(owner_client, project, owner):
+    _music(project, owner)
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "<strong>990</strong> of 1000 credits left today" in page
+    assert "Costs 10 credits: 1 × 10" in page
+
+
+def test_a_whole_song_is_free_by_default_and_every_price_is_a_setting(project, owner, settings):
+    assert catalog.COSTS["CONCAT"] == 0  # as at Suno
+    settings.CREDIT_COSTS = {**settings.CREDIT_COSTS, "MUSIC": 25}
+    assert _music(project, owner).cost == 25
+    assert selectors.credits_used_today(team=project.team) == 25
+
+
+def test_the_balance_is_read_with_the_project_not_in_a_query_of_its_own(
+    owner_client, project, django_assert_max_num_queries
+):
+    url = reverse("songs:project_detail", args=[project.pk])
+    owner_client.get(url)  # warm: session, language
+    with django_assert_max_num_queries(10):
+        assert "credits left today" in owner_client.get(url).content.decode()

@@ -165,3 +165,42 @@ def test_a_user_changes_their_password(client_for, owner):
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("an-Other-long-phrase-9")
+
+
+# --- A logged-out invitee (issue 19, new user item 6) ---------------------------------------------------
+
+
+def test_a_logged_out_invitee_is_told_what_they_are_invited_to_and_can_sign_up_to_join(
+    client, project, owner
+):
+    invite = teams.invite_create(team=project.team, user=owner, role="editor")
+    url = reverse("songs:invite_accept", args=[invite.token])
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and "Join alice&#x27;s team" in body and "<strong>editor</strong>" in body
+    assert "alice invited you to make songs together" in body
+    assert f'href="{reverse("signup")}?next={url}"' in body
+    assert f'href="{reverse("login")}?next={url}"' in body
+    assert client.post(url).status_code == 302 and not Membership.objects.filter(role="editor").exists()
+
+    signed_up = client.post(
+        reverse("signup") + f"?next={url}",
+        {"username": "carol", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9",
+         "next": url},
+    )  # fmt: skip
+    assert signed_up.status_code == 302 and signed_up["Location"] == url  # back to the invite
+    assert client.post(url).status_code == 302
+    assert Membership.objects.get(team=project.team, user__username="carol").role == "editor"
+
+
+def test_a_logged_out_visitor_with_a_dead_invite_learns_only_that(client, project, owner):
+    invite = teams.invite_create(team=project.team, user=owner, role="editor")
+    Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = client.get(reverse("songs:invite_accept", args=[invite.token]))
+    assert page.status_code == 410 and "alice" not in page.content.decode()
+    assert client.get(reverse("songs:invite_accept", args=["no-such-token"])).status_code == 410
+
+
+def test_a_viewer_is_not_told_to_write_lyrics(client_for, project, viewer):
+    page = client_for(viewer).get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "No lyric drafts yet." in page and "Write some from a short prompt" not in page

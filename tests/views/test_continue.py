@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from songs.models import GenerationTask
+from songs.models import ClipTiming, GenerationTask
 from tests.factories import make_stored_clip, make_task
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,92 @@ def test_the_card_shows_where_each_part_of_the_chain_sits(owner_client, project,
     second.save(update_fields=["parent", "continue_at", "duration"])
     page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
     assert "0:00–1:20 City Lights → 1:20–1:50 Part Two → 1:50–2:20 Part Three = 2:20" in page
+
+
+# --- Replace section, one step (issue 19, new user item 2) ---------------------------------------------
+
+SONG = "[Verse]\nOne\nTwo\n[Chorus]\nThree\nFour\n[Verse]\nFive\nSix"
+
+
+def test_replace_section_opens_with_its_own_labels_and_the_lyrics_of_that_section(
+    owner_client, project, clip, settings
+):
+    settings.SUNO_API_FORMAT = "v2"
+    clip.lyrics, clip.duration = SONG, 60.0
+    clip.save(update_fields=["lyrics", "duration"])
+    url = reverse("songs:continue_form", args=[project.pk])
+    body = owner_client.get(url, {"clip": clip.uid, "mode": "infill", "at": "0:21", "end": "0:39"}, **HX)
+    page = body.content.decode()
+    assert "Replace from (m:ss)" in page and "Continue from (m:ss)" not in page
+    lyrics = page.split('name="lyrics"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    assert lyrics.strip() == "[Chorus]\nThree\nFour"  # lines 3-4 of 6 sit at 0:20-0:40
+    single = owner_client.get(url, {"clip": clip.uid, "mode": "infill", "at": "0:21"}, **HX).content.decode()
+    assert 'value="0:31"' in single  # a single time picks the next ten seconds
+
+
+def test_replace_section_takes_the_lines_sung_there_from_the_aligned_words(
+    owner_client, project, clip, settings
+):
+    settings.SUNO_API_FORMAT = "v2"
+    clip.lyrics, clip.duration = SONG, 60.0
+    clip.save(update_fields=["lyrics", "duration"])
+    words = [
+        {"word": "[Verse]\nOne\n", "start_s": 1, "end_s": 2},
+        {"word": "Two\n", "start_s": 3, "end_s": 4},
+        {"word": "[Chorus]\nThree\n", "start_s": 5, "end_s": 6},
+        {"word": "Four\n", "start_s": 40, "end_s": 41},
+    ]
+    ClipTiming.objects.create(clip=clip, words=words)
+    url = reverse("songs:continue_form", args=[project.pk])
+    page = owner_client.get(url, {"clip": clip.uid, "mode": "infill", "at": "0:02.5", "end": "0:10"}).content
+    lyrics = page.decode().split('name="lyrics"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    assert lyrics.strip() == "Two\n[Chorus]\nThree"
+
+
+def test_a_replace_section_without_an_end_is_refused_beside_the_field(owner_client, project, clip, settings):
+    settings.SUNO_API_FORMAT = "v2"
+    body = _continue(owner_client, project, clip, mode="infill", continue_at="0:30", infill_end="").content
+    assert b'id="id_infill_end_error"' in body and b"Say where the section to replace ends." in body
+    assert not GenerationTask.objects.filter(mode__in=("infill", "continue")).exists()  # nor continued
+
+
+def _section_with_stitch(project, clip, stitch_status: str):
+    infill = make_task(project, status="succeeded", mode="infill")
+    infill.request_payload = {"infill_start_s": 30.0, "infill_end_s": 45.0}
+    infill.save(update_fields=["request_payload"])
+    section = make_stored_clip(infill, title="City Lights")
+    section.parent, section.continue_at, section.metadata = clip, 30.0, {"infill": True}
+    section.save(update_fields=["parent", "continue_at", "metadata"])
+    stitch = make_task(project, status=stitch_status, action="CONCAT", mode="infill")
+    stitch.parent_clip = section
+    stitch.save(update_fields=["parent_clip"])
+    return infill, section, stitch
+
+
+def test_a_replaced_section_shows_on_its_card_as_the_whole_song(owner_client, project, clip, settings):
+    settings.SUNO_API_FORMAT = "v2"
+    infill, section, stitch = _section_with_stitch(project, clip, "running")
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "Putting the new section into the song" in page
+    assert f'id="task-{stitch.pk}"' not in page  # no card of its own
+    whole = make_stored_clip(stitch, title="City Lights")
+    whole.parent, whole.clip_type, whole.duration = section, "concat_infilling", 95.0
+    whole.save(update_fields=["parent", "clip_type", "duration"])
+    GenerationTask.objects.filter(pk=stitch.pk).update(status="succeeded")
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    card = page.split(f'id="task-{infill.pk}"', 1)[1].split("</article>", 1)[0]
+    assert f'id="clip-{whole.pk}"' in card and f'id="clip-{section.pk}"' not in card
+    assert "Whole song with 0:30–0:45 replaced" in card
+    assert "Continue from here" in card and "Replace section" in card  # it goes on like any song
+
+
+def test_a_stitch_that_failed_says_why_and_offers_it_again(owner_client, project, clip, settings):
+    settings.SUNO_API_FORMAT = "v2"
+    infill, section, stitch = _section_with_stitch(project, clip, "failed")
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    card = page.split(f'id="task-{infill.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "could not be put into the song" in card and "Stitch into the song" in card
+    response = owner_client.post(reverse("songs:whole_song", args=[section.uid]), **HX)
+    assert response.status_code == 200 and f'id="task-{infill.pk}"' in response.content.decode()
+    again = GenerationTask.objects.filter(action="CONCAT", mode="infill", parent_clip=section).latest("pk")
+    assert again.pk != stitch.pk and again.cost == 0 and again.request_payload["is_infill"] is True

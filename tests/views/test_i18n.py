@@ -204,3 +204,17 @@ def test_library_sorts_mixed_titles(owner_client, project):
         r'<p class="clip-title"><strong>([^<]*)</strong>', page(owner_client.get(reverse("songs:library")))
     )
     assert newest[0] == "banana"  # the default stays newest first
+
+
+def test_a_language_picked_before_signing_up_is_the_persons_choice_everywhere(client, django_user_model):
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})  # logged out: a cookie
+    client.post(
+        reverse("signup"),
+        {"username": "carol", "password1": "a-long-pass-phrase-9", "password2": "a-long-pass-phrase-9"},
+    )
+    assert UserLanguage.objects.get(user__username="carol").language == "zh-hans"
+    elsewhere = Client()  # another browser, in English
+    signed_in = {"username": "carol", "password": "a-long-pass-phrase-9"}
+    assert elsewhere.post(reverse("login"), signed_in, HTTP_ACCEPT_LANGUAGE="en").status_code == 302
+    html = page(elsewhere.get(reverse("songs:project_list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "我的项目" in html and "carol 的团队" in html

@@ -495,3 +495,18 @@ def test_each_restore_button_in_the_trash_swaps_its_own_row(owner_client, projec
     page = owner_client.get("/library/trash/").content.decode()
     assert f'id="trash-clip-{clip.pk}"' in page and f'hx-target="#trash-clip-{clip.pk}"' in page
     assert f'id="trash-draft-{draft.pk}"' in page and f'hx-target="#trash-draft-{draft.pk}"' in page
+
+
+def test_clips_with_one_title_are_told_apart_by_their_take_and_where_they_came_from(owner_client, project):
+    task = make_task(project, status="succeeded")
+    first, second = make_stored_clip(task, title="City Lights"), make_stored_clip(task, title="City Lights")
+    more = make_stored_clip(make_task(project, status="succeeded", mode="continue"), title="City Lights")
+    more.parent, more.continue_at = first, 80.0
+    more.save(update_fields=["parent", "continue_at"])
+    page = owner_client.get("/library/?q=city").content.decode()
+    ids = (first.pk, second.pk, more.pk)
+    rows = {pk: page.split(f'id="clip-{pk}"', 1)[1].split("</li>", 1)[0] for pk in ids}
+    assert "take 1 of 2" in rows[first.pk] and "take 2 of 2" in rows[second.pk]
+    assert "take" not in rows[more.pk] and "Continued from “City Lights” at 1:20" in rows[more.pk]
+    filtered = owner_client.get("/library/?q=city&mode=custom").content.decode()
+    assert "take 2 of 2" in filtered  # counted over the request's clips, not over what the filter left

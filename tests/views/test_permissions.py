@@ -57,7 +57,7 @@ class Case:
 
 
 CASES = [
-    Case("project list", "GET", "/", logged_in(200)),
+    Case("project list", "GET", "/", everyone(200)),  # logged out: the front page, no projects
     Case("new project", "POST", "/", logged_in(302), {"name": "Mine"}),
     Case("project page", "GET", "/projects/{project.pk}/", member_read()),
     # 200: the world has a queued upload, so the page keeps polling (286 once nothing is pending).
@@ -132,7 +132,8 @@ CASES = [
         "/teams/{project.team.pk}/members/{viewer_membership.pk}/remove/",
         {**owner_only(302), "viewer": 302},
     ),  # a viewer may remove themselves: that is leaving
-    Case("see invite", "GET", "/invites/{invite.token}/", logged_in(200)),
+    # The link is the secret: its holder, logged out, learns what it invites to and is offered to sign up.
+    Case("see invite", "GET", "/invites/{invite.token}/", everyone(200)),
     Case("signup page", "GET", "/accounts/signup/", everyone(200)),
     # The language switcher and the JavaScript catalog: for everyone, signed in or not (issue 11).
     Case("switch language", "POST", "/i18n/setlang/", everyone(302), {"language": "zh-hans", "next": "/"}),

@@ -221,3 +221,13 @@ def test_the_project_page_costs_the_same_queries_for_two_cards_or_twenty(owner_c
     few = queries()
     add_cards(18)
     assert queries() == few  # no query per card or per clip
+
+
+def test_a_logged_out_visitor_meets_a_front_page_that_says_what_the_studio_is(client, project):
+    page = client.get("/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "Make songs from your words" in body
+    assert f'href="{reverse("signup")}"' in body and f'href="{reverse("login")}"' in body
+    assert project.name not in body and "Your projects" not in body
+    assert client.post("/", {"name": "Mine"}).status_code == 302  # no project made logged out
+    assert "<h1>把文字做成歌</h1>" in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()

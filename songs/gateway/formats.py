@@ -9,7 +9,7 @@ its ``Capabilities`` so the UI offers only what the gateway can do. See docs/pro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
@@ -29,9 +29,10 @@ from songs.gateway.parse import (
     v2_task,
 )
 
-# The poll cycle asks for many tasks at once; gateways accept far more, but small batches keep
-# one slow or failing request from holding up everything.
-FETCH_BATCH_SIZE = 50
+# Ids per fetch request, unless a format says otherwise (``fetch_batch_size``): the task format's batch
+# fetch and the engine's feed take up to 1,000 (docs/protocol.md, "Timing"), so a poll cycle of 1,000
+# tasks is one or two requests, not twenty.
+FETCH_BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,21 @@ class Capabilities:
     vocal_gender: bool = False
     controls: bool = False  # duration, style_weight, weirdness_constraint (newest models only)
     boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
+    # The models (songs/catalog.py names) the family takes; None: every model in the catalog.
+    models: tuple[str, ...] | None = None
+
+
+# The models the reseller's formats (task, v2) name (docs/protocol.md 5), in the catalog's names.
+RESELLER_MODELS = (
+    "chirp-v3-0",
+    "chirp-v3-5",
+    "chirp-v4",
+    "chirp-auk",
+    "chirp-bluejay",
+    "chirp-crow",
+    "chirp-fenix",
+    "chirp-v6",
+)
 
 
 class ApiRequest(NamedTuple):
@@ -63,6 +79,12 @@ class ApiRequest(NamedTuple):
     read: Callable[[Any], Any]
     json: Any = None
     query: str = ""  # already encoded; "ids=a,b" keeps its commas as the feed expects
+    # A fetch whose final refusal (unknown task, ...) leaves its answer out (None) instead of failing the
+    # whole plan: families that read one task a request must not let one odd task stall the others.
+    lenient: bool = False
+    # Where to send it instead when the gateway has no such route (404, or a web page): the same call at
+    # the path another member of the family documents. Learnt once per gateway (client._ROUTES_MISSING).
+    fallback: ApiRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +96,19 @@ class FetchPlan:
 
 
 class GatewayFormat(Protocol):
-    """What an API format must provide. The client does the HTTP; adapters only shape data."""
+    """What an API format must provide. The client does the HTTP; adapters only shape data.
+
+    Callbacks (docs/protocol.md, "Callbacks"): ``callback_param`` is the request body key that carries
+    the studio's callback address (None: the family never calls back), and ``callback_task_ids`` the
+    upstream task ids a callback's body names. A callback only wakes those tasks (they are fetched at
+    once); what is stored comes from the fetch, never from the callback's body.
+    """
 
     capabilities: Capabilities
+    callback_param: str | None
+    fetch_batch_size: int
+
+    def callback_task_ids(self, body: Any) -> list[str]: ...
 
     def submit_music(self, payload: dict) -> ApiRequest: ...
     def submit_lyrics(self, prompt: str) -> ApiRequest: ...
@@ -86,7 +118,7 @@ class GatewayFormat(Protocol):
     def style_boost(self, tags: str) -> ApiRequest: ...
     def fetch_one(self, task_id: str) -> FetchPlan: ...
     def fetch_many(self, task_ids: list[str]) -> FetchPlan: ...
-    def timing(self, clip_id: str) -> ApiRequest: ...
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest: ...
 
 
 # --- Reading answers (each ApiRequest names one of these) ---
@@ -197,8 +229,38 @@ def _read_feed(body: Any) -> list[Clip]:
 # format fetches both kinds, and switching SUNO_API_FORMAT never strands the tasks already in flight.
 
 
-def _batches(items: list[str]) -> list[list[str]]:
-    return [items[start : start + FETCH_BATCH_SIZE] for start in range(0, len(items), FETCH_BATCH_SIZE)]
+def _batches(items: list[str], size: int = FETCH_BATCH_SIZE) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def task_ids_named(body: Any, *keys: str) -> list[str]:
+    """The task ids a callback body names under ``keys``, bare or inside an envelope's ``data`` (one or
+    two levels: {"data": {"task_id"}}, {"code", "data": {"data": ...}}), without repeats."""
+    found: list[str] = []
+    for level in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(level, dict):
+            found += [as_text(level.get(key)) for key in keys if isinstance(level.get(key), str | int)]
+    return list(dict.fromkeys(task_id for task_id in found if task_id))
+
+
+# The feed is a GET: its ids travel in the request line, which servers cap (gunicorn 8,190 bytes, nginx 8 KB
+# by default; deploy/gunicorn.conf.py). A batch of feed ids stops at this many characters of query, and at
+# the engine's 1,000 ids: 1,000 two-clip generations are about ten requests.
+FEED_QUERY_LIMIT = 7000
+FEED_MAX_IDS = 1000
+
+
+def _feed_batches(clip_ids: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = []
+    length = 0
+    for clip_id in clip_ids:
+        size = len(quote(clip_id, safe="")) + 1
+        if not batches or length + size > FEED_QUERY_LIMIT or len(batches[-1]) >= FEED_MAX_IDS:
+            batches.append([])
+            length = len("ids=")
+        batches[-1].append(clip_id)
+        length += size
+    return batches
 
 
 def _feed_request(clip_ids: list[str]) -> ApiRequest:
@@ -207,7 +269,7 @@ def _feed_request(clip_ids: list[str]) -> ApiRequest:
     return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=query)
 
 
-def _many_plan(task_ids: list[str]) -> FetchPlan:
+def _many_plan(task_ids: list[str], batch_size: int = FETCH_BATCH_SIZE) -> FetchPlan:
     """Task-format ids in batches, then one feed query per batch of generation clips."""
     others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
     wanted: dict[str, list[str]] = {}
@@ -216,8 +278,10 @@ def _many_plan(task_ids: list[str]) -> FetchPlan:
             with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
                 wanted[task_id] = decode_v2_task_id(task_id)[1]
     clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
-    task_requests = [ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids}) for ids in _batches(others)]
-    feed_requests = [_feed_request(ids) for ids in _batches(clip_ids)]
+    task_requests = [
+        ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids}) for ids in _batches(others, batch_size)
+    ]
+    feed_requests = [_feed_request(ids) for ids in _feed_batches(clip_ids)]
 
     def combine(answers: list[Any]) -> list[Task]:
         # Task-format answers first, then generations in the order asked for.
@@ -243,7 +307,16 @@ def _one_plan(task_id: str) -> FetchPlan:
 class TaskFormat:
     """The "task" (New API) format: submit returns a task id, fetch returns task objects."""
 
-    capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False, boost=True)
+    capabilities = Capabilities(
+        concat=True, upload=True, infill=False, negative_tags=False, boost=True, models=RESELLER_MODELS
+    )
+    # The reseller's task format takes a notify_hook (documented on lyrics; relays pass it or drop it):
+    # the gateway POSTs the task object there.
+    callback_param: str | None = "notify_hook"
+    fetch_batch_size = FETCH_BATCH_SIZE
+
+    def callback_task_ids(self, body: Any) -> list[str]:
+        return task_ids_named(body, "task_id")
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", "/suno/submit/music", _read_task_id, payload)
@@ -259,7 +332,8 @@ class TaskFormat:
         return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
 
     def persona_create(self, body: dict) -> ApiRequest:
-        # The trailing slash is the reference's (docs/protocol.md 7.3).
+        # The trailing slash is the reference's (docs/protocol.md 7.3); its five fields, nothing more.
+        body = {key: value for key, value in body.items() if key != "task_id"}
         return ApiRequest("POST", "/suno/persona/create/", _read_persona_id, body)
 
     def style_boost(self, tags: str) -> ApiRequest:
@@ -269,9 +343,9 @@ class TaskFormat:
         return _one_plan(task_id)
 
     def fetch_many(self, task_ids: list[str]) -> FetchPlan:
-        return _many_plan(task_ids)
+        return _many_plan(task_ids, self.fetch_batch_size)
 
-    def timing(self, clip_id: str) -> ApiRequest:
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest:
         return _timing_request(clip_id)
 
 
@@ -329,21 +403,13 @@ class V2Format(TaskFormat):
         vocal_gender=True,
         controls=True,
         boost=True,
+        models=RESELLER_MODELS,
     )
+    # The SunoAPI-style generate documents no callback (docs/protocol.md 7.8): v2 is polled.
+    callback_param = None
+
+    def callback_task_ids(self, body: Any) -> list[str]:
+        return []
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
-
-
-_FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {"task": TaskFormat, "v2": V2Format}
-
-
-def make_format(api_format: str) -> GatewayFormat:
-    if api_format not in _FORMATS:
-        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
-    return _FORMATS[api_format]()
-
-
-def capabilities_for(api_format: str) -> Capabilities:
-    """What a format can do, without building a client: the UI offers only that."""
-    return make_format(api_format).capabilities

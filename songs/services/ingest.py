@@ -253,7 +253,7 @@ def _outcome(task: GenerationTask, answer: Task, now) -> dict:
     }
     makes_clips = task.action in (GenerationTask.Action.MUSIC, GenerationTask.Action.CONCAT)
     if status == Status.FAILED:
-        fields.update(_upstream_failure(answer.fail_reason))
+        fields.update(_upstream_failure(answer.fail_reason, answer.fail_kind))
     elif status == Status.SUCCEEDED and makes_clips and not answer.clips:
         fields.update(status=Status.FAILED, **_reason("no_clips"))
     if fields["status"] in (Status.SUCCEEDED, Status.FAILED):
@@ -268,11 +268,17 @@ def _outcome(task: GenerationTask, answer: Task, now) -> dict:
     return fields
 
 
-def _upstream_failure(text: str) -> dict:
-    """The gateway's own reason; a plain sentence too when it is one people can be told in their words."""
-    kind = verdicts.kind_of("", text, None)
-    if not text:
+def _upstream_failure(text: str, kind: str = "") -> dict:
+    """The gateway's own reason; a plain sentence too when it is one people can be told in their words.
+
+    A relayed body inside the reason ({"error": "Internal server error. AxiosError: ..."}) is unwrapped to
+    its innermost message first: people never read raw JSON (staff find the whole answer in the admin).
+    ``kind`` is the family's own verdict where it gives one (sunoapi's record status)."""
+    if not text and not kind:
         return {"fail_reason": "The gateway reported a failure without a reason.", "reason_code": ""}
+    inner = verdicts.unwrap("", text)
+    text = inner.message or text
+    kind = kind or verdicts.kind_of(inner.code, text, None)
     if kind in (verdicts.UNKNOWN, verdicts.INVALID):
         return {"fail_reason": text}  # the gateway's own words are the best we have
     return {"fail_reason": text, "reason_code": kind, "reason_detail": text[:300]}

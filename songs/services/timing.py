@@ -48,7 +48,7 @@ def audio_fields(*, clip: Clip, audio_name: str, gateway: Gateway) -> dict:
     if not wants_timing(clip) or not selectors.gateway_capabilities().timing:
         return fields
     try:
-        words = gateway.fetch_timing(clip_id=clip.upstream_id, quick=True)
+        words = gateway.fetch_timing(clip_id=clip.upstream_id, task_id=clip.task.upstream_id, quick=True)
     except GatewayError as exc:
         return {**fields, **_failure(clip, exc, attempts=1)}
     return {**fields, **_words_kept(clip, words), "timing_attempts": 1}
@@ -165,7 +165,8 @@ def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
         return
     try:
         with gateway_for(gateway) as gateway:
-            fields = _words_kept(clip, gateway.fetch_timing(clip_id=clip.upstream_id))
+            words = gateway.fetch_timing(clip_id=clip.upstream_id, task_id=clip.task.upstream_id)
+            fields = _words_kept(clip, words)
     except GatewayError as exc:
         fields = _failure(clip, exc, attempts=clip.timing_attempts)
     Clip.objects.filter(pk=clip.pk).update(**fields)

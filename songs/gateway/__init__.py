@@ -16,6 +16,7 @@ from songs.gateway.download import download_media, fetch_public, fetch_public_fo
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
 from songs.gateway.families import FORMATS, callback_task_ids, capabilities_for
 from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities
+from songs.gateway.multistep import upload_file
 from songs.gateway.parse import AlignedWord, Clip, Lyrics, Task, parse_aligned_words, parse_clip, parse_task
 from songs.gateway.probe import gateway_unreachable_reason
 
@@ -42,4 +43,5 @@ __all__ = [
     "parse_aligned_words",
     "parse_clip",
     "parse_task",
+    "upload_file",
 ]

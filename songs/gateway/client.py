@@ -209,6 +209,15 @@ class Gateway:
         """A few words of style, expanded into a full style description (upsampled_tags)."""
         return self._submit(self._format.style_boost(tags))
 
+    def call(self, req: ApiRequest) -> Any:
+        """One step of a flow of several calls (the multi-step upload), safe to repeat: retried like a
+        fetch; a missing route is a ``not_supported`` error."""
+        return self.retry.run(lambda: self._fetch(req, route_checked=True))
+
+    def submit_call(self, req: ApiRequest) -> Any:
+        """The step of such a flow that may bill: sent once, like every submit."""
+        return self._submit(req)
+
     def _submit(self, req: ApiRequest, callback_url: str = "") -> Any:
         param = self._format.callback_param
         if callback_url and param:

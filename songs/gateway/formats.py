@@ -186,17 +186,41 @@ def _read_tasks(body: Any) -> list[Task]:
 
 
 def _read_generation(body: Any) -> str:
-    """v2 generate answers the generation itself; its id and clip ids become the task id."""
+    """v2 generate answers the generation itself; its id and clip ids become the task id.
+
+    The reseller's stems answer is only ``{"clips": [...]}`` (docs/protocol.md 7.5): no generation id, so
+    the first clip's id stands for it (the id is only ever used to find the clips again)."""
     if isinstance(body, dict) and body.get("code") == "success":
         body = body.get("data")  # lenient: a gateway that wraps it in the task envelope
     clips = body.get("clips") if isinstance(body, dict) else None
     if not isinstance(clips, list):
         raise bad_response("The gateway's generation lists no clips")
     clip_ids = [as_text(clip.get("id")) if isinstance(clip, dict) else "" for clip in clips]
+    generation_id = as_text(body.get("id")) or (clip_ids[0] if clip_ids else "")
     try:
-        return encode_v2_task_id(as_text(body.get("id")), clip_ids)
+        return encode_v2_task_id(generation_id, clip_ids)
     except ValueError as exc:
         raise bad_response(f"The gateway's generation cannot be tracked ({exc})") from None
+
+
+def _read_concat(body: Any) -> str:
+    """A concat answers a task id (task format), or, on SunoAPI-style gateways, the new clip itself
+    (``{"id", "status": "queued", "metadata": {"type": "concat", "concat_history": [...]}}``) or a
+    generation holding it: those are tracked through the feed like a v2 generation. Reading only the
+    task id called a billed concat "outcome unknown" and gave the credits back."""
+    if isinstance(body, dict) and body.get("code") == "success" and isinstance(body.get("data"), str):
+        return _read_task_id(body)
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    if isinstance(body, dict) and isinstance(body.get("clips"), list):
+        return _read_generation(body)
+    clip_id = as_text(body.get("id")) if isinstance(body, dict) else ""
+    if clip_id and ("status" in body or "metadata" in body):
+        try:
+            return encode_v2_task_id(clip_id, [clip_id])
+        except ValueError as exc:
+            raise bad_response(f"The gateway's concat clip cannot be tracked ({exc})") from None
+    raise bad_response("The gateway's concat answer carries neither a task id nor a clip")
 
 
 def _read_timing(body: Any) -> list[AlignedWord]:
@@ -265,8 +289,11 @@ def _feed_batches(clip_ids: list[str]) -> list[list[str]]:
 
 def _feed_request(clip_ids: list[str]) -> ApiRequest:
     # Each id quoted on its own so the commas between them stay literal, as the feed expects.
-    query = "ids=" + ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
-    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=query)
+    joined = ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
+    # The reseller documents the feed as GET /suno/feed/<id1>,<id2> (docs/protocol.md 7): used where the
+    # engine's /suno/v2/feed?ids= is missing.
+    reseller = ApiRequest("GET", f"{RESELLER_FEED_PATH}/{joined}", _read_feed)
+    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=f"ids={joined}", fallback=reseller)
 
 
 def _many_plan(task_ids: list[str], batch_size: int = FETCH_BATCH_SIZE) -> FetchPlan:
@@ -326,7 +353,7 @@ class TaskFormat:
 
     def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest:
         body = {"clip_id": clip_id, "is_infill": is_infill}
-        return ApiRequest("POST", "/suno/submit/concat", _read_task_id, body)
+        return ApiRequest("POST", "/suno/submit/concat", _read_concat, body)
 
     def upload_audio_url(self, url: str) -> ApiRequest:
         return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
@@ -353,6 +380,10 @@ V2_GENERATE_PATH = "/suno/v2/generate"
 # The seed does not show the feed's path; this is where the built-in engine serves it
 # (docs/protocol.md, "v2 format"). The only place the client names it.
 V2_FEED_PATH = "/suno/v2/feed"
+# The reseller's own "SunoAPI format" paths for the same calls (docs/protocol.md 7): a gateway without
+# the /suno/v2/ paths (404 or a web page) is sent these instead, learnt once.
+RESELLER_GENERATE_PATH = "/suno/generate"
+RESELLER_FEED_PATH = "/suno/feed"
 
 # v2 generate always gets these keys, "" or null when unused, as in the seed's example ...
 _V2_TEXT_KEYS = ("prompt", "tags", "mv", "title")
@@ -412,4 +443,6 @@ class V2Format(TaskFormat):
         return []
 
     def submit_music(self, payload: dict) -> ApiRequest:
-        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
+        body = _v2_generate_body(payload)
+        reseller = ApiRequest("POST", RESELLER_GENERATE_PATH, _read_generation, body)
+        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, body, fallback=reseller)

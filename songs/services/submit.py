@@ -91,7 +91,7 @@ def _send(gateway: Gateway, task: GenerationTask) -> str:
         is_infill = payload.get("is_infill", False)
         return gateway.submit_concat(clip_id=payload["clip_id"], is_infill=is_infill, callback_url=hook)
     if task.action == GenerationTask.Action.UPLOAD:
-        return gateway.upload_audio_url(url=payload["url"])
+        return uploads.upload_send(upload=task.upload, url=payload["url"], gateway=gateway)
     if task.action == GenerationTask.Action.PERSONA:
         return gateway.persona_create(
             clip_id=payload["root_clip_id"],

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from songs.management.commands.studio_poller import Command as Poller
+from tests.standins.sunoapi_fixtures import behind_sunoapi, callbacks_on  # noqa: F401 - fixtures
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ import secrets
 import time
 
 from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 Status = GenerationTask.Status
 
 
+# A family's callbacks count as arriving once one has, for this long: only then does the safety-net poll
+# slow down for its tasks (a relay that drops the callback address, as stock new-api drops notify_hook,
+# never slows anything).
+TRUST_SECONDS = 3600
+
+
 class CallbackRefused(Exception):
     """Not a call this studio asked for (unknown address, bad signature); ``status`` is the HTTP answer."""
 
@@ -40,6 +47,15 @@ class CallbackRefused(Exception):
 
 def callbacks_on() -> bool:
     return bool(settings.SUNO_CALLBACKS and settings.PUBLIC_BASE_URL)
+
+
+def _trust_key(api_format: str) -> str:
+    return f"callbacks-arrive:{settings.SUNO_GATEWAY_URL}:{api_format}"
+
+
+def callbacks_arriving(api_format: str) -> bool:
+    """The gateway's callbacks for this family have been arriving (one came within the hour)."""
+    return callbacks_on() and bool(caches["ops"].get(_trust_key(api_format)))
 
 
 def callback_url_for(*, task: GenerationTask, gateway: Gateway) -> str:
@@ -85,6 +101,7 @@ def callback_receive(*, token: str, body: object, headers) -> bool:
         # Another task's news at this task's address: not ours to act on (its own address wakes it).
         log.warning("callback for task %s names other upstream tasks; ignored", task.pk)
         return False
+    caches["ops"].set(_trust_key(task.api_format), 1, timeout=TRUST_SECONDS)
     woken = (
         GenerationTask.objects.filter(
             pk=task.pk, status__in=(Status.SUBMITTED, Status.RUNNING), next_poll_at__gt=timezone.now()

@@ -17,7 +17,7 @@ from songs import reasons
 from songs.gateway import Clip as GatewayClip
 from songs.gateway import Task, verdicts
 from songs.models import Clip, GenerationTask
-from songs.services import copies, drafts
+from songs.services import callbacks, copies, drafts
 from songs.services.common import task_mark
 
 log = logging.getLogger(__name__)
@@ -26,14 +26,17 @@ log = logging.getLogger(__name__)
 Status = GenerationTask.Status
 
 
-def _poll_interval(task: GenerationTask, now) -> timedelta:
-    """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s."""
+# How much slower the safety-net poll is for a task whose gateway calls back (songs.services.callbacks):
+# a callback wakes it at once, so the poll only catches a callback that never came.
+CALLBACK_SLOWDOWN = 5
+
+
+def _poll_interval(task: GenerationTask, now, called_back: bool = False) -> timedelta:
+    """Every ~2 s while young, slower as a task ages: gateways refresh their own table every ~15 s.
+    Five times slower when its gateway's callbacks are arriving (10 s, 25 s, 75 s)."""
     age = (now - (task.submitted_at or task.created_at)).total_seconds()
-    if age < 90:
-        return timedelta(seconds=2)
-    if age < 300:
-        return timedelta(seconds=5)
-    return timedelta(seconds=15)
+    seconds = 2 if age < 90 else 5 if age < 300 else 15
+    return timedelta(seconds=seconds * (CALLBACK_SLOWDOWN if called_back else 1))
 
 
 def past_cap(task: GenerationTask, now) -> bool:
@@ -95,6 +98,10 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         done = [task.pk for task in tasks if statuses.get(task.pk) not in GenerationTask.PENDING]
         if done:
             GenerationTask.objects.filter(pk__in=done).update(claim_token=None)
+        called_back = {
+            api_format: callbacks.callbacks_arriving(api_format)
+            for api_format in {task.api_format for task in live if task.callback_token}
+        }
         answered = []
         for task in live:
             answer = answers.get(task.upstream_id)
@@ -116,7 +123,7 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
             fields.update(
                 last_response=answer.raw,
                 claim_token=None,
-                next_poll_at=now + _poll_interval(task, now),
+                next_poll_at=now + _poll_interval(task, now, called_back.get(task.api_format, False)),
             )
             for name, value in fields.items():
                 setattr(task, name, value)

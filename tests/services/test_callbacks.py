@@ -193,3 +193,37 @@ def test_a_woken_task_is_fetched_by_a_worker_and_stored_from_the_gateways_record
     assert task.status == "succeeded" and list(task.clips.values_list("upstream_id", flat=True)) == [
         "real-clip"
     ]
+
+
+@pytest.fixture
+def fresh_trust():
+    from django.core.cache import caches
+
+    caches["ops"].clear()
+    yield
+    caches["ops"].clear()
+
+
+def poll_once(task: GenerationTask) -> float:
+    """Seconds until the task is due again after one poll of an answer that changes nothing."""
+    record = {"task_id": task.upstream_id, "action": "MUSIC", "status": "IN_PROGRESS", "data": []}
+    GenerationTask.objects.filter(pk=task.pk).update(next_poll_at=timezone.now())
+    from songs.services import polling
+
+    polling.tasks_poll_due(gateway=mock_gateway(Recorder(reply(200, ok([record])))))
+    task.refresh_from_db()
+    return (task.next_poll_at - timezone.now()).total_seconds()
+
+
+def test_the_safety_net_poll_slows_down_once_callbacks_arrive(client, project, public, no_poll, fresh_trust):
+    task = running(project, submitted_at=timezone.now())
+    assert poll_once(task) < 3  # no callback has come yet: as often as ever
+
+    call(client, task.callback_token, {"task_id": task.upstream_id})
+
+    assert 8 < poll_once(task) <= 10  # callbacks arrive: the poll is only a safety net
+
+
+def test_a_relay_that_drops_the_callback_address_is_polled_as_often_as_ever(project, public, fresh_trust):
+    task = running(project, submitted_at=timezone.now())
+    assert poll_once(task) < 3 and poll_once(task) < 3

@@ -161,6 +161,11 @@ class Gateway:
     # --- Submits: never retried here, because a re-send may bill twice ---
 
     @property
+    def uploads_by_link(self) -> bool:
+        """The family takes a user's audio as a link with each request made from it (no registration)."""
+        return bool(getattr(self._format, "uploads_by_link", False))
+
+    @property
     def callback_param(self) -> str | None:
         """The body key that carries a callback address in this format, or None (it never calls back)."""
         return self._format.callback_param

@@ -289,7 +289,7 @@ def music_request(payload: dict) -> ApiRequest:
     if task == "cover":
         body = {
             **_song_fields(payload),
-            "uploadUrl": payload.get("cover_audio_url"),
+            "uploadUrl": payload.get("upload_url") or payload.get("cover_audio_url"),
             "customMode": True,
             "instrumental": bool(payload.get("make_instrumental")),
             "prompt": _lyrics_of(payload),
@@ -308,6 +308,16 @@ def music_request(payload: dict) -> ApiRequest:
             "callBackUrl": NO_CALLBACK,
         }
         return ApiRequest("POST", "/api/v1/generate/replace-section", _read_task_id, _drop_empty(body))
+    if payload.get("continue_clip_id") and payload.get("upload_url"):
+        body = {
+            **_song_fields(payload),
+            "uploadUrl": payload["upload_url"],  # the studio's signed link to the user's own audio
+            "defaultParamFlag": True,
+            "instrumental": bool(payload.get("make_instrumental")),
+            "continueAt": payload.get("continue_at"),
+            "prompt": _lyrics_of(payload),
+        }
+        return ApiRequest("POST", "/api/v1/generate/upload-extend", _read_task_id, _drop_empty(body))
     if payload.get("continue_clip_id"):
         body = {
             **_song_fields(payload),
@@ -355,7 +365,7 @@ class SunoApiFormat:
 
     capabilities = Capabilities(
         concat=False,  # extend answers the whole song already; there is no concat call
-        upload=False,  # its upload-extend takes a link per call, not a registered clip (not built yet)
+        upload=True,  # upload-extend and upload-cover take the audio's link with each request
         infill=True,  # replace-section
         negative_tags=True,
         video=False,  # MP4 is a paid call of its own (mp4/generate), not part of the record
@@ -369,6 +379,8 @@ class SunoApiFormat:
         models=tuple(MODELS),
     )
     callback_param: str | None = "callBackUrl"
+    # Nothing to register: a user's audio travels as a link (uploadUrl) with each request made from it.
+    uploads_by_link = True
     fetch_batch_size = 1  # record-info takes one taskId (and about 3 calls a second a task)
 
     def callback_task_ids(self, body: Any) -> list[str]:
@@ -386,6 +398,7 @@ class SunoApiFormat:
         raise not_supported("The sunoapi family has no concat call.", http_status=None)
 
     def upload_audio_url(self, url: str) -> ApiRequest:
+        # Never sent: the studio keeps the upload itself (uploads_by_link) and gives its link with each use.
         raise not_supported("The sunoapi family registers no uploads.", http_status=None)
 
     def persona_create(self, body: dict) -> ApiRequest:

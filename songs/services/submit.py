@@ -99,6 +99,8 @@ def _send(gateway: Gateway, task: GenerationTask) -> str:
             description=payload["description"],
             task_id=payload.get("task_id", ""),
         )
+    if gateway.uploads_by_link and (link := uploads.upload_link_for(clip=task.parent_clip)):
+        payload = {**payload, "upload_url": link}  # made from a user's own audio: it goes as a link
     return gateway.submit_music(payload=payload, callback_url=hook)
 
 

@@ -23,6 +23,8 @@ from songs.services import timing
 from songs.services.requests import task_create
 
 _SALT = "songs.upload-link"
+# The clip id of an upload a family never registers (sunoapi): the studio's own, never sent as an id.
+LOCAL_PREFIX = "upload:"
 
 
 class UploadRefused(Exception):
@@ -145,6 +147,9 @@ def upload_send(*, upload: Upload, url: str, gateway: Gateway) -> str:
     ``url``) where the gateway has it, else the reseller's multi-step upload of the stored file
     (docs/protocol.md 7.4). A 404 or a web page sent nothing, so trying the other way bills nothing twice.
     """
+    if gateway.uploads_by_link:
+        # Nothing to register: the studio's own id stands for the audio, whose link goes with each use.
+        return f"{LOCAL_PREFIX}{upload.uid}"
     try:
         return gateway.upload_audio_url(url=url)
     except GatewayError as exc:
@@ -152,6 +157,13 @@ def upload_send(*, upload: Upload, url: str, gateway: Gateway) -> str:
             raise
     with media.local_copy(upload.file.name) as path:
         return upload_file(gateway, path=path, filename=PurePosixPath(upload.file.name).name)
+
+
+def upload_link_for(*, clip: Clip | None) -> str:
+    """A fresh signed link to the audio behind an uploaded clip (for families that take uploads by link),
+    or "" when the clip is not an upload of this studio."""
+    upload = clip.task.upload if clip is not None and clip.clip_type == "upload" else None
+    return upload_link(upload) if upload is not None and upload.file else ""
 
 
 def upload_registered(*, task: GenerationTask, clip_id: str) -> Clip:

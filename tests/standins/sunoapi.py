@@ -9,7 +9,7 @@ built-in engine, through its v2 generate and feed). It imitates what the family 
   style, prompt and title; inspiration, a prompt of at most 500 characters), 429 insufficient credits
   (``refuse_next``), 430 rate limit.
 - POST /api/v1/generate (custom, inspiration, instrumental), /generate/extend, /generate/upload-cover
-  (uploadUrl: a link to audio it made, as a cover of one's own song would be), /generate/replace-section,
+  and /generate/upload-extend (uploadUrl: audio it made, or any link, fetched), /generate/replace-section,
   /vocal-removal/generate (separate_vocal), /lyrics, /generate/generate-persona, /style/generate,
   /generate/get-timestamped-lyrics.
 - GET /api/v1/generate/record-info, /lyrics/record-info, /vocal-removal/record-info ?taskId=: camelCase
@@ -69,6 +69,7 @@ class SunoApiStandIn:
         self.refuse_next: tuple[int, str] | None = None  # the next submit is refused with this code
         self.sent: list[tuple[str, dict]] = []  # (path, body) of every submit it received
         self.callbacks: list[dict] = []  # {url, body, headers, status} of every callback made
+        self.audio_seen: dict[str, float] = {}  # clip id -> when its record first offered its audio
         self.url = ""
         self._lock = threading.Lock()
 
@@ -104,6 +105,7 @@ class SunoApiStandIn:
             "/api/v1/generate": self.generate,
             "/api/v1/generate/extend": self.extend,
             "/api/v1/generate/upload-cover": self.cover,
+            "/api/v1/generate/upload-extend": self.upload_extend,
             "/api/v1/generate/replace-section": self.replace_section,
             "/api/v1/vocal-removal/generate": self.separate,
             "/api/v1/lyrics": self.lyrics,
@@ -203,9 +205,7 @@ class SunoApiStandIn:
 
     def cover(self, body: dict) -> dict:
         self.accept("/api/v1/generate/upload-cover", body, needs=("uploadUrl", "style", "title"))
-        source = self.audio_links.get(body["uploadUrl"])
-        if source is None:
-            raise Refusal(400, "The uploadUrl could not be read as audio")
+        source = self.source_of(body["uploadUrl"])
         mv = self.mv(body)
         upstream = {
             "prompt": "" if body.get("instrumental") else body.get("prompt", ""),
@@ -217,6 +217,30 @@ class SunoApiStandIn:
             "make_instrumental": bool(body.get("instrumental")),
         }
         return self.music(body, upstream, kind="UPLOAD_COVER")
+
+    def source_of(self, url: str) -> str:
+        """The upstream clip behind an uploadUrl: audio it handed out, or audio fetched from the link."""
+        if url in self.audio_links:
+            return self.audio_links[url]
+        answer = self.upstream("POST", "/sunoapi/uploads/audio-url", {"url": url})
+        if not isinstance(answer, dict) or not answer.get("clip_id"):
+            raise Refusal(400, "The uploadUrl could not be read as audio")
+        self.audio_links[url] = answer["clip_id"]
+        return answer["clip_id"]
+
+    def upload_extend(self, body: dict) -> dict:
+        needs = ("uploadUrl", "continueAt", "model")
+        self.accept("/api/v1/generate/upload-extend", body, needs=needs)
+        upstream = {
+            "prompt": "" if body.get("instrumental") else body.get("prompt", ""),
+            "tags": body.get("style", ""),
+            "title": body.get("title", ""),
+            "mv": "chirp-auk" if self.mv(body) in ("chirp-v3-5", "chirp-v4") else self.mv(body),
+            "task": "upload_extend",
+            "continue_clip_id": self.source_of(body["uploadUrl"]),
+            "continue_at": body["continueAt"],
+        }
+        return self.music(body, upstream, kind="UPLOAD_EXTEND")
 
     def replace_section(self, body: dict) -> dict:
         needs = ("taskId", "audioId", "prompt", "tags", "title", "infillStartS", "infillEndS")
@@ -366,6 +390,7 @@ class SunoApiStandIn:
         audio = clip.get("audio_url") or ""
         if complete and audio:
             self.audio_links[audio] = clip["id"]
+            self.audio_seen.setdefault(clip["id"], time.time())
         return {
             "id": clip["id"],
             "audioUrl": audio if complete else "",

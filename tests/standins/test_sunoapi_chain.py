@@ -154,3 +154,31 @@ def test_a_wrong_key_is_told_plainly(project, owner, behind_sunoapi, settings):
     task = song(project, owner)
     task.refresh_from_db()
     assert (task.status, task.reason_code) == ("failed", "unauthorized")
+
+
+def test_a_users_own_audio_is_continued_through_the_family_by_its_link(
+    project, owner, behind_sunoapi, live_server, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from songs.services import uploads
+    from tests.factories import mp3_bytes
+
+    settings.PUBLIC_BASE_URL = live_server.url  # where the family fetches the user's audio from
+    made = uploads.upload_create(
+        project=project, user=owner, file=SimpleUploadedFile("hum.mp3", mp3_bytes(4.0))
+    )
+    made.refresh_from_db()
+    assert made.status == "succeeded", made.fail_reason
+    upload = Clip.objects.get(task=made)
+    assert upload.upstream_id.startswith("upload:") and behind_sunoapi.sent == []  # nothing registered
+
+    continued = settle(
+        song(project, owner, parent_clip=upload, continue_at=2.0, lyrics="[Verse]\nHumming on")
+    )
+
+    assert continued.status == "succeeded", continued.fail_reason
+    path, body = behind_sunoapi.sent[-1]
+    assert path == "/api/v1/generate/upload-extend" and body["continueAt"] == 2.0
+    assert body["uploadUrl"].startswith(f"{live_server.url}/u/") and "audioId" not in body
+    assert continued.clips.count() == 2 and continued.clips.first().media_state == "stored"

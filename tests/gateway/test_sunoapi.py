@@ -355,7 +355,7 @@ def test_its_capability_table_offers_what_the_family_has_and_hides_the_rest():
         name for name in ("stems", "cover", "persona", "infill", "boost", "timing") if getattr(caps, name)
     }
     assert offered == {"stems", "cover", "persona", "infill", "boost", "timing"}
-    assert not caps.concat and not caps.upload and not caps.video and not caps.controls
+    assert caps.upload and not caps.concat and not caps.video and not caps.controls
     assert "chirp-v6-wild" in caps.models and "chirp-v3-0" not in caps.models
     assert sunoapi.model_of("chirp-v4-tau") == "V4" and sunoapi.model_of("chirp-bluejay") == "V4_5PLUS"
 

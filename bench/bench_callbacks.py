@@ -10,7 +10,9 @@ For each clip: from the moment the stand-in's record first offered its audio (it
 gateway sees it) to B's copy stored (``media_state = stored``: the card plays our own copy). Songs are
 made one after another; ports 8440-8451 (this workplace lends 8400-8499 to this engineer).
 
-    .venv/bin/python bench/bench_callbacks.py [--songs 6]
+    .venv/bin/python bench/bench_callbacks.py [--songs 6] [--redis redis://127.0.0.1:6379/<n>]
+
+Without --redis both studios use the database as django-q2's broker (a job waits up to its 0.2 s poll).
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def measure(env: dict, stand_in: SunoApiStandIn, songs: int, log: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--songs", type=int, default=6)
+    parser.add_argument("--redis", default="", help="a Redis URL for the measured studio's broker and cache")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-callbacks-"))
     engine_env = studio(folder / "engine", SUNO_API_KEY=ENGINE_KEY, Q_WORKERS="1")
@@ -133,6 +136,7 @@ def main() -> None:
         SUNO_MEDIA_ORIGINS=f"http://127.0.0.1:{ENGINE_PORT + 1}",
         SUNO_WEBHOOK_HMAC_KEY=HMAC_KEY,
         Q_WORKERS="2",
+        **({"REDIS_URL": args.redis} if args.redis else {}),
     )
     manage(
         {**studio_env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -88,12 +89,17 @@ def _names(upstream_id: str, named: list[str]) -> bool:
     return any(upstream_id == task_id or upstream_id.endswith(":" + task_id) for task_id in named)
 
 
-def callback_receive(*, token: str, body: object, headers) -> bool:
+def callback_receive(*, token: str, raw: bytes, headers) -> bool:
     """A gateway's call at a task's callback address: wake the task (due now, a worker polls). Returns
-    whether a task was woken. Raises CallbackRefused for an unknown address or a bad signature."""
+    whether a task was woken. Raises CallbackRefused for an unknown address (whatever the body), a body
+    that is not JSON, or a bad signature."""
     task = GenerationTask.objects.filter(callback_token=token).only("pk", "api_format", "upstream_id").first()
     if task is None or not token:
         raise CallbackRefused(404, "No such callback address.")
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise CallbackRefused(400, "The callback body is not JSON.") from None
     named = callback_task_ids(api_format=task.api_format, body=body)
     if settings.SUNO_WEBHOOK_HMAC_KEY and not _signature_valid(named, headers, time.time()):
         raise CallbackRefused(401, "The callback's signature is missing or wrong.")

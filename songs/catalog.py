@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from songs.gateway import capabilities_for
+
 
 @dataclass(frozen=True)
 class Model:
@@ -32,6 +34,10 @@ MODELS: tuple[Model, ...] = (
     Model("chirp-bluejay", "v4.5+", "v4.5+", 5000, 1000, 500, 100),
     Model("chirp-crow", "v5", "v5", 5000, 1000, 500, 100),
     Model("chirp-fenix", "v5.5", "v5.5", 5000, 1000, 500, 100),
+    # sunoapi.org / kie.ai's V6_MINI and V6_WILD (AceDataCloud's chirp-v6-mini, chirp-v6-wild); their
+    # limits are not published apart from V6's, so V6's. Before chirp-v6: the newest offered is the default.
+    Model("chirp-v6-mini", "v6 mini", "v6", 5000, 1000, 500, 100),
+    Model("chirp-v6-wild", "v6 wild", "v6", 5000, 1000, 500, 100),
     Model("chirp-v6", "v6", "v6", 5000, 1000, 500, 100),
 )
 BY_MV = {m.mv: m for m in MODELS}
@@ -51,11 +57,15 @@ def get_model(mv: str) -> Model:
 
 
 def offered_models() -> tuple[Model, ...]:
-    """The models this deployment offers (SUNO_MODELS, oldest first), or the whole table.
+    """The models this deployment offers (SUNO_MODELS, oldest first), or the whole table, less those the
+    gateway's family does not take (its capability table's ``models``).
 
     A model the table does not know yet can be offered from the setting alone, with the newest row's limits.
     """
     names = settings.SUNO_MODELS or [m.mv for m in MODELS]
+    family = capabilities_for(settings.SUNO_API_FORMAT).models
+    if family is not None and not settings.SUNO_MODELS:
+        names = [mv for mv in names if mv in family] or list(family)
     return tuple(get_model(mv) for mv in names)
 
 

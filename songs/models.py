@@ -221,7 +221,11 @@ class GenerationTask(models.Model):
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    # The API family it was made with (SUNO_API_FORMAT then): it is fetched the same way after a switch.
     api_format = models.CharField(max_length=8, default="task")
+    # Its callback address's secret part (songs/services/callbacks.py), when the gateway was told to call
+    # back: unguessable, so only the gateway that was given it can wake this task.
+    callback_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
     upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
     status = models.CharField(

@@ -58,6 +58,11 @@ SENTENCES = {
     ),
     "media_no_link": _("The gateway gave no working link for this clip's audio."),
     "media_failed": _("Could not save a copy of the audio: {detail}"),
+    # What a family's own record status says (the sunoapi family's CREATE_TASK_FAILED, ...)
+    "create_failed": _("The gateway could not start this request: {detail}"),
+    "audio_failed": _("The music service failed while making it: {detail}"),
+    "callback_failed": _("The gateway lost the result while handing it over. Try again."),
+    "media_not_audio": _("The gateway's link gave a web page instead of the audio. Try again later."),
 }
 
 

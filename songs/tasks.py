@@ -36,6 +36,12 @@ def fetch_timing(clip_pk: int) -> None:
     timing.clip_timing_fetch(clip_pk=clip_pk)
 
 
+def poll_woken() -> None:
+    """A gateway called back (songs.services.callbacks): fetch what is due now, the woken task among it,
+    without waiting for the poller's next turn. Claims keep it from fetching what a poller holds."""
+    polling.tasks_poll_due(budget=5)
+
+
 def poll_cycle() -> None:
     """The minutely safety net (and staff's "poll now"): one poll cycle, as the poller loop runs it."""
     polling.poll_cycle(budget=30)  # well inside django-q2's 60 s job timeout

@@ -3,7 +3,18 @@
 from django.conf import settings
 from django.urls import path
 
-from songs.views import clips, drafts, export, karaoke, library, projects, sharing, studio_extras, teams
+from songs.views import (
+    callbacks,
+    clips,
+    drafts,
+    export,
+    karaoke,
+    library,
+    projects,
+    sharing,
+    studio_extras,
+    teams,
+)
 
 app_name = "songs"
 
@@ -38,6 +49,8 @@ clip_urls = [
     path("clips/<uuid:uid>/<str:kind>", clips.clip_media, name="clip_media"),
     # The gateway fetches an upload through this signed, expiring link.
     path(settings.UPLOAD_LINK_PATH.lstrip("/") + "<str:token>", clips.upload_public, name="upload_public"),
+    # A gateway calls back here (songs.services.callbacks): the token is the key, no login.
+    path("hooks/gateway/<str:token>/", callbacks.gateway_callback, name="gateway_callback"),
 ]
 
 team_urls = [

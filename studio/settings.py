@@ -220,10 +220,18 @@ SUNO_API_KEY = envstr("SUNO_API_KEY", "")
 # Replace section, so it is the default there. A remote gateway defaults to the task format that every
 # relay (stock new-api included) carries.
 SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
-if SUNO_API_FORMAT not in {"task", "v2"}:
+# The API families the studio speaks (songs/gateway/families.py has the same names, one line each).
+SUNO_API_FORMATS = (
+    "task",
+    "v2",
+    "sunoapi",
+)
+if SUNO_API_FORMAT not in SUNO_API_FORMATS:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured(f"SUNO_API_FORMAT must be 'task' or 'v2', got {SUNO_API_FORMAT!r}")
+    raise ImproperlyConfigured(
+        f"SUNO_API_FORMAT must be one of {', '.join(SUNO_API_FORMATS)}, got {SUNO_API_FORMAT!r}"
+    )
 # The built-in engine's key: SUNO_API_KEY when given, otherwise a random secret kept beside the
 # database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development
 # one is public. The engine is mounted only when it is the gateway (no SUNO_BASE_URL; studio/urls.py).
@@ -276,7 +284,9 @@ CREDIT_COSTS = {
 TASK_TIMEOUT_MINUTES = envint("TASK_TIMEOUT_MINUTES", 15)
 TASK_QUEUED_TIMEOUT_MINUTES = envint("TASK_QUEUED_TIMEOUT_MINUTES", 240)
 TASK_LATE_HOURS = envint("TASK_LATE_HOURS", 24)
-POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 50)
+# Tasks claimed per poll batch; each format then fetches them in as few requests as its gateway accepts
+# (songs/gateway: 500 ids a batch fetch, ~7 KB of feed query, one sunoapi record-info a task).
+POLL_BATCH_SIZE = envint("POLL_BATCH_SIZE", 200)
 # A poll cycle stops claiming new batches after this many seconds (the rest wait for the next cycle).
 POLL_CYCLE_SECONDS = envfloat("POLL_CYCLE_SECONDS", 10.0)
 SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 5)
@@ -390,6 +400,15 @@ LOGGING = {
 # The address a remote gateway can reach this studio at (for uploaded audio); the built-in
 # engine needs none. Example: https://studio.example.com
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "").rstrip("/")
+# Callbacks: with PUBLIC_BASE_URL set, each request to a gateway that calls back (sunoapi/kie callBackUrl,
+# the task format's notify_hook, ...) carries an unguessable address under it; a call there only wakes the
+# task for an immediate fetch (docs/protocol.md, "Callbacks"). SUNO_CALLBACKS=0 turns them off.
+SUNO_CALLBACKS = envbool("SUNO_CALLBACKS", True)
+# kie.ai's webhookHmacKey (its settings page): when set, a callback without a valid X-Webhook-Signature
+# is refused.
+SUNO_WEBHOOK_HMAC_KEY = envstr("SUNO_WEBHOOK_HMAC_KEY", "")
+# How long a signed callback's X-Webhook-Timestamp stays acceptable (seconds, either way).
+SUNO_WEBHOOK_MAX_SKEW = envint("SUNO_WEBHOOK_MAX_SKEW", 600)
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 UPLOAD_MAX_SECONDS = envint("UPLOAD_MAX_SECONDS", 8 * 60)
 # How long the link offered to the gateway for fetching an upload stays valid.

@@ -1,7 +1,8 @@
 """The only package that imports httpx: everything the studio says to a gateway goes through here.
 
 - ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``.
-- ``formats``: the task and v2 adapters, and what each can do (``Capabilities``).
+- ``formats``: the task and v2 adapters, and what each can do (``Capabilities``); ``families``: which
+  adapter speaks for each SUNO_API_FORMAT.
 - ``errors``: ``GatewayError`` and ``SubmitOutcomeUnknown``, from both error shapes and the network.
 - ``parse``: lenient parsing of answers into ``Task``, ``Clip`` and ``Lyrics``.
 - ``download``: a clip's media from the CDN, and a user's own link through ``netguard`` (SSRF guard).
@@ -13,13 +14,16 @@ Callers import the names below from ``songs.gateway``.
 from songs.gateway.client import Gateway, RetryPolicy, gateway_for, get_gateway
 from songs.gateway.download import download_media, fetch_public, fetch_public_for
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
-from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities, capabilities_for
+from songs.gateway.families import FORMATS, callback_task_ids, capabilities_for
+from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities
+from songs.gateway.multistep import upload_file
 from songs.gateway.parse import AlignedWord, Clip, Lyrics, Task, parse_aligned_words, parse_clip, parse_task
 from songs.gateway.probe import gateway_unreachable_reason
 
 __all__ = [
     "AlignedWord",
     "FETCH_BATCH_SIZE",
+    "FORMATS",
     "Capabilities",
     "Clip",
     "Gateway",
@@ -28,6 +32,7 @@ __all__ = [
     "RetryPolicy",
     "SubmitOutcomeUnknown",
     "Task",
+    "callback_task_ids",
     "capabilities_for",
     "download_media",
     "fetch_public",
@@ -38,4 +43,5 @@ __all__ = [
     "parse_aligned_words",
     "parse_clip",
     "parse_task",
+    "upload_file",
 ]

@@ -29,7 +29,8 @@ from songs.gateway.errors import (
     not_supported,
     status_retryable,
 )
-from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, make_format
+from songs.gateway.families import make_format
+from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan
 from songs.gateway.parse import AlignedWord, Task
 
 # One name for every gateway call, whatever module inside the package made it.
@@ -46,6 +47,10 @@ MAX_RETRY_AFTER = 10.0
 MAX_BACKOFF = 30.0
 # The longest a quick call (one attempt, e.g. timing beside a media copy) waits for its answer.
 QUICK_TIMEOUT = 8.0
+# (gateway base URL, path) pairs a gateway answered as missing (404 or a web page): a request with a
+# fallback goes straight to its fallback there from then on (the reseller's /suno/generate beside the
+# engine's /suno/v2/generate, docs/protocol.md 2). Per process; a restart asks again, once.
+_ROUTES_MISSING: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -155,23 +160,34 @@ class Gateway:
 
     # --- Submits: never retried here, because a re-send may bill twice ---
 
-    def submit_music(self, *, payload: dict) -> str:
+    @property
+    def uploads_by_link(self) -> bool:
+        """The family takes a user's audio as a link with each request made from it (no registration)."""
+        return bool(getattr(self._format, "uploads_by_link", False))
+
+    @property
+    def callback_param(self) -> str | None:
+        """The body key that carries a callback address in this format, or None (it never calls back)."""
+        return self._format.callback_param
+
+    def submit_music(self, *, payload: dict, callback_url: str = "") -> str:
+        """Submit a song; ``callback_url`` (where the format takes one) is where the gateway calls back."""
         if not payload.get("mv"):
             # Gateways silently default a missing mv to chirp-v3-0.
             raise ValueError("submit_music payload needs an 'mv' (model version)")
-        return self._submit(self._format.submit_music(payload))
+        return self._submit(self._format.submit_music(payload), callback_url)
 
-    def submit_lyrics(self, *, prompt: str) -> str:
-        return self._submit(self._format.submit_lyrics(prompt))
+    def submit_lyrics(self, *, prompt: str, callback_url: str = "") -> str:
+        return self._submit(self._format.submit_lyrics(prompt), callback_url)
 
-    def submit_concat(self, *, clip_id: str, is_infill: bool = False) -> str:
+    def submit_concat(self, *, clip_id: str, is_infill: bool = False, callback_url: str = "") -> str:
         """Stitch a continuation chain (ending at ``clip_id``) into one song; returns a task id.
 
         ``is_infill`` stitches a replaced section back instead. Costs far more than a song.
         """
         if not clip_id:
             raise ValueError("submit_concat needs a clip id")
-        return self._submit(self._format.submit_concat(clip_id, bool(is_infill)))
+        return self._submit(self._format.submit_concat(clip_id, bool(is_infill)), callback_url)
 
     def upload_audio_url(self, *, url: str) -> str:
         """Have the gateway import the audio at ``url`` as a clip; returns the new clip's id."""
@@ -179,7 +195,7 @@ class Gateway:
             raise ValueError("upload_audio_url needs a url")
         return self._submit(self._format.upload_audio_url(url))
 
-    def persona_create(self, *, clip_id: str, name: str, description: str) -> str:
+    def persona_create(self, *, clip_id: str, name: str, description: str, task_id: str = "") -> str:
         """Keep a clip's singer as a persona; returns its persona_id. Charged upstream: never retried."""
         if not clip_id:
             raise ValueError("persona_create needs a clip id")
@@ -190,15 +206,35 @@ class Gateway:
             "clips": [clip_id],
             "is_public": False,
         }
+        if task_id:  # the task that made the clip: families that name a clip by (taskId, audioId) need it
+            body["task_id"] = task_id
         return self._submit(self._format.persona_create(body))
 
     def style_boost(self, *, tags: str) -> str:
         """A few words of style, expanded into a full style description (upsampled_tags)."""
         return self._submit(self._format.style_boost(tags))
 
-    def _submit(self, req: ApiRequest) -> Any:
+    def call(self, req: ApiRequest) -> Any:
+        """One step of a flow of several calls (the multi-step upload), safe to repeat: retried like a
+        fetch; a missing route is a ``not_supported`` error."""
+        return self.retry.run(lambda: self._fetch(req, route_checked=True))
+
+    def submit_call(self, req: ApiRequest) -> Any:
+        """The step of such a flow that may bill: sent once, like every submit."""
+        return self._submit(req)
+
+    def _submit(self, req: ApiRequest, callback_url: str = "") -> Any:
+        param = self._format.callback_param
+        if callback_url and param:
+            req = _with_body_key(req, param, callback_url)
+        req = self._known_route(req)
         with failure_logged(req.method, req.path, secret=self.secret):
             response = self._send(req, submit=True)
+            if req.fallback is not None and _route_missing(response) is not None:
+                # Nothing was accepted at a missing route: the same call at the family's other path.
+                self._learn_missing(req)
+                req = req.fallback
+                response = self._send(req, submit=True)
             if response.status_code == 504:
                 # A proxy's timeout: the gateway behind it may well have created the task.
                 raise SubmitOutcomeUnknown(
@@ -215,19 +251,25 @@ class Gateway:
 
     # --- Fetches: safe to repeat, so every request is retried with backoff ---
 
-    def fetch_task(self, task_id: str) -> Task:
+    def fetch_task(self, task_id: str, *, api_format: str | None = None) -> Task:
+        """One task; ``api_format`` is the format it was made with, when not this gateway's own (a task made
+        before SUNO_API_FORMAT changed is still read the way it was made)."""
         if not task_id:
             raise ValueError("fetch_task needs a task id")
-        tasks = self._run(self._format.fetch_one(task_id))
+        tasks = self._run(self._adapter(api_format).fetch_one(task_id))
         if not tasks:
             raise GatewayError("task_not_exist", "The gateway's feed knows none of this task's clips")
         return tasks[0]
 
-    def fetch_tasks(self, task_ids: list[str]) -> list[Task]:
-        """Tasks for many ids at once (batched); unknown ids are left out, not an error."""
-        return self._run(self._format.fetch_many(list(task_ids)))
+    def fetch_tasks(self, task_ids: list[str], *, api_format: str | None = None) -> list[Task]:
+        """Tasks for many ids at once (batched as the format accepts); unknown ids are left out, not an
+        error. ``api_format`` as for ``fetch_task``."""
+        return self._run(self._adapter(api_format).fetch_many(list(task_ids)))
 
-    def fetch_timing(self, *, clip_id: str, quick: bool = False) -> list[AlignedWord]:
+    def _adapter(self, api_format: str | None):
+        return self._format if api_format in (None, self.api_format) else make_format(api_format)
+
+    def fetch_timing(self, *, clip_id: str, task_id: str = "", quick: bool = False) -> list[AlignedWord]:
         """The clip's lyric words with the times they are sung (``GET act/timing/<clip_id>``), in order.
 
         Safe to repeat, so retried like a fetch; ``quick`` makes one attempt that waits at most
@@ -236,17 +278,39 @@ class Gateway:
         """
         if not clip_id:
             raise ValueError("fetch_timing needs a clip id")
-        req = self._format.timing(clip_id)
+        req = self._format.timing(clip_id, task_id)  # the task that made it: some families need both
         if quick:
             return self._fetch(req, route_checked=True, timeout=QUICK_TIMEOUT)
         return self.retry.run(lambda: self._fetch(req, route_checked=True))
 
     def _run(self, plan: FetchPlan) -> list[Task]:
-        return plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
+        answers = []
+        for req in plan.requests:
+            try:
+                answers.append(self.retry.run(lambda req=req: self._fetch(req)))
+            except GatewayError as exc:
+                if not req.lenient or exc.retryable:
+                    raise
+                answers.append(None)  # this one task is unknown or refused: the others still count
+        return plan.combine(answers)
+
+    def _known_route(self, req: ApiRequest) -> ApiRequest:
+        while req.fallback is not None and (str(self.http.base_url), req.path) in _ROUTES_MISSING:
+            req = req.fallback
+        return req
+
+    def _learn_missing(self, req: ApiRequest) -> None:
+        logger.info("gateway has no %s; using %s from now on", req.path, req.fallback.path)
+        _ROUTES_MISSING.add((str(self.http.base_url), req.path))
 
     def _fetch(self, req: ApiRequest, *, route_checked: bool = False, timeout: float | None = None) -> Any:
+        req = self._known_route(req)
         with failure_logged(req.method, req.path, secret=self.secret):
             response = self._send(req, submit=False, timeout=timeout)
+            if req.fallback is not None and _route_missing(response) is not None:
+                self._learn_missing(req)
+                req = req.fallback
+                response = self._send(req, submit=False, timeout=timeout)
             if route_checked and (missing := _route_missing(response)) is not None:
                 raise missing
             return self._read(req, response)
@@ -281,6 +345,14 @@ class Gateway:
         except GatewayError as exc:
             exc.http_status = status
             raise
+
+
+def _with_body_key(req: ApiRequest, key: str, value: str) -> ApiRequest:
+    """The request (and its fallbacks) with one more key in its JSON body."""
+    if not isinstance(req.json, dict):
+        return req
+    fallback = _with_body_key(req.fallback, key, value) if req.fallback is not None else None
+    return req._replace(json={**req.json, key: value}, fallback=fallback)
 
 
 def _route_missing(response: httpx.Response) -> GatewayError | None:

@@ -55,12 +55,16 @@ def download_media(
     dest: pathlib.Path,
     max_bytes: int,
     deadline_seconds: float = MEDIA_DEADLINE_SECONDS,
+    expect: str = "",
 ) -> tuple[int, str]:
     """Stream ``url`` into ``dest`` atomically; return (size in bytes, sha256 hex).
 
     A hostile gateway must not make the studio read its own network: every link and redirect off the
     gateway's own origin is vetted by ``netguard`` first (code "unsafe_url"), and each attempt has a
-    total deadline (code "too_slow").
+    total deadline (code "too_slow"). With ``expect`` ("audio", "image" or "video") the answer is checked
+    like a user's link: a web page or JSON (Suno's "forbidden" page answers 200 since its 2026 download
+    change) or a file whose first bytes are not that kind of media is refused (code "not_media", not
+    retried), and nothing is kept.
     """
     dest = pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -69,12 +73,18 @@ def download_media(
     except httpx.InvalidURL:
         log_path = "<invalid url>"
     return gateway.retry.run(
-        lambda: _download_once(gateway, url, log_path, dest, max_bytes, deadline_seconds)
+        lambda: _download_once(gateway, url, log_path, dest, max_bytes, deadline_seconds, expect)
     )
 
 
 def _download_once(
-    gateway: Gateway, url: str, log_path: str, dest: pathlib.Path, max_bytes: int, deadline_seconds: float
+    gateway: Gateway,
+    url: str,
+    log_path: str,
+    dest: pathlib.Path,
+    max_bytes: int,
+    deadline_seconds: float,
+    expect: str = "",
 ) -> tuple[int, str]:
     deadline = time.monotonic() + deadline_seconds
     # Links off the gateway's origin go through a client of their own that connects to vetted addresses.
@@ -84,12 +94,52 @@ def _download_once(
             response = _open_media(gateway, pinned, url, deadline)
             try:
                 _check_download(response, max_bytes)
-                return _stream_to_file(response, dest, max_bytes, deadline)
+                if expect:
+                    _check_media_type(response, expect)
+                head_check = (lambda head: _check_magic(head, expect, response.status_code)) if expect else None
+                return _stream_to_file(response, dest, max_bytes, deadline, head_check)
             finally:
                 response.close()
     finally:
         if gateway.transport is None:
             pinned.close()  # a borrowed transport stays open for its owner
+
+
+# Media types that are never a media file, whatever the link's name says.
+_NOT_MEDIA_TYPES = ("text/html", "application/json", "application/xhtml+xml", "text/plain", "text/xml")
+_MAGIC_BYTES = 12
+
+
+def _not_media(message: str, status: int | None) -> GatewayError:
+    return GatewayError("not_media", message, http_status=status, retryable=False)
+
+
+def _check_media_type(response: httpx.Response, expect: str) -> None:
+    media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media_type in _NOT_MEDIA_TYPES or media_type.startswith(("text/", "application/json")):
+        raise _not_media(
+            f"The {expect} link answered a {media_type} page, not {expect}", response.status_code
+        )
+
+
+def _is_media(head: bytes, expect: str) -> bool:
+    """Whether a file's first bytes are the kind of media expected (its magic numbers)."""
+    mp4 = head[4:8] == b"ftyp"
+    if expect == "audio":
+        frame_sync = len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0  # MP3 / AAC frames
+        return head.startswith((b"ID3", b"OggS", b"fLaC")) or frame_sync or mp4 or head[8:12] == b"WAVE"
+    if expect == "image":
+        webp = head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+        return head.startswith((b"\xff\xd8", b"\x89PNG", b"GIF8")) or webp
+    if expect == "video":
+        return mp4 or head.startswith(b"\x1a\x45\xdf\xa3")  # MP4/MOV, or WebM/Matroska
+    return True
+
+
+def _check_magic(head: bytes, expect: str, status: int) -> None:
+    if not _is_media(head, expect):
+        shown = "a web page" if head.lstrip().startswith((b"<", b"{")) else "not a known format"
+        raise _not_media(f"The {expect} link gave {shown}, not {expect}", status)
 
 
 def _open_media(gateway: Gateway, pinned: httpx.Client, url: str, deadline: float) -> httpx.Response:
@@ -166,18 +216,27 @@ def _check_download(response: httpx.Response, max_bytes: int) -> None:
 
 
 def _stream_to_file(
-    response: httpx.Response, dest: pathlib.Path, max_bytes: int, deadline: float
+    response: httpx.Response,
+    dest: pathlib.Path,
+    max_bytes: int,
+    deadline: float,
+    head_check: Callable[[bytes], None] | None = None,
 ) -> tuple[int, str]:
     """Write to a temp file beside ``dest``, then rename: readers never see half a file.
 
-    The deadline is checked after every read (each read is bounded by the read timeout)."""
+    The deadline is checked after every read (each read is bounded by the read timeout); ``head_check``
+    sees the file's first bytes (or the whole of a shorter file) before it is kept."""
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    digest, size = hashlib.sha256(), 0
+    digest, size, head = hashlib.sha256(), 0, b""
     try:
         with os.fdopen(fd, "wb") as out:
             try:
                 for chunk in response.iter_bytes():  # each read as it arrives, so the clock is seen
                     _check_deadline(deadline, response.status_code)
+                    if head_check is not None and len(head) < _MAGIC_BYTES:
+                        head += chunk[: _MAGIC_BYTES - len(head)]
+                        if len(head) >= _MAGIC_BYTES:
+                            head_check(head)
                     size += len(chunk)
                     if size > max_bytes:
                         raise too_large(max_bytes, response.status_code)
@@ -185,6 +244,8 @@ def _stream_to_file(
                     out.write(chunk)
             except HTTPX_ERRORS as exc:
                 raise network_error(exc, submit=False) from exc
+            if head_check is not None and len(head) < _MAGIC_BYTES:
+                head_check(head)  # a file shorter than the magic numbers
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; media must be readable by the web server

@@ -111,10 +111,49 @@ def _short(text: Any) -> str:
     return as_text(text).strip()[:_MESSAGE_LIMIT]
 
 
+# Numeric envelope codes (sunoapi.org and kie.ai answer {"code": 200, "msg", "data"}, usually with HTTP
+# 200 whatever happened; docs/protocol.md, "sunoapi.org and kie.ai"): what each means, and whether trying
+# again later can help. 429 is "insufficient credits" there, not a rate limit (430 is).
+NUMERIC_CODES = {
+    400: ("invalid_request", False),
+    401: ("unauthorized", False),
+    402: ("quota_not_enough", False),
+    404: ("task_not_exist", False),
+    405: ("rate_limited", True),
+    409: ("invalid_request", False),
+    413: ("invalid_request", False),
+    422: ("invalid_request", False),
+    429: ("quota_not_enough", False),
+    430: ("rate_limited", True),
+    451: ("invalid_request", False),
+    455: ("unavailable", True),
+    500: ("upstream_error", True),
+    501: ("generation_failed", False),
+    503: ("unavailable", True),
+    505: ("not_supported", False),
+    531: ("generation_failed", False),
+}
+
+
+def numeric_code(body: Any) -> int | None:
+    """A failure's numeric envelope code (200 and 0 mean success), or None."""
+    code = body.get("code") if isinstance(body, dict) else None
+    if isinstance(code, str) and code.strip().isdigit():
+        code = int(code)
+    if isinstance(code, bool) or not isinstance(code, int) or code in (0, 200):
+        return None
+    return code
+
+
 def error_from_body(status: int, body: Any) -> GatewayError | None:
-    """Both failure shapes of the protocol, at any HTTP status (a 200 can carry a failure too)."""
+    """Every failure shape of the protocol, at any HTTP status (a 200 can carry a failure too): New API's
+    {"error": ...}, the task format's string code, and the sunoapi family's numeric code."""
     if not isinstance(body, dict):
         return None
+    number = numeric_code(body)
+    if number is not None:
+        code, _retryable = NUMERIC_CODES.get(number, (f"code_{number}", number >= 500))
+        return GatewayError(code, _short(body.get("msg") or body.get("message")), http_status=status)
     error = body.get("error")
     if isinstance(error, dict | str) and error:
         # New API's {"error": {"message", "type", "code"?}}; "type" is always "new_api_error", so
@@ -123,7 +162,7 @@ def error_from_body(status: int, body: Any) -> GatewayError | None:
         code = as_text(details.get("code")) or status_code_name(status)
         return GatewayError(code, _short(details.get("message")), http_status=status)
     code = body.get("code")
-    if isinstance(code, str) and code != "success":
+    if isinstance(code, str) and code != "success" and not code.strip().isdigit():
         return GatewayError(code or status_code_name(status), _short(body.get("message")), http_status=status)
     return None
 
@@ -143,10 +182,13 @@ def answer_error(response: httpx.Response, body: Any) -> GatewayError | None:
         error = GatewayError(status_code_name(status), _short(message), http_status=status)
     if error is not None:
         explain(error, body)
+        number = numeric_code(body)
+        # A numeric code is the family's own verdict (its HTTP status is 200 either way).
+        retryable = (
+            status_retryable(status) if number is None else NUMERIC_CODES.get(number, ("", number >= 500))[1]
+        )
         error.retryable = (
-            status_retryable(status)
-            and error.code not in PERMANENT_CODES
-            and error.kind not in _PERMANENT_KINDS
+            retryable and error.code not in PERMANENT_CODES and error.kind not in _PERMANENT_KINDS
         )
         if status == 429:
             error.retry_after = _retry_after(response)

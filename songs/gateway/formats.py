@@ -9,7 +9,7 @@ its ``Capabilities`` so the UI offers only what the gateway can do. See docs/pro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
@@ -29,9 +29,10 @@ from songs.gateway.parse import (
     v2_task,
 )
 
-# The poll cycle asks for many tasks at once; gateways accept far more, but small batches keep
-# one slow or failing request from holding up everything.
-FETCH_BATCH_SIZE = 50
+# Ids per fetch request, unless a format says otherwise (``fetch_batch_size``): the task format's batch
+# fetch and the engine's feed take up to 1,000 (docs/protocol.md, "Timing"), so a poll cycle of 1,000
+# tasks is one or two requests, not twenty.
+FETCH_BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,21 @@ class Capabilities:
     vocal_gender: bool = False
     controls: bool = False  # duration, style_weight, weirdness_constraint (newest models only)
     boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
+    # The models (songs/catalog.py names) the family takes; None: every model in the catalog.
+    models: tuple[str, ...] | None = None
+
+
+# The models the reseller's formats (task, v2) name (docs/protocol.md 5), in the catalog's names.
+RESELLER_MODELS = (
+    "chirp-v3-0",
+    "chirp-v3-5",
+    "chirp-v4",
+    "chirp-auk",
+    "chirp-bluejay",
+    "chirp-crow",
+    "chirp-fenix",
+    "chirp-v6",
+)
 
 
 class ApiRequest(NamedTuple):
@@ -63,6 +79,12 @@ class ApiRequest(NamedTuple):
     read: Callable[[Any], Any]
     json: Any = None
     query: str = ""  # already encoded; "ids=a,b" keeps its commas as the feed expects
+    # A fetch whose final refusal (unknown task, ...) leaves its answer out (None) instead of failing the
+    # whole plan: families that read one task a request must not let one odd task stall the others.
+    lenient: bool = False
+    # Where to send it instead when the gateway has no such route (404, or a web page): the same call at
+    # the path another member of the family documents. Learnt once per gateway (client._ROUTES_MISSING).
+    fallback: ApiRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +96,19 @@ class FetchPlan:
 
 
 class GatewayFormat(Protocol):
-    """What an API format must provide. The client does the HTTP; adapters only shape data."""
+    """What an API format must provide. The client does the HTTP; adapters only shape data.
+
+    Callbacks (docs/protocol.md, "Callbacks"): ``callback_param`` is the request body key that carries
+    the studio's callback address (None: the family never calls back), and ``callback_task_ids`` the
+    upstream task ids a callback's body names. A callback only wakes those tasks (they are fetched at
+    once); what is stored comes from the fetch, never from the callback's body.
+    """
 
     capabilities: Capabilities
+    callback_param: str | None
+    fetch_batch_size: int
+
+    def callback_task_ids(self, body: Any) -> list[str]: ...
 
     def submit_music(self, payload: dict) -> ApiRequest: ...
     def submit_lyrics(self, prompt: str) -> ApiRequest: ...
@@ -86,7 +118,7 @@ class GatewayFormat(Protocol):
     def style_boost(self, tags: str) -> ApiRequest: ...
     def fetch_one(self, task_id: str) -> FetchPlan: ...
     def fetch_many(self, task_ids: list[str]) -> FetchPlan: ...
-    def timing(self, clip_id: str) -> ApiRequest: ...
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest: ...
 
 
 # --- Reading answers (each ApiRequest names one of these) ---
@@ -154,17 +186,41 @@ def _read_tasks(body: Any) -> list[Task]:
 
 
 def _read_generation(body: Any) -> str:
-    """v2 generate answers the generation itself; its id and clip ids become the task id."""
+    """v2 generate answers the generation itself; its id and clip ids become the task id.
+
+    The reseller's stems answer is only ``{"clips": [...]}`` (docs/protocol.md 7.5): no generation id, so
+    the first clip's id stands for it (the id is only ever used to find the clips again)."""
     if isinstance(body, dict) and body.get("code") == "success":
         body = body.get("data")  # lenient: a gateway that wraps it in the task envelope
     clips = body.get("clips") if isinstance(body, dict) else None
     if not isinstance(clips, list):
         raise bad_response("The gateway's generation lists no clips")
     clip_ids = [as_text(clip.get("id")) if isinstance(clip, dict) else "" for clip in clips]
+    generation_id = as_text(body.get("id")) or (clip_ids[0] if clip_ids else "")
     try:
-        return encode_v2_task_id(as_text(body.get("id")), clip_ids)
+        return encode_v2_task_id(generation_id, clip_ids)
     except ValueError as exc:
         raise bad_response(f"The gateway's generation cannot be tracked ({exc})") from None
+
+
+def _read_concat(body: Any) -> str:
+    """A concat answers a task id (task format), or, on SunoAPI-style gateways, the new clip itself
+    (``{"id", "status": "queued", "metadata": {"type": "concat", "concat_history": [...]}}``) or a
+    generation holding it: those are tracked through the feed like a v2 generation. Reading only the
+    task id called a billed concat "outcome unknown" and gave the credits back."""
+    if isinstance(body, dict) and body.get("code") == "success" and isinstance(body.get("data"), str):
+        return _read_task_id(body)
+    if isinstance(body, dict) and body.get("code") == "success":
+        body = body.get("data")
+    if isinstance(body, dict) and isinstance(body.get("clips"), list):
+        return _read_generation(body)
+    clip_id = as_text(body.get("id")) if isinstance(body, dict) else ""
+    if clip_id and ("status" in body or "metadata" in body):
+        try:
+            return encode_v2_task_id(clip_id, [clip_id])
+        except ValueError as exc:
+            raise bad_response(f"The gateway's concat clip cannot be tracked ({exc})") from None
+    raise bad_response("The gateway's concat answer carries neither a task id nor a clip")
 
 
 def _read_timing(body: Any) -> list[AlignedWord]:
@@ -197,17 +253,50 @@ def _read_feed(body: Any) -> list[Clip]:
 # format fetches both kinds, and switching SUNO_API_FORMAT never strands the tasks already in flight.
 
 
-def _batches(items: list[str]) -> list[list[str]]:
-    return [items[start : start + FETCH_BATCH_SIZE] for start in range(0, len(items), FETCH_BATCH_SIZE)]
+def _batches(items: list[str], size: int = FETCH_BATCH_SIZE) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def task_ids_named(body: Any, *keys: str) -> list[str]:
+    """The task ids a callback body names under ``keys``, bare or inside an envelope's ``data`` (one or
+    two levels: {"data": {"task_id"}}, {"code", "data": {"data": ...}}), without repeats."""
+    found: list[str] = []
+    for level in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(level, dict):
+            found += [as_text(level.get(key)) for key in keys if isinstance(level.get(key), str | int)]
+    return list(dict.fromkeys(task_id for task_id in found if task_id))
+
+
+# The feed is a GET: its ids travel in the request line, which servers cap (gunicorn 8,190 bytes, nginx 8 KB
+# by default; deploy/gunicorn.conf.py). A batch of feed ids stops at this many characters of query, and at
+# the engine's 1,000 ids: 1,000 two-clip generations are about ten requests.
+FEED_QUERY_LIMIT = 7000
+FEED_MAX_IDS = 1000
+
+
+def _feed_batches(clip_ids: list[str]) -> list[list[str]]:
+    batches: list[list[str]] = []
+    length = 0
+    for clip_id in clip_ids:
+        size = len(quote(clip_id, safe="")) + 1
+        if not batches or length + size > FEED_QUERY_LIMIT or len(batches[-1]) >= FEED_MAX_IDS:
+            batches.append([])
+            length = len("ids=")
+        batches[-1].append(clip_id)
+        length += size
+    return batches
 
 
 def _feed_request(clip_ids: list[str]) -> ApiRequest:
     # Each id quoted on its own so the commas between them stay literal, as the feed expects.
-    query = "ids=" + ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
-    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=query)
+    joined = ",".join(quote(clip_id, safe="") for clip_id in clip_ids)
+    # The reseller documents the feed as GET /suno/feed/<id1>,<id2> (docs/protocol.md 7): used where the
+    # engine's /suno/v2/feed?ids= is missing.
+    reseller = ApiRequest("GET", f"{RESELLER_FEED_PATH}/{joined}", _read_feed)
+    return ApiRequest("GET", V2_FEED_PATH, _read_feed, query=f"ids={joined}", fallback=reseller)
 
 
-def _many_plan(task_ids: list[str]) -> FetchPlan:
+def _many_plan(task_ids: list[str], batch_size: int = FETCH_BATCH_SIZE) -> FetchPlan:
     """Task-format ids in batches, then one feed query per batch of generation clips."""
     others = [task_id for task_id in task_ids if not is_v2_task_id(task_id)]
     wanted: dict[str, list[str]] = {}
@@ -216,8 +305,10 @@ def _many_plan(task_ids: list[str]) -> FetchPlan:
             with contextlib.suppress(ValueError):  # a malformed id is unknown, like any other
                 wanted[task_id] = decode_v2_task_id(task_id)[1]
     clip_ids = list(dict.fromkeys(clip_id for clips in wanted.values() for clip_id in clips))
-    task_requests = [ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids}) for ids in _batches(others)]
-    feed_requests = [_feed_request(ids) for ids in _batches(clip_ids)]
+    task_requests = [
+        ApiRequest("POST", "/suno/fetch", _read_tasks, {"ids": ids}) for ids in _batches(others, batch_size)
+    ]
+    feed_requests = [_feed_request(ids) for ids in _feed_batches(clip_ids)]
 
     def combine(answers: list[Any]) -> list[Task]:
         # Task-format answers first, then generations in the order asked for.
@@ -243,7 +334,16 @@ def _one_plan(task_id: str) -> FetchPlan:
 class TaskFormat:
     """The "task" (New API) format: submit returns a task id, fetch returns task objects."""
 
-    capabilities = Capabilities(concat=True, upload=True, infill=False, negative_tags=False, boost=True)
+    capabilities = Capabilities(
+        concat=True, upload=True, infill=False, negative_tags=False, boost=True, models=RESELLER_MODELS
+    )
+    # The reseller's task format takes a notify_hook (documented on lyrics; relays pass it or drop it):
+    # the gateway POSTs the task object there.
+    callback_param: str | None = "notify_hook"
+    fetch_batch_size = FETCH_BATCH_SIZE
+
+    def callback_task_ids(self, body: Any) -> list[str]:
+        return task_ids_named(body, "task_id")
 
     def submit_music(self, payload: dict) -> ApiRequest:
         return ApiRequest("POST", "/suno/submit/music", _read_task_id, payload)
@@ -253,13 +353,14 @@ class TaskFormat:
 
     def submit_concat(self, clip_id: str, is_infill: bool) -> ApiRequest:
         body = {"clip_id": clip_id, "is_infill": is_infill}
-        return ApiRequest("POST", "/suno/submit/concat", _read_task_id, body)
+        return ApiRequest("POST", "/suno/submit/concat", _read_concat, body)
 
     def upload_audio_url(self, url: str) -> ApiRequest:
         return ApiRequest("POST", "/sunoapi/uploads/audio-url", _read_clip_id, {"url": url})
 
     def persona_create(self, body: dict) -> ApiRequest:
-        # The trailing slash is the reference's (docs/protocol.md 7.3).
+        # The trailing slash is the reference's (docs/protocol.md 7.3); its five fields, nothing more.
+        body = {key: value for key, value in body.items() if key != "task_id"}
         return ApiRequest("POST", "/suno/persona/create/", _read_persona_id, body)
 
     def style_boost(self, tags: str) -> ApiRequest:
@@ -269,9 +370,9 @@ class TaskFormat:
         return _one_plan(task_id)
 
     def fetch_many(self, task_ids: list[str]) -> FetchPlan:
-        return _many_plan(task_ids)
+        return _many_plan(task_ids, self.fetch_batch_size)
 
-    def timing(self, clip_id: str) -> ApiRequest:
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest:
         return _timing_request(clip_id)
 
 
@@ -279,6 +380,10 @@ V2_GENERATE_PATH = "/suno/v2/generate"
 # The seed does not show the feed's path; this is where the built-in engine serves it
 # (docs/protocol.md, "v2 format"). The only place the client names it.
 V2_FEED_PATH = "/suno/v2/feed"
+# The reseller's own "SunoAPI format" paths for the same calls (docs/protocol.md 7): a gateway without
+# the /suno/v2/ paths (404 or a web page) is sent these instead, learnt once.
+RESELLER_GENERATE_PATH = "/suno/generate"
+RESELLER_FEED_PATH = "/suno/feed"
 
 # v2 generate always gets these keys, "" or null when unused, as in the seed's example ...
 _V2_TEXT_KEYS = ("prompt", "tags", "mv", "title")
@@ -329,21 +434,15 @@ class V2Format(TaskFormat):
         vocal_gender=True,
         controls=True,
         boost=True,
+        models=RESELLER_MODELS,
     )
+    # The SunoAPI-style generate documents no callback (docs/protocol.md 7.8): v2 is polled.
+    callback_param = None
+
+    def callback_task_ids(self, body: Any) -> list[str]:
+        return []
 
     def submit_music(self, payload: dict) -> ApiRequest:
-        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, _v2_generate_body(payload))
-
-
-_FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {"task": TaskFormat, "v2": V2Format}
-
-
-def make_format(api_format: str) -> GatewayFormat:
-    if api_format not in _FORMATS:
-        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
-    return _FORMATS[api_format]()
-
-
-def capabilities_for(api_format: str) -> Capabilities:
-    """What a format can do, without building a client: the UI offers only that."""
-    return make_format(api_format).capabilities
+        body = _v2_generate_body(payload)
+        reseller = ApiRequest("POST", RESELLER_GENERATE_PATH, _read_generation, body)
+        return ApiRequest("POST", V2_GENERATE_PATH, _read_generation, body, fallback=reseller)

@@ -61,6 +61,9 @@ class Task:
     clips: list[Clip] = field(default_factory=list)
     lyrics: Lyrics | None = None
     raw: dict = field(default_factory=dict)
+    # What a failure means when the family says so itself (a songs.reasons code, e.g. "refused_content"
+    # for sunoapi's SENSITIVE_WORD_ERROR); "" leaves it to the words of fail_reason.
+    fail_kind: str = ""
 
     @property
     def is_terminal(self) -> bool:

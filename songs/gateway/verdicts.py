@@ -63,6 +63,9 @@ _CODE_KINDS = {
     "not_supported": NOT_SUPPORTED,
     "unsupported_action": NOT_SUPPORTED,
     "invalid_action": NOT_SUPPORTED,
+    # The sunoapi family's numeric codes (errors.NUMERIC_CODES)
+    "unavailable": UNREACHABLE,
+    "upstream_error": UNREACHABLE,
 }
 
 # Message patterns, Chinese and English, most specific first.
@@ -76,6 +79,9 @@ _PATTERNS = (
     (UNREACHABLE, r"请求上游地址失败|upstream (is )?(unreachable|down|unavailable|error)"),
     (UNREACHABLE, r"connection refused|dial tcp"),
     (UNREACHABLE, r"bad gateway|no route to host|service unavailable"),
+    # A relay's upstream (Suno) refused or failed it: "Internal server error. AxiosError: Request failed
+    # with status code 403", relayed whole inside fail_reason.
+    (UNREACHABLE, r"request failed with status code \d+|internal server error|axioserror"),
     (TIMEOUT, r"timed? ?out|超时|deadline exceeded"),
     (NOT_FOUND, r"task (is )?not (exist|found)|任务不存在"),
     (INVALID, r"invalid|不合法|参数错误|too long|required|must be"),
@@ -123,7 +129,8 @@ def code_and_message(body: dict) -> tuple[str, str]:
         return "", error
     code = body.get("code")
     message = body.get("message") or body.get("msg") or body.get("detail") or ""
-    return (as_text(code) if isinstance(code, str) and code != "success" else ""), as_text(message)
+    named = isinstance(code, str) and code != "success" and not code.strip().isdigit()
+    return (as_text(code) if named else ""), as_text(message)
 
 
 def kind_of(code: str, message: str, status: int | None) -> str:

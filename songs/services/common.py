@@ -37,6 +37,7 @@ JOBS = {
     "cycle": "songs.tasks.poll_cycle",
     "boost": "songs.tasks.style_boost",
     "timing": "songs.tasks.fetch_timing",
+    "woken": "songs.tasks.poll_woken",
 }
 
 

@@ -119,10 +119,15 @@ def _name(clip: Clip, folder: str, ext: str) -> str:
     return f"clips/{folder}/{clip.uid}.{ext}"
 
 
-def _fetch_and_store(gateway: Gateway, url: str, name: str, max_bytes: int) -> tuple[str, int, str]:
-    """Download into this machine's work folder, then save the complete file through the storage."""
+def _fetch_and_store(
+    gateway: Gateway, url: str, name: str, max_bytes: int, expect: str
+) -> tuple[str, int, str]:
+    """Download into this machine's work folder, then save the complete file through the storage.
+
+    ``expect`` ("audio", "image", "video") is checked as a user's link is: a web page is never kept as
+    a clip's MP3."""
     with media.work_file(Path(name).suffix) as tmp:
-        size, sha = download_media(gateway, url, dest=tmp, max_bytes=max_bytes)
+        size, sha = download_media(gateway, url, dest=tmp, max_bytes=max_bytes, expect=expect)
         return media.file_store(name, tmp), size, sha
 
 
@@ -144,12 +149,12 @@ def _copy_audio_and_cover(clip: Clip, gateway: Gateway) -> None:
         return
     try:
         audio_name, _size, sha = _fetch_and_store(
-            gateway, clip.audio_url, _name(clip, "audio", "mp3"), settings.MEDIA_MAX_BYTES
+            gateway, clip.audio_url, _name(clip, "audio", "mp3"), settings.MEDIA_MAX_BYTES, "audio"
         )
         image_name = ""
         if clip.image_url:
             image_name, _size, _sha = _fetch_and_store(
-                gateway, clip.image_url, _name(clip, "images", "jpeg"), 20 * 1024 * 1024
+                gateway, clip.image_url, _name(clip, "images", "jpeg"), 20 * 1024 * 1024, "image"
             )
     except GatewayError as exc:
         _failed(clip, "media", exc, retry=exc.retryable, max_attempts=settings.MEDIA_MAX_ATTEMPTS)
@@ -197,7 +202,7 @@ def _download(clip_pk: int, kind: str, copy, gateway: Gateway | None) -> None:
 def _copy_video(clip: Clip, gateway: Gateway) -> None:
     try:
         name, _size, _sha = _fetch_and_store(
-            gateway, clip.video_url, _name(clip, "video", "mp4"), settings.MEDIA_MAX_BYTES
+            gateway, clip.video_url, _name(clip, "video", "mp4"), settings.MEDIA_MAX_BYTES, "video"
         )
     except GatewayError as exc:
         _failed(
@@ -222,7 +227,13 @@ def _failed(clip: Clip, kind: str, exc: GatewayError, *, retry: bool, max_attemp
     fields = {f"{kind}_state": MediaState.FAILED, f"{kind}_next_at": None}
     if kind == "media":
         fields["media_error"] = f"Could not save a copy of the audio: {exc.message}"
-        fields["media_reason"] = "media_forbidden" if exc.http_status in _GONE_STATUSES else "media_failed"
+        fields["media_reason"] = (
+            "media_not_audio"
+            if exc.code == "not_media"
+            else "media_forbidden"
+            if exc.http_status in _GONE_STATUSES
+            else "media_failed"
+        )
     _stored(clip, **fields)
 
 

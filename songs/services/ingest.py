@@ -17,7 +17,7 @@ from songs import reasons
 from songs.gateway import Clip as GatewayClip
 from songs.gateway import Task, verdicts
 from songs.models import Clip, GenerationTask
-from songs.services import copies, drafts, features, quotas, requests
+from songs.services import callbacks, copies, drafts, features, quotas, requests
 from songs.services.common import task_mark
 
 log = logging.getLogger(__name__)
@@ -26,17 +26,18 @@ log = logging.getLogger(__name__)
 Status = GenerationTask.Status
 
 
-def _poll_interval(task: GenerationTask, now) -> timedelta:
+# How much slower the safety-net poll is for a task whose gateway calls back (songs.services.callbacks):
+# a callback wakes it at once, so the poll only catches a callback that never came.
+CALLBACK_SLOWDOWN = 5
+
+
+def _poll_interval(task: GenerationTask, now, called_back: bool = False) -> timedelta:
     """Every second while young (most songs finish in their first minute: each second here is a second
-    before the copy plays), then 2 s, slower as a task ages: gateways refresh their own table every ~15 s."""
+    before the copy plays), then 2 s, slower as a task ages: gateways refresh their own table every ~15 s.
+    Five times slower when its gateway's callbacks are arriving."""
     age = (now - (task.submitted_at or task.created_at)).total_seconds()
-    if age < 60:
-        return timedelta(seconds=1)
-    if age < 90:
-        return timedelta(seconds=2)
-    if age < 300:
-        return timedelta(seconds=5)
-    return timedelta(seconds=15)
+    seconds = 1 if age < 60 else 2 if age < 90 else 5 if age < 300 else 15
+    return timedelta(seconds=seconds * (CALLBACK_SLOWDOWN if called_back else 1))
 
 
 # A timed-out task is asked about this often (a late result is taken); a finished one whose video the
@@ -131,6 +132,10 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         done = [task.pk for task in tasks if not wanted(task)]
         if done:
             GenerationTask.objects.filter(pk__in=done).update(claim_token=None)
+        called_back = {
+            api_format: callbacks.callbacks_arriving(api_format)
+            for api_format in {task.api_format for task in live if task.callback_token}
+        }
         answered, waiting_late = [], []
         for task in live:
             task.status = rows[task.pk][0]  # a claimed copy may be older than the locked row
@@ -167,7 +172,7 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
                 last_response=answer.raw,
                 claim_token=None,
                 progressed_at=task.progressed_at,
-                **_next_look(task, answer, fields, now),
+                **_next_look(task, answer, fields, now, called_back.get(task.api_format, False)),
             )
             for name, value in fields.items():
                 setattr(task, name, value)
@@ -184,11 +189,11 @@ def _progressed(task: GenerationTask, answer: Task, visible: set[int]) -> bool:
     return answer.status != task.upstream_status or answer.progress != task.progress or task.pk in visible
 
 
-def _next_look(task: GenerationTask, answer: Task, fields: dict, now) -> dict:
+def _next_look(task: GenerationTask, answer: Task, fields: dict, now, called_back: bool = False) -> dict:
     """When the poller asks about the task next, and until when it watches it once finished."""
     status = fields["status"]
     if status in GenerationTask.PENDING:
-        return {"next_poll_at": now + _poll_interval(task, now), "watch_until": None}
+        return {"next_poll_at": now + _poll_interval(task, now, called_back), "watch_until": None}
     if fields.get("reason_code") == "timed_out":
         return {"next_poll_at": fields["next_poll_at"], "watch_until": fields["watch_until"]}
     if status == Status.SUCCEEDED and any(c.video_url and c.is_video_pending for c in answer.clips):
@@ -345,7 +350,7 @@ def _outcome(task: GenerationTask, answer: Task, now) -> dict:
     }
     makes_clips = task.action in (GenerationTask.Action.MUSIC, GenerationTask.Action.CONCAT)
     if status == Status.FAILED:
-        fields.update(_upstream_failure(answer.fail_reason))
+        fields.update(_upstream_failure(answer.fail_reason, answer.fail_kind))
     elif status == Status.SUCCEEDED and makes_clips and not answer.clips:
         fields.update(status=Status.FAILED, **_reason("no_clips"))
     if fields["status"] in (Status.SUCCEEDED, Status.FAILED):
@@ -370,11 +375,17 @@ def _queued_upstream(answer: Task) -> bool:
     return answer.status in GenerationTask.UPSTREAM_QUEUED and not started
 
 
-def _upstream_failure(text: str) -> dict:
-    """The gateway's own reason; a plain sentence too when it is one people can be told in their words."""
-    kind = verdicts.kind_of("", text, None)
-    if not text:
+def _upstream_failure(text: str, kind: str = "") -> dict:
+    """The gateway's own reason; a plain sentence too when it is one people can be told in their words.
+
+    A relayed body inside the reason ({"error": "Internal server error. AxiosError: ..."}) is unwrapped to
+    its innermost message first: people never read raw JSON (staff find the whole answer in the admin).
+    ``kind`` is the family's own verdict where it gives one (sunoapi's record status)."""
+    if not text and not kind:
         return {"fail_reason": "The gateway reported a failure without a reason.", "reason_code": ""}
+    inner = verdicts.unwrap("", text)
+    text = inner.message or text
+    kind = kind or verdicts.kind_of(inner.code, text, None)
     if kind in (verdicts.UNKNOWN, verdicts.INVALID):
         return {"fail_reason": text}  # the gateway's own words are the best we have
     return {"fail_reason": text, "reason_code": kind, "reason_detail": text[:300]}

@@ -28,6 +28,7 @@ def persona_payload(*, clip: Clip, name: str, description: str) -> dict:
         "description": description,
         "clips": [clip.upstream_id],
         "is_public": False,
+        "task_id": clip.task.upstream_id,  # sunoapi names the clip by (taskId, audioId); others ignore it
     }
 
 

@@ -87,7 +87,10 @@ def tasks_poll_due(*, gateway: Gateway | None = None, now=None, budget: float | 
 def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
     """Fetch one batch in one request and ingest it; copies are queued for the batch at once."""
     try:
-        answers = {t.task_id: t for t in gateway.fetch_tasks([task.upstream_id for task in tasks])}
+        answers = {}
+        # Each task is read the way it was made (its api_format): switching SUNO_API_FORMAT strands none.
+        for api_format, ids in _by_format(tasks).items():
+            answers.update({t.task_id: t for t in gateway.fetch_tasks(ids, api_format=api_format)})
     except GatewayError as exc:
         log.warning("poll of %d tasks failed: %s (%s)", len(tasks), exc.code, exc.message)
         _poll_failed(tasks, exc)
@@ -103,6 +106,13 @@ def _poll_batch(gateway: Gateway, tasks: list[GenerationTask]) -> bool:
             task_ingest(task=task, answer=answers.get(task.upstream_id), outbox=outbox)
     copies.copies_enqueue(outbox)
     return True
+
+
+def _by_format(tasks: list[GenerationTask]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for task in tasks:
+        grouped.setdefault(task.api_format or "task", []).append(task.upstream_id)
+    return grouped
 
 
 def _poll_failed(tasks: list[GenerationTask], exc: GatewayError) -> None:

@@ -49,6 +49,8 @@ def stems_payload(*, clip: Clip) -> dict:
         "stem_type_id": 91,
         "stem_type_group_name": "Two",
         "stem_task": "two",
+        # Families that name a clip by its task and id (sunoapi's vocal-removal) need the task too.
+        "task_id": clip.task.upstream_id,
     }
 
 
@@ -93,6 +95,8 @@ def cover_payload(*, clip: Clip, tags: str, title: str) -> dict:
         "make_instrumental": not clip.lyrics,
         "task": "cover",
         "cover_clip_id": clip.upstream_id,
+        # Families that cover from a link (sunoapi's upload-cover) take the source's own audio link.
+        "cover_audio_url": clip.audio_url,
     }
 
 

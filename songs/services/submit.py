@@ -16,7 +16,7 @@ from django.utils import timezone
 from songs import reasons
 from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
 from songs.models import GenerationTask
-from songs.services import features, personas, uploads
+from songs.services import callbacks, features, personas, uploads
 from songs.services.common import db_retry, job_deadline, retry_delay, task_mark
 
 Status = GenerationTask.Status
@@ -97,17 +97,24 @@ def _accepted(task: GenerationTask, upstream_id: str) -> None:
 
 def _send(gateway: Gateway, task: GenerationTask) -> str:
     payload = task.request_payload
+    hook = callbacks.callback_url_for(task=task, gateway=gateway)
     if task.action == GenerationTask.Action.LYRICS:
-        return gateway.submit_lyrics(prompt=payload["prompt"])
+        return gateway.submit_lyrics(prompt=payload["prompt"], callback_url=hook)
     if task.action == GenerationTask.Action.CONCAT:
-        return gateway.submit_concat(clip_id=payload["clip_id"], is_infill=payload.get("is_infill", False))
+        is_infill = payload.get("is_infill", False)
+        return gateway.submit_concat(clip_id=payload["clip_id"], is_infill=is_infill, callback_url=hook)
     if task.action == GenerationTask.Action.UPLOAD:
-        return gateway.upload_audio_url(url=payload["url"])
+        return uploads.upload_send(upload=task.upload, url=payload["url"], gateway=gateway)
     if task.action == GenerationTask.Action.PERSONA:
         return gateway.persona_create(
-            clip_id=payload["root_clip_id"], name=payload["name"], description=payload["description"]
+            clip_id=payload["root_clip_id"],
+            name=payload["name"],
+            description=payload["description"],
+            task_id=payload.get("task_id", ""),
         )
-    return gateway.submit_music(payload=payload)
+    if gateway.uploads_by_link and (link := uploads.upload_link_for(clip=task.parent_clip)):
+        payload = {**payload, "upload_url": link}  # made from a user's own audio: it goes as a link
+    return gateway.submit_music(payload=payload, callback_url=hook)
 
 
 def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:

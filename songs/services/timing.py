@@ -151,7 +151,8 @@ def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
         return
     try:
         with gateway_for(gateway) as gateway:
-            fields = _words_kept(clip, gateway.fetch_timing(clip_id=clip.upstream_id))
+            words = gateway.fetch_timing(clip_id=clip.upstream_id, task_id=clip.task.upstream_id)
+            fields = _words_kept(clip, words)
     except GatewayError as exc:
         fields = _failure(clip, exc, attempts=clip.timing_attempts)
     Clip.objects.filter(pk=clip.pk).update(**fields)

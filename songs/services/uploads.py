@@ -17,12 +17,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from songs import audio, media
-from songs.gateway import Gateway, GatewayError, fetch_public_for
+from songs.gateway import Gateway, GatewayError, fetch_public_for, upload_file, verdicts
 from songs.models import Clip, GenerationTask, Project, Upload
 from songs.services import timing
 from songs.services.requests import task_create
 
 _SALT = "songs.upload-link"
+# The clip id of an upload a family never registers (sunoapi): the studio's own, never sent as an id.
+LOCAL_PREFIX = "upload:"
 
 
 class UploadRefused(Exception):
@@ -142,6 +144,30 @@ def _fetch_link(upload: Upload, gateway: Gateway) -> None:
             raise  # the task is queued again and tried later
         raise UploadRefused(_("Could not use that link: %(reason)s") % {"reason": exc.message}) from None
     upload.save(update_fields=["file"])
+
+
+def upload_send(*, upload: Upload, url: str, gateway: Gateway) -> str:
+    """Register the audio with the gateway; returns its clip id. The seed's one call (the gateway fetches
+    ``url``) where the gateway has it, else the reseller's multi-step upload of the stored file
+    (docs/protocol.md 7.4). A 404 or a web page sent nothing, so trying the other way bills nothing twice.
+    """
+    if gateway.uploads_by_link:
+        # Nothing to register: the studio's own id stands for the audio, whose link goes with each use.
+        return f"{LOCAL_PREFIX}{upload.uid}"
+    try:
+        return gateway.upload_audio_url(url=url)
+    except GatewayError as exc:
+        if exc.kind != verdicts.NOT_SUPPORTED or not gateway.capabilities.upload:
+            raise
+    with media.local_copy(upload.file.name) as path:
+        return upload_file(gateway, path=path, filename=PurePosixPath(upload.file.name).name)
+
+
+def upload_link_for(*, clip: Clip | None) -> str:
+    """A fresh signed link to the audio behind an uploaded clip (for families that take uploads by link),
+    or "" when the clip is not an upload of this studio."""
+    upload = clip.task.upload if clip is not None and clip.clip_type == "upload" else None
+    return upload_link(upload) if upload is not None and upload.file else ""
 
 
 def upload_registered(*, task: GenerationTask, clip_id: str) -> Clip:

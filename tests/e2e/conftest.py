@@ -19,6 +19,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from songs.management.commands.studio_poller import Command as Poller
+from tests.standins.sunoapi_fixtures import behind_sunoapi, callbacks_on  # noqa: F401 - fixtures
 
 # The bound of every browser wait (Playwright's own default is 5 s): how long something may take to show
 # on a machine at load 8, not how long it should take.

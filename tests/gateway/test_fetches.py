@@ -99,17 +99,17 @@ def test_it_leaves_unknown_ids_out_of_a_batch(make_gateway):
     assert [t.task_id for t in tasks] == [SEED_LYRICS_TASK["task_id"]]
 
 
-def test_it_splits_120_ids_into_three_requests_of_at_most_50(make_gateway):
+def test_a_1000_task_poll_asks_in_two_requests_of_at_most_500(make_gateway):
     def answer(request: httpx.Request) -> httpx.Response:
         ids = json.loads(request.content)["ids"]
         return reply(200, ok([{"task_id": i, "action": "MUSIC", "status": "QUEUED"} for i in ids]))
 
     recorder = Recorder(answer)
-    ids = [f"task-{n}" for n in range(120)]
+    ids = [f"task-{n}" for n in range(1000)]
 
     tasks = make_gateway(recorder).fetch_tasks(ids)
 
-    assert [len(body["ids"]) for body in recorder.bodies()] == [50, 50, 20]
+    assert [len(body["ids"]) for body in recorder.bodies()] == [500, 500]
     assert [t.task_id for t in tasks] == ids
 
 

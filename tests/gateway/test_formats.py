@@ -20,8 +20,14 @@ def test_it_declares_each_formats_capabilities(make_gateway, api_format, infill_
     # the SunoAPI-style task fields travel like infill and negative_tags: only in v2 bodies (protocol 7.9)
     extras = dict.fromkeys(("stems", "cover", "persona", "vocal_gender", "controls"), flag)
     flags = {"infill": flag, "negative_tags": flag, "boost": True, **extras}
-    expected = formats.Capabilities(concat=True, upload=True, **flags)
+    expected = formats.Capabilities(concat=True, upload=True, models=formats.RESELLER_MODELS, **flags)
     assert gateway.capabilities == expected
+
+
+def test_every_format_settings_accept_has_an_adapter(settings):
+    from songs.gateway import FORMATS
+
+    assert tuple(FORMATS) == settings.SUNO_API_FORMATS
 
 
 def test_it_refuses_an_unknown_format():

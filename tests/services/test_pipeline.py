@@ -150,7 +150,10 @@ def test_a_submit_whose_worker_died_is_failed_as_unknown_not_resent(project, mon
 # --- polling ---------------------------------------------------------------------------------
 
 
-def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_capture_on_commit_callbacks):
+def test_one_cycle_fetches_all_due_tasks_in_claimed_batches(
+    project, settings, django_capture_on_commit_callbacks
+):
+    settings.POLL_BATCH_SIZE = 50
     tasks = [make_task(project, next_poll_at=timezone.now()) for _ in range(120)]
     batches = []
 
@@ -164,6 +167,37 @@ def test_one_cycle_fetches_all_due_tasks_in_batches_of_fifty(project, django_cap
     assert all(
         t.next_poll_at > timezone.now() for t in GenerationTask.objects.filter(pk__in=[t.pk for t in tasks])
     )
+
+
+def test_a_1000_task_poll_cycle_asks_the_gateway_at_most_20_times(
+    project, django_capture_on_commit_callbacks
+):
+    """issue 20: a poll cycle of 1,000 tasks in progress is a handful of requests, not one per 50."""
+    now = timezone.now()
+    GenerationTask.objects.bulk_create(
+        [
+            GenerationTask(
+                project=project,
+                user=project.created_by,
+                action="MUSIC",
+                mode="custom",
+                request_payload={"mv": "chirp-v4"},
+                status="running",
+                upstream_id=f"task-{n}",
+                next_poll_at=now,
+            )
+            for n in range(1000)
+        ]
+    )
+    batches = []
+
+    def handler(request):
+        ids = json.loads(request.content)["ids"]
+        batches.append(len(ids))
+        return ok([task_json(i, status="IN_PROGRESS", clips=[]) for i in ids])
+
+    assert polling.tasks_poll_due(gateway=mock_gateway(handler), budget=600) == 1000
+    assert sum(batches) == 1000 and len(batches) <= 20
 
 
 def test_a_task_claimed_by_another_worker_is_not_polled_again(project):

@@ -69,7 +69,10 @@ def pending_tasks(project, count: int) -> list[GenerationTask]:
     return tasks
 
 
-def test_a_slow_cycle_fetches_each_task_once_in_ceil_n_over_50_requests(project, monkeypatch):
+def test_a_slow_cycle_fetches_each_task_once_in_ceil_n_over_the_batch_size_requests(
+    project, monkeypatch, settings
+):
+    settings.POLL_BATCH_SIZE = 50
     pending_tasks(project, 120)
     fake = FakeGateway()
     clock = [timezone.now()]

@@ -141,6 +141,8 @@ CASES = [
     Case("login page", "GET", "/accounts/login/", everyone(200)),
     Case("upload link for the gateway", "GET", "/u/{upload_token}", everyone(200)),
     Case("forged upload link", "GET", "/u/forged-token", everyone(404)),
+    # A gateway's callback: no login, the unguessable address is the key (tests/services/test_callbacks.py)
+    Case("forged callback address", "POST", "/hooks/gateway/forged-token/", everyone(404), {"task_id": "x"}),
     Case("engine API without key", "GET", "/suno/fetch/anything", everyone(401)),
     Case("share a clip", "POST", "/clips/{clip.uid}/share/", editor_write(200), htmx=True),
     Case("share a project", "POST", "/projects/{project.pk}/share/", editor_write(200), htmx=True),

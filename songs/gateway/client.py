@@ -9,6 +9,7 @@ fetches are safe to repeat and are retried with backoff. The format adapters
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -242,7 +243,8 @@ class Gateway:
         return self.retry.run(lambda: self._fetch(req, route_checked=True))
 
     def _run(self, plan: FetchPlan) -> list[Task]:
-        return plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
+        tasks = plan.combine([self.retry.run(lambda req=req: self._fetch(req)) for req in plan.requests])
+        return [_media_on_gateway(task, str(self.http.base_url)) for task in tasks]
 
     def _fetch(self, req: ApiRequest, *, route_checked: bool = False, timeout: float | None = None) -> Any:
         with failure_logged(req.method, req.path, secret=self.secret):
@@ -281,6 +283,27 @@ class Gateway:
         except GatewayError as exc:
             exc.http_status = status
             raise
+
+
+_MEDIA_FIELDS = ("audio_url", "video_url", "image_url", "image_large_url")
+
+
+def _media_on_gateway(task: Task, base_url: str) -> Task:
+    """Media named by path alone (ACE-Step's ``/v1/audio?path=...``) lives on the gateway's own host."""
+
+    def local(link: str) -> bool:
+        return link.startswith("/") and not link.startswith("//")
+
+    if not any(local(getattr(clip, name)) for clip in task.clips for name in _MEDIA_FIELDS):
+        return task
+    base = base_url.rstrip("/")
+    clips = [
+        dataclasses.replace(
+            clip, **{name: base + getattr(clip, name) for name in _MEDIA_FIELDS if local(getattr(clip, name))}
+        )
+        for clip in task.clips
+    ]
+    return dataclasses.replace(task, clips=clips)
 
 
 def _route_missing(response: httpx.Response) -> GatewayError | None:

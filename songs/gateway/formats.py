@@ -9,6 +9,7 @@ its ``Capabilities`` so the UI offers only what the gateway can do. See docs/pro
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
@@ -52,6 +53,7 @@ class Capabilities:
     vocal_gender: bool = False
     controls: bool = False  # duration, style_weight, weirdness_constraint (newest models only)
     boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
+    lyrics: bool = True  # a lyrics call of its own (ACE-Step has none: the panel says so instead)
 
 
 class ApiRequest(NamedTuple):
@@ -336,11 +338,22 @@ class V2Format(TaskFormat):
 
 
 _FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {"task": TaskFormat, "v2": V2Format}
+# The other gateway families, each in a module of its own that builds on this one (so named here, not
+# imported: importing them at the top would make a circle).
+_FAMILIES = {
+    "acedata": "songs.gateway.acedata.AceDataFormat",
+    "acestep": "songs.gateway.acestep.AceStepFormat",
+}
+API_FORMATS = (*_FORMATS, *_FAMILIES)
 
 
 def make_format(api_format: str) -> GatewayFormat:
+    if api_format in _FAMILIES:
+        module, _, name = _FAMILIES[api_format].rpartition(".")
+        return getattr(importlib.import_module(module), name)()
     if api_format not in _FORMATS:
-        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected 'task' or 'v2'")
+        expected = ", ".join(API_FORMATS)
+        raise ValueError(f"Unknown gateway api_format {api_format!r}: expected one of {expected}")
     return _FORMATS[api_format]()
 
 

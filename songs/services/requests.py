@@ -230,6 +230,7 @@ def concat_request(*, clip: Clip, user, is_infill: bool = False) -> GenerationTa
 def lyrics_request(
     *, project: Project, user, prompt: str, request_key: uuid.UUID | None = None
 ) -> GenerationTask:
+    features.lyrics_require()
     return task_create(
         project=project,
         user=user,

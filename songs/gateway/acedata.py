@@ -170,7 +170,7 @@ def _read_timing(body: Any) -> list[AlignedWord]:
     return words
 
 
-def song_clip(song: dict, *, clip_type: str, description: str) -> dict:
+def song_clip(song: dict, *, clip_type: str, description: str, infill: bool = False) -> dict:
     """One AceDataCloud song as the clip object the studio reads (docs/protocol.md, "Clip object")."""
     state = as_text(song.get("state")).lower()
     # Older answers (and the callback example) leave state out: a song with its audio is done.
@@ -192,6 +192,7 @@ def song_clip(song: dict, *, clip_type: str, description: str) -> dict:
             "duration": song.get("duration"),
             "type": clip_type,
             "concat_history": song.get("concat_history"),
+            "infill": infill,  # a replaced section's new part: concat stitches it back
             "error_message": _song_error(song) if status == "error" else "",
         },
     }
@@ -240,7 +241,11 @@ def task_from_item(item: dict) -> Task | None:
     else:
         description = "" if request.get("custom") else as_text(request.get("prompt"))
         clip_type = CLIP_TYPES.get(action) or ("upload" if action == "upload" else "gen")
-        clips = [parse_clip(song_clip(s, clip_type=clip_type, description=description)) for s in songs]
+        infill = action == "replace_section"
+        clips = [
+            parse_clip(song_clip(s, clip_type=clip_type, description=description, infill=infill))
+            for s in songs
+        ]
         clips = [clip for clip in clips if clip.id]
         status = _status([clip.status for clip in clips])
         if status == "FAILURE":

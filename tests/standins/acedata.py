@@ -173,7 +173,10 @@ class AceDataStandIn:
         if action == "concat":
             if not audio_id:
                 raise refused("audio_id is required when concat audio")
-            return self.engine("POST", "/suno/generate/concat", {"clip_id": audio_id, "is_infill": False})
+            # One action for both (AceDataCloud knows a replaced section's new part by itself).
+            (part,) = self.feed([audio_id]) or [{}]
+            infill = bool((part.get("metadata") or {}).get("infill"))
+            return self.engine("POST", "/suno/generate/concat", {"clip_id": audio_id, "is_infill": infill})
         mv = ENGINE_MODELS.get(body.get("model") or "chirp-v4", "chirp-v4")
         if action in ("stems", "all_stems"):
             if not audio_id:

@@ -63,7 +63,9 @@ def test_continue_whole_song_and_a_replaced_section(project, owner, behind_aceda
     section = made(request_song(project, owner, mode="infill", parent_clip=original, infill=(1.0, 3.0)))[0]
     body = sent(behind_acedata, "replace_section")
     assert (body["replace_section_start"], body["replace_section_end"]) == (1.0, 3.0)
-    assert section.duration == pytest.approx(2.0, abs=0.1)
+    assert section.duration == pytest.approx(2.0, abs=0.1) and section.is_infill
+    (stitched,) = made(requests.concat_request(clip=section, user=owner, is_infill=True))
+    assert stitched.duration == pytest.approx(original.duration, abs=0.1)  # the whole song, a new middle
 
 
 def test_stems_and_a_cover_of_a_song(project, owner, behind_acedata):

@@ -184,6 +184,8 @@ def result_clip(item: dict, *, number: int, kind: str, title: str) -> dict:
             "timesignature": as_text(metas.get("timesignature")),
             "seed": as_text(item.get("seed_value")),
             "error_message": as_text(item.get("error")) if status == "error" else "",
+            # Its files are served to the key's holder only: a browser cannot play the link itself.
+            "media_private": True,
         },
     }
 

@@ -38,6 +38,7 @@ def test_a_custom_song_is_titled_stored_and_its_file_needs_the_key(project, owne
     assert (first.title, second.title) == ("City Lights", "City Lights (2)")  # ACE-Step keeps no titles
     assert first.upstream_id.startswith(str(behind_acestep.audio_dir)) and first.duration
     assert first.model_name == "acestep-v15-turbo" and first.audio_sha256 != second.audio_sha256
+    assert first.metadata["media_private"] is True and first.audio_src.startswith("/clips/")
     link = f"{behind_acestep.url}/v1/audio?path={quote(first.upstream_id, safe='')}"
     assert httpx.get(link).status_code == 401  # its files are for the key's holder only
     answer = httpx.get(link, headers={"Authorization": f"Bearer {ACESTEP_KEY}"})
@@ -124,3 +125,16 @@ def test_what_ace_step_lacks_is_hidden_and_refused_before_it_is_saved(
     assert not GenerationTask.objects.exists()
     html = owner_client.get(f"/projects/{project.pk}/").content.decode()
     assert "data-no-lyrics-call" in html and "Write lyrics" not in html
+
+
+def test_a_clip_whose_file_needs_the_key_is_not_played_from_the_gateway(project, owner):
+    task = GenerationTask.objects.create(
+        project=project, user=owner, action="MUSIC", mode="custom", request_payload={}
+    )
+    link = "http://gpu-box:8001/v1/audio?path=%2Ftmp%2Fa.mp3"
+    clip = Clip.objects.create(
+        project=project, task=task, upstream_id="/tmp/a.mp3", status="complete", audio_url=link
+    )
+    assert clip.audio_src == link  # any other gateway's link plays until our copy is stored
+    clip.metadata = {"media_private": True}
+    assert clip.audio_src == ""  # a browser has no key: no player until our copy is in

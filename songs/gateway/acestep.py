@@ -266,6 +266,7 @@ class AceStepFormat:
         controls=False,
         boost=False,
         lyrics=False,  # it writes lyrics only inside a song (description mode)
+        model_choice=False,  # the server's own DiT model makes every song: no Suno model to pick
     )
     callback_param = None
 

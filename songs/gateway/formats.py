@@ -54,6 +54,7 @@ class Capabilities:
     controls: bool = False  # duration, style_weight, weirdness_constraint (newest models only)
     boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
     lyrics: bool = True  # a lyrics call of its own (ACE-Step has none: the panel says so instead)
+    model_choice: bool = True  # Suno's models to pick from (ACE-Step makes every song with its own)
 
 
 class ApiRequest(NamedTuple):

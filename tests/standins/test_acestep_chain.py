@@ -125,6 +125,7 @@ def test_what_ace_step_lacks_is_hidden_and_refused_before_it_is_saved(
     assert not GenerationTask.objects.exists()
     html = owner_client.get(f"/projects/{project.pk}/").content.decode()
     assert "data-no-lyrics-call" in html and "Write lyrics" not in html
+    assert 'name="mv"' in html and "chirp-crow)" not in html  # no Suno model to pick: its own makes the song
 
 
 def test_a_clip_whose_file_needs_the_key_is_not_played_from_the_gateway(project, owner):

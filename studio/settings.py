@@ -202,13 +202,19 @@ SUNO_API_KEY = envstr("SUNO_API_KEY", "")
 # Replace section, so it is the default there. A remote gateway defaults to the task format that every
 # relay (stock new-api included) carries.
 SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
-# The other families (docs/protocol.md 9-10): acedata = AceDataCloud, acestep = ACE-Step 1.5's server.
-SUNO_API_FORMATS = {"task", "v2", "acedata", "acestep"}
+# The API families the studio speaks (docs/protocol.md): acedata = AceDataCloud (section 9), acestep =
+# ACE-Step 1.5's API server (section 10).
+SUNO_API_FORMATS = (
+    "task",
+    "v2",
+    "acedata",
+    "acestep",
+)
 if SUNO_API_FORMAT not in SUNO_API_FORMATS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        f"SUNO_API_FORMAT must be one of {sorted(SUNO_API_FORMATS)}, got {SUNO_API_FORMAT!r}"
+        f"SUNO_API_FORMAT must be one of {', '.join(SUNO_API_FORMATS)}, got {SUNO_API_FORMAT!r}"
     )
 # The built-in engine's key: SUNO_API_KEY when given, otherwise a random secret kept beside the
 # database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development

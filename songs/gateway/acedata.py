@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from songs.gateway.errors import GatewayError, bad_response
-from songs.gateway.formats import FETCH_BATCH_SIZE, ApiRequest, Capabilities, FetchPlan
+from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan
 from songs.gateway.parse import (
     AlignedWord,
     Lyrics,
@@ -301,6 +301,9 @@ class AceDataFormat:
         boost=True,  # POST /suno/style
     )
     callback_param = "callback_url"
+    # Ids a retrieve_batch: its documents set no limit; small batches keep one slow answer from holding
+    # up the rest.
+    fetch_batch_size = 50
 
     def submit_music(self, payload: dict) -> ApiRequest:
         callback = payload.get(self.callback_param) or NO_CALLBACK_URL
@@ -329,7 +332,8 @@ class AceDataFormat:
         return FetchPlan([request], lambda answers: [answers[0]])
 
     def fetch_many(self, task_ids: list[str]) -> FetchPlan:
-        batches = [task_ids[i : i + FETCH_BATCH_SIZE] for i in range(0, len(task_ids), FETCH_BATCH_SIZE)]
+        size = self.fetch_batch_size
+        batches = [task_ids[i : i + size] for i in range(0, len(task_ids), size)]
         requests = [
             ApiRequest("POST", TASKS_PATH, _read_items, {"action": "retrieve_batch", "ids": ids})
             for ids in batches
@@ -342,7 +346,7 @@ class AceDataFormat:
 
         return FetchPlan(requests, combine)
 
-    def timing(self, clip_id: str) -> ApiRequest:
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest:
         return ApiRequest("POST", "/suno/timing", _read_timing, {"audio_id": clip_id})
 
     @staticmethod

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from songs.gateway.errors import GatewayError, bad_response, not_supported
-from songs.gateway.formats import FETCH_BATCH_SIZE, ApiRequest, Capabilities, FetchPlan
+from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan
 from songs.gateway.parse import Task, as_float, as_text, parse_clip
 
 RELEASE_PATH = "/release_task"
@@ -269,6 +269,8 @@ class AceStepFormat:
         model_choice=False,  # the server's own DiT model makes every song: no Suno model to pick
     )
     callback_param = None
+    # Ids a /query_result: the server reads each from its own memory, so a large batch costs it little.
+    fetch_batch_size = 100
 
     def submit_music(self, payload: dict) -> ApiRequest:
         body, kind = release_body(payload)
@@ -304,7 +306,8 @@ class AceStepFormat:
     def fetch_many(self, task_ids: list[str]) -> FetchPlan:
         by_server = {decode_task_id(task_id)[0]: task_id for task_id in task_ids}
         servers = list(by_server)
-        batches = [servers[i : i + FETCH_BATCH_SIZE] for i in range(0, len(servers), FETCH_BATCH_SIZE)]
+        size = self.fetch_batch_size
+        batches = [servers[i : i + size] for i in range(0, len(servers), size)]
         requests = [ApiRequest("POST", QUERY_PATH, _read_entries, {"task_id_list": ids}) for ids in batches]
 
         def combine(answers: list[Any]) -> list[Task]:
@@ -317,7 +320,7 @@ class AceStepFormat:
 
         return FetchPlan(requests, combine)
 
-    def timing(self, clip_id: str) -> ApiRequest:
+    def timing(self, clip_id: str, task_id: str = "") -> ApiRequest:
         raise _missing("lyric timing")
 
     @staticmethod

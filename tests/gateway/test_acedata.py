@@ -379,3 +379,11 @@ def test_a_callback_names_its_task_and_the_family_declares_its_capabilities():
         "lyrics",
     }
     assert not caps.controls
+
+
+def test_a_large_poll_is_asked_for_in_batches_of_fifty(make_gateway):
+    recorder = Recorder(reply(200, {"items": [], "count": 0}))
+    ids = [f"t-{n}" for n in range(120)]
+    assert make_gateway(recorder, api_format="acedata").fetch_tasks(ids) == []
+    assert [len(body["ids"]) for body in recorder.bodies()] == [50, 50, 20]
+    assert [i for body in recorder.bodies() for i in body["ids"]] == ids

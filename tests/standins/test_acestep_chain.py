@@ -13,6 +13,7 @@ from songs import selectors
 from songs.models import Clip, GenerationTask
 from songs.services import features, requests, stems
 from songs.services.submit import task_submit
+from songs.templatetags.studio import task_reason, task_subtitle
 from tests.e2e.test_flow import request_song
 from tests.standins.families import ACESTEP_KEY, settle
 
@@ -97,6 +98,8 @@ def test_a_full_queue_is_waited_out_not_failed(project, owner, behind_acestep, s
         task.refresh_from_db()
         assert task.status == "queued" and task.reason_code == "retrying", task.fail_reason
         assert "queue is full" in task.fail_reason
+        shown = task_reason(task)  # as the card says it
+        assert shown == "Not sent yet: Server busy: queue is full. Trying again shortly.", shown
         task_submit(task_pk=task.pk)  # the poller sends it again when due
     task.refresh_from_db()
     assert task.upstream_id and task.attempts <= 1  # the waits were not counted as failed tries
@@ -122,10 +125,12 @@ def test_what_ace_step_lacks_is_hidden_and_refused_before_it_is_saved(
     assert not (caps.concat or caps.upload or caps.persona or caps.boost or caps.lyrics or caps.negative_tags)
     with pytest.raises(features.FeatureMissing):
         requests.lyrics_request(project=project, user=owner, prompt="乡愁")
-    assert not GenerationTask.objects.exists()
+    assert not GenerationTask.objects.exists()  # refused before it was saved
     html = owner_client.get(f"/projects/{project.pk}/").content.decode()
     assert "data-no-lyrics-call" in html and "Write lyrics" not in html
     assert 'name="mv"' in html and "chirp-crow)" not in html  # no Suno model to pick: its own makes the song
+    song = request_song(project, owner)
+    assert task_subtitle(song) == "Custom · emotional punk"  # the card names no Suno model either
 
 
 def test_a_clip_whose_file_needs_the_key_is_not_played_from_the_gateway(project, owner):

@@ -8,6 +8,8 @@ studio's own.
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +60,7 @@ def sentence(code: str, *, detail: str = "", feature: str = "") -> str:
         return ""
     label = catalog.FEATURES.get(feature, feature)
     detail = detail.strip() or str(_("no details given."))
-    ends_sentence = str(template).endswith("{detail}") or "{detail} " in str(template)
+    ends_sentence = re.search(r"\{detail\}($| [A-Z])", str(template)) is not None
     if ends_sentence and detail[-1:] not in ".!?。！？":
         detail += "."  # it ends a sentence: "Not sent yet: <detail>. Trying again shortly."
     return str(template).format(detail=detail, feature=label)

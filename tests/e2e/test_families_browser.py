@@ -125,6 +125,10 @@ def test_a_songwriter_works_on_a_local_ace_step(
         expect(page.locator("[data-no-lyrics-call]")).to_be_visible()
         expect(page.get_by_role("button", name="Write lyrics")).to_have_count(0)
         expect(page.get_by_label("Exclude styles")).to_have_count(0)
+        expect(page.get_by_label("Model")).to_have_count(0)  # its own model makes every song
+        page.get_by_text("Custom", exact=True).click()
+        # The counters follow the (hidden) default model's limits, as the server checks them.
+        expect(page.locator("[data-counter-for=id_lyrics]")).to_have_text("0 / 5000")
 
         app.full_answers = 2  # its queue is full for a moment: the song waits, then is made
         create_custom(page, "City Lights")

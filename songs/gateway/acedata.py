@@ -94,7 +94,8 @@ def audios_body(payload: dict, callback_url: str) -> dict:
     if payload.get("vocal_gender"):
         body["vocal_gender"] = payload["vocal_gender"]
     if task == "cover":
-        body |= {"action": "cover", "audio_id": payload.get("cover_clip_id")}
+        action = "upload_cover" if payload.get("cover_clip_type") == "upload" else "cover"
+        body |= {"action": action, "audio_id": payload.get("cover_clip_id")}
     elif task == "artist_consistency":
         body |= {
             "action": "artist_consistency",

@@ -132,6 +132,10 @@ def test_stems_cover_and_persona_songs_name_their_source_as_audio_id(make_gatewa
         "chirp-v4-5-plus",
         "pop",
     )
+    uploaded = sent(
+        make_gateway, {**CUSTOM, "task": "cover", "cover_clip_id": "u-1", "cover_clip_type": "upload"}
+    )
+    assert (uploaded["action"], uploaded["audio_id"]) == ("upload_cover", "u-1")
     persona = sent(
         make_gateway,
         {

@@ -115,6 +115,8 @@ def test_an_upload_is_continued_with_upload_extend(project, owner, behind_acedat
     assert upload.clip_type == "upload"
     made(request_song(project, owner, mv="chirp-auk", mode="continue", parent_clip=upload, continue_at=2.0))
     assert sent(behind_acedata, "upload_extend")["audio_id"] == upload.upstream_id
+    made(stems.cover_request(clip=upload, user=owner, tags="bossa nova", title="Sketch (Cover)"))
+    assert sent(behind_acedata, "upload_cover")["audio_id"] == upload.upstream_id  # an upload's own action
 
 
 def test_lyrics_boost_and_karaoke_timing(project, owner, behind_acedata):

@@ -176,3 +176,11 @@ def test_it_calls_back_with_the_documented_body_which_names_the_task(acedata, li
     assert url == f"{hook}/cb" and status == 200 and calls == [body]
     assert body["success"] is True and body["task_id"] == task_id and len(body["data"]) == 2
     assert AceDataFormat.callback_task_ids(body) == [task_id]
+
+
+def test_a_refused_key_says_so_and_nothing_is_charged(project, owner, behind_acedata, settings):
+    settings.SUNO_GATEWAY_KEY = "not-the-token"
+    task = request_song(project, owner)
+    task.refresh_from_db()
+    assert (task.status, task.reason_code) == ("failed", "unauthorized")
+    assert selectors.credits_used_today(team=project.team) == 0

@@ -144,3 +144,12 @@ def test_a_clip_whose_file_needs_the_key_is_not_played_from_the_gateway(project,
     assert clip.audio_src == link  # any other gateway's link plays until our copy is stored
     clip.metadata = {"media_private": True}
     assert clip.audio_src == ""  # a browser has no key: no player until our copy is in
+
+
+def test_a_refused_key_says_so_and_nothing_is_charged(project, owner, behind_acestep, settings):
+    settings.SUNO_GATEWAY_KEY = "not-the-key"
+    task = request_song(project, owner)
+    task.refresh_from_db()
+    assert (task.status, task.reason_code) == ("failed", "unauthorized")
+    assert task_reason(task) == "The gateway refused the studio's key. Ask an administrator to check it."
+    assert selectors.credits_used_today(team=project.team) == 0

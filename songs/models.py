@@ -396,6 +396,8 @@ class Clip(models.Model):
             return "local"
         if self.media_reason in ("media_forbidden", "media_no_link"):
             return ""  # the gateway's link is dead: the card says why instead of a broken player
+        if isinstance(self.metadata, dict) and self.metadata.get("media_private"):
+            return ""  # served only to the studio's key (ACE-Step's /v1/audio): played once our copy is in
         if self.status in (self.Status.STREAMING, self.Status.COMPLETE) and self.audio_url:
             return "stream"  # play the gateway's stream until our copy is stored
         return ""

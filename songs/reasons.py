@@ -111,8 +111,9 @@ def sentence(code: str, *, detail: str = "", feature: str = "") -> str:
         return ""
     label = catalog.FEATURES.get(feature, feature)
     detail = scrub(detail.strip()) or str(_("no details given."))
-    if str(template).endswith("{detail}") and detail[-1:] not in ".!?。！？":
-        detail += "."  # it ends the sentence
+    ends_sentence = re.search(r"\{detail\}($| [A-Z])", str(template)) is not None
+    if ends_sentence and detail[-1:] not in ".!?。！？":
+        detail += "."  # it ends a sentence: "Not sent yet: <detail>. Trying again shortly."
     return str(template).format(detail=detail, feature=label)
 
 

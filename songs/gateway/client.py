@@ -9,6 +9,7 @@ fetches are safe to repeat and are retried with backoff. The format adapters
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -292,7 +293,8 @@ class Gateway:
                 if not req.lenient or exc.retryable:
                     raise
                 answers.append(None)  # this one task is unknown or refused: the others still count
-        return plan.combine(answers)
+        tasks = plan.combine(answers)
+        return [_media_on_gateway(task, str(self.http.base_url)) for task in tasks]
 
     def _known_route(self, req: ApiRequest) -> ApiRequest:
         while req.fallback is not None and (str(self.http.base_url), req.path) in _ROUTES_MISSING:
@@ -353,6 +355,27 @@ def _with_body_key(req: ApiRequest, key: str, value: str) -> ApiRequest:
         return req
     fallback = _with_body_key(req.fallback, key, value) if req.fallback is not None else None
     return req._replace(json={**req.json, key: value}, fallback=fallback)
+
+
+_MEDIA_FIELDS = ("audio_url", "video_url", "image_url", "image_large_url")
+
+
+def _media_on_gateway(task: Task, base_url: str) -> Task:
+    """Media named by path alone (ACE-Step's ``/v1/audio?path=...``) lives on the gateway's own host."""
+
+    def local(link: str) -> bool:
+        return link.startswith("/") and not link.startswith("//")
+
+    if not any(local(getattr(clip, name)) for clip in task.clips for name in _MEDIA_FIELDS):
+        return task
+    base = base_url.rstrip("/")
+    clips = [
+        dataclasses.replace(
+            clip, **{name: base + getattr(clip, name) for name in _MEDIA_FIELDS if local(getattr(clip, name))}
+        )
+        for clip in task.clips
+    ]
+    return dataclasses.replace(task, clips=clips)
 
 
 def _route_missing(response: httpx.Response) -> GatewayError | None:

@@ -96,7 +96,9 @@ def _download_once(
                 _check_download(response, max_bytes)
                 if expect:
                     _check_media_type(response, expect)
-                head_check = (lambda head: _check_magic(head, expect, response.status_code)) if expect else None
+                head_check = None
+                if expect:
+                    head_check = lambda head: _check_magic(head, expect, response.status_code)  # noqa: E731
                 return _stream_to_file(response, dest, max_bytes, deadline, head_check)
             finally:
                 response.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from songs.gateway.acedata import AceDataFormat
+from songs.gateway.acestep import AceStepFormat
 from songs.gateway.formats import Capabilities, GatewayFormat, TaskFormat, V2Format
 from songs.gateway.sunoapi import SunoApiFormat
 
@@ -16,6 +18,8 @@ FORMATS: Mapping[str, Callable[[], GatewayFormat]] = {
     "task": TaskFormat,
     "v2": V2Format,
     "sunoapi": SunoApiFormat,
+    "acedata": AceDataFormat,
+    "acestep": AceStepFormat,
 }
 
 

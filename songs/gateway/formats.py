@@ -55,6 +55,8 @@ class Capabilities:
     boost: bool = False  # POST act/tags: a call of its own, learnt missing when a gateway lacks it
     # The models (songs/catalog.py names) the family takes; None: every model in the catalog.
     models: tuple[str, ...] | None = None
+    lyrics: bool = True  # a lyrics call of its own (ACE-Step has none: the panel says so instead)
+    model_choice: bool = True  # Suno's models to pick from (ACE-Step makes every song with its own)
 
 
 # The models the reseller's formats (task, v2) name (docs/protocol.md 5), in the catalog's names.

@@ -74,6 +74,9 @@ _PATTERNS = (
     (NOT_SUPPORTED, r"action .* not support"),
     (QUOTA, r"quota|credit|insufficient|余额|额度|积分|欠费|balance"),
     (REFUSED_CONTENT, r"sensitive|敏感|违规|违禁|moderation|content polic|not allowed content|inappropriate"),
+    # AceDataCloud's refusals (docs/protocol.md 10): "Lyrics contained copyrighted material", "Tags contained
+    # artist name", "Song Description contained producer tag".
+    (REFUSED_CONTENT, r"copyright|contained (an )?artist name|producer tag"),
     (UNAUTHORIZED, r"invalid token|无效的令牌|令牌|unauthori[sz]ed|api key"),
     (NO_CHANNEL, r"无可用渠道|no available channel|no channel|channel .* unavailable"),
     (UNREACHABLE, r"请求上游地址失败|upstream (is )?(unreachable|down|unavailable|error)"),

@@ -4,6 +4,7 @@ change anything. One module an area: access, cards (the project page), library, 
 
 from songs.selectors.access import (  # noqa: F401
     clip_for_user,
+    format_offers_model_choice,
     gateway_capabilities,
     membership_of,
     project_for_user,

@@ -55,6 +55,14 @@ def gateway_capabilities() -> Capabilities:
     )
 
 
+def format_offers_model_choice(api_format: str) -> bool:
+    """Whether requests sent in this format pick one of Suno's models (ACE-Step makes songs with its own)."""
+    try:
+        return capabilities_for(api_format).model_choice
+    except ValueError:  # a format this studio no longer speaks: show what the request said
+        return True
+
+
 def membership_of(*, user, team_id: int) -> Membership | None:
     if not user.is_authenticated:
         return None

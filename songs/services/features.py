@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import reasons, selectors
 from songs.gateway import GatewayError, verdicts
@@ -49,6 +50,12 @@ def feature_require(*, action: str, payload: dict) -> None:
     feature = feature_of(action=action, payload=payload)
     if feature and not getattr(selectors.gateway_capabilities(), feature, True):
         raise FeatureMissing(reasons.sentence("feature_missing", feature=feature))
+
+
+def lyrics_require() -> None:
+    """Refuse a lyrics request where the gateway has no lyrics call (ACE-Step): the panel says so too."""
+    if not selectors.gateway_capabilities().lyrics:
+        raise FeatureMissing(reasons.sentence("feature_missing", feature=str(_("writing lyrics"))))
 
 
 def feature_lacking(*, task: GenerationTask, exc: GatewayError) -> str:

@@ -266,6 +266,7 @@ def stitch_request(*, fragment: Clip, user, retry: bool = False) -> GenerationTa
 def lyrics_request(
     *, project: Project, user, prompt: str, request_key: uuid.UUID | None = None
 ) -> GenerationTask:
+    features.lyrics_require()
     return task_create(
         project=project,
         user=user,

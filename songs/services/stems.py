@@ -84,8 +84,12 @@ def stems_request(*, clip: Clip, user) -> GenerationTask:
 
 
 def cover_payload(*, clip: Clip, tags: str, title: str) -> dict:
-    """The reference's cover request (docs/protocol.md 7.1): the source's lyrics in a new style."""
-    return {
+    """The reference's cover request (docs/protocol.md 7.1): the source's lyrics in a new style.
+
+    A cover of the user's own upload says so (``cover_clip_type``): some families take it as another
+    action (AceDataCloud's upload_cover); the v2 body leaves the key out."""
+    upload = {"cover_clip_type": "upload"} if clip.clip_type == "upload" else {}
+    return upload | {
         "prompt": clip.lyrics,
         "generation_type": "TEXT",
         "tags": tags,

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from songs import reasons
-from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for
+from songs.gateway import Gateway, GatewayError, SubmitOutcomeUnknown, gateway_for, verdicts
 from songs.models import GenerationTask
 from songs.services import callbacks, features, personas, uploads
 from songs.services.common import db_retry, job_deadline, retry_delay, task_mark
@@ -27,6 +27,8 @@ SUBMIT_LEASE = timedelta(minutes=2)
 
 
 UNKNOWN_OUTCOME = reasons.english("outcome_unknown")
+# Seconds between sends while the gateway's queue is full (a 429 without Retry-After).
+QUEUE_FULL_WAIT = 10
 
 
 def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
@@ -124,6 +126,20 @@ def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
         features.feature_learn_missing(name=feature, task=task, exc=exc)
         _fail(task, "not_supported", exc, detail=feature)
         return
+    if exc.kind == verdicts.RATE_LIMITED and not _past_cap(task):
+        # A full queue accepted nothing (ACE-Step answers 429 while its 200 places are taken): wait and send
+        # it again, not counted as a failed try, until the task's cap; the card says it is waiting.
+        detail = exc.detail or exc.message
+        task_mark(
+            task,
+            status=Status.QUEUED,
+            attempts=max(task.attempts - 1, 0),
+            next_poll_at=timezone.now() + timedelta(seconds=min(exc.retry_after or QUEUE_FULL_WAIT, 60)),
+            fail_reason=reasons.english("retrying", detail=detail),
+            reason_code="retrying",
+            reason_detail=detail[:300],
+        )
+        return
     if exc.retryable and task.attempts < settings.SUBMIT_MAX_ATTEMPTS:
         # Nothing was created upstream: queue it again; the poller re-sends it when due.
         detail = exc.detail or exc.message
@@ -137,6 +153,10 @@ def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
         )
         return
     _fail(task, exc.kind, exc, tries=task.attempts if exc.retryable else 0)
+
+
+def _past_cap(task: GenerationTask) -> bool:
+    return timezone.now() - task.created_at > timedelta(minutes=settings.TASK_TIMEOUT_MINUTES)
 
 
 def _fail(task: GenerationTask, code: str, exc: GatewayError, *, detail: str = "", tries: int = 0) -> None:

@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from songs import catalog, reasons
+from songs import catalog, reasons, selectors
 
 register = template.Library()
 
@@ -68,7 +68,9 @@ def task_subtitle(task) -> str:
         return _("Your own audio, ready to continue")
     if task.action == "CONCAT":
         return _("The chain joined into one song")
-    parts = [task.get_mode_display(), payload.get("mv", "")]
+    # A model only where the request picked one of Suno's (ACE-Step makes every song with its own).
+    model = payload.get("mv", "") if selectors.format_offers_model_choice(task.api_format) else ""
+    parts = [task.get_mode_display(), model]
     if payload.get("tags"):
         parts.append(payload["tags"][:60])
     return " · ".join(p for p in parts if p)

@@ -26,7 +26,7 @@
     var studio = form.closest("[data-model-limits]");
     if (!studio) return null;
     var table = JSON.parse(studio.dataset.modelLimits);
-    var model = form.querySelector("select[name=mv]");
+    var model = form.querySelector("select[name=mv], input[name=mv]"); // hidden where no model is picked
     var limits = Object.assign({}, table[model ? model.value : Object.keys(table)[0]]);
     limits.description = Number(studio.dataset.descriptionLimit);
     return limits;

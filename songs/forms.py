@@ -131,6 +131,7 @@ class SongForm(SongExtras):
         self.capabilities = capabilities
         super().__init__(*args, **kwargs)
         self.parent_clip: Clip | None = None
+        self.sketch_offered = False  # set by the view (songs.views.common.song_form) from settings
 
     def clean(self):
         data = super().clean()

@@ -204,6 +204,9 @@ class GenerationTask(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
     api_format = models.CharField(max_length=8, default="task")
+    # A local sketch: sent to the built-in engine beside the real gateway (songs.gateway.get_gateway(sketch=
+    # True)), never to the gateway itself, and free. Its polls, copies and timings go there too.
+    sketch = models.BooleanField(_("local sketch"), default=False)
     request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
     upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
     status = models.CharField(
@@ -351,6 +354,8 @@ class Clip(models.Model):
             return "local"
         if self.media_reason in ("media_forbidden", "media_no_link"):
             return ""  # the gateway's link is dead: the card says why instead of a broken player
+        if self.task.sketch:
+            return ""  # the sketch engine listens on this machine only: its clips play from our copy
         if self.status in (self.Status.STREAMING, self.Status.COMPLETE) and self.audio_url:
             return "stream"  # play the gateway's stream until our copy is stored
         return ""
@@ -366,7 +371,7 @@ class Clip(models.Model):
     def cover_src(self) -> str:
         if self.image_file:
             return reverse("songs:clip_media", args=[self.uid, "cover"])
-        return self.image_url
+        return "" if self.task.sketch else self.image_url
 
     @property
     def is_continuable(self) -> bool:

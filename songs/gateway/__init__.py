@@ -1,6 +1,7 @@
 """The only package that imports httpx: everything the studio says to a gateway goes through here.
 
-- ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``.
+- ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``
+  (one client per destination: the configured gateway, or the sketch engine beside it).
 - ``formats``: the task and v2 adapters, and what each can do (``Capabilities``).
 - ``errors``: ``GatewayError`` and ``SubmitOutcomeUnknown``, from both error shapes and the network.
 - ``parse``: lenient parsing of answers into ``Task``, ``Clip`` and ``Lyrics``.
@@ -10,7 +11,14 @@
 Callers import the names below from ``songs.gateway``.
 """
 
-from songs.gateway.client import Gateway, RetryPolicy, gateway_for, get_gateway
+from songs.gateway.client import (
+    SKETCH_FORMAT,
+    Gateway,
+    RetryPolicy,
+    gateway_for,
+    get_gateway,
+    sketches_offered,
+)
 from songs.gateway.download import download_media, fetch_public, fetch_public_for
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
 from songs.gateway.formats import FETCH_BATCH_SIZE, Capabilities, capabilities_for
@@ -18,6 +26,7 @@ from songs.gateway.parse import AlignedWord, Clip, Lyrics, Task, parse_aligned_w
 from songs.gateway.probe import gateway_unreachable_reason
 
 __all__ = [
+    "SKETCH_FORMAT",
     "AlignedWord",
     "FETCH_BATCH_SIZE",
     "Capabilities",
@@ -38,4 +47,5 @@ __all__ = [
     "parse_aligned_words",
     "parse_clip",
     "parse_task",
+    "sketches_offered",
 ]

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from songs import catalog
-from songs.gateway import Capabilities, capabilities_for
+from songs.gateway import Capabilities, capabilities_for, sketches_offered
 from songs.models import (
     COPIES_PENDING,
     ROLE_RANK,
@@ -52,6 +52,11 @@ def gateway_capabilities() -> Capabilities:
             for name in catalog.FEATURES
         },
     )
+
+
+def sketch_offered() -> bool:
+    """Whether the Create form offers a free local sketch (a real gateway, sketches not turned off)."""
+    return sketches_offered()
 
 
 def membership_of(*, user, team_id: int) -> Membership | None:

@@ -12,7 +12,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from engine import analysis, composer, lyricist, media  # noqa: E402
+from engine.jobs import media  # noqa: E402
+from engine.music import analysis, composer  # noqa: E402
+from engine.words import lyricist  # noqa: E402
 
 GENRES = (
     ("metal", "heavy metal"),

@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete
 
 
 def _forget_media(sender, instance, **kwargs) -> None:
-    from engine import storage
+    from engine.jobs import storage
 
     # after the commit: a rolled-back delete must keep its files
     transaction.on_commit(lambda: storage.delete_media(instance.id))

@@ -52,7 +52,7 @@ class EngineClip(models.Model):
     video_pending = models.BooleanField(default=False)
     has_video = models.BooleanField(default=False)
     # What the engine played, never served as is: compose() arguments (to render stems again), where the
-    # composition sits on the clip's timeline, and each sung note (lyric timing). engine.score.
+    # composition sits on the clip's timeline, and each sung note (lyric timing). engine.jobs.score.
     score = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -73,7 +73,7 @@ class EnginePersona(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     is_public = models.BooleanField(default=False)
-    voice = models.JSONField(default=dict, help_text="engine.voices.Voice of the root clip.")
+    voice = models.JSONField(default=dict, help_text="engine.voice.voices.Voice of the root clip.")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

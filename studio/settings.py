@@ -332,7 +332,8 @@ ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
 # deleted project's clips there, as it cannot import the engine.
 ENGINE_MEDIA_SUBDIR = "engine"
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
-# More reliability drills (engine/drills.py): API errors, malformed answers, latency, tasks that never finish.
+# More reliability drills (engine/api/drills.py and engine/jobs/lifecycle.py): API errors, malformed
+# answers, latency, tasks that never finish.
 ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)
 ENGINE_MALFORMED_RATE = envfloat("ENGINE_MALFORMED_RATE", 0.0)
 ENGINE_LATENCY = envfloat("ENGINE_LATENCY", 0.0)

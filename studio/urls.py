@@ -21,4 +21,4 @@ urlpatterns = [
 if not settings.SUNO_BASE_URL:
     # The built-in engine answers only when it is the gateway: with a real one configured, its
     # endpoints (and their key) must not be reachable at all.
-    urlpatterns.insert(3, path("", include("engine.urls")))
+    urlpatterns.insert(3, path("", include("engine.api.urls")))

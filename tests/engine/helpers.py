@@ -97,7 +97,7 @@ def stems_of(client, headers: dict, clip_id: str) -> tuple[dict, dict]:
 
 def decoded(client, clip: dict):
     """The clip's MP3 as float32 (n, 2) on its own timeline (LAME's start delay removed)."""
-    from engine import media
+    from engine.jobs import media
 
     audio, _ = media.decode_audio(media_bytes(client, clip["audio_url"]), sample_rate=44100)
     return audio[media.LAME_DELAY_SAMPLES :]

@@ -1,12 +1,12 @@
-"""Cutting and joining audio (engine.arrange), bar grids, and negative tags: no database, small signals."""
+"""Cutting and joining audio (engine.music.arrange), bar grids, negative tags: no database, small signals."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from engine import analysis, arrange, composer
-from engine.styles import parse_negative
+from engine.music import analysis, arrange, composer
+from engine.music.styles import parse_negative
 
 SR = 8000
 

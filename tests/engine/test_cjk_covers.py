@@ -7,7 +7,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from engine import cover_text, media
+from engine.jobs import media
+from engine.words import cover_text
 
 SIZE = 512
 U = SIZE / 100

@@ -7,9 +7,11 @@ import re
 
 import pytest
 
-from engine import composer, inspiration, lyricist, lyricist_zh, pinyin
 from engine.models import EngineClip
-from engine.syllables import syllables
+from engine.music import composer
+from engine.voice import pinyin
+from engine.voice.syllables import syllables
+from engine.words import inspiration, lyricist, lyricist_zh
 from tests.engine.helpers import fetch_task, make_song, post
 
 

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from engine import analysis, arrange, composer, jobs, media, storage
+from engine.jobs import lifecycle, media, storage
 from engine.models import EngineClip, EngineTask
+from engine.music import analysis, arrange, composer
 from tests.engine.helpers import fetch_task, make_song, media_bytes, post
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -39,7 +40,7 @@ SEED_CONTINUE = {
 def no_video(monkeypatch):
     """Videos are queued but not made: faster, and lets a test run the video job itself."""
     queued: list[str] = []
-    monkeypatch.setattr(jobs, "queue_video", queued.append)
+    monkeypatch.setattr(lifecycle, "queue_video", queued.append)
     return queued
 
 
@@ -126,7 +127,7 @@ def test_a_foreign_or_unfinished_clip_cannot_be_continued(client, engine_key):
 
 
 def _fingerprint(headers: dict) -> str:
-    from engine.protocol import key_fingerprint
+    from engine.api.protocol import key_fingerprint
 
     return key_fingerprint(headers["HTTP_AUTHORIZATION"].removeprefix("Bearer "))
 
@@ -239,7 +240,7 @@ def test_videos_are_made_lazily_after_the_clip_completes(client, engine_key, no_
     assert clip["is_video_pending"] is True and video_path == f"/suno/media/{clip['id']}.mp4"
     assert sorted(no_video) == sorted(c["id"] for c in clips)
     assert client.get(clip["video_url"].removeprefix("http://testserver")).status_code == 404
-    jobs.render_video(clip["id"])
+    lifecycle.render_video(clip["id"])
     after = client.get(f"/suno/v2/feed?ids={clip['id']}", **engine_key).json()[0]
     assert after["is_video_pending"] is False and after["video_url"] == clip["video_url"]
     mp4 = media_bytes(client, clip["video_url"])

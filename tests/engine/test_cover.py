@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import analysis, composer, jobs, media, storage, uploads
+from engine.api import uploads
+from engine.jobs import lifecycle, media, storage
 from engine.models import EngineClip
+from engine.music import analysis, composer
 from tests.engine.helpers import SONG_LYRICS, decoded, feed, generate, pitch, post, stems_of, sung_song
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -18,7 +20,7 @@ SR = storage.SAMPLE_RATE
 @pytest.fixture(autouse=True)
 def songs(settings, monkeypatch):
     settings.ENGINE_MAX_SECONDS = 60.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def cover_of(client, headers, clip_id: str, **overrides) -> dict:

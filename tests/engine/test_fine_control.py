@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import composer, jobs
-from engine.genres import PROFILES
+from engine.jobs import lifecycle
 from engine.models import EngineClip
-from engine.plan import Controls
+from engine.music import composer
+from engine.music.genres import PROFILES
+from engine.music.plan import Controls
 from tests.engine.helpers import SONG_LYRICS, decoded, make_song, pitch, post, stems_of
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 @pytest.fixture(autouse=True)
 def songs(settings, monkeypatch):
     settings.ENGINE_MAX_SECONDS = 60.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def song(client, headers, **body) -> dict:

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from engine import medialinks, storage
+from engine.api import medialinks
+from engine.jobs import storage
 from engine.models import EngineClip, EngineTask
 from tests.engine.helpers import make_song, url_path
 

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine import analysis, composer, lyricist, media
+from engine.jobs import media
+from engine.music import analysis, composer
+from engine.words import lyricist
 
 LYRICS = """[Verse]
 Rainy city nights and the neon glow

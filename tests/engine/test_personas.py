@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import jobs, storage
+from engine.jobs import lifecycle, storage
 from engine.models import EngineClip
 from tests.engine.helpers import SONG_LYRICS, decoded, feed, generate, pitch, post, stems_of, sung_song
 
@@ -20,7 +20,7 @@ BANDS = np.geomspace(1000.0, 7000.0, 9)
 @pytest.fixture(autouse=True)
 def songs(settings, monkeypatch):
     settings.ENGINE_MAX_SECONDS = 40.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def create_persona(client, headers, clip_id: str, **overrides) -> dict:

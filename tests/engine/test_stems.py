@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import jobs
+from engine.jobs import lifecycle
 from tests.engine.helpers import decoded, feed, generate, make_song, post, stems_of, sung_song
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 @pytest.fixture(autouse=True)
 def short_songs(settings, monkeypatch):
     settings.ENGINE_MAX_SECONDS = 30.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
@@ -89,8 +89,9 @@ def test_it_refuses_a_stem_request_without_a_clip_it_can_separate(client, engine
 
 
 def test_it_refuses_to_separate_an_upload_or_a_stem(client, engine_key, monkeypatch):
-    from engine import media, storage, uploads
-    from engine.composer import compose
+    from engine.api import uploads
+    from engine.jobs import media, storage
+    from engine.music.composer import compose
 
     song = compose(tags="pop", title="Up", seed=3, instrumental=True, max_seconds=4.0)
     monkeypatch.setattr(

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from engine import boost, composer, jobs
-from engine.genres import PROFILES, mood_mode, pick_genre, tempo_span
+from engine.jobs import lifecycle
+from engine.music import boost, composer
+from engine.music.genres import PROFILES, mood_mode, pick_genre, tempo_span
 from tests.engine.helpers import SONG_LYRICS, make_song, post
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -66,7 +67,7 @@ def test_a_song_made_from_a_boosted_style_has_its_genre_tempo_and_singer(
     client, engine_key, settings, monkeypatch
 ):
     settings.ENGINE_MAX_SECONDS = 20.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
     made = {}
     for words in ("slow sad female ballad", "摇滚 男声"):
         tags = boosted(client, engine_key, words)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import jobs, storage
-from engine.score import lyric_words
+from engine.jobs import lifecycle, storage
+from engine.jobs.score import lyric_words
 from tests.engine.helpers import SONG_LYRICS, decoded, make_song, post, stems_of, sung_song
 
 # Task ids seed the music: these tests measure sound, so they hear the same, once-verified songs every run.
@@ -18,7 +18,7 @@ SR = storage.SAMPLE_RATE
 @pytest.fixture(autouse=True)
 def short_songs(settings, monkeypatch):
     settings.ENGINE_MAX_SECONDS = 30.0
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def timing(client, headers, clip_id: str) -> dict:

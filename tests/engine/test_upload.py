@@ -13,8 +13,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from engine import arrange, composer, jobs, media, render, storage, uploads
-from engine.validation import RequestInvalid
+from engine.api import uploads
+from engine.api.validation import RequestInvalid
+from engine.jobs import lifecycle, media, render, storage
+from engine.music import arrange, composer
 from tests.engine.helpers import fetch_task, post, url_path
 from tests.engine.test_continue import SEED_CONTINUE
 
@@ -41,7 +43,7 @@ def mp3(song) -> bytes:
 
 @pytest.fixture(autouse=True)
 def no_video(monkeypatch):
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 @pytest.fixture

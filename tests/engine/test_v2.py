@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import arrange, jobs, storage
+from engine.jobs import lifecycle, storage
 from engine.models import EngineClip, EngineTask
+from engine.music import arrange
 from tests.engine.helpers import fetch_task, make_song, post, url_path
 from tests.engine.test_continue import concat
 from tests.seeds import SEED_V2_GENERATE_BODY as SEED_V2
@@ -18,7 +19,7 @@ SR = storage.SAMPLE_RATE
 
 @pytest.fixture(autouse=True)
 def no_video(monkeypatch):
-    monkeypatch.setattr(jobs, "queue_video", lambda clip_id: None)
+    monkeypatch.setattr(lifecycle, "queue_video", lambda clip_id: None)
 
 
 def feed(client, headers, *ids: str) -> list[dict]:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.urls import clear_url_caches, reverse
 
-from engine import uploads
-from engine.validation import RequestInvalid
+from engine.api import uploads
+from engine.api.validation import RequestInvalid
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-only-insecure-secret-key-change-me-in-production-0123456789"

@@ -4,12 +4,13 @@ killed mid-file leaves nothing behind."""
 from __future__ import annotations
 
 import os
+import pydoc
 import time
 
 import pytest
 from django.test import override_settings
 
-from engine import jobs
+from engine.jobs import lifecycle
 from engine.models import EngineTask
 from songs.services import copies
 from studio.supervisor import Child, Supervisor
@@ -59,7 +60,7 @@ def test_a_process_that_dies_is_started_again_with_a_growing_backoff():
 
 @pytest.mark.django_db
 def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
-    long_ago = int(time.time()) - jobs.RENDER_LEASE_S - 1
+    long_ago = int(time.time()) - lifecycle.RENDER_LEASE_S - 1
     killed = EngineTask.objects.create(
         key_fingerprint="k",
         action="LYRICS",
@@ -80,11 +81,11 @@ def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
         payload={"prompt": "x"},
         status="IN_PROGRESS",
         start_time=long_ago,
-        fail_reason=jobs.STUCK,
+        fail_reason=lifecycle.STUCK,
     )
 
     for task in (killed, running, stuck):
-        jobs.render_task(task.id)
+        lifecycle.render_task(task.id)
 
     statuses = {t.id: t.status for t in EngineTask.objects.all()}
     assert statuses == {killed.id: "SUCCESS", running.id: "SUBMITTED", stuck.id: "IN_PROGRESS"}
@@ -93,14 +94,14 @@ def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
 @pytest.mark.django_db
 def test_fetching_a_stalled_task_queues_its_render_again(monkeypatch):
     queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda func, *args, name: queued.append(args))
+    monkeypatch.setattr(lifecycle, "enqueue", lambda func, *args, name: queued.append(args))
     stalled = EngineTask.objects.create(
         key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=1
     )
     fresh = EngineTask.objects.create(
         key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=int(time.time())
     )
-    jobs.renders_resume([stalled, fresh])
+    lifecycle.renders_resume([stalled, fresh])
     assert queued == [(stalled.id,)]
 
 
@@ -122,9 +123,13 @@ def test_leftover_partial_files_are_swept_and_fresh_ones_kept(tmp_path):
 
 def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):
     queued = []
-    monkeypatch.setattr(jobs, "async_task", lambda func, *args, **kw: queued.append((func, kw["cluster"])))
-    jobs.enqueue("engine.jobs.render_task", "t-1", name="engine-t-1")
-    assert queued == [("engine.jobs.render_task", "engine")]  # never behind the studio's downloads
+
+    def queue(func, *args, **kw):
+        queued.append((func, kw["cluster"]))
+
+    monkeypatch.setattr(lifecycle, "async_task", queue)
+    lifecycle.enqueue("engine.jobs.lifecycle.render_task", "t-1", name="engine-t-1")
+    assert queued == [("engine.jobs.lifecycle.render_task", "engine")]  # never behind the studio's downloads
     assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["workers"] >= 1
 
 
@@ -201,3 +206,11 @@ def test_the_studios_processes_reach_the_engine_on_engine_port(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["http://127.0.0.1:8124", "True"]  # and the browser may play its streams
+
+
+@pytest.mark.parametrize("queued_before", ["engine.jobs.render_task", "engine.jobs.render_video"])
+def test_a_render_queued_before_the_engine_had_packages_still_finds_its_job(queued_before):
+    # django-q2's worker finds a job's function with pydoc.locate; a job left in the broker across the
+    # upgrade names the old flat module's path and must not fail as "function not found".
+    name = queued_before.rsplit(".", 1)[1]
+    assert pydoc.locate(queued_before) is getattr(lifecycle, name)

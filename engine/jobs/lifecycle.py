@@ -1,0 +1,317 @@
+"""Render jobs: walk a task through the lifecycle a real gateway shows, making real audio on the way.
+
+They run in django-q2 workers. ENGINE_PACE seconds pass between stages so the
+studio sees SUBMITTED, IN_PROGRESS with streaming clips, then SUCCESS. Videos are made afterwards by
+their own job (render_video), so a clip completes without waiting for its MP4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+
+from django.conf import settings
+from django_q.tasks import async_task
+
+from engine.jobs import clipmeta, media, render, score, storage
+from engine.models import EngineClip, EngineTask
+from engine.music.plan import Controls
+from engine.music.styles import Negative, parse_negative
+from engine.voice import voices
+from engine.words import lyricist
+
+log = logging.getLogger(__name__)
+CLIPS_PER_TASK = 2
+# A render that started this long ago and never ended lost its worker (killed mid-job): take it over.
+RENDER_LEASE_S = 180
+
+
+def enqueue(func: str, *args, name: str) -> None:
+    """Queue the engine's own work on its own queue, so the studio's jobs never wait behind renders."""
+    async_task(func, *args, task_name=name, cluster=getattr(settings, "ENGINE_QUEUE", None))
+
+
+def _pause() -> None:
+    if settings.ENGINE_PACE > 0:
+        time.sleep(settings.ENGINE_PACE)
+
+
+def seed_of(*parts: object) -> int:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def _set(task: EngineTask, **fields) -> None:
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.save(update_fields=list(fields))
+
+
+def queue_render(task_id: str, *, name: str | None = None) -> None:
+    enqueue("engine.jobs.lifecycle.render_task", task_id, name=name or f"engine-{task_id}")
+
+
+def render_claim(task_id: str) -> EngineTask | None:
+    """Take a task to render: a new one, or one whose render was killed mid-job (its lease ran out)."""
+    now = int(time.time())
+    tasks = EngineTask.objects.filter(id=task_id)
+    won = tasks.filter(status=EngineTask.Status.NOT_START).update(
+        status=EngineTask.Status.SUBMITTED, start_time=now
+    )
+    if not won:
+        stalled = tasks.filter(
+            status__in=(EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS),
+            start_time__lt=now - RENDER_LEASE_S,
+        ).exclude(fail_reason=STUCK)
+        won = stalled.update(status=EngineTask.Status.SUBMITTED, start_time=now)
+    return tasks.first() if won else None
+
+
+def renders_resume(tasks: list[EngineTask]) -> None:
+    """Queue again the renders of fetched tasks that stalled (their worker died): a Redis broker would
+    never deliver such a job again, and the ORM broker only after its retry time."""
+    stale = int(time.time()) - RENDER_LEASE_S
+    for task in tasks:
+        pending = task.status in (EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS)
+        if pending and task.start_time < stale and task.fail_reason != STUCK:
+            queue_render(task.id, name=f"engine-resume-{task.id}")
+
+
+# Kept in fail_reason (never shown while the task is pending) so a drilled stuck task is not taken over.
+STUCK = "stuck on purpose (ENGINE_STUCK_RATE)"
+
+
+def _gets_stuck() -> bool:
+    """The stuck-task drill (ENGINE_STUCK_RATE, .env.example): this render never finishes."""
+    rate = settings.ENGINE_STUCK_RATE
+    return rate >= 1 or (rate > 0 and random.random() < rate)
+
+
+def render_task(task_id: str) -> None:
+    task = render_claim(task_id)
+    if task is None:  # already rendered, rendering elsewhere, or unknown: nothing to do
+        return
+    _pause()
+    try:
+        if settings.ENGINE_FAIL_RATE and seed_of(task.id) % 1000 < settings.ENGINE_FAIL_RATE * 1000:
+            raise RuntimeError("the engine was told to fail this task (ENGINE_FAIL_RATE)")
+        if _gets_stuck():
+            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%", fail_reason=STUCK)
+            return  # never finishes: the studio must give up on it by itself
+        {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
+    except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
+        log.exception("engine task %s failed", task.id)
+        reason = f"render failed: {exc}"
+        _set(task, status=EngineTask.Status.FAILURE, fail_reason=reason, finish_time=int(time.time()))
+        # The feed (v2 and SunoAPI formats) has no task: each clip says why, as Suno's clips do.
+        for clip in task.clips.all():
+            clip.status = "error"
+            clip.metadata = {**clip.metadata, "error_type": "render_failed", "error_message": reason}
+            clip.save(update_fields=["status", "metadata"])
+        return
+    _set(task, status=EngineTask.Status.SUCCESS, progress="100%", finish_time=int(time.time()))
+
+
+def _render_lyrics(task: EngineTask) -> None:
+    _set(task, status=EngineTask.Status.IN_PROGRESS, progress="50%")
+    title, text = lyricist.write_lyrics(prompt=task.payload["prompt"], seed=seed_of(task.id))
+    _pause()
+    _set(task, result={"status": "complete", "title": title, "text": text})
+
+
+def song_inputs(task: EngineTask) -> dict:
+    """Title, tags, lyrics and instrumental flag of a music task (inspiration mode writes its own)."""
+    payload = task.payload
+    negative = parse_negative(payload.get("negative_tags", ""))
+    instrumental = payload["make_instrumental"] or negative.no_vocals
+    if payload["gpt_description_prompt"] and not payload["prompt"]:
+        idea = lyricist.inspire(
+            description=payload["gpt_description_prompt"], seed=seed_of(task.id), instrumental=instrumental
+        )
+        song = {"title": idea["title"], "tags": idea["tags"], "lyrics": idea["lyrics"]}
+    else:
+        song = {"title": payload["title"], "tags": payload["tags"], "lyrics": payload["prompt"]}
+    song["instrumental"] = instrumental or not song["lyrics"].strip()
+    source_id = payload.get("continue_clip_id") or payload.get("cover_clip_id") or payload.get("stem_from_id")
+    source = EngineClip.objects.filter(id=source_id).first() if source_id else None
+    if source is not None:  # continuations, covers and stems go on under the original's name and style
+        song["title"] = song["title"] or source.title
+        song["tags"] = song["tags"] or source.metadata.get("tags", "")
+    if source is not None and payload.get("task") in ("cover", "gen_stem"):
+        song["title"] = source.title if payload["task"] == "gen_stem" else song["title"]
+        song["lyrics"] = song["lyrics"] or source.metadata.get("prompt", "")  # a cover sings the same words
+        song["instrumental"] = instrumental or not song["lyrics"].strip()
+    return song
+
+
+def singer(payload: dict, seed: int) -> voices.Voice:
+    """A persona's voice; else a voice of the asked gender (vocal_gender, or "female vocals" in the tags);
+    else the source's (continue, cover); else the engine's neutral voice."""
+    if payload.get("voice"):
+        return voices.from_dict(payload["voice"])
+    gender = payload.get("vocal_gender") or voices.gender_in(payload.get("tags", ""))
+    if gender:
+        return voices.for_gender(gender, seed)
+    source_id = payload.get("continue_clip_id") or payload.get("cover_clip_id")
+    source = EngineClip.objects.filter(id=source_id).first() if source_id else None
+    return voices.from_dict((source.metadata.get("engine") or {}).get("voice") if source else None)
+
+
+def controls_of(payload: dict) -> Controls:
+    weird = payload.get("weirdness_constraint")
+    return Controls(
+        style_weight=payload.get("style_weight"),
+        variety=0.5 if weird is None else float(weird),
+        target_seconds=payload.get("duration"),
+    )
+
+
+def _clip_plan(task: EngineTask, song: dict, index: int) -> tuple[str, dict]:
+    """Title and metadata of a task's clip: two takes of the song, or the vocals and instrumental stems."""
+    if task.payload.get("task") != "gen_stem":
+        return song["title"], clipmeta.for_music(task.payload, song)
+    source = EngineClip.objects.get(id=task.payload["stem_from_id"])
+    vocals = index == 0
+    title = f"{source.title} - {'Vocals' if vocals else 'Instrumental'}"
+    return title, clipmeta.for_stem(source.metadata, source.id, vocals)
+
+
+def prepare_clips(task: EngineTask, status: str = "queued") -> list[EngineClip]:
+    """The task's clips, created now or reused (the v2 format shows them at submit time)."""
+    song = song_inputs(task)
+    clips = list(task.clips.all())
+    for clip in clips:
+        clip.status = status
+        clip.title, clip.metadata = _clip_plan(task, song, clip.index)
+        clip.save(update_fields=["status", "title", "metadata"])
+    if clips:
+        return clips
+    made = []
+    for i in range(CLIPS_PER_TASK):
+        title, metadata = _clip_plan(task, song, i)
+        made.append(
+            EngineClip.objects.create(
+                task=task,
+                index=i,
+                status=status,
+                title=title,
+                mv=task.payload["mv"],
+                seed=seed_of(task.id, i),
+                metadata=metadata,
+            )
+        )
+    return made
+
+
+def _render_music(task: EngineTask) -> None:
+    song = song_inputs(task)
+    clips = prepare_clips(task)
+    negative = parse_negative(task.payload.get("negative_tags", ""))
+    _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+    stems = _stems(task.payload) if task.payload.get("task") == "gen_stem" else None
+    for number, clip in enumerate(clips, start=1):
+        if stems is not None:
+            rendered = stems[clip.index]
+        else:
+            rendered = _render_clip(task.payload, song, clip.seed, negative)
+        _store(clip, rendered)
+        _set(task, progress=f"{10 + 80 * number // len(clips)}%")
+    _pause()  # the clips stream for a while before they are final, as on Suno
+    complete(clips)
+
+
+def _render_clip(payload: dict, song: dict, seed: int, negative: Negative) -> render.Rendered:
+    voice = singer(payload, seed)
+    if payload.get("task") == "cover":
+        return render.cover(payload, song, seed, negative, voice=voice, controls=controls_of(payload))
+    if "continue_clip_id" in payload:
+        kind = render.infill if "infill_start_s" in payload else render.continuation
+        return kind(payload, song, seed, negative, voice)
+    return render.new_song(song, seed, negative, voice=voice, controls=controls_of(payload))
+
+
+def _stems(payload: dict) -> list[render.Rendered]:
+    """[vocals, instrumental] of the source clip: its voice as mixed, and the rest of the mix."""
+    source = EngineClip.objects.get(id=payload["stem_from_id"])
+    audio = storage.load_audio(source.id, payload.get("source_duration"))
+    vocals = score.vocals_of(source, len(audio))
+    meta = {**(source.metadata.get("engine") or {})}
+    return [
+        render.Rendered(vocals, {**meta, "stem": "vocals"}),
+        render.Rendered(audio - vocals, {**meta, "stem": "instrumental"}),
+    ]
+
+
+def prepare_concat_clip(task: EngineTask, status: str = "queued") -> EngineClip:
+    """The whole song's clip, created now or reused (/suno/generate/concat shows it at submit time)."""
+    clip = task.clips.first()
+    if clip is not None:
+        clip.status = status
+        clip.save(update_fields=["status"])
+        return clip
+    last = EngineClip.objects.get(id=task.payload["clip_id"])
+    return EngineClip.objects.create(
+        task=task,
+        status=status,
+        title=last.title,
+        mv=last.mv,
+        seed=seed_of(task.id, 0),
+        metadata=clipmeta.for_concat(task.payload, last.metadata),
+    )
+
+
+def _render_concat(task: EngineTask) -> None:
+    clip = prepare_concat_clip(task)
+    _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+    _store(clip, render.concat(task.payload))
+    _pause()
+    complete([clip])
+
+
+def _store(clip: EngineClip, rendered: render.Rendered) -> None:
+    """Audio, lossless copy and cover on disk; the clip streams from here on."""
+    storage.save_audio(clip.id, rendered.audio)
+    tags = clip.metadata.get("tags", "")
+    cover = media.render_cover(
+        title=clip.title or tags, tags=tags, seed=clip.seed, genre=rendered.engine.get("genre")
+    )
+    storage.write_atomic(storage.media_path(clip.id, "jpeg"), cover)
+    clip.metadata = {**clip.metadata, "duration": round(rendered.duration, 3), "engine": rendered.engine}
+    clip.status, clip.score = "streaming", rendered.score
+    clip.has_audio = clip.has_image = True
+    clip.save(update_fields=["metadata", "status", "score", "has_audio", "has_image"])
+
+
+def complete(clips: list[EngineClip]) -> None:
+    """Final clips: complete now, their videos pending until the video job has made them."""
+    for clip in clips:
+        clip.status, clip.video_pending = "complete", True
+        clip.save(update_fields=["status", "video_pending"])
+        queue_video(clip.id)
+
+
+def queue_video(clip_id: str) -> None:
+    enqueue("engine.jobs.lifecycle.render_video", clip_id, name=f"engine-video-{clip_id}")
+
+
+def render_video(clip_id: str) -> None:
+    """The clip's MP4 (cover + audio). A failure only costs the video: the clip itself stays complete."""
+    clip = EngineClip.objects.filter(id=clip_id).first()
+    if clip is None or clip.has_video or not clip.has_audio:
+        return
+    try:
+        mp4 = media.render_video(
+            cover_jpeg=storage.media_path(clip.id, "jpeg").read_bytes(),
+            mp3=storage.media_path(clip.id, "mp3").read_bytes(),
+            duration=float(clip.metadata.get("duration") or 0.0),
+        )
+        storage.write_atomic(storage.media_path(clip.id, "mp4"), mp4)
+    except Exception:
+        log.exception("engine video for clip %s failed", clip.id)
+        clip.video_pending = False
+        clip.save(update_fields=["video_pending"])
+        return
+    clip.video_pending, clip.has_video = False, True
+    clip.save(update_fields=["video_pending", "has_video"])

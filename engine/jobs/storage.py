@@ -1,0 +1,70 @@
+"""Where the engine keeps its media: MP3, cover, video and a lossless PCM copy per clip.
+
+The lossless copy (int16 .npy, the exact samples the MP3 was encoded from) makes cuts for continue,
+infill and concat exact and cheap: no decoding, no encoder delay, no generation loss. It is never served.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from engine.jobs import media
+
+SAMPLE_RATE = 44100  # everything the engine stores is at this rate; uploads are resampled on decode
+
+
+def media_path(clip_id: str, kind: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / settings.ENGINE_MEDIA_SUBDIR / f"{clip_id}.{kind}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def to_pcm16(audio: np.ndarray) -> np.ndarray:
+    """The same rounding as the MP3 encoder's input, so the .npy holds exactly what the MP3 encodes."""
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+
+
+def save_audio(clip_id: str, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, quality: int = 5) -> None:
+    """MP3 for listeners, int16 .npy for the engine's own cuts. quality: LAME's 2 (best) .. 7 (fastest)."""
+    pcm = to_pcm16(audio)
+    path = media_path(clip_id, "npy")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".npy.part")
+    with open(tmp, "wb") as f:
+        np.save(f, pcm)
+    os.replace(tmp, path)
+    write_atomic(media_path(clip_id, "mp3"), media.encode_mp3(audio, sample_rate, quality=quality))
+
+
+def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
+    """Float32 (n, 2) on the clip's song timeline: sample 0 is song time 0.
+
+    Clips made before the lossless copy existed are decoded from their MP3, minus LAME's start delay
+    (decoders keep it; docs/engine.md, traps), and cut to their stated duration.
+    """
+    npy = media_path(clip_id, "npy")
+    if npy.is_file():
+        return np.load(npy).astype(np.float32) / np.float32(32767.0)
+    mp3 = media_path(clip_id, "mp3")
+    if not mp3.is_file():
+        raise FileNotFoundError(f"clip {clip_id} has no audio on this engine")
+    audio, rate = media.decode_audio(mp3.read_bytes(), sample_rate=SAMPLE_RATE)
+    audio = audio[media.LAME_DELAY_SAMPLES :]
+    if duration:
+        audio = audio[: int(round(float(duration) * rate))]
+    return audio
+
+
+def delete_media(clip_id: str) -> None:
+    """Every file of a clip, the lossless copy included: what the engine no longer keeps, it never serves."""
+    for kind in ("mp3", "jpeg", "mp4", "npy"):
+        media_path(clip_id, kind).unlink(missing_ok=True)

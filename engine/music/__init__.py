@@ -1,0 +1,1 @@
+"""The music: plans, tunes, arrangement, instruments and mastering, in numpy; no database, no files."""

@@ -1,0 +1,55 @@
+"""Syllables of a lyric line: the composer sings one note per syllable, with its vowel and first consonant.
+
+- Each hanzi is one syllable (Chinese is one character, one syllable); its vowel and onset come from its
+  pinyin (engine.voice.pinyin), so 乡愁 is sung "a" then "o" rather than one vowel throughout.
+- Kana and Hangul characters are one syllable each too, with a hashed vowel.
+- Latin words are split into vowel groups (a silent final e is not sung).
+- Digits, punctuation and spaces are not sung.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from engine.voice import pinyin
+
+_VOWELS = ("a", "e", "i", "o", "u")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_TOKENS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+")
+_VOWEL_GROUP = re.compile(r"[^aeiouy]*[aeiouy]+")
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _word(token: str) -> list[tuple[str, str]]:
+    """Latin word: one syllable per vowel group; other alphabets: roughly one per three letters."""
+    groups = _VOWEL_GROUP.findall(token) if token.isascii() else []
+    if len(groups) > 1 and token.endswith("e") and groups[-1][-1:] == "e" and not token.endswith("le"):
+        groups = groups[:-1]
+    if not groups:
+        h = _crc(token)
+        return [(_VOWELS[(h + i) % 5], "soft") for i in range(max(1, len(token) // 3))]
+    out = []
+    for g in groups:
+        vowel = next(c for c in g if c in "aeiouy")
+        onset = "hiss" if g[:1] in set("sfzcx") else "click" if g[:1] in set("ptkbdgqj") else "soft"
+        out.append(("i" if vowel == "y" else vowel, onset))
+    return out
+
+
+def syllables(line: str) -> list[tuple[str, str]]:
+    """(vowel, onset) per sung syllable; onset is 'hiss', 'click' or 'soft'."""
+    out: list[tuple[str, str]] = []
+    for token in _TOKENS.findall(line.lower()):
+        if _HAN.match(token):
+            out.append(pinyin.sung(token))
+        elif _KANA_HANGUL.match(token):
+            h = _crc(token)
+            out.append((_VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3]))
+        else:
+            out.extend(_word(token))
+    return out

@@ -325,7 +325,7 @@ SESSION_CACHE_ALIAS = "sessions"
 
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
-ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
+ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 480.0)  # longest clip it renders (each model: less)
 # How long the media links the engine hands out stay valid (seconds), like a CDN's signed links.
 ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 24 * 3600)
 # The engine's folder inside MEDIA_ROOT (<clip id>.<kind>); the studio reads it only to delete a

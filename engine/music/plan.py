@@ -191,6 +191,10 @@ def _arrange(sections: list[Section], bar_s: float, aim: float) -> list[Section]
             slots.append((s, 2 * edge))
         elif s.role == "inst" and not s.lines and all(s is not x for x, _ in slots):
             slots.append((s, 4 * edge))
+    if not slots:  # every part is sung (intro, outro and breaks with words): a solo before the end
+        solo = Section("Instrumental", "inst", [], 0)
+        sections.insert(outro_at, solo)
+        slots.append((solo, 4 * edge))
     step = 2 if edge >= 4 else 1
     while missing_bars > 0:
         grew = False
@@ -202,9 +206,10 @@ def _arrange(sections: list[Section], bar_s: float, aim: float) -> list[Section]
                 section.bars += add
                 missing_bars -= add
                 grew = True
-        if not grew:  # every part at its longest: the solo (the first slot) takes the rest
-            slots[0][0].bars += missing_bars
-            missing_bars = 0
+        if not grew:  # every part at its longest (few words): the band plays another round before the end
+            more = Section("Instrumental", "inst", [], 0)
+            sections.insert(len(sections) - 1 if sections[-1].role == "outro" else len(sections), more)
+            slots.append((more, 4 * edge))
     return [s for s in sections if s.bars > 0]
 
 

@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in one run, figures side by side for SQLite and PostgreSQL + Redis.
 
-1. The existing figures: bench_engine.py (render, tempo, key per genre), bench_studio.py (Create to playable),
+1. The existing figures: bench_engine.py (render, tempo, key, beat, brightness per genre), bench_songs.py
+   (song lengths: defaults per style and model, continuations, covers), bench_studio.py (Create to playable),
    bench_callbacks.py (gateway completion to a stored card through the sunoapi stand-in, callbacks off/on).
 2. For each database (a throw-away SQLite file; a throw-away PostgreSQL database on 127.0.0.1:5432 with a
    spare, empty Redis database as django-q2's broker), bench_inproc.py (poll cycle, project page) and
@@ -240,6 +241,8 @@ def main() -> None:
     if not args.skip_existing:
         print("== bench_engine.py: the built-in engine ==", flush=True)
         run("bench_engine.py", echo=True)
+        print(f"\n== bench_songs.py: song lengths, continuations, covers (load {load1():.1f}) ==", flush=True)
+        run("bench_songs.py", echo=True)
         print(f"\n== bench_studio.py: Create to playable (load {load1():.1f}) ==", flush=True)
         run("bench_studio.py", "--runs", "2", "--port", str(PORTS["studio"]), echo=True)
         print(

@@ -18,17 +18,18 @@ class EngineModel:
     style: int  # tags, and negative_tags
     description: int  # gpt_description_prompt (inspiration mode)
     title: int
+    seconds: float = 480.0  # the longest song it makes (docs/protocol.md, section 5)
 
 
 MODELS: tuple[EngineModel, ...] = (
-    EngineModel("chirp-v3-0", "v3", 3000, 200, 500, 80),
-    EngineModel("chirp-v3-5", "v3", 3000, 200, 500, 80),  # Suno reports v3.5 clips as major version v3
-    EngineModel("chirp-v4", "v4", 3000, 200, 500, 80),
-    EngineModel("chirp-auk", "v4.5", 5000, 1000, 500, 100),
+    EngineModel("chirp-v3-0", "v3", 3000, 200, 500, 80, 120.0),
+    EngineModel("chirp-v3-5", "v3", 3000, 200, 500, 80, 120.0),  # Suno reports v3.5 clips as major version v3
+    EngineModel("chirp-v4", "v4", 3000, 200, 500, 80, 150.0),
+    EngineModel("chirp-auk", "v4.5", 5000, 1000, 500, 100, 240.0),
     EngineModel("chirp-bluejay", "v4.5+", 5000, 1000, 500, 100),
     EngineModel("chirp-crow", "v5", 5000, 1000, 500, 100),
     EngineModel("chirp-fenix", "v5.5", 5000, 1000, 500, 100),
-    # v6 shipped in 2026-09 with the same limits as v5.5.
+    # v6 shipped in 2026-09 with the same limits as v5.5 (8 minutes).
     EngineModel("chirp-v6", "v6", 5000, 1000, 500, 100),
 )
 BY_MV = {m.mv: m for m in MODELS}
@@ -61,6 +62,12 @@ def model_for(mv: str) -> EngineModel | None:
     """The model (upload and -tau variants resolve to their base), or None when this gateway has no such
     channel."""
     return BY_MV.get(UPLOAD_VARIANTS.get(mv, TAU_VARIANTS.get(mv, mv)))
+
+
+def longest_song(mv: str) -> float:
+    """Seconds of the longest song the model makes; the newest models' 8 minutes for one it does not know."""
+    model = model_for(mv)
+    return model.seconds if model is not None else MODELS[-1].seconds
 
 
 def accepts(mv: str) -> bool:

@@ -144,6 +144,7 @@ class SongForm(SongExtras):
         mode = self.data.get("mode") if self.is_bound else self.initial.get("mode")
         if mode == Mode.INFILL:  # the same box starts the section to replace
             self.fields["continue_at"].label = _("Replace from (m:ss)")
+        self.sketch_offered = False  # set by the view (songs.views.common.song_form) from settings
 
     def clean(self):
         data = super().clean()

@@ -226,6 +226,9 @@ class GenerationTask(models.Model):
     # Its callback address's secret part (songs/services/callbacks.py), when the gateway was told to call
     # back: unguessable, so only the gateway that was given it can wake this task.
     callback_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # A local sketch: sent to the built-in engine beside the real gateway (songs.gateway.get_gateway(sketch=
+    # True)), never to the gateway itself, and free. Its polls, copies and timings go there too.
+    sketch = models.BooleanField(_("local sketch"), default=False)
     request_payload = models.JSONField(help_text=_("Exactly what is sent to the gateway."))
     upstream_id = models.TextField(blank=True, db_index=True, help_text=_("The gateway's task id."))
     status = models.CharField(
@@ -398,6 +401,8 @@ class Clip(models.Model):
             return ""  # the gateway's link is dead: the card says why instead of a broken player
         if isinstance(self.metadata, dict) and self.metadata.get("media_private"):
             return ""  # served only to the studio's key (ACE-Step's /v1/audio): played once our copy is in
+        if self.task.sketch:
+            return ""  # the sketch engine listens on this machine only: its clips play from our copy
         if self.status in (self.Status.STREAMING, self.Status.COMPLETE) and self.audio_url:
             return "stream"  # play the gateway's stream until our copy is stored
         return ""
@@ -413,7 +418,7 @@ class Clip(models.Model):
     def cover_src(self) -> str:
         if self.image_file:
             return reverse("songs:clip_media", args=[self.uid, "cover"])
-        return self.image_url
+        return "" if self.task.sketch else self.image_url
 
     @property
     def is_continuable(self) -> bool:

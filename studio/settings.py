@@ -240,7 +240,8 @@ if SUNO_API_FORMAT not in SUNO_API_FORMATS:
 # database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development
 # one is public. The engine is mounted only when it is the gateway (no SUNO_BASE_URL; studio/urls.py).
 ENGINE_KEY_FILE = Path(envstr("ENGINE_KEY_FILE", str(VAR_DIR / "engine.key")))
-ENGINE_API_KEY = SUNO_API_KEY or secret_file(ENGINE_KEY_FILE)
+# With a real gateway configured its key is never the engine's: the engine (serving sketches) keeps its own.
+ENGINE_API_KEY = (SUNO_API_KEY if not SUNO_BASE_URL else "") or secret_file(ENGINE_KEY_FILE)
 # What the studio actually talks to: the configured gateway, or the built-in
 # engine over real HTTP at this server's own address.
 # `make run` (runstudio) gives the engine a web server of its own on ENGINE_PORT; served by the studio's
@@ -248,6 +249,12 @@ ENGINE_API_KEY = SUNO_API_KEY or secret_file(ENGINE_KEY_FILE)
 ENGINE_PORT = envint("ENGINE_PORT", 0)
 SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{ENGINE_PORT or PORT}"
 SUNO_GATEWAY_KEY = SUNO_API_KEY or ENGINE_API_KEY
+# Sketches: with a real gateway, the built-in engine (its own web server beside it, started by `make run`)
+# sings the Create form's lyrics at 0 credits, so people hear them before spending any. Each destination has
+# its own client (songs.gateway.get_gateway(sketch=True)); a sketch never reaches the real gateway.
+SKETCH_ENABLED = envbool("SKETCH_ENABLED", True)
+SKETCH_GATEWAY_URL = f"http://127.0.0.1:{ENGINE_PORT or PORT + 1}" if SUNO_BASE_URL else ""
+SKETCH_GATEWAY_KEY = ENGINE_API_KEY if SUNO_BASE_URL else ""
 SUNO_CONNECT_TIMEOUT = envfloat("SUNO_CONNECT_TIMEOUT", 5.0)
 SUNO_READ_TIMEOUT = envfloat("SUNO_READ_TIMEOUT", 30.0)
 # Which models this deployment offers, oldest first (empty: every model in songs/catalog.py), and the
@@ -366,7 +373,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Built-in engine ---------------------------------------------------------
 ENGINE_PACE = envfloat("ENGINE_PACE", 1.0)  # seconds per lifecycle stage
-ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 120.0)  # longest clip it renders
+ENGINE_MAX_SECONDS = envfloat("ENGINE_MAX_SECONDS", 480.0)  # longest clip it renders (each model: less)
 # How long the media links the engine hands out stay valid (seconds), like a CDN's signed links. They are
 # bearer links a viewer's browser holds while a clip streams, so short: the studio copies a clip's media
 # within seconds of its completion (rounded up to the hour: valid 1-2 h).

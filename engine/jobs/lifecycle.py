@@ -134,6 +134,7 @@ def song_inputs(task: EngineTask) -> dict:
     else:
         song = {"title": payload["title"], "tags": payload["tags"], "lyrics": payload["prompt"]}
     song["instrumental"] = instrumental or not song["lyrics"].strip()
+    song["mv"] = payload.get("mv", "")  # its model's longest song caps the clip (engine.catalog)
     source_id = payload.get("continue_clip_id") or payload.get("cover_clip_id") or payload.get("stem_from_id")
     source = EngineClip.objects.filter(id=source_id).first() if source_id else None
     if source is not None:  # continuations, covers and stems go on under the original's name and style
@@ -227,8 +228,9 @@ def _render_clip(payload: dict, song: dict, seed: int, negative: Negative) -> re
     if payload.get("task") == "cover":
         return render.cover(payload, song, seed, negative, voice=voice, controls=controls_of(payload))
     if "continue_clip_id" in payload:
-        kind = render.infill if "infill_start_s" in payload else render.continuation
-        return kind(payload, song, seed, negative, voice)
+        if "infill_start_s" in payload:
+            return render.infill(payload, song, seed, negative, voice)
+        return render.continuation(payload, song, seed, negative, voice, controls_of(payload))
     return render.new_song(song, seed, negative, voice=voice, controls=controls_of(payload))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from django.conf import settings
 
+from engine import catalog
 from engine.jobs import storage
 from engine.models import EngineClip
 from engine.music import analysis, arrange, composer
@@ -47,10 +48,15 @@ def played(song: composer.Song, kind: str, offset: float = 0.0, **extra: object)
     return {"kind": kind, "args": song.args, "offset": round(offset, 6), "notes": song.notes, **extra}
 
 
-def max_seconds(controls: composer.Controls | None) -> float:
-    """ENGINE_MAX_SECONDS, or a shorter target length the request asked for."""
+def length_cap(mv: str = "") -> float:
+    """The longest clip a request may get: its model's limit (engine.catalog), within ENGINE_MAX_SECONDS."""
+    return min(float(settings.ENGINE_MAX_SECONDS), catalog.longest_song(mv))
+
+
+def max_seconds(controls: composer.Controls | None, mv: str = "") -> float:
+    """The length cap, or a shorter target length the request asked for."""
     target = controls.target_seconds if controls else None
-    return min(settings.ENGINE_MAX_SECONDS, target) if target else settings.ENGINE_MAX_SECONDS
+    return min(length_cap(mv), target) if target else length_cap(mv)
 
 
 def new_song(
@@ -67,7 +73,7 @@ def new_song(
         title=song["title"],
         seed=seed,
         instrumental=song["instrumental"],
-        max_seconds=max_seconds(controls),
+        max_seconds=max_seconds(controls, song.get("mv", "")),
         genre=negative.genre_for(song["tags"]),
         mute=negative.mute,
         controls=controls,
@@ -135,7 +141,13 @@ def local_bar_offset(audio: np.ndarray, at: float, bpm: float) -> float:
 
 
 def _compose_in(
-    style: dict, song: dict, seed: int, seconds: float, negative: Negative, voice: voices.Voice
+    style: dict,
+    song: dict,
+    seed: int,
+    seconds: float,
+    negative: Negative,
+    voice: voices.Voice,
+    controls: composer.Controls | None = None,
 ) -> composer.Song:
     """New music in the source's genre, tempo, key and mode, bar 0 at its sample 0, no intro."""
     return composer.compose(
@@ -152,19 +164,36 @@ def _compose_in(
         intro=False,
         mute=negative.mute,
         voice=voice,
+        controls=controls,
     )
 
 
 def continuation(
-    payload: dict, song: dict, seed: int, negative: Negative, voice: voices.Voice = voices.NEUTRAL
+    payload: dict,
+    song: dict,
+    seed: int,
+    negative: Negative,
+    voice: voices.Voice = voices.NEUTRAL,
+    controls: composer.Controls | None = None,
 ) -> Rendered:
-    """The new part from continue_at on: the rest of the source's bar, then new bars on its grid."""
+    """The new part from continue_at on: the rest of the source's bar, then new bars on its grid.
+
+    It is a song's length of its own (engine.plan.default_seconds), and never shorter than what it
+    replaces (source[continue_at:]), so the whole song never ends up shorter than the clip it continues;
+    a length asked for (``duration``, the new clip's) wins over both.
+    """
     source, style = _source(payload, song, negative)
     at = float(payload["continue_at"])
     bar_s = 240.0 / float(style["bpm"])
     join_at = arrange.next_bar_line(at, bar_s, style["bar_offset"])
     fill = join_at - at
-    new = _compose_in(style, song, seed, max(settings.ENGINE_MAX_SECONDS - fill, 2.0), negative, voice)
+    target = controls.target_seconds if controls else None
+    lengths = composer.Controls(
+        target_seconds=max(target - fill, 2.0) if target else None,
+        min_seconds=len(source) / SR - join_at,
+    )
+    cap = max(min(length_cap(song.get("mv", "")), target or np.inf) - fill, 2.0)
+    new = _compose_in(style, song, seed, cap, negative, voice, lengths)
     audio = arrange.continue_part(source, SR, at, join_at, new.audio)
     meta = _engine_meta(new, bar_offset=round(fill, 6), muted=sorted(negative.mute))
     return Rendered(audio, meta, played(new, "continue", fill))
@@ -210,9 +239,12 @@ def cover(
     if song["lyrics"].strip():  # the request's words on the source's plan (the same words: the same tune)
         melody.update(lyrics=song["lyrics"], instrumental=song["instrumental"])
     controls = replace(controls or composer.Controls(), melody_from=melody)
+    cap = max_seconds(controls, song.get("mv", ""))
+    if not controls.target_seconds:  # as long as its source (which was cut where it was cut)
+        controls = replace(controls, target_seconds=min(_duration(source), cap))
     rendered = composer.compose(
         tags=song["tags"], lyrics=melody["lyrics"], title=song["title"], seed=seed,
-        instrumental=melody["instrumental"], max_seconds=max_seconds(controls), genre=genre,
+        instrumental=melody["instrumental"], max_seconds=cap, genre=genre,
         mute=negative.mute, controls=controls, voice=voice,
     )  # fmt: skip
     meta = _engine_meta(rendered, muted=sorted(negative.mute), cover_of=source.id)
@@ -229,14 +261,22 @@ def _fold(bpm: float, genre: str) -> float:
     return round(bpm, 2)
 
 
+def _duration(clip: EngineClip) -> float:
+    return float(clip.metadata.get("duration") or 0.0) or float("inf")
+
+
 def _cover_by_ear(source, payload, song, seed, negative, voice, controls) -> Rendered:
     audio = storage.load_audio(source.id, payload.get("source_duration"))
     style = style_of(source, audio)
     genre = negative.genre_for(song["tags"])
     genre = genre if genre != "default" or not song["tags"].strip() else style["genre"]
+    controls = controls or composer.Controls()
+    cap = max_seconds(controls, song.get("mv", ""))
+    if not controls.target_seconds:  # as long as the audio it covers
+        controls = replace(controls, target_seconds=min(len(audio) / SR, cap))
     rendered = composer.compose(
         tags=song["tags"], lyrics=song["lyrics"], title=song["title"], seed=seed,
-        instrumental=song["instrumental"], max_seconds=max_seconds(controls), genre=genre,
+        instrumental=song["instrumental"], max_seconds=cap, genre=genre,
         bpm=_fold(float(style["bpm"]), genre), key=style["key"], mode=style["mode"],
         mute=negative.mute, controls=controls, voice=voice,
     )  # fmt: skip

@@ -27,7 +27,7 @@ from engine.music.melody import section_lines
 from engine.music.melody import sung_line as sung_line
 from engine.music.plan import Controls as Controls
 from engine.music.plan import Plan as Plan
-from engine.music.plan import Section, chord_at, degree_midi, roman, voicing
+from engine.music.plan import Section, chords_in_bar, degree_midi, roman, voicing
 from engine.music.plan import make_plan as make_plan
 from engine.music.plan import parse_sections as parse_sections
 from engine.voice import voices
@@ -123,60 +123,79 @@ _ENERGY = {
 }
 
 
-def _pattern_notes(pattern: str) -> list[tuple[int, int, str]]:
-    """(step, length in steps, char) for each note start in a melodic pattern."""
+def _pattern_notes(pattern: str, first: int = 0, end: int = 16) -> list[tuple[int, int, str]]:
+    """(step, length in steps, char) for each note start in a melodic pattern, within steps [first, end):
+    a note held past ``end`` stops there (the chord changes)."""
     out = []
     for i, c in enumerate(pattern):
-        if c not in ".-":
+        if c not in ".-" and first <= i < end:
             length = 1
-            while i + length < len(pattern) and pattern[i + length] == "-":
+            while i + length < min(len(pattern), end) and pattern[i + length] == "-":
                 length += 1
             out.append((i, length, c))
     return out
 
 
 def _render_harmony(mix: Mix, sec: Section) -> None:
+    for bar in range(sec.bars):
+        if mix.beat_time(sec.start + bar, 0) * mix.sr >= mix.n:
+            return
+        for first, end, degrees in chords_in_bar(mix.plan, sec, bar):
+            _render_chord(mix, sec, bar, (first, end), degrees)
+
+
+def _render_chord(mix: Mix, sec: Section, bar: int, steps: tuple[int, int], degrees: tuple[int, ...]) -> None:
+    """What the band plays over one chord: steps [first, end) of a bar (the whole bar, but for covers at
+    half their source's tempo, which change chord at half bar)."""
     plan, prof = mix.plan, mix.plan.profile
     high = sec.role in ("chorus", "inst")
     energy = _ENERGY[sec.role]
     step_beats = 0.25
-    for bar in range(sec.bars):
-        b = sec.start + bar
-        if mix.beat_time(b, 0) * mix.sr >= mix.n:
-            return
-        degrees = chord_at(plan, sec, bar)
-        final = sec.role == "outro" and bar == sec.bars - 1
-        comp = "x" + "-" * 15 if final or sec.role == "bridge" else prof.comp[high]
-        chord_notes = [voicing(plan, degrees[:1], 46)[0]] if prof.power else voicing(plan, degrees, 62)
-        for step, length, _ in _pattern_notes(comp):
+    first, end = steps
+    b = sec.start + bar
+    final = sec.role == "outro" and bar == sec.bars - 1
+    comp = "x" + "-" * 15 if final or sec.role == "bridge" else prof.comp[high]
+    chord_notes = [voicing(plan, degrees[:1], 46)[0]] if prof.power else voicing(plan, degrees, 62)
+    for step, length, _ in _pattern_notes(comp, first, end):
+        t = mix.beat_time(b, step * step_beats)
+        dur = length * step_beats * 60 / plan.bpm * (2.0 if final else 1.0)
+        for m in chord_notes:
+            gain = (1.1 if prof.power else 0.5) * energy  # one power chord is as loud as a triad
+            mix.play("music", prof.chords, m, t, dur, gain, pan=(m % 7 - 3) * 0.08)
+    if prof.pad and (high or sec.role in ("prechorus", "bridge", "outro") or prof.name == "lofi"):
+        for m in voicing(plan, degrees, 57) + [voicing(plan, degrees[:1], 45)[0]]:
+            t = mix.beat_time(b, first * step_beats)
+            mix.play("music", prof.pad, m, t, plan.bar_s * (end - first) / 16, 0.3 * energy)
+    _render_bass(mix, sec, b, degrees, high, final, steps)
+    rate = prof.arp_rate[high]
+    if prof.arp and rate and sec.role not in ("intro", "outro"):
+        tones = voicing(plan, degrees, 74)
+        up = (tones + [tones[0] + 12])[:4]
+        seq = up + up[::-1]  # eight notes: the pattern repeats every bar, never across the barline
+        for i, step in enumerate(range(0, 16, rate)):
+            if not first <= step < end:
+                continue
             t = mix.beat_time(b, step * step_beats)
-            dur = length * step_beats * 60 / plan.bpm * (2.0 if final else 1.0)
-            for m in chord_notes:
-                gain = (1.1 if prof.power else 0.5) * energy  # one power chord is as loud as a triad
-                mix.play("music", prof.chords, m, t, dur, gain, pan=(m % 7 - 3) * 0.08)
-        if prof.pad and (high or sec.role in ("prechorus", "bridge", "outro") or prof.name == "lofi"):
-            for m in voicing(plan, degrees, 57) + [voicing(plan, degrees[:1], 45)[0]]:
-                mix.play("music", prof.pad, m, mix.beat_time(b, 0), plan.bar_s, 0.3 * energy)
-        _render_bass(mix, sec, b, degrees, high, final)
-        rate = prof.arp_rate[high]
-        if prof.arp and rate and sec.role not in ("intro", "outro"):
-            tones = voicing(plan, degrees, 74)
-            up = (tones + [tones[0] + 12])[:4]
-            seq = up + up[::-1]  # eight notes: the pattern repeats every bar, never across the barline
-            for i, step in enumerate(range(0, 16, rate)):
-                t = mix.beat_time(b, step * step_beats)
-                mix.play(
-                    "music",
-                    prof.arp,
-                    seq[i % len(seq)],
-                    t,
-                    rate * 1.5 * step_beats * 60 / plan.bpm,
-                    (0.6 if prof.name == "ambient" else 0.35) * energy,
-                    pan=0.4 * np.sin(i),
-                )
+            mix.play(
+                "music",
+                prof.arp,
+                seq[i % len(seq)],
+                t,
+                rate * 1.5 * step_beats * 60 / plan.bpm,
+                (0.6 if prof.name == "ambient" else 0.35) * energy,
+                pan=0.4 * np.sin(i),
+            )
 
 
-def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high: bool, final: bool) -> None:
+def _render_bass(
+    mix: Mix,
+    sec: Section,
+    b: int,
+    degrees: tuple[int, ...],
+    high: bool,
+    final: bool,
+    steps: tuple[int, int] = (0, 16),
+) -> None:
     plan, prof = mix.plan, mix.plan.profile
     if "bass" in mix.mute:
         return
@@ -185,7 +204,7 @@ def _render_bass(mix: Mix, sec: Section, b: int, degrees: tuple[int, ...], high:
     pattern = "x" + "-" * 15 if final or sec.role == "bridge" else prof.bass_pat[high]
     root = voicing(plan, degrees[:1], 41 if prof.bass != "808" else 38)[0]
     fifth = voicing(plan, degrees[2:3], root + 7)[0]
-    for step, length, c in _pattern_notes(pattern):
+    for step, length, c in _pattern_notes(pattern, *steps):
         midi = root + 12 if c == "o" else fifth if c == "f" else root
         dur = length * 0.25 * 60 / plan.bpm * (0.9 if length > 1 else 0.7)
         mix.play("music", prof.bass, midi, mix.beat_time(b, step * 0.25), dur, 0.85 * _ENERGY[sec.role])
@@ -209,7 +228,7 @@ def _drum_bar(mix: Mix, sec: Section, bar: int, kit: dict[str, np.ndarray], nxt:
     prof = mix.plan.profile
     high = sec.role in ("chorus", "inst")
     pats = dict(prof.drums[high])
-    if sec.role == "intro" and not prof.band:
+    if sec.role == "intro" and not prof.band and prof.name != "lofi":  # lofi: the beat from the first bar
         pats = {k: v for k, v in pats.items() if k in ("hat", "shaker", "ride")}
     if sec.role == "bridge":
         pats = {k: (v[:8] + "." * 8 if k in ("kick", "snare", "clap") else v) for k, v in pats.items()}
@@ -355,7 +374,10 @@ def compose(
     if not max_seconds > 0:
         raise ValueError("max_seconds must be positive")
     duration = min(form_s + tail, float(max_seconds))
-    cut = form_s + tail > max_seconds
+    if controls.target_seconds:  # a length asked for is kept to the sample: the last chord rings to it
+        duration = min(float(controls.target_seconds), float(max_seconds))
+        tail = max(tail, duration - form_s)
+    cut = form_s + tail > duration + 1e-9
     mix = Mix(plan, sr, int(round(duration * sr)), mute, voice, stems)
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:

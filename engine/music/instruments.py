@@ -294,16 +294,16 @@ def _power_chord(
         for interval, level in ((0, 1.0), (7, 0.8), (12, 0.5)):
             m = midi + interval
             y += osc(table("saw", m, sr), midi_hz(m) * detune, n, sr, 0.13 * side + 0.07 * interval) * level
-        sides.append(_distort(y * env, sr, drive, tone_hz * (0.55 if mute else 1.0)))
+        sides.append(_distort(y * env, sr, drive, tone_hz * (0.7 if mute else 1.0)))
     return fade_tail(np.stack(sides) * 0.16, sr)
 
 
 def metal_guitar(midi: int, n_on: int, sr: int) -> np.ndarray:
-    return _power_chord(midi, n_on, sr, 9.0, 5200.0, 0.06, mute=n_on < sr * 0.2)
+    return _power_chord(midi, n_on, sr, 9.0, 7500.0, 0.06, mute=n_on < sr * 0.2)
 
 
 def punk_guitar(midi: int, n_on: int, sr: int) -> np.ndarray:
-    return _power_chord(midi, n_on, sr, 5.0, 6000.0, 0.05, mute=False)
+    return _power_chord(midi, n_on, sr, 5.0, 8500.0, 0.05, mute=False)
 
 
 def rock_guitar(midi: int, n_on: int, sr: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.music import instruments as ins
-from engine.music.plan import Plan, Section, chord_at, degree_midi
+from engine.music.plan import Plan, Section, chord_of_beat, degree_midi
 from engine.voice.syllables import syllables
 
 
@@ -61,14 +61,16 @@ def phrase(plan: Plan, sec: Section, line_index: int, count: int) -> list[tuple[
     degree = int(rng.integers(lo + 1, lo + 5))
     direction = 1
     out = []
+    unit = plan.chord_beats / 4  # a cover at twice its source's tempo counts two of its beats as one
     for i, slot in enumerate(onsets):
         beat = slot * slot_beats
-        chord = chord_at(plan, sec, line_index * plan.bar_lines + int(beat // 4))
+        held = beat / unit  # the beat as the source counts it: strong beats stay strong in a cover
+        chord = chord_of_beat(plan, sec, line_index * plan.bar_lines * 4 + beat)
         if i == len(onsets) - 1 and count > 1:
             # answering (odd) lines come home to the tonic, the others stay open on the 2nd or 5th
             targets = (0, 7) if line_index % 2 else (1, 4, 8)
             degree = _snap(min((t for t in targets if lo <= t <= hi), key=lambda t: abs(t - degree)), chord)
-        elif i and abs(beat - round(beat)) < 1e-9 and round(beat) % 2 == 0:
+        elif i and abs(held - round(held)) < 1e-9 and round(held) % 2 == 0:
             degree = _snap(degree + direction, chord)
         elif i:
             degree += direction * int(rng.choice(steps))

@@ -44,6 +44,7 @@ class Plan:
     voice_root: int
     bar_lines: int  # bars per sung line
     variety: float = 0.5  # melody leaps (Controls.variety)
+    chord_beats: float = 4.0  # beats per chord: a bar; a cover at twice (half) its source's tempo: 8 (2)
 
     @property
     def bar_s(self) -> float:
@@ -114,36 +115,102 @@ def parse_sections(lyrics: str) -> list[Section]:
     return sections
 
 
+# --- length: 2-4 minutes by default, from the lyric's own sections ----------------------------------------
+# A default song sings its lyrics once (karaoke follows every sung word) and is arranged around them to a
+# length a listener expects from a song: DEFAULT_S at least, about DEFAULT_RATIO times its sung part, at
+# most DEFAULT_MAX_S (longer lyrics simply take longer, up to the model's limit). What the arrangement adds is
+# instrumental: a longer intro and outro, a hook after each chorus, a solo before the last chorus.
+DEFAULT_S, DEFAULT_MAX_S, DEFAULT_RATIO = 135.0, 225.0, 1.45
+
+
+def default_seconds(sung_s: float) -> float:
+    """The length a song with ``sung_s`` seconds of singing is arranged to when nobody asks for one."""
+    return float(np.clip(DEFAULT_RATIO * sung_s + 20.0, DEFAULT_S, DEFAULT_MAX_S))
+
+
+def _edge(bar_s: float) -> int:
+    """Bars of an intro or outro: about 8 s, whole bars."""
+    return 2 if bar_s > 2.6 else 4
+
+
 def _default_form(bar_s: float) -> list[Section]:
-    """Instrumental / description-only form whose length lands nearest to about 60 s."""
-    options = []
-    for edge, body, bridge in ((2, 4, False), (2, 8, False), (4, 8, False), (2, 4, True), (2, 8, True)):
-        bars = 2 * edge + 4 * body + (body // 2 + body if bridge else 0)
-        options.append((abs(bars * bar_s - 60.0), edge, body, bridge))
-    _, edge, body, bridge = min(options)
-    middle = ["bridge", "chorus"] if bridge else []
-    roles = ["intro", "verse", "chorus", "verse", "chorus", *middle, "outro"]
-    lengths = {"intro": edge, "outro": edge, "bridge": body // 2}
+    """Instrumental / description-only form: the band plays verses and choruses (the lead has the tune)."""
+    body = 4 if bar_s > 2.6 else 8
+    roles = ["intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro"]
+    lengths = {"intro": _edge(bar_s), "outro": _edge(bar_s), "bridge": body // 2}
     return [Section(r.title(), r, [], lengths.get(r, body)) for r in roles]
 
 
 def _lyric_form(lyrics: str, bar_s: float, bar_lines: int, intro: bool) -> list[Section]:
+    """The lyric's own sections in its order; untagged ends get an intro and an outro."""
     sections = parse_sections(lyrics)
-    edge = 2 if bar_s > 2.6 else 4
     for s in sections:
         if s.lines:
             s.bars = max(2, len(s.lines) * bar_lines)
-        else:
-            s.bars = edge if s.role in ("intro", "outro") else 4
-    if intro and sections and sections[0].role != "intro":  # slow songs: a one-bar intro is already ~3.5 s
-        sections.insert(0, Section("Intro", "intro", [], 1 if bar_s > 2.6 else 2))
+        elif s.role in ("intro", "outro"):
+            s.bars = _edge(bar_s)
+        else:  # [Instrumental], [Solo], [Break] with no words: the band and the lead instrument
+            s.bars = 2 * _edge(bar_s) if s.role == "inst" else _edge(bar_s)
+    if intro and sections and sections[0].role != "intro":
+        sections.insert(0, Section("Intro", "intro", [], _edge(bar_s)))
     if sections and sections[-1].role != "outro":
-        sections.append(Section("Outro", "outro", [], edge))
-    missing = 30.0 - sum(s.bars for s in sections) * bar_s
-    if missing > 0:  # short lyrics: Suno-like clips stay >= ~30 s, so a band break fills the gap
-        bars = 4 * int(np.ceil(missing / bar_s / 4))
-        sections.insert(len(sections) - 1, Section("Instrumental", "inst", [], bars))
+        sections.append(Section("Outro", "outro", [], _edge(bar_s)))
     return sections
+
+
+def _seconds(sections: list[Section], bar_s: float) -> float:
+    return sum(s.bars for s in sections) * bar_s + TAIL_S
+
+
+def _arrange(sections: list[Section], bar_s: float, aim: float) -> list[Section]:
+    """Grow the form's instrumental parts, in whole bars, until the song lasts about ``aim`` seconds.
+
+    In turn: a solo before the last chorus (or before the outro), a hook after each earlier chorus, a
+    longer intro and outro; then the solo again. Sung sections never change, so the words stay in place.
+    """
+    missing_bars = int((aim - _seconds(sections, bar_s)) // bar_s)
+    if missing_bars <= 0 or not sections:
+        return sections
+    edge = _edge(bar_s)
+    choruses = [i for i, s in enumerate(sections) if s.role == "chorus" and s.lines]
+    has_break = any(s.role == "inst" for s in sections)
+    outro_at = len(sections) - 1 if sections[-1].role == "outro" else len(sections)
+    slots: list[tuple[Section, int]] = []  # (section, the most bars it may grow to)
+    if not has_break:
+        solo = Section("Instrumental", "inst", [], 0)
+        at = choruses[-1] if len(choruses) >= 2 else outro_at
+        sections.insert(at, solo)
+        outro_at += 1
+        slots.append((solo, 4 * edge))
+    for chorus in [s for s in sections if s.role == "chorus" and s.lines][:-1]:
+        hook = Section("Post-Chorus", "inst", [], 0)
+        sections.insert(next(i for i, s in enumerate(sections) if s is chorus) + 1, hook)
+        slots.append((hook, edge))
+    for s in sections:
+        if s.role in ("intro", "outro") and not s.lines:
+            slots.append((s, 2 * edge))
+        elif s.role == "inst" and not s.lines and all(s is not x for x, _ in slots):
+            slots.append((s, 4 * edge))
+    if not slots:  # every part is sung (intro, outro and breaks with words): a solo before the end
+        solo = Section("Instrumental", "inst", [], 0)
+        sections.insert(outro_at, solo)
+        slots.append((solo, 4 * edge))
+    step = 2 if edge >= 4 else 1
+    while missing_bars > 0:
+        grew = False
+        for section, most in slots:
+            if missing_bars <= 0:
+                break
+            if section.bars < most:
+                add = min(step, most - section.bars, missing_bars)
+                section.bars += add
+                missing_bars -= add
+                grew = True
+        if not grew:  # every part at its longest (few words): the band plays another round before the end
+            more = Section("Instrumental", "inst", [], 0)
+            sections.insert(len(sections) - 1 if sections[-1].role == "outro" else len(sections), more)
+            slots.append((more, 4 * edge))
+    return [s for s in sections if s.bars > 0]
 
 
 def _fit(sections: list[Section], bar_s: float, max_seconds: float) -> list[Section]:
@@ -165,14 +232,20 @@ def _fit(sections: list[Section], bar_s: float, max_seconds: float) -> list[Sect
 
 
 def _bar_lines(lyrics: str, tempo: float) -> int:
-    """Bars per sung line: two, but slow songs with short lines (or very many lines) sing one per bar."""
-    if tempo >= 96 or not lyrics.strip():
+    """Bars per sung line, so a line lasts about 3-7 s: two; one for slow songs with short lines (or very
+    many lines); four for fast songs with long lines (the voice in half time over the band)."""
+    if not lyrics.strip():
         return 2
     counts = sorted(len(syllables(line)) for s in parse_sections(lyrics) for line in s.lines)
     if not counts:
         return 2
+    median = counts[len(counts) // 2]
+    if tempo >= 150:
+        return 4 if median >= 8 else 2
+    if tempo >= 96:
+        return 2
     too_long = len(counts) * 2 * 240.0 / tempo > 110.0
-    return 1 if counts[len(counts) // 2] <= 7 or too_long else 2
+    return 1 if median <= 7 or too_long else 2
 
 
 @dataclass(frozen=True)
@@ -185,6 +258,7 @@ class Controls:
     style_weight: float | None = None  # 0-1: how closely tempo and mood follow the tags
     variety: float = 0.5  # 0-1 ("weirdness"): how far and how often the melody leaps
     target_seconds: float | None = None  # the song's length, form stretched or trimmed to it
+    min_seconds: float | None = None  # no shorter than this unless target_seconds says so (continuations)
     voice_base: int = 55  # the singer's register: the melody's root is the tonic at or above this
     melody_from: dict | None = None  # a cover: make_plan arguments of the song whose tune it keeps
 
@@ -237,7 +311,7 @@ def make_plan(
             raise ValueError(f"mode must be one of {sorted(SCALES)}")
         scale_mode = mode.lower()
     if controls.melody_from is not None:
-        return _cover_plan(controls, prof, tempo, max_seconds)
+        return _cover_plan(controls, prof, (lo, hi), max_seconds)
     progs = prof.progs_minor if scale_mode == "minor" else prof.progs_major
     picks = rng.permutation(len(progs))
     verse, chorus = progs[picks[0]], progs[picks[1 % len(progs)]]
@@ -251,7 +325,8 @@ def make_plan(
             sections = sections[1:]
     else:
         sections = _lyric_form(lyrics, bar_s, bar_lines, intro)
-    sections = _fit(_stretch(sections, bar_s, controls.target_seconds), bar_s, max_seconds)
+    sung = sum(s.bars for s in sections if s.lines) * bar_s
+    sections = _fit(_arrange(sections, bar_s, _aim(controls, sung, max_seconds)), bar_s, max_seconds)
     base = controls.voice_base
     voice_root = base + (tonic - base) % 12
     plan = Plan(prof, tempo, tonic, scale_mode, chosen, sections, h, voice_root, bar_lines)
@@ -266,31 +341,47 @@ def _number_bars(plan: Plan) -> Plan:
     return plan
 
 
-def _stretch(sections: list[Section], bar_s: float, target: float | None) -> list[Section]:
-    """A requested length: a band break before the outro fills what the lyrics leave short of it."""
-    if target is None or not sections:
-        return sections
-    missing = target - TAIL_S - sum(s.bars for s in sections) * bar_s
-    bars = int(missing // bar_s)
-    if bars >= 1:
-        at = len(sections) - 1 if sections[-1].role == "outro" else len(sections)
-        sections.insert(at, Section("Instrumental", "inst", [], bars))
-    return sections
+def _aim(controls: Controls, sung_s: float, max_seconds: float) -> float:
+    """How long the song should last: the length asked for; else the default for its singing, never
+    below ``min_seconds`` (a continuation does not shorten the song); within the cap either way."""
+    if controls.target_seconds:
+        return min(controls.target_seconds, max_seconds)
+    return min(max(default_seconds(sung_s), controls.min_seconds or 0.0), max_seconds)
 
 
-def _cover_plan(controls: Controls, prof: Profile, tempo: float, max_seconds: float) -> Plan:
-    """The source's plan (form, progressions, key, melody seed) played by another genre at another tempo.
+def _cover_scale(source_bpm: float, bar_lines: int, lo: float, hi: float) -> float:
+    """How many of its bars a cover plays for each bar of its source: 1, 2 (a faster genre) or 1/2 (a
+    slower one), whichever puts ``scale x source tempo`` nearest the new genre's range. Sections and words
+    then keep their times exactly: the cover is as long as its source."""
+    def distance(scale: float) -> float:
+        bpm = source_bpm * scale
+        return 0.0 if lo <= bpm <= hi else abs(np.log(bpm / (lo if bpm < lo else hi)))
 
-    Only the profile and the tempo change, so every phrase has the same notes on the same beats; the
-    form is refitted to the length limit at the new tempo, and the tune moves by octaves only, towards
+    scales = [s for s in (1.0, 2.0, 0.5) if bar_lines * s >= 1 and 30 <= source_bpm * s <= 300]
+    return min(scales, key=lambda s: (distance(s), s != 1.0))
+
+
+def _cover_plan(controls: Controls, prof: Profile, span: tuple[int, int], max_seconds: float) -> Plan:
+    """The source's plan (form, progressions, key, melody seed) played by another genre.
+
+    Only the profile and the tempo change: the tempo is the source's times 1, 2 or 1/2 (nearest the new
+    genre's range), each source bar becoming that many bars, each line sung over that many more bars and
+    each chord held that much longer, so every phrase has the same notes at the same moments and the cover
+    lasts as long as its source (a length asked for still wins). The tune moves by octaves only, towards
     the new singer's register.
     """
     args = dict(controls.melody_from)
     args["controls"] = Controls(**(args.get("controls") or {}))
     source = make_plan(**args)
-    sections = [Section(s.name, s.role, list(s.lines), s.bars) for s in source.sections]
+    scale = _cover_scale(source.bpm, source.bar_lines, *span)
+    tempo = source.bpm * scale
+    sections = [
+        Section(s.name, s.role, list(s.lines), max(1, int(round(s.bars * scale)))) for s in source.sections
+    ]
     bar_s = 240.0 / tempo
-    sections = _fit(_stretch(sections, bar_s, controls.target_seconds), bar_s, max_seconds)
+    if controls.target_seconds:
+        sections = _arrange(sections, bar_s, min(controls.target_seconds, max_seconds))
+    sections = _fit(sections, bar_s, max_seconds)
     shift = 12 * round((controls.voice_base - args["controls"].voice_base) / 12)
     plan = Plan(
         prof,
@@ -301,18 +392,35 @@ def _cover_plan(controls: Controls, prof: Profile, tempo: float, max_seconds: fl
         sections,
         source.seed,
         source.voice_root + shift,
-        source.bar_lines,
+        int(source.bar_lines * scale),
     )
     plan.variety = source.variety
+    plan.chord_beats = source.chord_beats * scale
     return _number_bars(plan)
 
 
 # --- harmony ------------------------------------------------------------------------------------------------
 
 
+def chords_in_bar(plan: Plan, sec: Section, bar: int) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(first step, end step, chord degrees) of each chord in a bar of a section (16 steps a bar)."""
+    if plan.chord_beats >= 4:
+        return [(0, 16, chord_at(plan, sec, int(bar * 4 // plan.chord_beats)))]
+    per = int(round(4 / plan.chord_beats))
+    steps = 16 // per
+    return [(i * steps, (i + 1) * steps, chord_at(plan, sec, bar * per + i)) for i in range(per)]
+
+
+def chord_of_beat(plan: Plan, sec: Section, beat: float) -> tuple[int, ...]:
+    """The chord at a beat counted from the section's start."""
+    return chord_at(plan, sec, int(beat // plan.chord_beats))
+
+
 def chord_at(plan: Plan, sec: Section, bar: int) -> tuple[int, ...]:
-    """Scale degrees (root first) of the chord for a bar within a section."""
-    if sec.role == "outro" and bar >= sec.bars - 2:
+    """Scale degrees (root first) of the section's chord number ``bar`` (one a bar, unless a cover holds
+    its source's chords for longer or shorter: Plan.chord_beats)."""
+    chords = int(np.ceil(sec.bars * 4 / plan.chord_beats))
+    if sec.role == "outro" and bar >= chords - 2:
         root = 0
     else:
         fallback = "chorus" if sec.role in ("inst", "prechorus") else "verse"

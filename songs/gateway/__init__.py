@@ -3,6 +3,9 @@
 - ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``.
 - ``formats``: the task and v2 adapters, and what each can do (``Capabilities``); ``families``: which
   adapter speaks for each SUNO_API_FORMAT.
+- ``client``: the ``Gateway`` (submits never retried, fetches retried), ``get_gateway``, ``gateway_for``
+  (one client per destination: the configured gateway, or the sketch engine beside it).
+- ``formats``: the task and v2 adapters, and what each can do (``Capabilities``).
 - ``errors``: ``GatewayError`` and ``SubmitOutcomeUnknown``, from both error shapes and the network.
 - ``parse``: lenient parsing of answers into ``Task``, ``Clip`` and ``Lyrics``.
 - ``download``: a clip's media from the CDN, and a user's own link through ``netguard`` (SSRF guard).
@@ -11,7 +14,14 @@
 Callers import the names below from ``songs.gateway``.
 """
 
-from songs.gateway.client import Gateway, RetryPolicy, gateway_for, get_gateway
+from songs.gateway.client import (
+    SKETCH_FORMAT,
+    Gateway,
+    RetryPolicy,
+    gateway_for,
+    get_gateway,
+    sketches_offered,
+)
 from songs.gateway.download import download_media, fetch_public, fetch_public_for
 from songs.gateway.errors import GatewayError, SubmitOutcomeUnknown
 from songs.gateway.families import FORMATS, callback_task_ids, capabilities_for
@@ -21,6 +31,7 @@ from songs.gateway.parse import AlignedWord, Clip, Lyrics, Task, parse_aligned_w
 from songs.gateway.probe import gateway_unreachable_reason
 
 __all__ = [
+    "SKETCH_FORMAT",
     "AlignedWord",
     "FETCH_BATCH_SIZE",
     "FORMATS",
@@ -44,4 +55,5 @@ __all__ = [
     "parse_clip",
     "parse_task",
     "upload_file",
+    "sketches_offered",
 ]

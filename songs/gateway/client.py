@@ -119,10 +119,12 @@ class Gateway:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         media_origins: tuple[str, ...] = (),
+        sketch: bool = False,
     ) -> None:
         # Choose the format first so an unsupported one leaves no open client behind.
         self._format = make_format(api_format)
         self.api_format = api_format
+        self.sketch = sketch  # the built-in engine beside a real gateway: sketches only (get_gateway)
         self.secret = api_key  # kept only to scrub it from error messages
         self.retry = RetryPolicy(max_retries=max_retries, backoff=backoff, sleep=sleep)
         self.transport = transport  # a user's link is fetched through it too (tests, dev)
@@ -417,8 +419,30 @@ def _generic(code: str) -> bool:
     return code.startswith("http_") or code in ("bad_response", "bad_request", "forbidden", "not_found")
 
 
-def get_gateway() -> Gateway:
-    """A Gateway configured from settings. Use it as ``with get_gateway() as gateway: ...``."""
+# The built-in engine speaks both formats; v2 carries everything a sketch card shows (timing included).
+SKETCH_FORMAT = "v2"
+
+
+def sketches_offered() -> bool:
+    """Whether the Create form offers sketches: a real gateway is configured, the operator left them on,
+    and the engine's address is not the gateway's own (else a "free" sketch would be a billed song)."""
+    url = getattr(settings, "SKETCH_GATEWAY_URL", "")
+    return bool(settings.SKETCH_ENABLED and url and url.rstrip("/") != settings.SUNO_GATEWAY_URL.rstrip("/"))
+
+
+def get_gateway(*, sketch: bool = False) -> Gateway:
+    """A Gateway configured from settings, one per destination: the configured gateway, or (sketch) the
+    built-in engine beside it. Use it as ``with get_gateway() as gateway: ...``."""
+    if sketch:
+        return Gateway(
+            base_url=settings.SKETCH_GATEWAY_URL,
+            api_key=settings.SKETCH_GATEWAY_KEY,
+            api_format=SKETCH_FORMAT,
+            transport=transport_override,
+            connect_timeout=settings.SUNO_CONNECT_TIMEOUT,
+            read_timeout=settings.SUNO_READ_TIMEOUT,
+            sketch=True,
+        )
     return Gateway(
         base_url=settings.SUNO_GATEWAY_URL,
         api_key=settings.SUNO_GATEWAY_KEY,
@@ -431,10 +455,11 @@ def get_gateway() -> Gateway:
 
 
 @contextlib.contextmanager
-def gateway_for(gateway: Gateway | None = None) -> Iterator[Gateway]:
-    """The caller's gateway, or a fresh one from settings that is closed when the block ends."""
-    if gateway is not None:
+def gateway_for(gateway: Gateway | None = None, *, sketch: bool = False) -> Iterator[Gateway]:
+    """The caller's gateway when it is the destination asked for (the real gateway, or the sketch
+    engine), else a fresh one from settings that is closed when the block ends."""
+    if gateway is not None and gateway.sketch == sketch:
         yield gateway
         return
-    with get_gateway() as fresh:
+    with get_gateway(sketch=sketch) as fresh:
         yield fresh

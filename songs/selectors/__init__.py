@@ -9,6 +9,7 @@ from songs.selectors.access import (  # noqa: F401
     membership_of,
     project_for_user,
     projects_for_user,
+    sketch_offered,
     team_for_user,
     teams_for_user,
     user_language,

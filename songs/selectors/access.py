@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from songs import catalog
-from songs.gateway import Capabilities, capabilities_for
+from songs.gateway import Capabilities, capabilities_for, sketches_offered
 from songs.models import (
     COPIES_PENDING,
     ROLE_RANK,
@@ -61,6 +61,9 @@ def format_offers_model_choice(api_format: str) -> bool:
         return capabilities_for(api_format).model_choice
     except ValueError:  # a format this studio no longer speaks: show what the request said
         return True
+def sketch_offered() -> bool:
+    """Whether the Create form offers a free local sketch (a real gateway, sketches not turned off)."""
+    return sketches_offered()
 
 
 def membership_of(*, user, team_id: int) -> Membership | None:

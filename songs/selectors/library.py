@@ -138,7 +138,7 @@ def editable_team_ids(*, user) -> set[int]:
 
 def trashed_clips(*, user, limit: int = TRASH_LIMIT) -> QuerySet[Clip]:
     clips = _team_clips(user=user).filter(trashed_at__isnull=False)
-    return clips.select_related("project__team").order_by("-trashed_at", "-id")[:limit]
+    return clips.select_related("project__team", "task").order_by("-trashed_at", "-id")[:limit]
 
 
 def trashed_drafts(*, user, limit: int = TRASH_LIMIT) -> QuerySet[LyricDraft]:

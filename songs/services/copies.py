@@ -112,7 +112,7 @@ def _claim(clip_pk: int, kind: str) -> Clip | None:
     won = Clip.objects.filter(
         pk=clip_pk, **{f"{kind}_state": MediaState.PENDING, f"{kind}_attempts": attempts}
     ).update(**{f"{kind}_attempts": F(f"{kind}_attempts") + 1, f"{kind}_next_at": timezone.now() + LEASE})
-    return Clip.objects.get(pk=clip_pk) if won else None
+    return Clip.objects.select_related("task").get(pk=clip_pk) if won else None
 
 
 def _name(clip: Clip, folder: str, ext: str) -> str:
@@ -195,7 +195,7 @@ def _download(clip_pk: int, kind: str, copy, gateway: Gateway | None) -> None:
     clip = _claim(clip_pk, kind)
     if clip is None:
         return
-    with gateway_for(gateway) as gateway:
+    with gateway_for(gateway, sketch=clip.task.sketch) as gateway:  # a sketch's media is the engine's
         copy(clip, gateway)
 
 

@@ -43,14 +43,14 @@ def _in_progress(now=None) -> QuerySet[GenerationTask]:
     ).exclude(upstream_id="")
 
 
-def tasks_claim_due(*, limit: int, now=None) -> list[GenerationTask]:
+def tasks_claim_due(*, limit: int, now=None, sketch: bool = False) -> list[GenerationTask]:
     """Claim up to `limit` tasks due at `now`. A row another poller claimed (or is claiming) is skipped.
 
     The claim's lease outlasts the work, so a task stays with its poller for the whole cycle; where the
     database has it, SELECT ... FOR UPDATE SKIP LOCKED lets several pollers claim side by side.
     """
     now = now or timezone.now()
-    due = _in_progress(now).filter(next_poll_at__lte=now).order_by("next_poll_at")
+    due = _in_progress(now).filter(next_poll_at__lte=now, sketch=sketch).order_by("next_poll_at")
     token = uuid.uuid4()
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -68,19 +68,23 @@ def tasks_poll_due(*, gateway: Gateway | None = None, now=None, budget: float | 
 
     Each task is fetched at most once per cycle (an ingested task is due again later than the cycle's
     start), and a cycle stops claiming after `budget` seconds: what is left is the next cycle's.
-    Returns the tasks polled.
+    Returns the tasks polled. Each destination is fetched through its own client: sketches from the
+    built-in engine beside the real gateway (only when there are any), everything else from the gateway.
     """
     start = now or timezone.now()
     deadline = time.monotonic() + (budget if budget is not None else settings.POLL_CYCLE_SECONDS)
     polled = 0
-    with gateway_for(gateway) as gateway:
-        while time.monotonic() < deadline:
-            tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=start)
-            if not tasks:
-                break
-            polled += len(tasks)
-            if not _poll_batch(gateway, tasks):
-                break
+    for sketch in (False, True):
+        if sketch and not _in_progress().filter(sketch=True, next_poll_at__lte=start).exists():
+            break
+        with gateway_for(gateway, sketch=sketch) as client:
+            while time.monotonic() < deadline:
+                tasks = tasks_claim_due(limit=settings.POLL_BATCH_SIZE, now=start, sketch=sketch)
+                if not tasks:
+                    break
+                polled += len(tasks)
+                if not _poll_batch(client, tasks):
+                    break
     return polled
 
 

@@ -12,8 +12,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from songs import catalog, reasons
+from songs.gateway import SKETCH_FORMAT, sketches_offered
 from songs.models import Clip, GenerationTask, Project, Team
 from songs.services import features, quotas
 from songs.services.common import job_enqueue
@@ -222,6 +224,51 @@ def _batch_save(*, project: Project, user, count: int, keys: list, payload: dict
         for task in tasks:
             transaction.on_commit(lambda pk=task.pk: submit_enqueue(pk))
     return tasks
+
+
+class SketchRefused(Exception):
+    """A sketch that cannot be made now (turned off, or too many of the person's still running)."""
+
+
+# Sketches cost the studio's own machine, not credits: a person waits for theirs before asking for more.
+SKETCHES_PENDING_MAX = 2
+# Request fields that name the real gateway's own objects (a persona and its clip): the engine has none.
+_GATEWAY_ONLY_FIELDS = ("task", "persona_id", "artist_clip_id")
+
+
+def sketch_request(*, project: Project, user, request_key: uuid.UUID | None = None, **song) -> GenerationTask:
+    """A local sketch of a new song: the same request, sent to the built-in engine beside the real gateway
+    (never to the gateway itself) and free: no credits are charged and no quota is counted."""
+    if not sketches_offered():
+        raise SketchRefused(_("Sketches are turned off on this studio."))
+    if request_key and (made := _task_for_key(request_key=request_key, user=user, project=project)):
+        return made
+    running = GenerationTask.objects.filter(user=user, sketch=True, status__in=GenerationTask.PENDING)
+    if running.count() >= SKETCHES_PENDING_MAX:
+        raise SketchRefused(_("Wait for your sketches to finish before asking for another."))
+    payload = {k: v for k, v in music_payload(**song).items() if k not in _GATEWAY_ONLY_FIELDS}
+    if (song.get("extras") or {}).get("persona_id"):
+        payload["mv"] = song["mv"]  # the persona's -tau model was for the real gateway's persona task
+    if request_key and GenerationTask.objects.filter(request_key=request_key).exists():
+        request_key = None  # a key made for another project (or person): a new request, unkeyed
+    task = GenerationTask(
+        project=project,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=song["mode"],
+        request_payload=payload,
+        api_format=SKETCH_FORMAT,
+        sketch=True,
+        cost=0,
+        next_poll_at=timezone.now() + SUBMIT_GRACE,
+        request_key=request_key,
+    )
+    task.full_clean()
+    with transaction.atomic():
+        task.save()
+        Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+        transaction.on_commit(lambda: submit_enqueue(task.pk))
+    return task
 
 
 def variation_keys(request_key: uuid.UUID | None, count: int) -> list[uuid.UUID]:

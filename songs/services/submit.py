@@ -41,7 +41,8 @@ def task_submit(*, task_pk: int, gateway: Gateway | None = None) -> None:
     if not won:
         return
     task = GenerationTask.objects.select_related("upload").get(pk=task_pk)
-    with gateway_for(gateway) as gateway:
+    # A sketch goes to the built-in engine beside the gateway, never to the gateway itself.
+    with gateway_for(gateway, sketch=task.sketch) as gateway:
         _submit_claimed(task, gateway, deadline)
 
 
@@ -120,7 +121,7 @@ def _send(gateway: Gateway, task: GenerationTask) -> str:
 
 
 def _submit_failed(task: GenerationTask, exc: GatewayError) -> None:
-    if feature := features.feature_lacking(task=task, exc=exc):
+    if not task.sketch and (feature := features.feature_lacking(task=task, exc=exc)):
         # Nothing was accepted, and it never will be: hide the feature for everyone, fail this one (its
         # credits come back with the failure).
         features.feature_learn_missing(name=feature, task=task, exc=exc)

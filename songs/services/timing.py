@@ -64,6 +64,11 @@ def clip_peaks(clip: Clip) -> str:
         return ""
 
 
+def _timing_offered(clip: Clip) -> bool:
+    """The real gateway may lack act/timing; a sketch's engine always has it."""
+    return clip.task.sketch or selectors.gateway_capabilities().timing
+
+
 def wants_timing(clip: Clip) -> bool:
     """Only sung clips are asked: not instrumentals (no lyrics), not uploads, not a clip asked already."""
     return (
@@ -87,7 +92,8 @@ def _words_kept(clip: Clip, words: list[AlignedWord]) -> dict:
 
 def _failure(clip: Clip, exc: GatewayError, *, attempts: int) -> dict:
     """What a failed try leaves: nothing to wait for, one more try later, or no karaoke (logged)."""
-    if exc.kind == verdicts.NOT_SUPPORTED:
+    # A sketch's engine answering "no timing" says nothing of the real gateway: nothing is learnt from it.
+    if exc.kind == verdicts.NOT_SUPPORTED and not clip.task.sketch:
         log.warning("the gateway has no timing call (%s): karaoke is hidden", exc.code)
         feature_learn_missing(name="timing", task=None, exc=exc)
         return {"timing_state": State.NONE, "timing_attempts": attempts, "timing_next_at": None}
@@ -107,7 +113,7 @@ def _failure(clip: Clip, exc: GatewayError, *, attempts: int) -> dict:
 
 def clip_timing_schedule(*, clip: Clip) -> bool:
     """Queue the fetch of the clip's words (on commit) when it has any and the gateway offers timing."""
-    if not wants_timing(clip) or not selectors.gateway_capabilities().timing:
+    if not wants_timing(clip) or not _timing_offered(clip):
         return False
     claimed = Clip.objects.filter(pk=clip.pk, timing_state=State.NONE).update(
         timing_state=State.PENDING, timing_next_at=timezone.now() + TIMING_LEASE
@@ -139,7 +145,8 @@ def _claim(clip_pk: int) -> Clip | None:
 
 def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
     """In a worker: ask the gateway for the clip's sung words and keep them (the karaoke lyrics)."""
-    if not selectors.gateway_capabilities().timing:
+    sketch = Clip.objects.filter(pk=clip_pk, task__sketch=True).exists()
+    if not sketch and not selectors.gateway_capabilities().timing:
         # Learnt missing (or switched off) since it was queued: not asked.
         if Clip.objects.filter(pk=clip_pk, timing_state=State.PENDING).update(
             timing_state=State.NONE, timing_next_at=None
@@ -150,7 +157,7 @@ def clip_timing_fetch(*, clip_pk: int, gateway: Gateway | None = None) -> None:
     if clip is None:
         return
     try:
-        with gateway_for(gateway) as gateway:
+        with gateway_for(gateway, sketch=sketch) as gateway:
             words = gateway.fetch_timing(clip_id=clip.upstream_id, task_id=clip.task.upstream_id)
             fields = _words_kept(clip, words)
     except GatewayError as exc:

@@ -39,12 +39,14 @@ def row_number(text: str | None) -> int | None:
 
 
 def song_form(project, data=None, **initial) -> SongForm:
-    return SongForm(
+    form = SongForm(
         data,
         project=project,
         capabilities=selectors.gateway_capabilities(),
         initial={"request_key": uuid.uuid4(), **initial},
     )
+    form.sketch_offered = selectors.sketch_offered()  # the Create form's free "Sketch" button
+    return form
 
 
 def limits_context() -> dict:

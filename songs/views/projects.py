@@ -136,6 +136,8 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid_song_form(request, project, form)
     data = form.cleaned_data
+    if request.POST.get("sketch") == "1" and form.parent_clip is None:
+        return _sketch_create(request, project, form)
     try:
         tasks = requests.music_requests(
             project=project,
@@ -168,6 +170,30 @@ def song_create(request: HttpRequest, pk: int) -> HttpResponse:
     for task in tasks:
         task.refresh_from_db()  # a fast worker may already have moved it on
     context = {"form": _form_after(project, data), "project": project, "tasks": tasks, "poller": poller}
+    return render(request, "songs/partials/song_created.html", context)
+
+
+def _sketch_create(request: HttpRequest, project, form: SongForm) -> HttpResponse:
+    """ "Sketch": the same song from the built-in engine beside the real gateway, free, on its own card."""
+    data = form.cleaned_data
+    song = {k: data[k] for k in ("mode", "mv", "description", "lyrics", "tags", "title", "instrumental")}
+    try:
+        task = requests.sketch_request(
+            project=project,
+            user=request.user,
+            negative_tags=data["negative_tags"],
+            extras=data.get("extras"),
+            request_key=data["request_key"],
+            **song,
+        )
+    except requests.SketchRefused as exc:
+        form.add_error(None, str(exc))
+        return _invalid_song_form(request, project, form)
+    if not request.htmx:
+        return redirect(project)
+    poller = poller_context(project)
+    task.refresh_from_db()
+    context = {"form": _form_after(project, data), "project": project, "tasks": [task], "poller": poller}
     return render(request, "songs/partials/song_created.html", context)
 
 

@@ -35,7 +35,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         python = sys.executable
-        builtin_engine = not settings.SUNO_BASE_URL
+        # The engine runs as the gateway (no SUNO_BASE_URL), or beside a real one to make free sketches.
+        builtin_engine = not settings.SUNO_BASE_URL or settings.SKETCH_ENABLED
         os.environ["PORT"] = str(port)  # every child's settings agree on the studio's address
         if builtin_engine:
             # The engine stands apart as a remote gateway would: its own web server (PORT + 1 unless
@@ -53,9 +54,12 @@ class Command(BaseCommand):
         nice = {"worker": 2}
         children = [Child(name, command, nice=nice.get(name, 0)) for name, command in commands.items()]
         if builtin_engine:
+            # Beside a real gateway the engine is a gateway of its own, for sketches: it must not mount as
+            # the real one's stand-in nor take its key (it keeps its own in ENGINE_KEY_FILE).
+            alone = {"SUNO_BASE_URL": "", "SUNO_API_KEY": ""} if settings.SUNO_BASE_URL else {}
             engine_web = self._gunicorn(host, int(os.environ["ENGINE_PORT"]), "1", "8")
-            children.append(Child("engine web", engine_web, nice=5))
-            env = {**os.environ, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}  # its renders, on its own queue
+            children.append(Child("engine web", engine_web, env={**os.environ, **alone}, nice=5))
+            env = {**os.environ, **alone, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}  # its own queue
             children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env, nice=10))
         metrics.files_clear()  # the last run's per-process numbers would add up with this run's
         supervisor = Supervisor(
@@ -109,6 +113,8 @@ class Command(BaseCommand):
         gateway = settings.SUNO_BASE_URL or (
             f"the built-in engine on http://{host}:{os.environ['ENGINE_PORT']}/ (no SUNO_BASE_URL set)"
         )
+        if settings.SUNO_BASE_URL and settings.SKETCH_ENABLED:
+            gateway += f"; sketches from the built-in engine on http://{host}:{os.environ['ENGINE_PORT']}/"
         self.stdout.write(self.style.SUCCESS(f"Song Studio is running on http://{host}:{port}/"))
         self.stdout.write(f"Gateway: {gateway}, format {settings.SUNO_API_FORMAT}. Press Ctrl-C to stop.")
         if not get_user_model().objects.exists():

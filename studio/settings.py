@@ -236,18 +236,22 @@ if SUNO_API_FORMAT not in SUNO_API_FORMATS:
     raise ImproperlyConfigured(
         f"SUNO_API_FORMAT must be one of {', '.join(SUNO_API_FORMATS)}, got {SUNO_API_FORMAT!r}"
     )
-# The built-in engine's key: SUNO_API_KEY when given, otherwise a random secret kept beside the
-# database (ENGINE_KEY_FILE, made 0600 on first use). Never derived from SECRET_KEY: the development
-# one is public. The engine is mounted only when it is the gateway (no SUNO_BASE_URL; studio/urls.py).
+# The built-in engine's key: SUNO_API_KEY when the engine is the gateway and one is given, otherwise a
+# random secret kept beside the database (ENGINE_KEY_FILE, made 0600 on first use), so a real gateway's
+# key is never the engine's. Never derived from SECRET_KEY: the development one is public.
 ENGINE_KEY_FILE = Path(envstr("ENGINE_KEY_FILE", str(VAR_DIR / "engine.key")))
-# With a real gateway configured its key is never the engine's: the engine (serving sketches) keeps its own.
 ENGINE_API_KEY = (SUNO_API_KEY if not SUNO_BASE_URL else "") or secret_file(ENGINE_KEY_FILE)
-# What the studio actually talks to: the configured gateway, or the built-in
-# engine over real HTTP at this server's own address.
-# `make run` (runstudio) gives the engine a web server of its own on ENGINE_PORT; served by the studio's
-# own web server otherwise (ENGINE_PORT unset: a single gunicorn, the test server).
+# `make run` (runstudio) gives the engine a web server of its own on ENGINE_PORT (engine/wsgi.py: the
+# gateway's endpoints and media only), whether or not a real gateway is configured. With ENGINE_PORT unset
+# (a single gunicorn, the test server) the studio's own server answers the engine's paths, and only when
+# the engine is the gateway (studio/urls.py).
 ENGINE_PORT = envint("ENGINE_PORT", 0)
-SUNO_GATEWAY_URL = SUNO_BASE_URL or f"http://127.0.0.1:{ENGINE_PORT or PORT}"
+# Where the studio reaches its built-in engine, and where the engine reaches the studio's own web
+# server (the upload links it fetches), both on this machine.
+ENGINE_URL = f"http://127.0.0.1:{ENGINE_PORT or PORT}"
+STUDIO_URL = f"http://127.0.0.1:{PORT}"
+# What the studio actually talks to: the configured gateway, or the built-in engine over real HTTP.
+SUNO_GATEWAY_URL = SUNO_BASE_URL or ENGINE_URL
 SUNO_GATEWAY_KEY = SUNO_API_KEY or ENGINE_API_KEY
 # Sketches: with a real gateway, the built-in engine (its own web server beside it, started by `make run`)
 # sings the Create form's lyrics at 0 credits, so people hear them before spending any. Each destination has
@@ -382,6 +386,10 @@ ENGINE_MEDIA_TTL = envint("ENGINE_MEDIA_TTL", 3600)
 # deleted project's clips there, as it cannot import the engine.
 ENGINE_MEDIA_SUBDIR = "engine"
 ENGINE_FAIL_RATE = envfloat("ENGINE_FAIL_RATE", 0.0)  # share of tasks that fail (reliability drills)
+# Private addresses the engine may fetch audio from and call back (besides the studio's own upload links):
+# it reaches any public address, as a real gateway does, and refuses private ones unless listed here.
+# Entries: an address or network, with an optional port: "10.1.2.3", "10.0.0.0/8", "127.0.0.1:8123".
+ENGINE_FETCH_ALLOW = envlist("ENGINE_FETCH_ALLOW", "")
 # More reliability drills (engine/api/drills.py and engine/jobs/lifecycle.py): API errors, malformed
 # answers, latency, tasks that never finish.
 ENGINE_ERROR_RATE = envfloat("ENGINE_ERROR_RATE", 0.0)
@@ -428,8 +436,8 @@ UPLOAD_LINK_MAX_AGE = envint("UPLOAD_LINK_MAX_AGE", 2 * 24 * 3600)
 # form at most. Larger ones are refused (413) before they are read, so never written to a temp file.
 REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024)
 ANONYMOUS_REQUEST_MAX_BYTES = envint("ANONYMOUS_REQUEST_MAX_BYTES", 1024 * 1024)
-# Where those links live (songs/urls.py). The built-in engine reads it too: it fetches only links under
-# this path on the studio's own address (SUNO_GATEWAY_URL) or PUBLIC_BASE_URL, nothing else.
+# Where those links live (songs/urls.py). The built-in engine reads it too: of the private addresses it
+# fetches only links under this path on the studio's own addresses (STUDIO_URL, PUBLIC_BASE_URL).
 UPLOAD_LINK_PATH = "/u/"
 
 # --- Content-Security-Policy (django-csp 4) ------------------------------------------------------------
@@ -438,7 +446,9 @@ UPLOAD_LINK_PATH = "/u/"
 # gateway's stream and cover links until the studio has its own copy: its origin, and CSP_MEDIA_SOURCES
 # (default https:, as a gateway's CDN host is not known in advance).
 _GATEWAY_ORIGIN = "/".join(SUNO_GATEWAY_URL.split("/", 3)[:3])
-_MEDIA_SOURCES = [SELF, _GATEWAY_ORIGIN, *envlist("CSP_MEDIA_SOURCES", "https:")]
+# The built-in engine's streams too (ENGINE_URL), which may serve beside a real gateway.
+_MEDIA_SOURCES = [SELF, _GATEWAY_ORIGIN, ENGINE_URL, *envlist("CSP_MEDIA_SOURCES", "https:")]
+_MEDIA_SOURCES = list(dict.fromkeys(_MEDIA_SOURCES))
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -22,7 +22,8 @@ urlpatterns = [
 ]
 # Django's 400 page reads the body again for its CSRF token; this one does not (studio/limits.py).
 handler400 = "studio.limits.bad_request"
-if not settings.SUNO_BASE_URL:
-    # The built-in engine answers only when it is the gateway: with a real one configured, its
-    # endpoints (and their key) must not be reachable at all.
+if not settings.SUNO_BASE_URL and not settings.ENGINE_PORT:
+    # The studio's server answers the engine's paths only when the engine has no server of its own
+    # (a single gunicorn, the test server) and is the gateway. Under `make run` the engine is served
+    # only on ENGINE_PORT (engine/wsgi.py), and with a real gateway configured not on this port at all.
     urlpatterns.insert(3, path("", include("engine.api.urls")))

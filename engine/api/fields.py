@@ -1,6 +1,8 @@
-"""The error every request check raises, and the reader of plain string fields (shared by the checks)."""
+"""The error every request check raises, and the readers of plain fields (shared by the checks)."""
 
 from __future__ import annotations
+
+import math
 
 
 class RequestInvalid(Exception):
@@ -17,3 +19,15 @@ def text(body: dict, name: str) -> str:
     if not isinstance(value, str):
         raise RequestInvalid(f"{name} must be a string.")
     return value
+
+
+def finite(value: object) -> float | None:
+    """A JSON number as a finite float, else None: bools, strings, NaN, infinities, and integers too large
+    for a float (a 4,000-digit continue_at parses as JSON, and float() of it raises OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

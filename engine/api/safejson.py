@@ -3,7 +3,9 @@
 Refused: invalid UTF-8 or JSON; NaN and Infinity (not JSON); numbers too long for Python's int
 conversion; nesting deeper than any request of the protocol needs (deep nesting raised RecursionError
 inside the parser); lone surrogates such as "\\ud800", which JSON allows as escapes but UTF-8 cannot
-encode (stored, they broke the database and the engine's admin pages later).
+encode (stored, they broke the database and the engine's admin pages later); bodies over Django's size
+cap. Numbers that parse but fit no float (a 4,000-digit integer) are the field readers' to refuse
+(engine.api.fields.finite).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 
 from engine.api.validation import RequestInvalid
@@ -48,7 +52,12 @@ def _check(value: object) -> None:
 
 
 def read_json(request: HttpRequest) -> dict:
-    body = _parse(request.body)
+    try:
+        raw = request.body
+    except RequestDataTooBig:  # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE); its answer is HTML
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise RequestInvalid(f"The request body is larger than {limit} bytes.") from None
+    body = _parse(raw)
     _check(body)
     if not isinstance(body, dict):
         raise RequestInvalid("The request body must be a JSON object.")

@@ -7,9 +7,7 @@ what the engine does with each.
 
 from __future__ import annotations
 
-import math
-
-from engine.api.fields import RequestInvalid, text
+from engine.api.fields import RequestInvalid, finite, text
 from engine.catalog import FINE_CONTROL, TASK_MODELS, TAU_VARIANTS
 
 TASKS = ("extend", "upload_extend", "cover", "infill", "artist_consistency", "gen_stem")
@@ -74,11 +72,12 @@ def _unit(body: dict, name: str) -> float | None:
     value = _field(body, name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    number = finite(value)
+    if number is None:
         raise RequestInvalid(f"{name} must be a number from 0 to 1.")
-    if not 0.0 <= value <= 1.0:
-        raise RequestInvalid(f"{name} must be from 0 to 1; got {value:g}.")
-    return float(value)
+    if not 0.0 <= number <= 1.0:
+        raise RequestInvalid(f"{name} must be from 0 to 1; got {number:g}.")
+    return number
 
 
 def control_fields(body: dict, mv: str, max_seconds: float) -> dict:
@@ -104,12 +103,13 @@ def control_fields(body: dict, mv: str, max_seconds: float) -> dict:
 def _seconds(value: object, max_seconds: float) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    number = finite(value)
+    if number is None:
         raise RequestInvalid("duration must be a number of seconds.")
     top = min(MAX_TARGET_S, max_seconds)
-    if not MIN_TARGET_S <= value <= top:
+    if not MIN_TARGET_S <= number <= top:
         raise RequestInvalid(
             f"duration must be from {MIN_TARGET_S:g} to {top:g} s (this engine renders at most "
-            f"{max_seconds:g} s; the newest models up to {MAX_TARGET_S:g}); got {value:g}."
+            f"{max_seconds:g} s; the newest models up to {MAX_TARGET_S:g}); got {number:g}."
         )
-    return float(value)
+    return number

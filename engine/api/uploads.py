@@ -1,26 +1,23 @@
 """Audio uploads by URL: fetch, decode, analyse and keep the audio as a complete clip of type "upload".
 
-The upload is synchronous (the seed's endpoint answers the clip id at once). The engine fetches only
-the studio's own signed upload links: under settings.UPLOAD_LINK_PATH on the studio's address
-(settings.SUNO_GATEWAY_URL, which is the studio itself when the engine is the gateway) or on
-settings.PUBLIC_BASE_URL. Those are loopback addresses on purpose; any other address, loopback or not,
-is refused, redirects included, so the engine's key cannot be used to make it read the local network.
+The upload is synchronous (the seed's endpoint answers the clip id at once). Like a real gateway the
+engine fetches any public audio link; it refuses private and local network addresses, redirects
+included (engine.jobs.outbound), except the studio's own upload links (under settings.UPLOAD_LINK_PATH
+on the studio's addresses, loopback on purpose) and what ENGINE_FETCH_ALLOW lists.
 """
 
 from __future__ import annotations
 
 import posixpath
 import time
-import urllib.error
-import urllib.request
 from pathlib import PurePosixPath
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
 
 from engine.api.validation import RequestInvalid
-from engine.jobs import clipmeta, lifecycle, media, render, storage
+from engine.jobs import clipmeta, lifecycle, media, outbound, render, storage
 from engine.models import EngineClip, EngineTask, new_id
 
 FETCH_TIMEOUT_S = 60
@@ -28,57 +25,6 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_UPLOAD_SECONDS = 8 * 60
 MIN_UPLOAD_SECONDS = 1.0
 UPLOAD_MV = "chirp-v3-5-upload"
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """urllib would follow a redirect to ftp://; only http(s) may be fetched."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise urllib.error.URLError(f"redirect to a non-http URL: {newurl}")
-        check_studio_link(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_NOT_STUDIO = "could not fetch the url: the engine fetches only the studio's own upload links."
-
-
-def _origin(parts: SplitResult) -> tuple[str, str, int]:
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
-
-
-def check_studio_link(url: str) -> None:
-    """RequestInvalid unless url is under the studio's upload link path on one of its own origins."""
-    try:
-        parts = urlsplit(url)
-        origin = _origin(parts)
-        allowed = {
-            _origin(urlsplit(base)) for base in (settings.SUNO_GATEWAY_URL, settings.PUBLIC_BASE_URL) if base
-        }
-    except ValueError:
-        raise RequestInvalid(_NOT_STUDIO) from None
-    path = parts.path
-    # Percent signs and dot segments could step out of the prefix once the studio decodes the path.
-    unsafe_path = "%" in path or "/." in path or "\\" in path
-    if parts.username or parts.password or origin not in allowed or unsafe_path:
-        raise RequestInvalid(_NOT_STUDIO)
-    if not path.startswith(settings.UPLOAD_LINK_PATH):
-        raise RequestInvalid(_NOT_STUDIO)
-
-
-def _opener() -> urllib.request.OpenerDirector:
-    """Only the HTTP handlers (build_opener would add file:, ftp: and data: too); no proxies."""
-    opener = urllib.request.OpenerDirector()
-    for handler in (
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        _HttpOnlyRedirects(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
-        opener.add_handler(handler)
-    return opener
 
 
 def check_url(url: object) -> str:
@@ -101,18 +47,18 @@ def _read_limited(response) -> bytes:
 
 
 def fetch_url(url: str) -> tuple[bytes, str]:
-    """(body, file name) of an http(s) URL: the one network call of the engine (tests replace it)."""
-    check_studio_link(url)
-    request = urllib.request.Request(url, headers={"User-Agent": "SongStudioEngine/1.0"})
+    """(body, file name) of an http(s) URL: the upload's one network call (tests replace it)."""
     try:
-        with _opener().open(request, timeout=FETCH_TIMEOUT_S) as response:
+        response = outbound.get(url, timeout=FETCH_TIMEOUT_S, studio_paths=(settings.UPLOAD_LINK_PATH,))
+        try:
             data = _read_limited(response)
-            name = response.headers.get_filename() or posixpath.basename(unquote(urlsplit(response.url).path))
-    except urllib.error.HTTPError as exc:
-        raise RequestInvalid(f"could not fetch the url: it answered HTTP {exc.code}.") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RequestInvalid(f"could not fetch the url: {reason}.") from None
+        finally:
+            response.close()
+    except outbound.Refused as exc:
+        raise RequestInvalid(f"could not fetch the url: {exc.message}.") from None
+    except (OSError, ValueError):  # the connection broke while reading
+        raise RequestInvalid("could not fetch the url: the connection failed.") from None
+    name = response.headers.get_filename() or posixpath.basename(unquote(urlsplit(response.url).path))
     return data, name
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 
 from engine.api import taskfields
 from engine.api.fields import RequestInvalid as RequestInvalid
+from engine.api.fields import finite
 from engine.api.fields import text as _text
 from engine.catalog import DEFAULT_MV, model_for
 
@@ -63,13 +62,15 @@ def _number(body: dict, name: str) -> float | None:
     value = body.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, str):
+        try:
+            value = float(value)  # never OverflowError from a string: too many digits read as inf
+        except ValueError:
+            raise RequestInvalid(f"{name} must be a number of seconds.") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise RequestInvalid(f"{name} must be a number of seconds.")
-    try:
-        number = float(value)
-    except ValueError:
-        raise RequestInvalid(f"{name} must be a number of seconds.") from None
-    if not math.isfinite(number):
+    number = finite(value)
+    if number is None:
         raise RequestInvalid(f"{name} must be a finite number of seconds.")
     return number
 

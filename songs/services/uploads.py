@@ -35,7 +35,11 @@ def upload_link_base() -> str:
     """Where the gateway can reach us. Empty means uploads cannot work with this gateway."""
     if settings.PUBLIC_BASE_URL:
         return settings.PUBLIC_BASE_URL
-    return "" if settings.SUNO_BASE_URL else settings.SUNO_GATEWAY_URL
+    if settings.SUNO_BASE_URL:
+        return ""
+    # The built-in engine fetches it on this machine: from the studio's own server, which is the
+    # gateway's address too unless the engine has a server of its own (ENGINE_PORT, make run).
+    return settings.STUDIO_URL if settings.ENGINE_PORT else settings.SUNO_GATEWAY_URL
 
 
 def upload_link(upload: Upload) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from engine.models import EngineClip, EngineTask
@@ -82,3 +84,43 @@ def test_a_paired_surrogate_is_an_ordinary_character(client, engine_key, admin_c
     task = EngineTask.objects.get(id=answer["data"])
     assert task.clips.first().title == "Neon \U0001f303"
     assert admin_client.get(f"/admin/engine/enginetask/{task.id}/change/").status_code == 200
+
+
+HUGE = int("9" * 4000)  # valid JSON, within Python's int limit, too large for a float (OverflowError)
+CONTINUE = {"continue_clip_id": "some-clip", "prompt": "more", "tags": "pop", "mv": "chirp-v3-5"}
+INFILL = {**CONTINUE, "infill_start_s": 1.0, "infill_end_s": 3.0}
+FINE = {"prompt": "x", "tags": "pop", "mv": "chirp-v6"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [HUGE, -HUGE, "9" * 4000, "1e999", "nan", "-inf"],
+    ids=["huge", "-huge", "digits", "1e999", "nan", "-inf"],
+)
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/suno/submit/music", CONTINUE, "continue_at"),
+        ("/suno/v2/generate", CONTINUE, "continue_at"),
+        ("/suno/v2/generate", INFILL, "infill_start_s"),
+        ("/suno/v2/generate", INFILL, "infill_end_s"),
+        ("/suno/generate", {**INFILL, "task": "infill", "mv": "chirp-v3-5-tau"}, "infill_end_s"),
+        ("/suno/submit/music", FINE, "duration"),
+        ("/suno/v2/generate", FINE, "style_weight"),
+        ("/suno/v2/generate", FINE, "weirdness_constraint"),
+        ("/suno/generate", FINE, "styleWeight"),
+        ("/suno/generate", FINE, "weirdnessConstraint"),
+    ],
+)
+def test_a_number_no_float_can_hold_is_an_invalid_request(client, engine_key, path, body, field, value):
+    response = post(client, path, json.dumps({**body, field: value}), engine_key)
+    message = _invalid(response)
+    named = {"styleWeight": "style_weight", "weirdnessConstraint": "weirdness_constraint"}.get(field, field)
+    assert named in message, message  # the reason names the field
+    assert not EngineTask.objects.exists()
+
+
+def test_a_body_over_djangos_size_cap_is_an_invalid_request(client, engine_key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"prompt": "la " * 1000, "tags": "pop"})
+    assert "larger than 1000 bytes" in _invalid(post(client, "/suno/submit/music", body, engine_key))

@@ -262,10 +262,19 @@ def test_make_run_gives_the_built_in_engine_a_web_server_of_its_own(monkeypatch,
     assert os.environ["ENGINE_PORT"] == "8124" and os.environ["PORT"] == "8123"  # what every child reads
 
 
-def test_with_a_remote_gateway_no_engine_runs(monkeypatch, settings):
-    settings.SUNO_BASE_URL = "https://gateway.example"
-    children = [child.name for child in runstudio_children(monkeypatch, 8123)]
-    assert children == ["web", "worker", "poller"] and "ENGINE_PORT" not in os.environ
+def test_with_a_remote_gateway_the_engine_runs_beside_it(monkeypatch, settings):
+    """The studio may use the built-in engine beside a real gateway (issue 19 item 12)."""
+    settings.SUNO_BASE_URL, settings.ENGINE_PORT = "https://gateway.example", 0
+    children = {child.name: child for child in runstudio_children(monkeypatch, 8123)}
+    assert set(children) == {"web", "worker", "poller", "engine web", "engine worker"}
+    assert os.environ["ENGINE_PORT"] == "8124"
+
+
+def test_the_engine_web_server_runs_the_engines_own_application(monkeypatch, settings):
+    settings.SUNO_BASE_URL, settings.ENGINE_PORT = "", 0
+    children = {child.name: child for child in runstudio_children(monkeypatch, 8123)}
+    assert "engine.wsgi:application" in children["engine web"].command
+    assert "studio.wsgi:application" in children["web"].command
 
 
 def test_the_studios_processes_reach_the_engine_on_engine_port(tmp_path):

@@ -1,5 +1,7 @@
-"""Start the whole studio in the foreground: web server, worker and poller, and (with no SUNO_BASE_URL) the
-built-in engine as a gateway of its own: its web server on ENGINE_PORT (default PORT + 1) and its worker.
+"""Start the whole studio in the foreground: web server, worker and poller, and the built-in engine as a
+gateway of its own: its web server on ENGINE_PORT (default PORT + 1; engine/wsgi.py, the gateway's
+endpoints and media only) and its worker. The engine runs whether or not a real gateway is configured
+(SUNO_BASE_URL): the studio may use it beside one.
 
 A small supervisor of our own (studio/supervisor.py) restarts a process that dies, with a short backoff, and
 ends every process it left behind (each child runs in a process group of its own); Ctrl-C (or SIGTERM) stops
@@ -38,13 +40,16 @@ class Command(BaseCommand):
         # The engine runs as the gateway (no SUNO_BASE_URL), or beside a real one to make free sketches.
         builtin_engine = not settings.SUNO_BASE_URL or settings.SKETCH_ENABLED
         os.environ["PORT"] = str(port)  # every child's settings agree on the studio's address
-        if builtin_engine:
-            # The engine stands apart as a remote gateway would: its own web server (PORT + 1 unless
-            # ENGINE_PORT says otherwise), so serving its feeds and media never queues the studio's pages.
-            os.environ["ENGINE_PORT"] = str(settings.ENGINE_PORT or port + 1)
+        # The engine stands apart as a remote gateway would: its own web server (PORT + 1 unless
+        # ENGINE_PORT says otherwise), so serving its feeds and media never queues the studio's pages.
+        os.environ["ENGINE_PORT"] = str(settings.ENGINE_PORT or port + 1)
         commands = {
             "web": self._gunicorn(
-                host, port, os.environ.get("WEB_WORKERS", "2"), os.environ.get("WEB_THREADS", "4")
+                "studio.wsgi:application",
+                host,
+                port,
+                os.environ.get("WEB_WORKERS", "2"),
+                os.environ.get("WEB_THREADS", "4"),
             ),
             "worker": [python, "manage.py", "qcluster"],
             "poller": [python, "manage.py", "studio_poller"],
@@ -57,9 +62,10 @@ class Command(BaseCommand):
             # Beside a real gateway the engine is a gateway of its own, for sketches: it must not mount as
             # the real one's stand-in nor take its key (it keeps its own in ENGINE_KEY_FILE).
             alone = {"SUNO_BASE_URL": "", "SUNO_API_KEY": ""} if settings.SUNO_BASE_URL else {}
-            engine_web = self._gunicorn(host, int(os.environ["ENGINE_PORT"]), "1", "8")
+            engine_port = int(os.environ["ENGINE_PORT"])
+            engine_web = self._gunicorn("engine.wsgi:application", host, engine_port, "1", "8")
             children.append(Child("engine web", engine_web, env={**os.environ, **alone}, nice=5))
-            env = {**os.environ, **alone, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}  # its own queue
+            env = {**os.environ, **alone, "Q_CLUSTER_NAME": settings.ENGINE_QUEUE}  # its renders, own queue
             children.append(Child("engine worker", [python, "manage.py", "qcluster"], env=env, nice=10))
         metrics.files_clear()  # the last run's per-process numbers would add up with this run's
         supervisor = Supervisor(
@@ -87,12 +93,12 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
 
     @staticmethod
-    def _gunicorn(host: str, port: int, workers: str, threads: str) -> list[str]:
+    def _gunicorn(application: str, host: str, port: int, workers: str, threads: str) -> list[str]:
         return [
             sys.executable,
             "-m",
             "gunicorn",
-            "studio.wsgi:application",
+            application,
             "--bind",
             f"{host}:{port}",
             "--workers",
@@ -110,13 +116,12 @@ class Command(BaseCommand):
         ]
 
     def _announce(self, host: str, port: int) -> None:
-        gateway = settings.SUNO_BASE_URL or (
-            f"the built-in engine on http://{host}:{os.environ['ENGINE_PORT']}/ (no SUNO_BASE_URL set)"
-        )
-        if settings.SUNO_BASE_URL and settings.SKETCH_ENABLED:
-            gateway += f"; sketches from the built-in engine on http://{host}:{os.environ['ENGINE_PORT']}/"
+        engine = f"the built-in engine on http://{host}:{os.environ['ENGINE_PORT']}/"
+        gateway = settings.SUNO_BASE_URL or f"{engine} (no SUNO_BASE_URL set)"
         self.stdout.write(self.style.SUCCESS(f"Song Studio is running on http://{host}:{port}/"))
         self.stdout.write(f"Gateway: {gateway}, format {settings.SUNO_API_FORMAT}. Press Ctrl-C to stop.")
+        if settings.SUNO_BASE_URL and settings.SKETCH_ENABLED:
+            self.stdout.write(f"Also running, for free sketches: {engine}")
         if not get_user_model().objects.exists():
             self.stdout.write(
                 self.style.WARNING(

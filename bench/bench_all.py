@@ -236,6 +236,8 @@ def main() -> None:
     if not args.skip_existing:
         print("== bench_engine.py: the built-in engine ==", flush=True)
         run("bench_engine.py", echo=True)
+        print("\n== bench_singing.py: the sung words and the singer's speed ==", flush=True)
+        run("bench_singing.py", echo=True)
         print(f"\n== bench_studio.py: Create to playable (load {load1():.1f}) ==", flush=True)
         run("bench_studio.py", "--runs", "2", "--port", str(PORTS["studio"]), echo=True)
     kinds = [args.only] if args.only else ["sqlite", "postgres"]

@@ -243,6 +243,8 @@ def main() -> None:
         run("bench_engine.py", echo=True)
         print(f"\n== bench_songs.py: song lengths, continuations, covers (load {load1():.1f}) ==", flush=True)
         run("bench_songs.py", echo=True)
+        print("\n== bench_singing.py: the sung words and the singer's speed ==", flush=True)
+        run("bench_singing.py", echo=True)
         print(f"\n== bench_studio.py: Create to playable (load {load1():.1f}) ==", flush=True)
         run("bench_studio.py", "--runs", "2", "--port", str(PORTS["studio"]), echo=True)
         print(

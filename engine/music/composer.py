@@ -30,6 +30,7 @@ from engine.music.plan import Plan as Plan
 from engine.music.plan import Section, chords_in_bar, degree_midi, roman, voicing
 from engine.music.plan import make_plan as make_plan
 from engine.music.plan import parse_sections as parse_sections
+from engine.voice import singer as vocalist
 from engine.voice import voices
 from engine.voice.syllables import syllables as syllables
 
@@ -65,7 +66,7 @@ class Mix:
         stems: bool = False,
     ):
         self.plan, self.sr, self.n = plan, sr, n
-        self.singer = (voice.formant, voice.tilt, voice.vibrato_hz, voice.vibrato_st)
+        self.singer = vocalist.for_voice(voice)
         self.sung: list[list] = []  # Song.notes
         self.mute = frozenset(mute)  # parts left out at the listener's request ("drums", "bass")
         names = ("drums", "music", "voice", "sung") if stems else ("drums", "music", "voice")
@@ -298,45 +299,40 @@ def _render_voice(mix: Mix) -> None:
             if mix.beat_time(line_bar, 0) * mix.sr >= mix.n:
                 return
             line_no = first_line - len(sec.lines) + li
-            for i, note in enumerate(notes):
-                t, seconds = mix.beat_time(line_bar, note.beat), note.beats * beat_s
-                if not sec.lines:
-                    gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
-                    lead = plan.profile.lead
+            timed = [(mix.beat_time(line_bar, note.beat), note.beats * beat_s, note) for note in notes]
+            if not sec.lines:
+                gain = 0.5 * (1.0 if sec.role != "verse" else 0.7)
+                lead = plan.profile.lead
+                for t, seconds, note in timed:
                     mix.play("voice", lead, note.midi + 12 * (lead in ("glass", "bell")), t, seconds, gain)
-                    continue
-                _sing(mix, t, seconds, note.midi, note.vowel, note.onset)
+                continue
+            if timed:
+                _sing_line(mix, sec, sec.lines[li], timed)
+            for i, (t, seconds, note) in enumerate(timed):
                 mix.sung.append([line_no, i, round(t, 4), round(t + seconds, 4), note.midi])
-                if sec.role == "chorus":  # a double and a quiet third above thicken the chorus
-                    _sing(mix, t + 0.015, seconds, note.midi, note.vowel, "soft", 0.3, -0.45, cents=-9)
-                    third = degree_midi(plan, note.degree + 2, plan.voice_root)
-                    _sing(mix, t + 0.012, seconds, third, note.vowel, "soft", gain=0.28, pan=0.45)
 
 
-def _sing(
-    mix: Mix,
-    t: float,
-    seconds: float,
-    midi: int,
-    vowel: str,
-    onset: str,
-    gain: float = 0.8,
-    pan: float = 0.0,
-    cents: float = 0.0,
-) -> None:
-    n_on = max(1, int(seconds * mix.sr))
-    key = ("voice", midi, vowel, n_on, onset, cents)
-    if key not in mix.cache:
-        mix.cache[key] = ins.voice(midi, vowel, n_on, mix.sr, onset == "soft", cents, mix.singer)
+def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float, SungNote]]) -> None:
+    """The singer sings the line (engine.voice.singer); in a chorus a quieter double (a few ms late, to
+    the left) and a third above (to the right) thicken it. Lines sung twice on the same notes (choruses)
+    are sung once and reused."""
+    t0 = timed[0][0]
+    lead = [n.midi for _, _, n in timed]
+    parts = [(1.0, 0.0, 0.0, lead)]
+    if sec.role == "chorus":
+        third = [degree_midi(mix.plan, n.degree + 2, mix.plan.voice_root) for _, _, n in timed]
+        parts += [(0.3, -0.45, 0.018, lead), (0.24, 0.45, 0.012, third)]
     buses = ("voice", "sung") if "sung" in mix.buses else ("voice",)
-    for bus in buses:
-        mix.add(bus, t, mix.cache[key], gain, pan)
-    if onset != "soft":
-        ckey = ("consonant", onset)
-        if ckey not in mix.cache:
-            mix.cache[ckey] = ins.consonant(onset, mix.sr, mix.plan.seed % 9973)
+    for gain, pan, delay, midis in parts:
+        notes = tuple(
+            (round(t - t0, 4), round(t - t0 + seconds, 4), float(m))
+            for (t, seconds, _), m in zip(timed, midis, strict=True)
+        )
+        key = ("line", line, notes)
+        if key not in mix.cache:
+            mix.cache[key] = vocalist.sing(line, list(notes), mix.singer, mix.sr, seed=mix.plan.seed % 65521)
         for bus in buses:
-            mix.add(bus, t - 0.02, mix.cache[ckey], gain * 0.9)
+            mix.add(bus, t0 + delay, mix.cache[key], gain, pan)
 
 
 def compose(
@@ -396,6 +392,7 @@ def compose(
         sr=sr,
         fade_s=fade,
         vocal_stem=stems,
+        singing=[(note[2], note[3]) for note in mix.sung],
     )
     sung = any(s.lines for s in plan.sections)
     meta = _meta(plan, seed, instrumental or not sung, audio.shape[0] / sr)

@@ -57,28 +57,6 @@ def table(shape: str, midi: int, sr: int) -> np.ndarray:
     return _harmonics_table(_SPECTRA[shape](np.arange(1, count + 1, dtype=np.float64)))
 
 
-_FORMANTS = {  # vowel: (frequency Hz, bandwidth Hz, gain) for five formants, a neutral adult voice
-    "a": ((800, 80, 1.0), (1150, 90, 0.6), (2800, 120, 0.25), (3500, 130, 0.12), (4950, 140, 0.05)),
-    "e": ((480, 70, 1.0), (1900, 100, 0.5), (2600, 120, 0.3), (3400, 130, 0.12), (4950, 140, 0.05)),
-    "i": ((300, 60, 1.0), (2300, 100, 0.35), (3000, 120, 0.3), (3650, 130, 0.12), (4950, 140, 0.05)),
-    "o": ((500, 70, 1.0), (850, 80, 0.55), (2800, 120, 0.12), (3250, 130, 0.08), (4950, 140, 0.03)),
-    "u": ((330, 60, 1.0), (750, 80, 0.35), (2600, 120, 0.08), (3100, 130, 0.05), (4950, 140, 0.02)),
-}
-
-
-@functools.lru_cache(maxsize=1024)
-def vowel_table(vowel: str, midi: int, sr: int, formant: float = 1.0, tilt: float = 1.2) -> np.ndarray:
-    """Glottal-like source (1/k^tilt) shaped by the vowel's formant resonances, scaled by ``formant``
-    (a shorter vocal tract raises them all: about 1.15 for women, 0.87 for men)."""
-    f0 = midi_hz(midi)
-    count = int(max(1, min(TABLE_SIZE // 2 - 1, 0.45 * sr / f0, 6000 * formant / f0)))
-    freqs = f0 * np.arange(1, count + 1)
-    gain = np.full(count, 0.015)
-    for centre, width, level in _FORMANTS[vowel]:
-        gain += level / (1.0 + ((freqs - centre * formant) / (width * formant * 0.5)) ** 2)
-    return _harmonics_table(gain / np.arange(1, count + 1) ** tilt * 2.0)
-
-
 # --- oscillators and helpers --------------------------------------------------------------------------------
 
 
@@ -359,44 +337,6 @@ def _level(inst: str, sr: int) -> float:
 
 def note(inst: str, midi: int, n_on: int, sr: int) -> np.ndarray:
     return INSTRUMENTS[inst](midi, n_on, sr) * np.float32(_level(inst, sr))
-
-
-# --- formant voice ------------------------------------------------------------------------------------------
-
-
-def voice(
-    midi: int,
-    vowel: str,
-    n_on: int,
-    sr: int,
-    soft_onset: bool,
-    cents: float = 0.0,
-    singer: tuple[float, float, float, float] = (1.0, 1.2, 5.6, 0.3),
-) -> np.ndarray:
-    """One sung syllable: formant-weighted harmonics, a scoop into pitch and delayed vibrato.
-
-    singer: (formant scale, spectral tilt, vibrato Hz, vibrato depth in semitones), see engine.voice.voices.
-    """
-    formant, tilt, vib_hz, vib_st = singer
-    n = n_on + int(0.07 * sr)
-    t = np.arange(n) / sr
-    scoop = -0.4 * np.exp(-t / 0.035)
-    vib = vib_st * np.sin(2 * np.pi * (vib_hz + cents * 0.02) * t) * np.clip((t - 0.18) / 0.25, 0.0, 1.0)
-    f = midi_hz(midi) * 2.0 ** ((scoop + vib + cents / 100.0) / 12.0)
-    y = osc(vowel_table(vowel, midi, sr, formant, tilt), f, n, sr)
-    breath = highpass(noise(midi * 7 + n, n), 6) * 0.03
-    env = gate(n_on, n, sr, 0.06 if soft_onset else 0.02, 0.07)
-    return fade_tail((y + breath) * env * 0.5, sr)
-
-
-def consonant(kind: str, sr: int, seed: int) -> np.ndarray:
-    """Noise bursts that give syllables their edges: a hiss for s/f/sh, a short click for plosives."""
-    if kind == "hiss":
-        n = int(0.07 * sr)
-        env = np.sin(np.linspace(0, np.pi, n, dtype=np.float32)) ** 2
-        return highpass(noise(seed, n), 3) * env * 0.25
-    n = int(0.018 * sr)
-    return box(noise(seed, n), 2) * decay(n, sr, 0.005) * 0.35
 
 
 # --- drums --------------------------------------------------------------------------------------------------

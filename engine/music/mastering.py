@@ -33,6 +33,35 @@ def _tone(prof: Profile, audio: np.ndarray) -> None:
             ch[:] = ins.box(ins.box(ch, prof.tone), prof.tone // 2 + 1)
 
 
+# The lead vocal (docs/engine.md, "The singer"): above the genre's voice level, a drier space than the band
+# (a fraction of its reverb send, a quieter echo: words smeared by reverb are words lost), and the band
+# turned down a little while the voice sings, so the words stay in front.
+VOCAL_LIFT = 1.6
+VOCAL_SEND = 0.12  # the band's send is 1 (drums 0.35)
+VOCAL_ECHO = 0.15  # of the genre's echo level
+VOCAL_DUCK = 0.3  # the band's gain drops by this share under the singing
+DUCK_S = 0.15  # the duck's ramps
+
+
+def ducking(n: int, sr: int, singing: list[tuple[float, float]]) -> np.ndarray:
+    """Gain (n,) float32 for the band: 1 - VOCAL_DUCK while a note is sung, with DUCK_S ramps."""
+    block = 256
+    blocks = n // block + 2
+    mask = np.zeros(blocks, dtype=np.float32)
+    for start, end in singing:
+        mask[max(0, int(start * sr / block)) : max(0, int(end * sr / block) + 1)] = 1.0
+    width = max(1, int(DUCK_S * sr / block))
+    cum = np.concatenate([[0.0], np.cumsum(np.pad(mask, (width // 2, width - width // 2 - 1)))])
+    smooth = (cum[width:] - cum[:-width]) / width
+    gain = 1.0 - VOCAL_DUCK * smooth.astype(np.float32)
+    return np.interp(np.arange(n, dtype=np.float32), np.arange(len(gain)) * block, gain).astype(np.float32)
+
+
+def _limit_voice(x: np.ndarray) -> np.ndarray:
+    """A soft limiter that leaves the voice alone below about 0.5 of full scale (1.5 tanh(x / 1.5))."""
+    return np.float32(1.5) * np.tanh(x * np.float32(1 / 1.5))
+
+
 def master(
     buses: dict[str, np.ndarray],
     *,
@@ -43,9 +72,10 @@ def master(
     sr: int,
     fade_s: float,
     vocal_stem: bool = False,
+    singing: list[tuple[float, float]] = (),
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(mix, vocals or None), each (n, 2) float32. Works in place on the buses: a 120 s song is 42 MB
-    per stereo float32 buffer."""
+    per stereo float32 buffer. singing: (start s, end s) of each sung note (the lead vocal's place)."""
     drums, music, voice = (buses.pop(name) for name in ("drums", "music", "voice"))
     sung = buses.pop("sung", None)  # the sung notes alone (the voice bus also carries instrumental leads)
     n = music.shape[1]
@@ -54,38 +84,69 @@ def master(
     if prof.crackle:
         drums += ins.vinyl(sr, n, seed % 65521)
     voice_gain = _levels(prof, music, drums, voice)
-    if prof.echo:  # dotted-eighth vocal echo
-        voice += ins.echo(voice, sr, 0.75 * 60.0 / bpm, prof.echo)
+    echo, voice_send = prof.echo, 1.3
+    if singing:  # a lead vocal, not only an instrumental lead on the voice bus
+        voice *= np.float32(VOCAL_LIFT)
+        voice_gain *= np.float32(VOCAL_LIFT)
+        echo, voice_send = prof.echo * VOCAL_ECHO, VOCAL_SEND
+        duck = ducking(n, sr, singing)
+        music *= duck
+        drums *= duck
+        del duck
+    if echo:  # dotted-eighth vocal echo
+        voice += ins.echo(voice, sr, 0.75 * 60.0 / bpm, echo)
     send_amt, seconds = prof.reverb
-    send = music.sum(axis=0) + drums.sum(axis=0) * np.float32(0.35) + voice.sum(axis=0) * np.float32(1.3)
+    send = (
+        music.sum(axis=0) + drums.sum(axis=0) * np.float32(0.35) + voice.sum(axis=0) * np.float32(voice_send)
+    )
     send *= np.float32(0.5 * send_amt)
-    vocals = None
+    # A lead vocal stays out of the band's soft clip: clipped together, the band's peaks distort the words
+    # (intermodulation); it gets a gentle limiter of its own instead (_limit_voice).
+    lead = voice if singing else None
+    vocals = vocal_rev = None
     if vocal_stem:
         vocals = sung if sung is not None else np.zeros_like(voice)
         vocals *= voice_gain
-        if prof.echo:
-            vocals += ins.echo(vocals, sr, 0.75 * 60.0 / bpm, prof.echo)
-        vocals += ins.reverb(vocals.sum(axis=0) * np.float32(1.3 * 0.5 * send_amt), sr, seconds, seed % 4093)
+        if echo:
+            vocals += ins.echo(vocals, sr, 0.75 * 60.0 / bpm, echo)
+        vocal_rev = ins.reverb(
+            vocals.sum(axis=0) * np.float32(voice_send * 0.5 * send_amt), sr, seconds, seed % 4093
+        )
+        if lead is None:  # no lead vocal: the voice is clipped with the band, as the band's reverb is
+            vocals += vocal_rev
+            vocal_rev = None
     out = music
     out += drums
-    out += voice
+    if lead is None:
+        out += voice
     del drums, voice
     out += ins.reverb(send, sr, seconds, seed % 4093)
-    for part in (out, vocals):
+    for part in (out, lead, vocals, vocal_rev):
         if part is not None:
-            _tone(prof, part)
+            if lead is None or part is out or part is vocal_rev:  # a lead vocal keeps its own timbre
+                _tone(prof, part)
             part -= part.mean(axis=1, keepdims=True)
-    drive = np.float32(prof.drive / (float(np.max(np.abs(out))) or 1.0))
+    peak = float(np.max(np.abs(out if lead is None else out + lead)))
+    drive = np.float32(prof.drive / (peak or 1.0))
     out *= drive
+    clip_gain = None
     if vocals is not None:
-        vocals *= drive
         clipped = np.tanh(out)
         safe = np.abs(out) > 1e-6
-        vocals *= np.where(safe, clipped / np.where(safe, out, 1.0), np.float32(1.0))
+        clip_gain = np.where(safe, clipped / np.where(safe, out, 1.0), np.float32(1.0))
         out[:] = clipped
         del clipped, safe
     else:
         np.tanh(out, out=out)
+    if lead is not None:
+        out += _limit_voice(lead * drive)
+    if vocals is not None:
+        vocals *= drive
+        if lead is not None:
+            vocals[:] = _limit_voice(vocals) + vocal_rev * drive * clip_gain
+        else:
+            vocals *= clip_gain
+        del clip_gain, vocal_rev
     _fade_and_normalise(out, vocals, n, sr, fade_s)
     return np.ascontiguousarray(out.T), None if vocals is None else np.ascontiguousarray(vocals.T)
 

@@ -3,8 +3,12 @@
 - Each hanzi is one syllable (Chinese is one character, one syllable); its vowel and onset come from its
   pinyin (engine.voice.pinyin), so 乡愁 is sung "a" then "o" rather than one vowel throughout.
 - Kana and Hangul characters are one syllable each too, with a hashed vowel.
-- Latin words are split into vowel groups (a silent final e is not sung).
+- Latin words are split into vowel groups (a silent final e is not sung); an apostrophe keeps a word whole
+  (don't, I'm: one syllable each).
 - Digits, punctuation and spaces are not sung.
+
+``words`` gives the same syllables grouped by word: the singer (engine.voice.singer) speaks each word and
+lays its syllables on that word's notes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from engine.voice import pinyin
 _VOWELS = ("a", "e", "i", "o", "u")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
-_TOKENS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+")
+_TOKENS = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W\d_]+(?:['’][^\W\d_]+)*"
+)
 _VOWEL_GROUP = re.compile(r"[^aeiouy]*[aeiouy]+")
 
 
@@ -41,15 +47,21 @@ def _word(token: str) -> list[tuple[str, str]]:
     return out
 
 
+def _token(token: str) -> list[tuple[str, str]]:
+    if _HAN.match(token):
+        return [pinyin.sung(token)]
+    if _KANA_HANGUL.match(token):
+        h = _crc(token)
+        return [(_VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3])]
+    return _word(token.replace("’", "'"))
+
+
 def syllables(line: str) -> list[tuple[str, str]]:
     """(vowel, onset) per sung syllable; onset is 'hiss', 'click' or 'soft'."""
-    out: list[tuple[str, str]] = []
-    for token in _TOKENS.findall(line.lower()):
-        if _HAN.match(token):
-            out.append(pinyin.sung(token))
-        elif _KANA_HANGUL.match(token):
-            h = _crc(token)
-            out.append((_VOWELS[h % 5], ("soft", "hiss", "click")[(h >> 3) % 3]))
-        else:
-            out.extend(_word(token))
-    return out
+    return [syl for token in _TOKENS.findall(line.lower()) for syl in _token(token)]
+
+
+def words(line: str) -> list[tuple[str, int]]:
+    """(word as written, syllable count) for each sung word, in order: their syllables one after another
+    are syllables(line). Each hanzi, kana or hangul is a word of its own."""
+    return [(token, len(_token(token.lower()))) for token in _TOKENS.findall(line)]

@@ -78,11 +78,12 @@ def test_the_word_times_are_the_onsets_heard_in_the_vocal_stem(client, engine_ke
     print(
         f"timing ({tags}): {len(words)} words, {len(heard)} onsets;"
         f" error median {1000 * np.median(errors):.1f} ms,"
-        f" 90th pct {1000 * np.percentile(errors, 90):.1f} ms; within 60 ms {np.mean(errors <= 0.06):.0%}"
-        f" (times + 250 ms: {np.mean(shifted <= 0.06):.0%})"
+        f" max {1000 * errors.max():.1f} ms; within 80 ms {np.mean(errors <= 0.08):.0%}"
+        f" (times + 250 ms: {np.mean(shifted <= 0.08):.0%})"
     )
-    assert np.mean(errors <= 0.06) >= 0.9 and np.median(errors) <= 0.035
-    assert np.mean(shifted <= 0.06) <= 0.7 * np.mean(errors <= 0.06)
+    # every word starts where the singer starts it (issue 17: within 80 ms of the stem's onsets)
+    assert np.all(errors <= 0.08) and np.median(errors) <= 0.02
+    assert np.mean(shifted <= 0.08) <= 0.7 * np.mean(errors <= 0.08)
 
 
 def test_words_cut_off_by_the_length_limit_are_listed_unsung(client, engine_key, settings):

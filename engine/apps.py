@@ -19,3 +19,8 @@ class EngineConfig(AppConfig):
 
     def ready(self) -> None:
         post_delete.connect(_forget_media, sender="engine.EngineClip", dispatch_uid="engine-forget-media")
+        from engine.api import callbacks
+        from engine.jobs import endings
+
+        # The jobs layer announces a task's end; the API, which knows the answer shapes, calls back.
+        endings.task_finished.connect(callbacks.on_finished, dispatch_uid="engine-callbacks")

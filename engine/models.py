@@ -31,6 +31,10 @@ class EngineTask(models.Model):
     submit_time = models.BigIntegerField(default=0)
     start_time = models.BigIntegerField(default=0)
     finish_time = models.BigIntegerField(default=0)
+    # When its render job was last handed to the broker (0: never, e.g. the broker was down), and how many
+    # times a render started: a job lost with its broker or worker is queued again (engine.jobs.leases).
+    queued_at = models.BigIntegerField(default=0)
+    renders = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

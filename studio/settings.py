@@ -334,6 +334,10 @@ if REDIS_URL:
     _redis_extra = "&".join(f"{k}={v}" for k, v in _redis_defaults.items() if f"{k}=" not in REDIS_URL)
     _redis_join = "&" if "?" in REDIS_URL else "?"
     Q_CLUSTER["redis"] = REDIS_URL + (_redis_join + _redis_extra if _redis_extra else "")
+# A render holds its task this long (engine/jobs/leases.py): longer than Q_TIMEOUT, which stops a live
+# render, and shorter than Q_RETRY, after which a job whose worker died is handed out again and must
+# find the lease run out. Lost jobs the broker never hands out again are queued again when read.
+ENGINE_RENDER_LEASE = envint("ENGINE_RENDER_LEASE", (Q_CLUSTER["timeout"] + Q_CLUSTER["retry"]) // 2)
 # The built-in engine's renders and videos run on a queue of their own (its worker: Q_CLUSTER_NAME=engine
 # manage.py qcluster, started by runstudio), so the studio's jobs never wait behind them.
 ENGINE_QUEUE = "engine"

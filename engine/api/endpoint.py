@@ -15,9 +15,9 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from engine.api import drills, protocol, sources
+from engine.api import callbacks, drills, protocol, sources
 from engine.api.validation import RequestInvalid, validate_music
-from engine.jobs import lifecycle
+from engine.jobs import leases
 from engine.models import EngineClip, EngineTask
 
 MAX_FEED_IDS = 1000
@@ -45,12 +45,21 @@ def api_view(view):
 
 
 def create_task(*, owner: str, action: str, payload: dict) -> EngineTask:
-    """The task row; its render job starts once the row is committed. Call inside transaction.atomic()."""
+    """The task row; its render job is queued once the row is committed. Call inside transaction.atomic().
+    A broker that cannot take the job does not lose the task: it is queued again when read."""
+    now = int(time.time())
     task = EngineTask.objects.create(
-        key_fingerprint=owner, action=action, payload=payload, submit_time=int(time.time())
+        key_fingerprint=owner, action=action, payload=payload, submit_time=now, queued_at=now
     )
-    transaction.on_commit(lambda: lifecycle.queue_render(task.id))
+    transaction.on_commit(lambda: leases.queue_render(task.id))
     return task
+
+
+def callback_of(request: HttpRequest, body: dict) -> dict:
+    """The request's callback URL (notify_hook, callBackUrl, callback_url), with the address the request
+    came to, which the callback's media links are built on; {} when it asks for none."""
+    asked = callbacks.callback_field(body)
+    return {**asked, "answer_base": request.build_absolute_uri("/").rstrip("/")} if asked else {}
 
 
 def music_payload(owner: str, body: dict, *, v2: bool = False) -> dict:
@@ -80,6 +89,8 @@ def feed_answer(request: HttpRequest, owner: str, ids_text: str) -> JsonResponse
     ids = [i.strip() for i in ids_text.split(",") if i.strip()]
     if len(ids) > MAX_FEED_IDS:
         raise RequestInvalid(f"At most {MAX_FEED_IDS} ids per request.")
-    found = EngineClip.objects.filter(id__in=ids, task__key_fingerprint=owner).in_bulk()
+    mine = EngineClip.objects.filter(id__in=ids, task__key_fingerprint=owner)
+    found = mine.select_related("task").in_bulk()
     clips = [found[i] for i in dict.fromkeys(ids) if i in found]
+    leases.resume({clip.task_id: clip.task for clip in clips}.values())  # renders lost on the way
     return JsonResponse([protocol.clip_object(request, clip) for clip in clips], safe=False)

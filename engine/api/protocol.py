@@ -95,7 +95,7 @@ def task_object(request: HttpRequest, task: EngineTask) -> dict:
         data = [clip_object(request, clip) for clip in task.clips.all()]
     return {
         "task_id": task.id,
-        "notify_hook": "",
+        "notify_hook": (task.payload or {}).get("callback_url", ""),
         "action": task.action,
         "status": task.status,
         "fail_reason": task.fail_reason if task.status == "FAILURE" else "",

@@ -16,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from engine.api import personas, protocol, sources
-from engine.api.endpoint import api_view, create_task, feed_answer, generation, music_payload
+from engine.api.endpoint import api_view, callback_of, create_task, feed_answer, generation, music_payload
 from engine.api.safejson import read_json
 from engine.api.validation import RequestInvalid
 from engine.jobs import lifecycle, score, storage
@@ -28,7 +28,8 @@ MAX_STYLE_WORDS = 1000  # original_tags, in characters: the newest models' style
 @require_POST
 @api_view
 def generate(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = music_payload(owner, read_json(request), v2=True)
+    body = read_json(request)
+    payload = {**music_payload(owner, body, v2=True), **callback_of(request, body)}
     stems = payload.get("task") == "gen_stem"
     with transaction.atomic():
         task = create_task(owner=owner, action="MUSIC", payload={**payload, "format": "sunoapi"})
@@ -46,7 +47,8 @@ def generate(request: HttpRequest, owner: str) -> JsonResponse:
 def generate_concat(request: HttpRequest, owner: str) -> JsonResponse:
     """The whole song (after extend, upload_extend or infill); the reference shows no answer, so it answers
     like /suno/generate: the generation with its one clip, submitted, to read with the feed."""
-    payload = sources.validate_concat(owner, read_json(request))
+    body = read_json(request)
+    payload = {**sources.validate_concat(owner, body), **callback_of(request, body)}
     with transaction.atomic():
         task = create_task(owner=owner, action="CONCAT", payload={**payload, "format": "sunoapi"})
         answer = generation(request, task.id, [lifecycle.prepare_concat_clip(task, status="submitted")])

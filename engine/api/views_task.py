@@ -7,29 +7,32 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engine.api import protocol, sources, uploads
-from engine.api.endpoint import api_view, create_task, music_payload
+from engine.api.endpoint import api_view, callback_of, create_task, music_payload
 from engine.api.safejson import read_json
 from engine.api.validation import RequestInvalid, validate_lyrics
-from engine.jobs import lifecycle
+from engine.jobs import leases
 from engine.models import EngineTask
 
 
 def _submit_music(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = music_payload(owner, read_json(request))
+    body = read_json(request)
+    payload = {**music_payload(owner, body), **callback_of(request, body)}
     with transaction.atomic():
         task = create_task(owner=owner, action="MUSIC", payload=payload)
     return protocol.ok(task.id)
 
 
 def _submit_concat(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = sources.validate_concat(owner, read_json(request))
+    body = read_json(request)
+    payload = {**sources.validate_concat(owner, body), **callback_of(request, body)}
     with transaction.atomic():
         task = create_task(owner=owner, action="CONCAT", payload=payload)
     return protocol.ok(task.id)
 
 
 def _submit_lyrics(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = validate_lyrics(read_json(request))
+    body = read_json(request)
+    payload = {**validate_lyrics(body), **callback_of(request, body)}
     with transaction.atomic():
         task = create_task(owner=owner, action="LYRICS", payload=payload)
     return protocol.ok(task.id)
@@ -62,7 +65,7 @@ def fetch_one(request: HttpRequest, owner: str, task_id: str) -> JsonResponse:
     task = EngineTask.objects.filter(id=task_id, key_fingerprint=owner).prefetch_related("clips").first()
     if task is None:
         return protocol.fail("task_not_exist", "task_not_exist")
-    lifecycle.renders_resume([task])
+    leases.resume([task])
     return protocol.ok(protocol.task_object(request, task))
 
 
@@ -79,5 +82,5 @@ def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
     wanted = list(dict.fromkeys(ids))
     found = EngineTask.objects.filter(id__in=wanted, key_fingerprint=owner).prefetch_related("clips")
     tasks = found.in_bulk()
-    lifecycle.renders_resume(list(tasks.values()))
+    leases.resume(tasks.values())
     return protocol.ok([protocol.task_object(request, tasks[i]) for i in wanted if i in tasks])

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from engine.api.endpoint import api_view, create_task, feed_answer, generation, music_payload
+from engine.api.endpoint import api_view, callback_of, create_task, feed_answer, generation, music_payload
 from engine.api.safejson import read_json
 from engine.jobs import lifecycle
 
@@ -18,7 +18,8 @@ from engine.jobs import lifecycle
 @require_POST
 @api_view
 def generate(request: HttpRequest, owner: str) -> JsonResponse:
-    payload = music_payload(owner, read_json(request), v2=True)
+    body = read_json(request)
+    payload = {**music_payload(owner, body, v2=True), **callback_of(request, body)}
     with transaction.atomic():
         task = create_task(owner=owner, action="MUSIC", payload={**payload, "format": "v2"})
         clips = lifecycle.prepare_clips(task, status="submitted")

@@ -13,9 +13,8 @@ import random
 import time
 
 from django.conf import settings
-from django_q.tasks import async_task
 
-from engine.jobs import clipmeta, media, render, score, storage
+from engine.jobs import clipmeta, endings, faults, leases, media, render, score, storage
 from engine.models import EngineClip, EngineTask
 from engine.music.plan import Controls
 from engine.music.styles import Negative, parse_negative
@@ -24,13 +23,6 @@ from engine.words import lyricist
 
 log = logging.getLogger(__name__)
 CLIPS_PER_TASK = 2
-# A render that started this long ago and never ended lost its worker (killed mid-job): take it over.
-RENDER_LEASE_S = 180
-
-
-def enqueue(func: str, *args, name: str) -> None:
-    """Queue the engine's own work on its own queue, so the studio's jobs never wait behind renders."""
-    async_task(func, *args, task_name=name, cluster=getattr(settings, "ENGINE_QUEUE", None))
 
 
 def _pause() -> None:
@@ -49,40 +41,6 @@ def _set(task: EngineTask, **fields) -> None:
     task.save(update_fields=list(fields))
 
 
-def queue_render(task_id: str, *, name: str | None = None) -> None:
-    enqueue("engine.jobs.lifecycle.render_task", task_id, name=name or f"engine-{task_id}")
-
-
-def render_claim(task_id: str) -> EngineTask | None:
-    """Take a task to render: a new one, or one whose render was killed mid-job (its lease ran out)."""
-    now = int(time.time())
-    tasks = EngineTask.objects.filter(id=task_id)
-    won = tasks.filter(status=EngineTask.Status.NOT_START).update(
-        status=EngineTask.Status.SUBMITTED, start_time=now
-    )
-    if not won:
-        stalled = tasks.filter(
-            status__in=(EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS),
-            start_time__lt=now - RENDER_LEASE_S,
-        ).exclude(fail_reason=STUCK)
-        won = stalled.update(status=EngineTask.Status.SUBMITTED, start_time=now)
-    return tasks.first() if won else None
-
-
-def renders_resume(tasks: list[EngineTask]) -> None:
-    """Queue again the renders of fetched tasks that stalled (their worker died): a Redis broker would
-    never deliver such a job again, and the ORM broker only after its retry time."""
-    stale = int(time.time()) - RENDER_LEASE_S
-    for task in tasks:
-        pending = task.status in (EngineTask.Status.SUBMITTED, EngineTask.Status.IN_PROGRESS)
-        if pending and task.start_time < stale and task.fail_reason != STUCK:
-            queue_render(task.id, name=f"engine-resume-{task.id}")
-
-
-# Kept in fail_reason (never shown while the task is pending) so a drilled stuck task is not taken over.
-STUCK = "stuck on purpose (ENGINE_STUCK_RATE)"
-
-
 def _gets_stuck() -> bool:
     """The stuck-task drill (ENGINE_STUCK_RATE, .env.example): this render never finishes."""
     rate = settings.ENGINE_STUCK_RATE
@@ -90,28 +48,31 @@ def _gets_stuck() -> bool:
 
 
 def render_task(task_id: str) -> None:
-    task = render_claim(task_id)
-    if task is None:  # already rendered, rendering elsewhere, or unknown: nothing to do
+    """The render job. Database and broker errors are retried (engine.jobs.faults); if they outlast the
+    retries the task keeps its lease and is taken up again later (engine.jobs.leases), never failed."""
+    what = f"engine task {task_id}"
+    task = faults.retrying(lambda: leases.claim(task_id), what=what)
+    if task is None:  # already rendered, rendering elsewhere, unknown, or the database is still away
         return
+    faults.retrying(lambda: _render(task), what=what)
+
+
+def _render(task: EngineTask) -> None:
     _pause()
     try:
         if settings.ENGINE_FAIL_RATE and seed_of(task.id) % 1000 < settings.ENGINE_FAIL_RATE * 1000:
-            raise RuntimeError("the engine was told to fail this task (ENGINE_FAIL_RATE)")
+            raise faults.RenderFailed("The engine was told to fail this song (ENGINE_FAIL_RATE).")
         if _gets_stuck():
-            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%", fail_reason=STUCK)
+            _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%", fail_reason=leases.STUCK)
             return  # never finishes: the studio must give up on it by itself
         {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
-    except Exception as exc:  # a render bug must end the task visibly, not leave it hanging
+    except faults.INFRASTRUCTURE:
+        raise  # not the song's fault: retried
+    except Exception as exc:  # a render that cannot be made ends its task visibly, never left hanging
         log.exception("engine task %s failed", task.id)
-        reason = f"render failed: {exc}"
-        _set(task, status=EngineTask.Status.FAILURE, fail_reason=reason, finish_time=int(time.time()))
-        # The feed (v2 and SunoAPI formats) has no task: each clip says why, as Suno's clips do.
-        for clip in task.clips.all():
-            clip.status = "error"
-            clip.metadata = {**clip.metadata, "error_type": "render_failed", "error_message": reason}
-            clip.save(update_fields=["status", "metadata"])
+        endings.fail(task, faults.reason_for(exc))
         return
-    _set(task, status=EngineTask.Status.SUCCESS, progress="100%", finish_time=int(time.time()))
+    endings.succeed(task)
 
 
 def _render_lyrics(task: EngineTask) -> None:
@@ -295,7 +256,12 @@ def complete(clips: list[EngineClip]) -> None:
 
 
 def queue_video(clip_id: str) -> None:
-    enqueue("engine.jobs.lifecycle.render_video", clip_id, name=f"engine-video-{clip_id}")
+    """The clip's video job; a broker that cannot take it costs only the video, never the song (the
+    clip stays complete; its video_pending says the MP4 is not made)."""
+    try:
+        leases.enqueue("engine.jobs.lifecycle.render_video", clip_id, name=f"engine-video-{clip_id}")
+    except Exception as exc:
+        log.warning("engine clip %s: its video could not be queued (%s)", clip_id, type(exc).__name__)
 
 
 def render_video(clip_id: str) -> None:

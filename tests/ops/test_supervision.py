@@ -12,7 +12,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from engine.jobs import lifecycle
+from engine.jobs import leases, lifecycle
 from engine.models import EngineTask
 from songs.services import copies
 from studio.supervisor import Child, Supervisor
@@ -141,7 +141,7 @@ def test_stopping_ends_every_process_of_every_group(tmp_path):
 
 @pytest.mark.django_db
 def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
-    long_ago = int(time.time()) - lifecycle.RENDER_LEASE_S - 1
+    long_ago = int(time.time()) - leases.lease_seconds() - 1
     killed = EngineTask.objects.create(
         key_fingerprint="k",
         action="LYRICS",
@@ -162,7 +162,7 @@ def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
         payload={"prompt": "x"},
         status="IN_PROGRESS",
         start_time=long_ago,
-        fail_reason=lifecycle.STUCK,
+        fail_reason=leases.STUCK,
     )
 
     for task in (killed, running, stuck):
@@ -175,14 +175,14 @@ def test_a_render_killed_mid_job_is_taken_over_when_its_lease_runs_out():
 @pytest.mark.django_db
 def test_fetching_a_stalled_task_queues_its_render_again(monkeypatch):
     queued = []
-    monkeypatch.setattr(lifecycle, "enqueue", lambda func, *args, name: queued.append(args))
+    monkeypatch.setattr(leases, "enqueue", lambda func, *args, name: queued.append(args))
     stalled = EngineTask.objects.create(
         key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=1
     )
     fresh = EngineTask.objects.create(
         key_fingerprint="k", action="LYRICS", payload={}, status="IN_PROGRESS", start_time=int(time.time())
     )
-    lifecycle.renders_resume([stalled, fresh])
+    leases.resume([stalled, fresh])
     assert queued == [(stalled.id,)]
 
 
@@ -208,8 +208,8 @@ def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):
     def queue(func, *args, **kw):
         queued.append((func, kw["cluster"]))
 
-    monkeypatch.setattr(lifecycle, "async_task", queue)
-    lifecycle.enqueue("engine.jobs.lifecycle.render_task", "t-1", name="engine-t-1")
+    monkeypatch.setattr(leases, "async_task", queue)
+    leases.enqueue("engine.jobs.lifecycle.render_task", "t-1", name="engine-t-1")
     assert queued == [("engine.jobs.lifecycle.render_task", "engine")]  # never behind the studio's downloads
     assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["workers"] >= 1
 

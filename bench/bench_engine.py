@@ -13,6 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")  # engine.jobs reads django-q2's settings
 
 from engine.jobs import media  # noqa: E402
 from engine.music import analysis, composer  # noqa: E402

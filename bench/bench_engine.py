@@ -13,6 +13,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")  # engine.jobs loads django-q2's models
+
+import django  # noqa: E402
+
+django.setup()
 
 from engine.jobs import media  # noqa: E402
 from engine.music import analysis, composer  # noqa: E402

@@ -216,12 +216,12 @@ PROFILES: dict[str, Profile] = {
             (_HOLD, _HOLD),
             "sub",
             (_HOLD, "x-------x-------"),
-            (
-                {"kick": "o.......o......."},
-                {"kick": "x.......o.......", "rim": "....o.......o...", "shaker": "..o...o...o...o."},
+            (  # barely a pulse: the least beat of all the styles
+                {},
+                {"kick": "o...............", "shaker": "......o.......o."},
             ),
             arp="glass",
-            arp_rate=(2, 2),
+            arp_rate=(0, 4),
             lead="glass",
             reverb=(0.55, 4.5),
             drive=1.1,

@@ -166,7 +166,8 @@ def _arrange(sections: list[Section], bar_s: float, aim: float) -> list[Section]
     """Grow the form's instrumental parts, in whole bars, until the song lasts about ``aim`` seconds.
 
     In turn: a solo before the last chorus (or before the outro), a hook after each earlier chorus, a
-    longer intro and outro; then the solo again. Sung sections never change, so the words stay in place.
+    longer intro and outro; when all are at their longest (few words), more 16-bar rounds of the band
+    before the outro. Sung sections never change, so the words stay in place.
     """
     missing_bars = int((aim - _seconds(sections, bar_s)) // bar_s)
     if missing_bars <= 0 or not sections:

@@ -48,6 +48,7 @@ def test_a_songwriter_hears_a_free_local_sketch_before_spending_credits(
         settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = url, RELAY_KEY
         settings.SUNO_API_FORMAT = "task"
         settings.SKETCH_ENABLED = True
+        settings.ENGINE_MAX_SECONDS = 16.0  # past the intro: words are sung, and karaoke shows them
         settings.SKETCH_GATEWAY_URL, settings.SKETCH_GATEWAY_KEY = live_server.url, settings.ENGINE_API_KEY
         gateway_client.transport_override = None  # real sockets all the way
         log_in(page, live_server.url, "alice", "correct-horse-battery")

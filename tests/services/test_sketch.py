@@ -49,6 +49,7 @@ def beside_a_gateway(settings):
     settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY = GATEWAY, "real-gateway-key"
     settings.SUNO_API_FORMAT = "task"
     settings.SKETCH_ENABLED = True
+    settings.ENGINE_MAX_SECONDS = 16.0  # past the intro: words are sung (and timed)
     settings.SKETCH_GATEWAY_URL, settings.SKETCH_GATEWAY_KEY = "http://testserver", settings.ENGINE_API_KEY
     router = Router()
     gateway_client.transport_override = router

@@ -29,7 +29,7 @@ LYRICS = (
 
 
 # How long a page may take to show a state on a busy machine (a bound, not a wait).
-WAIT = 180_000
+WAIT = 300_000
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Each language: the browser locale that asks for it, and its catalog (None: the English source).
 LANGUAGES = {"en": ("en-US", None), "zh-hans": ("zh-CN", "zh_Hans")}

@@ -98,6 +98,7 @@ def session(page, base: str) -> None:
     page.wait_for_selector(".continuing")
     shoot(page, "06b-replace-section-form")
     page.locator("#create-panel button[type=submit]").click()
+    page.wait_for_selector("article.card:nth-child(2)", timeout=WAIT)  # the Replace section card, on top
     page.wait_for_selector("article.card:first-child .chip.good", timeout=WAIT)  # stitched too
     page.wait_for_selector("article.card:first-child audio[src^='/clips/']", timeout=WAIT)
     shoot(page, "06c-replace-section-whole-song")

@@ -73,8 +73,13 @@ def live_studio(*, port: int, username: str, password: str, superuser: bool = Fa
             proc.wait(timeout=60)
 
 
+# How long the studio may take to start on a busy machine (migrations, collectstatic, gunicorn): a bound.
+START_BOUND_S = 300
+
+
 def _wait_for(base: str, proc: subprocess.Popen) -> None:
-    for _ in range(150):
+    deadline = time.monotonic() + START_BOUND_S
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)
             return

@@ -28,6 +28,8 @@ LYRICS = (
 )
 
 
+# How long a page may take to show a state on a busy machine (a bound, not a wait).
+WAIT = 300_000
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Each language: the browser locale that asks for it, and its catalog (None: the English source).
 LANGUAGES = {"en": ("en-US", None), "zh-hans": ("zh-CN", "zh_Hans")}
@@ -54,6 +56,8 @@ def shoot(page, name: str) -> None:
 
 
 def session(page, base: str) -> None:
+    page.goto(f"{base}/")
+    shoot(page, "00-front-page")
     page.goto(f"{base}/accounts/login/")
     shoot(page, "01-login")
     page.get_by_label(T("Username")).fill("alice")
@@ -67,26 +71,37 @@ def session(page, base: str) -> None:
     page.get_by_label(T("Title"), exact=True).fill("City Lights")
     page.get_by_role("button", name=T("Create"), exact=True).click()
     page.wait_for_selector("article.card .spinner")
+    page.screenshot(path=str(_where["folder"] / "02a-after-create-window.png"))  # what the window shows
     shoot(page, "02-project-pending")
-    page.wait_for_selector("article.card audio", timeout=30_000)
+    page.wait_for_selector("article.card audio", timeout=WAIT)
     shoot(page, "03-project-streaming")
-    page.wait_for_selector("article.card .chip.good", timeout=30_000)
-    page.wait_for_selector("article.card audio[src^='/clips/']", timeout=30_000)
+    page.wait_for_selector("article.card .chip.good", timeout=WAIT)
+    page.wait_for_selector("article.card audio[src^='/clips/']", timeout=WAIT)
     page.get_by_label(T("Write lyrics about")).fill("homesick on a night train")
     page.get_by_role("button", name=T("Write lyrics")).click()
-    page.wait_for_selector(".draft-actions", timeout=30_000)
+    page.wait_for_selector(".draft-actions", timeout=WAIT)
     shoot(page, "04-project-done")
     page.locator("details.downloads summary").first.click()
     shoot(page, "05-downloads-open")
     page.locator("details.downloads summary").first.click()
     page.get_by_text(T("Cover in another style")).first.click()  # the form comes when the box opens
-    page.wait_for_selector("input[id^=cover-tags-]", timeout=10_000)
+    page.wait_for_selector("input[id^=cover-tags-]", timeout=WAIT)
     page.locator("details.lib-menu summary").first.click()  # so do the "⋯" menu's items
-    page.wait_for_selector("[data-closes-menu]", timeout=10_000)
+    page.wait_for_selector("[data-closes-menu]", timeout=WAIT)
     shoot(page, "05b-cover-form-and-menu")
     page.locator("button", has_text=T("Continue from here")).first.click()
     page.wait_for_selector(".continuing")
     shoot(page, "06-continue-form")
+    page.goto(page.url.split("?")[0])
+    page.locator("input.at").first.fill("0:01")
+    page.locator("button", has_text=T("Replace section")).first.click()
+    page.wait_for_selector(".continuing")
+    shoot(page, "06b-replace-section-form")
+    page.locator("#create-panel button[type=submit]").click()
+    page.wait_for_selector("article.card:nth-child(2)", timeout=WAIT)  # the Replace section card, on top
+    page.wait_for_selector("article.card:first-child .chip.good", timeout=WAIT)  # stitched too
+    page.wait_for_selector("article.card:first-child audio[src^='/clips/']", timeout=WAIT)
+    shoot(page, "06c-replace-section-whole-song")
     page.goto(page.url.split("?")[0])
     page.locator(".draft-actions a", has_text=T("Edit")).first.click()
     shoot(page, "07-draft-editor")
@@ -100,7 +115,7 @@ def more_pages(page, base: str) -> None:
     page.get_by_role("link", name="Night Drive").first.click()
     project_url = page.url
     page.get_by_role("button", name=T("Share")).first.click()
-    page.wait_for_selector(".share-box input, .share-box a", timeout=10_000)
+    page.wait_for_selector(".share-box input, .share-box a", timeout=WAIT)
     shoot(page, "09-clip-shared")
     share_url = page.locator(".share-box input").first.input_value()
     page.get_by_role("link", name=T("Project settings")).click()
@@ -131,6 +146,10 @@ def more_pages(page, base: str) -> None:
     shoot(page, "16-public-share")
     page.goto(f"{base}/accounts/signup/")
     shoot(page, "17-signup")
+    page.goto(invite_url)
+    shoot(page, "18-invite-logged-out")
+    page.get_by_role("link", name=T("Log in")).last.click()
+    shoot(page, "19-login-for-invite")
 
 
 def main() -> None:
@@ -146,6 +165,7 @@ def main() -> None:
                 _where["folder"] = OUT / language / name
                 _where["folder"].mkdir(parents=True, exist_ok=True)
                 page = browser.new_page(viewport={"width": width, "height": height}, locale=locale)
+                page.set_default_timeout(WAIT)
                 session(page, base)
                 page.close()
         browser.close()

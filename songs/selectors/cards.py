@@ -43,7 +43,6 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
     if among is not None:
         tasks = tasks.filter(pk__in=among)
     if changed_since is not None:
-        # A card also changes when the stems of one of its clips move on.
         # A card also changes when the stems of one of its clips move on, or the song a replaced section
         # is put back into (and that song's stems).
         riders = GenerationTask.objects.filter(changed_at__gt=changed_since).filter(

@@ -82,7 +82,9 @@ def test_each_hanzi_is_one_sung_syllable_starting_on_its_note():
         assert inside > 0.01 and inside > before * 0.8
 
 
-@pytest.mark.parametrize("line", ["Привет мой друг", "こんにちは世界", "사랑해요", "Ça va très bien"])
+@pytest.mark.parametrize(
+    "line", ["Привет мой друг", "こんにちは世界", "사랑해요", "Ça va très bien", "Καλημέρα κόσμε"]
+)
 def test_other_scripts_are_sung_too(line):
     song = _sung(f"[Verse]\n{line}", seconds=6.0)
     assert song.notes

@@ -148,9 +148,17 @@ t, c = time.perf_counter(), time.process_time()
 song = composer.compose(tags="upbeat pop", lyrics=lyrics, title="Speed", seed=7, max_seconds={seconds},
                         voice=voices.for_gender("f", 7))
 wall, cpu = time.perf_counter() - t, time.process_time() - c
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings_test")
+django.setup()
+from engine.jobs import media
+t2 = time.perf_counter()
+media.encode_mp3(song.audio, song.sample_rate)
+media.render_cover(title="Speed", tags="upbeat pop", seed=7)
+store = time.perf_counter() - t2
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"duration": song.duration, "wall": wall, "cpu": cpu, "sung_notes": len(song.notes),
-                  "rss_mb": rss}}))
+                  "rss_mb": rss, "store": store}}))
 """
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     out = subprocess.run(
@@ -215,7 +223,8 @@ def main() -> None:
                 f"render {s['duration']:.0f} s song on one core: {s['wall']:.2f} s wall "
                 f"({s['duration'] / s['wall']:.1f}x real time), {s['cpu']:.2f} s CPU "
                 f"({s['duration'] / s['cpu']:.1f}x); {s['sung_notes']} sung notes; "
-                f"peak RSS {s['rss_mb']:.0f} MB",
+                f"peak RSS {s['rss_mb']:.0f} MB; + MP3 and cover {s['store']:.2f} s: first clip streams "
+                f"{s['wall'] + s['store']:.1f} s after its render starts",
                 flush=True,
             )
         print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared: wall figures suffer, CPU ones less)")

@@ -312,6 +312,9 @@ def _render_voice(mix: Mix) -> None:
                 mix.sung.append([line_no, i, round(t, 4), round(t + seconds, 4), note.midi])
 
 
+CHORUS_DOUBLE, CHORUS_THIRD = 0.3, 0.24  # gains of a chorus's double and third, the lead being 1
+
+
 def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float, SungNote]]) -> None:
     """The singer sings the line (engine.voice.singer); in a chorus a quieter double (a few ms late, to
     the left) and a third above (to the right) thicken it. Lines sung twice on the same notes (choruses)
@@ -321,7 +324,7 @@ def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float
     parts = [(1.0, 0.0, 0.0, lead)]
     if sec.role == "chorus":
         third = [degree_midi(mix.plan, n.degree + 2, mix.plan.voice_root) for _, _, n in timed]
-        parts += [(0.3, -0.45, 0.018, lead), (0.24, 0.45, 0.012, third)]
+        parts += [(CHORUS_DOUBLE, -0.45, 0.018, lead), (CHORUS_THIRD, 0.45, 0.012, third)]
     buses = ("voice", "sung") if "sung" in mix.buses else ("voice",)
     for gain, pan, delay, midis in parts:
         notes = tuple(

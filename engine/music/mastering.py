@@ -57,9 +57,12 @@ def ducking(n: int, sr: int, singing: list[tuple[float, float]]) -> np.ndarray:
     return np.interp(np.arange(n, dtype=np.float32), np.arange(len(gain)) * block, gain).astype(np.float32)
 
 
-def _limit_voice(x: np.ndarray) -> np.ndarray:
-    """A soft limiter that leaves the voice alone below about 0.5 of full scale (1.5 tanh(x / 1.5))."""
-    return np.float32(1.5) * np.tanh(x * np.float32(1 / 1.5))
+def _limit_voice(x: np.ndarray, peak: float) -> np.ndarray:
+    """A soft limiter for the lead vocal, c tanh(x / c), its knee set by the voice's own peak (at least
+    1.5): only the loudest syllables are touched, by the same curve in every genre (a genre's harder
+    drive must not colour the singer)."""
+    knee = np.float32(max(1.5, 0.9 * peak))
+    return knee * np.tanh(x * (1 / knee))
 
 
 def master(
@@ -139,11 +142,13 @@ def master(
     else:
         np.tanh(out, out=out)
     if lead is not None:
-        out += _limit_voice(lead * drive)
+        lead *= drive
+        lead_peak = float(np.max(np.abs(lead)))
+        out += _limit_voice(lead, lead_peak)
     if vocals is not None:
         vocals *= drive
         if lead is not None:
-            vocals[:] = _limit_voice(vocals) + vocal_rev * drive * clip_gain
+            vocals[:] = _limit_voice(vocals, lead_peak) + vocal_rev * drive * clip_gain
         else:
             vocals *= clip_gain
         del clip_gain, vocal_rev

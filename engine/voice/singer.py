@@ -33,7 +33,17 @@ FRAME_S = HOP / FS
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_SCRIPTS = (  # other scripts and the espeak-ng voice that reads them (else en-us spells their letters out)
+    (re.compile(r"[\u0400-\u04ff]"), "ru"),
+    (re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]"), "el"),
+    (re.compile(r"[\u0590-\u05ff]"), "he"),
+    (re.compile(r"[\u0600-\u06ff]"), "ar"),
+    (re.compile(r"[\u0900-\u097f]"), "hi"),
+    (re.compile(r"[\u0b80-\u0bff]"), "ta"),
+    (re.compile(r"[\u0e00-\u0e7f]"), "th"),
+    (re.compile(r"[\u10a0-\u10ff]"), "ka"),
+    (re.compile(r"[\u0530-\u058f]"), "hy"),
+)
 EDGE_S = 0.025  # vowel transitions kept at spoken speed at both ends of a stretched vowel
 FEMALE_VARIANT, FEMALE_FORMANT = "+f2", 1.16  # espeak-ng's female variant, and the formant scale it has
 MAX_CONSONANT_SHARE = 0.55  # consonants take at most this share of a short note (squeezed beyond it)
@@ -64,8 +74,9 @@ def espeak_voice(word: str) -> str:
         return "ja"
     if _HANGUL.search(word):
         return "ko"
-    if _CYRILLIC.search(word):
-        return "ru"
+    for script, voice in _SCRIPTS:
+        if script.search(word):
+            return voice
     return "en-us"
 
 

@@ -448,6 +448,12 @@ COPIES_PENDING = (
 )
 
 
+def video_awaited(now) -> models.Q:
+    """Clips whose video the gateway is still making while the poller watches their task: an open page
+    keeps polling for them, so the video shows once its copy is stored (the copy waits until it is made)."""
+    return models.Q(is_video_pending=True, video_state=Clip.MediaState.NONE, task__watch_until__gt=now)
+
+
 class ClipTiming(models.Model):
     """A clip's words as the gateway aligned them to the audio (act/timing): the karaoke lyrics."""
 

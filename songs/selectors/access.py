@@ -15,6 +15,7 @@ from django.db.models import (
     Subquery,
 )
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from songs import catalog
@@ -30,6 +31,7 @@ from songs.models import (
     Role,
     Team,
     UserLanguage,
+    video_awaited,
 )
 from songs.selectors.teams import credits_used_subquery
 
@@ -111,7 +113,7 @@ def project_for_user(
     )
     if with_pending:
         tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
-        copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+        copies = Clip.objects.filter(COPIES_PENDING | video_awaited(timezone.now()), project=OuterRef("pk"))
         projects = projects.annotate(
             has_pending=ExpressionWrapper(Exists(tasks) | Exists(copies), output_field=BooleanField())
         )

@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import Http404
+from django.utils import timezone
 
 from songs.models import (
     COPIES_PENDING,
@@ -20,6 +21,7 @@ from songs.models import (
     Persona,
     Project,
     Role,
+    video_awaited,
 )
 from songs.selectors.access import _allowed
 from songs.selectors.library import with_liked_by
@@ -224,7 +226,7 @@ def project_has_pending(*, project: Project) -> bool:
     if hasattr(project, "has_pending"):
         return project.has_pending
     tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
-    copies = Clip.objects.filter(COPIES_PENDING, project=OuterRef("pk"))
+    copies = Clip.objects.filter(COPIES_PENDING | video_awaited(timezone.now()), project=OuterRef("pk"))
     return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()
 
 

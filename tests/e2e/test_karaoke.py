@@ -137,11 +137,11 @@ def test_a_fault_beside_the_copy_leaves_the_lyrics_place_then_one_later_try_brin
 
     real, tried = Gateway.fetch_timing, set()
 
-    def unavailable_once(self, *, clip_id, quick=False):
+    def unavailable_once(self, *, clip_id, task_id="", quick=False):
         if clip_id not in tried:  # the first try, right after the copy: the gateway is busy
             tried.add(clip_id)
             raise GatewayError("http_503", "no available channel", http_status=503, retryable=True)
-        return real(self, clip_id=clip_id, quick=quick)
+        return real(self, clip_id=clip_id, task_id=task_id, quick=quick)
 
     monkeypatch.setattr(Gateway, "fetch_timing", unavailable_once)
     task = _run_until_settled(request_song(project, owner))

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -119,7 +120,7 @@ def test_a_linked_upload_clicked_twice_at_once_is_one_upload_and_one_charge(proj
     )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert GenerationTask.objects.filter(action="UPLOAD").count() == 1 and Upload.objects.count() == 1
-    assert charged(project) == 200
+    assert charged(project) == settings.CREDIT_COSTS["UPLOAD"]  # once
 
 
 def test_a_batch_clicked_twice_at_once_is_still_one_batch(project, owner):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import medialinks
+from engine.api import medialinks
 from studio.logredact import redact
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -77,6 +78,11 @@ def test_the_production_gunicorn_access_log_holds_no_signed_link_or_token(tmp_pa
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SUNO_", "REDIS_URL"))}
     env.update(HOST="127.0.0.1", PORT=str(port), VAR_DIR=str(tmp_path), WEB_WORKERS="1", WEB_THREADS="2")
+    # The production config runs with DEBUG off, which refuses the public development key.
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    # As deployed: a migrated database and collected static files (the error pages read both).
+    for step in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True)
     log = tmp_path / "gunicorn.log"
     with log.open("w") as out:
         server = subprocess.Popen(

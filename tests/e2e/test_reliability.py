@@ -16,6 +16,7 @@ from engine.models import EngineTask
 from songs.models import GenerationTask
 from songs.services import polling
 from tests.e2e.test_flow import _run_until_settled, request_song
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,10 +74,8 @@ def test_a_submit_that_times_out_after_sending_is_never_sent_again(project, owne
     task = request_song(project, owner)  # saved, then submitted on commit (a synchronous worker in tests)
     task.refresh_from_db()
     assert task.status == "failed" and "not sent again" in task.fail_reason
-    for _ in range(900):  # the engine, unhurried, makes the task after the studio gave up (within 90 s)
-        if EngineTask.objects.exists():
-            break
-        time.sleep(0.1)
+    # The engine, unhurried, makes the task after the studio gave up.
+    until(EngineTask.objects.exists, what="the engine making the task the studio gave up on")
     assert EngineTask.objects.count() == 1
     polling.work_resume_due(now=timezone.now() + timedelta(hours=1))
     time.sleep(2.0)  # longer than the engine's delay: a second send would have made a row by now

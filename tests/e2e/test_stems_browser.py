@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,6 +10,7 @@ from playwright.sync_api import Page, expect
 from songs.models import GenerationTask
 from tests.e2e.conftest import log_in, poller_running
 from tests.e2e.test_flow import request_song
+from tests.waiting import until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +24,13 @@ def studio(live_server, settings):
         yield live_server
 
 
-def finished(task: GenerationTask, seconds: float = 60) -> GenerationTask:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def finished(task: GenerationTask) -> GenerationTask:
+    def settled() -> bool:
         task.refresh_from_db()
-        if not task.is_pending and not task.clips.filter(media_state="pending").exists():
-            return task
-        time.sleep(0.3)
-    raise AssertionError(f"task {task.pk} still {task.status}")
+        return not task.is_pending and not task.clips.filter(media_state="pending").exists()
+
+    until(settled, what=f"task {task.pk} finishing with its copies stored")
+    return task
 
 
 def test_a_songwriter_splits_stems_mutes_the_vocals_and_boosts_a_style(

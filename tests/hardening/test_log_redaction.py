@@ -11,7 +11,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from engine.api import medialinks
 from studio.logredact import redact
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ("sig=0123abcd", "tok3n-SECRET", "X-Amz-Signature=feedface")
@@ -74,6 +74,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _answered(request: urllib.request.Request) -> bool:
+    try:
+        urllib.request.urlopen(request, timeout=30).close()
+    except urllib.error.HTTPError:
+        pass  # an answer all the same: the access log has its line
+    except urllib.error.URLError:  # the worker is still starting
+        return False
+    return True
+
+
 def test_the_production_gunicorn_access_log_holds_no_signed_link_or_token(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SUNO_", "REDIS_URL"))}
@@ -94,10 +104,8 @@ def test_the_production_gunicorn_access_log_holds_no_signed_link_or_token(tmp_pa
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while "Booting worker" not in log.read_text():
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+            until(lambda: "Booting worker" in log.read_text() or server.poll() is not None, what="gunicorn")
+            assert server.poll() is None, log.read_text()
             asked = [
                 "/u/tok3n-SECRET",
                 "/suno/media/c1.mp3?exp=1700000000&sig=0123abcd",
@@ -105,19 +113,8 @@ def test_the_production_gunicorn_access_log_holds_no_signed_link_or_token(tmp_pa
             ]
             for path in asked:
                 request = urllib.request.Request(base + path, headers={"Referer": f"{base}/s/tok3n-SECRET/"})
-                while True:
-                    try:
-                        urllib.request.urlopen(request, timeout=30).close()
-                    except urllib.error.HTTPError:
-                        pass
-                    except urllib.error.URLError:  # the worker is still starting
-                        assert time.monotonic() < deadline
-                        time.sleep(0.2)
-                        continue
-                    break
-            while len(re.findall(r'"GET ', log.read_text())) < len(asked):
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+                until(lambda request=request: _answered(request), what=f"gunicorn answering {path}")
+            until(lambda: len(re.findall(r'"GET ', log.read_text())) >= len(asked), what="the access log")
         finally:
             server.terminate()
             server.wait(timeout=30)

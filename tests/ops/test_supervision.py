@@ -16,6 +16,7 @@ from engine.jobs import leases, lifecycle
 from engine.models import EngineTask
 from songs.services import copies
 from studio.supervisor import Child, Supervisor
+from tests.waiting import until
 
 
 class FakeProcess:
@@ -81,13 +82,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+def _wait_for(predicate) -> bool:
+    return bool(until(predicate, what="the supervised processes reaching the state asked for"))
 
 
 # A child that starts a grandchild (as qcluster starts its workers, gunicorn its) and writes both pids.

@@ -17,6 +17,7 @@ from tests.e2e.test_flow import request_song
 from tests.factories import wav_bytes
 from tests.standins.families import ACEDATA_KEY, settle
 from tests.standins.serving import serving
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,12 +167,7 @@ def test_it_calls_back_with_the_documented_body_which_names_the_task(acedata, li
             "callback_url": f"{hook}/cb",
         }
         task_id = gateway.submit_music(payload=payload)
-        for _ in range(200):
-            if acedata.callbacks:
-                break
-            import time
-
-            time.sleep(0.05)
+        until(lambda: acedata.callbacks, what="the stand-in calling back")
     (url, body, status) = acedata.callbacks[0]
     assert url == f"{hook}/cb" and status == 200 and calls == [body]
     assert body["success"] is True and body["task_id"] == task_id and len(body["data"]) == 2

@@ -3,8 +3,6 @@ HTTP at each hop: every feature the family offers, callbacks on and off, and a f
 
 from __future__ import annotations
 
-import time
-
 import miniaudio
 import pytest
 from django.urls import reverse
@@ -15,6 +13,7 @@ from songs.services import boost, personas, requests, stems
 from tests.e2e.test_flow import request_song
 from tests.standins.sunoapi import calling_back
 from tests.standins.sunoapi_fixtures import settle
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,11 +42,12 @@ def test_with_callbacks_on_a_song_finishes_without_any_poll(project, owner, call
     task.refresh_from_db()
     assert behind_sunoapi_sent_hook(callbacks_on).endswith(f"/hooks/gateway/{task.callback_token}/")
 
-    with calling_back(callbacks_on):
-        deadline = time.monotonic() + 60
-        while task.is_pending and time.monotonic() < deadline:  # no poll cycle runs here: callbacks only
-            time.sleep(0.2)
-            task.refresh_from_db()
+    def ended() -> bool:
+        task.refresh_from_db()
+        return not task.is_pending
+
+    with calling_back(callbacks_on):  # no poll cycle runs here: callbacks only
+        until(ended, what="the song ending through callbacks alone")
 
     assert task.status == "succeeded", task.fail_reason
     told = [(c["body"]["data"]["callbackType"], c["status"]) for c in callbacks_on.callbacks]

@@ -155,6 +155,7 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         visible, outbox = _clips_upsert(answered, now)
         before = {task.pk: task.polls for task, _ in answered}
         written: dict[int, frozenset] = {}
+        succeeded_now = []  # this answer made them succeed (a watched task's later polls do not count)
         for task, answer in answered:
             if _progressed(task, answer, visible):
                 task.progressed_at = now  # the time-out counts from here
@@ -166,6 +167,8 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
                 _draft_from_lyrics(task, answer)
             if task.status == Status.SUCCEEDED and fields["status"] == Status.SUCCEEDED:
                 fields.pop("finished_at", None)  # a video being watched: it finished when it finished
+            elif fields["status"] == Status.SUCCEEDED:
+                succeeded_now.append(task)
             if task.pk in visible or any(getattr(task, k) != v for k, v in fields.items()):
                 fields["changed_at"] = now
             fields.update(
@@ -180,7 +183,7 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
         _tasks_update([task for task, _ in answered], written)
         for task, _ in answered:
             task.polls = before[task.pk] + 1  # what "polls = polls + 1" wrote (the task is ours: claimed)
-        _sections_stitch([task for task, _ in answered if task.status == Status.SUCCEEDED])
+        _sections_stitch(succeeded_now)
     return outbox
 
 

@@ -159,3 +159,23 @@ def test_a_video_is_fetched_once_when_the_gateway_says_it_is_made(project, gatew
     made = task.clips.get()
     assert gateway.count(".mp4") == 1 and made.video_state == "stored"
     assert task.next_poll_at is None and task.watch_until is None
+
+
+def test_a_replaced_section_is_stitched_once_not_at_every_poll_while_its_video_is_watched(
+    project, gateway, monkeypatch
+):
+    from songs.services import ingest
+
+    asked = []
+    real = ingest.requests.stitch_request
+    monkeypatch.setattr(ingest.requests, "stitch_request", lambda **kw: asked.append(kw) or real(**kw))
+    now = timezone.now()
+    task = make_task(project, status="running", mode="infill", upstream_id="up-1", next_poll_at=now)
+    video = {"video_url": "http://cdn.test/v-1.mp4", "is_video_pending": True}
+    gateway.answer("up-1", "SUCCESS", clips=[clip("v-1", **video)], progress="100%")
+
+    for _ in range(3):  # the section is made; its video is still being made, so the task stays watched
+        task = poll(task)
+
+    assert task.status == "succeeded" and task.watch_until is not None
+    assert len(asked) == 1  # put back into its song once, when it was made

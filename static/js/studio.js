@@ -108,12 +108,32 @@
   // and htmx looks for the answer's out-of-band targets inside the button's own (then detached) tree: the
   // answer (a new card, a reason) would be lost. So the poller's version of such a card is held until the
   // answer is in, and dropped if a newer version of the card arrives meanwhile (the answer's own, say).
+  // The same holds while the person is working in the card: typing in one of its fields (a redraw would
+  // wipe what they typed) or pressing one of its buttons (the click would land on the card it replaced).
   var inflight = [];
   var answering = null;
   var held = {};
-  function busy(card) {
-    return inflight.some(function (el) { return el !== answering && card.contains(el); });
+  var pressed = null;
+  var TYPING = "input:not([type=button]):not([type=submit]):not([type=checkbox]):not([type=radio]), textarea, select";
+  function typing(card) {
+    var el = document.activeElement;
+    return !!el && el !== document.body && card.contains(el) && el.matches(TYPING);
   }
+  function busy(card) {
+    return pressed === card || typing(card) ||
+      inflight.some(function (el) { return el !== answering && card.contains(el); });
+  }
+  document.addEventListener("pointerdown", function (event) {
+    pressed = event.target.closest ? event.target.closest("article.card[id]") : null;
+  }, true);
+  function letGo() {
+    pressed = null;
+    setTimeout(releaseHeld, 0);  // after the click's own handlers: its request is in flight by then
+  }
+  ["pointerup", "pointercancel", "click"].forEach(function (type) {
+    document.addEventListener(type, letGo, true);
+  });
+  document.addEventListener("focusout", function () { setTimeout(releaseHeld, 0); });
   document.addEventListener("htmx:beforeRequest", function (event) { inflight.push(event.detail.elt); });
   document.addEventListener("htmx:beforeSwap", function (event) {
     answering = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;

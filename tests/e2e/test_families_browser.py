@@ -47,16 +47,8 @@ def card_titled(page: Page, title: str):
 
 
 def continue_first_clip(page: Page, card, at: str, lyrics: str) -> None:
-    # The poller may redraw the card (a copy or a video arriving) between the fill and the click, and the
-    # click then lands on the card it replaced: do it again, as a person would, until the form opens.
-    for _attempt in range(3):
-        card.locator("input.at").first.fill(at)
-        card.get_by_role("button", name="Continue from here").first.click()
-        try:
-            expect(page.locator(".continuing")).to_contain_text("Continuing", timeout=30_000)
-            break
-        except AssertionError:
-            continue
+    card.locator("input.at").first.fill(at)
+    card.get_by_role("button", name="Continue from here").first.click()
     expect(page.locator(".continuing")).to_contain_text("Continuing")
     page.get_by_label("Lyrics", exact=True).fill(lyrics)
     page.get_by_role("button", name="Continue", exact=True).click()

@@ -53,6 +53,12 @@ def length_cap(mv: str = "") -> float:
     return min(float(settings.ENGINE_MAX_SECONDS), catalog.longest_song(mv))
 
 
+def _words(song: dict) -> dict:
+    """What every render takes from the request as it stands: its words, style tags, title, and whether
+    it is sung."""
+    return {key: song[key] for key in ("tags", "lyrics", "title", "instrumental")}
+
+
 def max_seconds(controls: composer.Controls | None, mv: str = "") -> float:
     """The length cap, or a shorter target length the request asked for."""
     target = controls.target_seconds if controls else None
@@ -68,11 +74,8 @@ def new_song(
     controls: composer.Controls | None = None,
 ) -> Rendered:
     rendered = composer.compose(
-        tags=song["tags"],
-        lyrics=song["lyrics"],
-        title=song["title"],
+        **_words(song),
         seed=seed,
-        instrumental=song["instrumental"],
         max_seconds=max_seconds(controls, song.get("mv", "")),
         genre=negative.genre_for(song["tags"]),
         mute=negative.mute,
@@ -151,11 +154,8 @@ def _compose_in(
 ) -> composer.Song:
     """New music in the source's genre, tempo, key and mode, bar 0 at its sample 0, no intro."""
     return composer.compose(
-        tags=song["tags"],
-        lyrics=song["lyrics"],
-        title=song["title"],
+        **_words(song),
         seed=seed,
-        instrumental=song["instrumental"],
         max_seconds=seconds,
         genre=style["genre"],
         bpm=float(style["bpm"]),
@@ -275,8 +275,7 @@ def _cover_by_ear(source, payload, song, seed, negative, voice, controls) -> Ren
     if not controls.target_seconds:  # as long as the audio it covers
         controls = replace(controls, target_seconds=min(len(audio) / SR, cap))
     rendered = composer.compose(
-        tags=song["tags"], lyrics=song["lyrics"], title=song["title"], seed=seed,
-        instrumental=song["instrumental"], max_seconds=cap, genre=genre,
+        **_words(song), seed=seed, max_seconds=cap, genre=genre,
         bpm=_fold(float(style["bpm"]), genre), key=style["key"], mode=style["mode"],
         mute=negative.mute, controls=controls, voice=voice,
     )  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from songs.gateway.errors import GatewayError, bad_response
+from songs.gateway.errors import GatewayError, bad_response, required_text
 from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan
 from songs.gateway.parse import (
     AlignedWord,
@@ -141,27 +141,17 @@ def _data(body: Any) -> Any:
 
 
 def _read_audio_id(body: Any) -> str:
-    data = _data(body)
-    audio_id = as_text(data.get("audio_id")) if isinstance(data, dict) else ""
-    if not audio_id:
-        raise bad_response("AceDataCloud's upload answer carries no audio_id")
-    return audio_id
+    return required_text(_data(body), "audio_id", missing="AceDataCloud's upload answer carries no audio_id")
 
 
 def _read_persona_id(body: Any) -> str:
-    data = _data(body)
-    persona_id = as_text(data.get("persona_id")) if isinstance(data, dict) else ""
-    if not persona_id:
-        raise bad_response("AceDataCloud's persona answer carries no persona_id")
-    return persona_id
+    missing = "AceDataCloud's persona answer carries no persona_id"
+    return required_text(_data(body), "persona_id", missing=missing)
 
 
 def _read_upsampled_tags(body: Any) -> str:
-    data = _data(body)
-    tags = as_text(data.get("upsampled_tags")).strip() if isinstance(data, dict) else ""
-    if not tags:
-        raise bad_response("AceDataCloud's style answer carries no upsampled_tags")
-    return tags
+    missing = "AceDataCloud's style answer carries no upsampled_tags"
+    return required_text(_data(body), "upsampled_tags", missing=missing)
 
 
 def _read_timing(body: Any) -> list[AlignedWord]:

@@ -95,6 +95,15 @@ def bad_response(message: str) -> GatewayError:
     return GatewayError("bad_response", message, retryable=False)
 
 
+def required_text(data: Any, *keys: str, missing: str) -> str:
+    """The first of ``keys`` the answer's data holds as text that is not blank; a malformed answer (saying
+    ``missing``) otherwise. An id, a persona, a boosted style: the one field an answer exists to carry."""
+    for key in keys if isinstance(data, dict) else ():
+        if text := as_text(data.get(key)).strip():
+            return text
+    raise bad_response(missing)
+
+
 def too_large(max_bytes: int, status: int | None) -> GatewayError:
     return GatewayError("too_large", f"The media file is larger than {max_bytes} bytes", http_status=status)
 

@@ -18,7 +18,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from songs.gateway.errors import bad_response, not_supported
+from songs.gateway.errors import bad_response, not_supported, required_text
 from songs.gateway.formats import ApiRequest, Capabilities, FetchPlan, task_ids_named
 from songs.gateway.parse import AlignedWord, Lyrics, Task, as_float, as_text, parse_aligned_words, parse_clip
 
@@ -71,11 +71,7 @@ def _data(body: Any) -> Any:
 
 
 def _read_task_id(body: Any) -> str:
-    data = _data(body)
-    task_id = as_text(data.get("taskId") or data.get("task_id")) if isinstance(data, dict) else ""
-    if not task_id:
-        raise bad_response("The gateway's answer carries no taskId")
-    return task_id
+    return required_text(_data(body), "taskId", "task_id", missing="The gateway's answer carries no taskId")
 
 
 def _prefixed(prefix: str):
@@ -83,19 +79,11 @@ def _prefixed(prefix: str):
 
 
 def _read_persona_id(body: Any) -> str:
-    data = _data(body)
-    persona_id = as_text(data.get("personaId")) if isinstance(data, dict) else ""
-    if not persona_id:
-        raise bad_response("The gateway's persona carries no personaId")
-    return persona_id
+    return required_text(_data(body), "personaId", missing="The gateway's persona carries no personaId")
 
 
 def _read_boost(body: Any) -> str:
-    data = _data(body)
-    style = as_text(data.get("result")).strip() if isinstance(data, dict) else ""
-    if not style:
-        raise bad_response("The gateway's style boost carries no result")
-    return style
+    return required_text(_data(body), "result", missing="The gateway's style boost carries no result")
 
 
 def _read_timing(body: Any) -> list[AlignedWord]:

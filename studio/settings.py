@@ -220,22 +220,7 @@ SUNO_API_KEY = envstr("SUNO_API_KEY", "")
 # Replace section, so it is the default there. A remote gateway defaults to the task format that every
 # relay (stock new-api included) carries.
 SUNO_API_FORMAT = envstr("SUNO_API_FORMAT", "") or ("task" if SUNO_BASE_URL else "v2")
-# The API families the studio speaks (songs/gateway/families.py has the same names, one line each;
-# docs/protocol.md): sunoapi = sunoapi.org / kie.ai, acedata = AceDataCloud, acestep = ACE-Step 1.5's
-# API server.
-SUNO_API_FORMATS = (
-    "task",
-    "v2",
-    "sunoapi",
-    "acedata",
-    "acestep",
-)
-if SUNO_API_FORMAT not in SUNO_API_FORMATS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"SUNO_API_FORMAT must be one of {', '.join(SUNO_API_FORMATS)}, got {SUNO_API_FORMAT!r}"
-    )
+# Checked against the families the studio speaks (songs/gateway/families.py) when the app starts.
 # The built-in engine's key: SUNO_API_KEY when the engine is the gateway and one is given, otherwise a
 # random secret kept beside the database (ENGINE_KEY_FILE, made 0600 on first use), so a real gateway's
 # key is never the engine's. Never derived from SECRET_KEY: the development one is public.

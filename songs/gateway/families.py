@@ -2,7 +2,7 @@
 
 A family's module (``formats`` for the reseller's task and v2 formats, ``sunoapi`` for sunoapi.org and
 kie.ai, ...) builds requests and reads answers; this table is the only place that names them all, so a
-new family is one import and one line here (and its name in settings.SUNO_API_FORMATS).
+new family is one import and one line here (settings.SUNO_API_FORMAT is checked against it at start).
 """
 
 from __future__ import annotations

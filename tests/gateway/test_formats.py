@@ -24,10 +24,17 @@ def test_it_declares_each_formats_capabilities(make_gateway, api_format, infill_
     assert gateway.capabilities == expected
 
 
-def test_every_format_settings_accept_has_an_adapter(settings):
-    from songs.gateway import FORMATS
+def test_the_studio_refuses_to_start_with_a_format_no_family_speaks(settings):
+    from django.core.exceptions import ImproperlyConfigured
 
-    assert tuple(FORMATS) == settings.SUNO_API_FORMATS
+    from songs.apps import api_format_check
+
+    for known in ("task", "v2", "sunoapi", "acedata", "acestep"):
+        settings.SUNO_API_FORMAT = known
+        api_format_check()
+    settings.SUNO_API_FORMAT = "v3"
+    with pytest.raises(ImproperlyConfigured, match="SUNO_API_FORMAT must be one of task, v2, sunoapi"):
+        api_format_check()
 
 
 def test_it_refuses_an_unknown_format():

@@ -16,6 +16,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
@@ -94,11 +95,10 @@ def _download_once(
             response = _open_media(gateway, pinned, url, deadline)
             try:
                 _check_download(response, max_bytes)
-                if expect:
-                    _check_media_type(response, expect)
                 head_check = None
-                if expect:
-                    head_check = lambda head: _check_magic(head, expect, response.status_code)  # noqa: E731
+                if expect:  # a media file, not whatever page answered for it
+                    _check_media_type(response, expect)
+                    head_check = partial(_check_magic, expect=expect, status=response.status_code)
                 return _stream_to_file(response, dest, max_bytes, deadline, head_check)
             finally:
                 response.close()

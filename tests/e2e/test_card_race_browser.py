@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from songs.models import GenerationTask
 from songs.services.common import card_touch
 from tests.e2e.conftest import log_in, wait_until
 from tests.factories import make_task
@@ -63,3 +64,51 @@ def test_a_time_typed_in_a_card_survives_the_poller_redrawing_it(
     expect(card.locator("input.at").first).to_have_value("0:07")  # what they typed is still there
     card.get_by_role("button", name="Continue from here").first.click()
     expect(page.locator("#id_continue_at")).to_have_value("0:07")
+
+
+def _open_with_create_held(live_server, settings, page: Page, project):
+    """The project page, with the answer to a Create held back until the test lets it go."""
+    settings.SUNO_GATEWAY_URL = live_server.url
+    end = chain(project, 2)
+    log_in(page, live_server.url, "alice", "correct-horse-battery")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    held, continues = [], []
+    page.route(lambda url: url.endswith("/songs/"), lambda route: held.append(route))
+    page.on("request", lambda request: continues.append(request) if "/continue/" in request.url else None)
+    page.get_by_text("Inspiration", exact=True).click()
+    page.get_by_label("Song description").fill("a quiet song about snow")
+    return page.locator(f"#task-{end.task_id}"), held, continues
+
+
+def test_continue_clicked_while_a_create_is_on_its_way_gets_both(
+    live_server, settings, page: Page, owner, project
+):
+    card, held, continues = _open_with_create_held(live_server, settings, page, project)
+    page.get_by_role("button", name="Create").click()
+    wait_until(page, lambda: held, "the Create request")
+    card.locator("input.at").first.fill("0:01")
+    card.get_by_role("button", name="Continue from here").first.click()  # before the Create has answered
+    held[0].continue_()
+    # Both answers go into the Create panel: the Continue waited for the Create's, so neither is lost.
+    expect(page.locator("article.card").first).to_contain_text("a quiet song about snow")
+    expect(page.locator(".continuing")).to_contain_text("Continuing")
+    expect(page.locator("#id_continue_at")).to_have_value("0:01")
+    assert len(continues) == 1
+
+
+def test_create_clicked_while_a_continue_is_on_its_way_makes_no_hidden_song(
+    live_server, settings, page: Page, owner, project
+):
+    card, held, continues = _open_with_create_held(live_server, settings, page, project)
+    waiting = []
+    page.route(lambda url: "/continue/" in url, lambda route: waiting.append(route))
+    card.locator("input.at").first.fill("0:01")
+    card.get_by_role("button", name="Continue from here").first.click()
+    wait_until(page, lambda: waiting, "the Continue request")
+    page.get_by_role("button", name="Create").click()  # in the panel the Continue is about to replace
+    waiting[0].continue_()
+    expect(page.locator(".continuing")).to_contain_text("Continuing")
+    expect(page.locator("#id_continue_at")).to_have_value("0:01")
+    # The Create waited behind the Continue, whose answer replaced its form: it was never sent, so no song
+    # was made (and charged) that the page would never show. (Sent at the click, it would be held by now.)
+    assert not held and GenerationTask.objects.count() == 2  # the chain's two parts only

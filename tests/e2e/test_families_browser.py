@@ -75,7 +75,7 @@ def test_a_songwriter_works_through_acedatacloud(
         expect(song.locator("audio[src^='/clips/']")).to_have_count(2, timeout=SONG_TIMEOUT)
 
         create_inspiration(page, "a quiet song about winter")
-        expect(page.locator("article.card").first.locator("audio[src^='/clips/']")).to_have_count(
+        expect(card_titled(page, "a quiet song about winter").locator("audio[src^='/clips/']")).to_have_count(
             2, timeout=SONG_TIMEOUT
         )
 
@@ -91,9 +91,8 @@ def test_a_songwriter_works_through_acedatacloud(
         expect(stems).to_have_count(2, timeout=SONG_TIMEOUT)
 
         cover_first_clip(card_titled(page, "City Lights"), "bossa nova")
-        expect(page.locator("article.card").first.locator("audio[src^='/clips/']")).to_have_count(
-            2, timeout=SONG_TIMEOUT
-        )
+        covered = page.locator("article.card", has_text="bossa nova").first  # its own card
+        expect(covered.locator("audio[src^='/clips/']")).to_have_count(2, timeout=SONG_TIMEOUT)
 
         # Refused lyrics: the card says why, in plain words, and the credits come back.
         create_custom(page, "Borrowed", lyrics="[Verse]\nSome copyrighted words")
@@ -138,7 +137,7 @@ def test_a_songwriter_works_on_a_local_ace_step(
         expect(song).not_to_contain_text("Get whole song")
 
         create_inspiration(page, "a soft Bengali love song")
-        expect(page.locator("article.card").first.locator("audio[src^='/clips/']")).to_have_count(
+        expect(card_titled(page, "a soft Bengali love song").locator("audio[src^='/clips/']")).to_have_count(
             2, timeout=SONG_TIMEOUT
         )
 
@@ -155,9 +154,8 @@ def test_a_songwriter_works_on_a_local_ace_step(
         expect(source.locator("[data-stems]")).to_contain_text("Vocals")
 
         cover_first_clip(card_titled(page, "City Lights"), "bossa nova")
-        expect(page.locator("article.card").first.locator("audio[src^='/clips/']")).to_have_count(
-            2, timeout=SONG_TIMEOUT
-        )
+        covered = page.locator("article.card", has_text="bossa nova").first  # its own card
+        expect(covered.locator("audio[src^='/clips/']")).to_have_count(2, timeout=SONG_TIMEOUT)
 
         settings.ENGINE_FAIL_RATE = 1.0  # the GPU's job fails: its reason on the card
         create_custom(page, "Doomed")

@@ -92,23 +92,31 @@ class Player:
 
 
 class Spool:
-    """Named (2, m) float32 streams on disk (temporary files), written in order, read back by sample range."""
+    """Named (2, m) float32 streams on disk (temporary files, one per channel), written in order, read back
+    by sample range."""
 
     def __init__(self, names: tuple[str, ...]):
         # closed by close(), which master() calls in a finally: clause
-        self.files = {name: tempfile.TemporaryFile(prefix="engine-song-") for name in names}  # noqa: SIM115
+        self.files = {
+            name: [tempfile.TemporaryFile(prefix="engine-song-") for _ in range(2)]  # noqa: SIM115
+            for name in names
+        }
 
     def write(self, name: str, audio: np.ndarray) -> None:
-        self.files[name].write(np.ascontiguousarray(audio.T, dtype=np.float32).tobytes())
+        for f, channel in zip(self.files[name], audio, strict=True):
+            f.write(np.ascontiguousarray(channel, dtype=np.float32).tobytes())
 
     def read(self, name: str, a: int, b: int) -> np.ndarray:
-        f = self.files[name]
-        f.seek(a * 8)
-        return np.ascontiguousarray(np.frombuffer(f.read((b - a) * 8), dtype=np.float32).reshape(-1, 2).T)
+        out = np.empty((2, b - a), dtype=np.float32)
+        for f, channel in zip(self.files[name], out, strict=True):
+            f.seek(a * 4)
+            f.readinto(channel)
+        return out
 
     def close(self) -> None:
-        for f in self.files.values():
-            f.close()
+        for pair in self.files.values():
+            for f in pair:
+                f.close()
 
 
 def _frames(bus: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ def media(request: HttpRequest, clip_id: str, kind: str) -> HttpResponse:
         if growing is not None:  # still being made: the stream follows it to its end
             response = StreamingHttpResponse(growing, content_type=MEDIA_TYPES[kind])
             response["Cache-Control"] = "no-store"
+            response["X-Accel-Buffering"] = "no"  # a proxy passes each piece on as it comes
             return response
     if not path.is_file():
         raise Http404

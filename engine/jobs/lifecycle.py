@@ -191,6 +191,7 @@ def prepare_clips(task: EngineTask, status: str = "queued") -> list[EngineClip]:
 
 
 def _pause_music(task: EngineTask) -> None:
+    """The first pace of a music task that will not render (the fail and stuck drills)."""
     if task.action not in ("LYRICS", "CONCAT"):
         _pause()
 

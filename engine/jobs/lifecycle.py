@@ -11,6 +11,7 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -57,12 +58,34 @@ def render_task(task_id: str) -> None:
     faults.retrying(lambda: _render(task), what=what)
 
 
+class _Pace:
+    """The job's first pace (SUBMITTED, then IN_PROGRESS ENGINE_PACE seconds later), kept while the first
+    clip renders instead of slept before it: the render's first pass calls tick() between its sections,
+    which moves the task on once the pace is over; begin() waits out what is left of it."""
+
+    def __init__(self, move_on: Callable[[], None]):
+        self.move_on, self.start, self.done = move_on, time.monotonic(), False
+
+    def tick(self) -> None:
+        if not self.done and time.monotonic() - self.start >= settings.ENGINE_PACE:
+            self.done = True
+            self.move_on()
+
+    def begin(self) -> None:
+        if not self.done:
+            time.sleep(max(0.0, settings.ENGINE_PACE - (time.monotonic() - self.start)))
+            self.tick()
+
+
 def _render(task: EngineTask) -> None:
-    _pause()
+    if task.action in ("LYRICS", "CONCAT"):  # a music render keeps its first pace while it renders (_Pace)
+        _pause()
     try:
         if settings.ENGINE_FAIL_RATE and seed_of(task.id) % 1000 < settings.ENGINE_FAIL_RATE * 1000:
+            _pause_music(task)
             raise faults.RenderFailed("The engine was told to fail this song (ENGINE_FAIL_RATE).")
         if _gets_stuck():
+            _pause_music(task)
             _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%", fail_reason=leases.STUCK)
             return  # never finishes: the studio must give up on it by itself
         {"LYRICS": _render_lyrics, "CONCAT": _render_concat}.get(task.action, _render_music)(task)
@@ -167,18 +190,32 @@ def prepare_clips(task: EngineTask, status: str = "queued") -> list[EngineClip]:
     return made
 
 
+def _pause_music(task: EngineTask) -> None:
+    """The first pace of a music task that will not render (the fail and stuck drills)."""
+    if task.action not in ("LYRICS", "CONCAT"):
+        _pause()
+
+
 def _render_music(task: EngineTask) -> None:
+    """The clips one after the other, each streaming (its MP3 growing on disk) from its first section on."""
     song = song_inputs(task)
-    clips = prepare_clips(task)
+    clips = prepare_clips(task, status="submitted")
+
+    def in_progress() -> None:  # + pace: the task is in progress, its clips queued
+        EngineClip.objects.filter(task=task, status="submitted").update(status="queued")
+        _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
+
+    pace = _Pace(in_progress)
     negative = parse_negative(task.payload.get("negative_tags", ""))
-    _set(task, status=EngineTask.Status.IN_PROGRESS, progress="10%")
     stems = _stems(task.payload) if task.payload.get("task") == "gen_stem" else None
+    if stems is not None or "continue_clip_id" in task.payload:  # made whole, not in sections: no ticks
+        pace.begin()
     for number, clip in enumerate(clips, start=1):
         if stems is not None:
             rendered = stems[clip.index]
         else:
             rendered = _render_clip(task.payload, song, clip.seed, negative)
-        _store(clip, rendered)
+        _store(clip, rendered, pace)
         _set(task, progress=f"{10 + 80 * number // len(clips)}%")
     _pause()  # the clips stream for a while before they are final, as on Suno
     complete(clips)
@@ -233,18 +270,29 @@ def _render_concat(task: EngineTask) -> None:
     complete([clip])
 
 
-def _store(clip: EngineClip, rendered: render.Rendered) -> None:
-    """Audio, lossless copy and cover on disk; the clip streams from here on."""
-    storage.save_audio(clip.id, rendered.audio)
-    tags = clip.metadata.get("tags", "")
-    cover = media.render_cover(
-        title=clip.title or tags, tags=tags, seed=clip.seed, genre=rendered.engine.get("genre")
-    )
-    storage.write_atomic(storage.media_path(clip.id, "jpeg"), cover)
-    clip.metadata = {**clip.metadata, "duration": round(rendered.duration, 3), "engine": rendered.engine}
-    clip.status, clip.score = "streaming", rendered.score
-    clip.has_audio = clip.has_image = True
-    clip.save(update_fields=["metadata", "status", "score", "has_audio", "has_image"])
+def _store(clip: EngineClip, rendered: render.Rendered, pace: _Pace | None = None) -> None:
+    """Audio, lossless copy and cover on disk. A song made in sections streams from its first section
+    on (its MP3 grows while the rest is made); other audio once its files are written."""
+
+    def streaming() -> None:
+        tags = clip.metadata.get("tags", "")
+        cover = media.render_cover(
+            title=clip.title or tags, tags=tags, seed=clip.seed, genre=rendered.engine.get("genre")
+        )
+        storage.write_atomic(storage.media_path(clip.id, "jpeg"), cover)
+        if pace is not None:
+            pace.begin()
+        clip.metadata = {**clip.metadata, "duration": round(rendered.duration, 3), "engine": rendered.engine}
+        clip.status, clip.score = "streaming", rendered.score
+        clip.has_audio = clip.has_image = True
+        clip.save(update_fields=["metadata", "status", "score", "has_audio", "has_image"])
+
+    if rendered.sections is None:
+        storage.save_audio(clip.id, rendered.audio)
+        streaming()
+        return
+    tick = pace.tick if pace is not None else None
+    storage.save_sections(clip.id, rendered.sections.sections(tick), rendered.sections.frames, streaming)
 
 
 def complete(clips: list[EngineClip]) -> None:

@@ -34,13 +34,20 @@ def _pcm16(audio: np.ndarray) -> bytes:
     return (np.clip(_stereo(audio), -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
 
 
-def encode_mp3(audio: np.ndarray, sample_rate: int, *, bitrate: int = 192, quality: int = 5) -> bytes:
-    """Stereo float32 -> MP3 bytes. quality: 2 (best, slowest) .. 7 (fastest)."""
+def mp3_encoder(sample_rate: int, *, bitrate: int = 192, quality: int = 5) -> lameenc.Encoder:
+    """A stereo MP3 encoder: encode(16-bit PCM bytes) as often as wanted (the same stream as one call), then
+    flush(). quality: 2 (best, slowest) .. 7 (fastest)."""
     enc = lameenc.Encoder()
     enc.set_bit_rate(int(bitrate))
     enc.set_in_sample_rate(int(sample_rate))
     enc.set_channels(2)
     enc.set_quality(int(quality))
+    return enc
+
+
+def encode_mp3(audio: np.ndarray, sample_rate: int, *, bitrate: int = 192, quality: int = 5) -> bytes:
+    """Stereo float32 -> MP3 bytes. quality: 2 (best, slowest) .. 7 (fastest)."""
+    enc = mp3_encoder(sample_rate, bitrate=bitrate, quality=quality)
     return bytes(enc.encode(_pcm16(audio))) + bytes(enc.flush())
 
 

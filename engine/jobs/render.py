@@ -28,21 +28,24 @@ _GUESS_ORDER = ("pop", "default", "rock", "ballad", "lofi", "punk", "trap", "met
 
 @dataclass
 class Rendered:
-    audio: np.ndarray
+    audio: np.ndarray | None  # None when the song is made in sections (``sections``)
     engine: dict
     score: dict | None = None  # EngineClip.score: what was played (engine.jobs.score)
+    sections: composer.SongSections | None = None  # new songs and covers: made a section at a time
 
     @property
     def duration(self) -> float:
-        return len(self.audio) / SR
+        return self.sections.duration if self.sections is not None else len(self.audio) / SR
 
 
-def _engine_meta(song: composer.Song, **extra: object) -> dict:
+def _engine_meta(song: composer.Song | composer.SongSections, **extra: object) -> dict:
     meta = {k: v for k, v in song.meta.items() if k not in ("sections", "duration")}
     return {**meta, "bar_offset": 0.0, **extra}
 
 
-def played(song: composer.Song, kind: str, offset: float = 0.0, **extra: object) -> dict:
+def played(
+    song: composer.Song | composer.SongSections, kind: str, offset: float = 0.0, **extra: object
+) -> dict:
     """The clip's score: how to render its composition again, where it sits on the clip's timeline
     (composition time + offset = clip time) and the notes the voice sang."""
     return {"kind": kind, "args": song.args, "offset": round(offset, 6), "notes": song.notes, **extra}
@@ -73,7 +76,7 @@ def new_song(
     voice: voices.Voice = voices.NEUTRAL,
     controls: composer.Controls | None = None,
 ) -> Rendered:
-    rendered = composer.compose(
+    rendered = composer.compose_sections(
         **_words(song),
         seed=seed,
         max_seconds=max_seconds(controls, song.get("mv", "")),
@@ -83,7 +86,7 @@ def new_song(
         voice=voice,
     )
     meta = _engine_meta(rendered, muted=sorted(negative.mute))
-    return Rendered(rendered.audio, meta, played(rendered, "song"))
+    return Rendered(None, meta, played(rendered, "song"), rendered)
 
 
 def guess_genre(bpm: float) -> str:
@@ -242,13 +245,13 @@ def cover(
     cap = max_seconds(controls, song.get("mv", ""))
     if not controls.target_seconds:  # as long as its source (which was cut where it was cut)
         controls = replace(controls, target_seconds=min(_duration(source), cap))
-    rendered = composer.compose(
+    rendered = composer.compose_sections(
         tags=song["tags"], lyrics=melody["lyrics"], title=song["title"], seed=seed,
         instrumental=melody["instrumental"], max_seconds=cap, genre=genre,
         mute=negative.mute, controls=controls, voice=voice,
     )  # fmt: skip
     meta = _engine_meta(rendered, muted=sorted(negative.mute), cover_of=source.id)
-    return Rendered(rendered.audio, meta, played(rendered, "song"))
+    return Rendered(None, meta, played(rendered, "song"), rendered)
 
 
 def _fold(bpm: float, genre: str) -> float:
@@ -274,13 +277,14 @@ def _cover_by_ear(source, payload, song, seed, negative, voice, controls) -> Ren
     cap = max_seconds(controls, song.get("mv", ""))
     if not controls.target_seconds:  # as long as the audio it covers
         controls = replace(controls, target_seconds=min(len(audio) / SR, cap))
-    rendered = composer.compose(
+    del audio  # the source's samples are not needed while the cover is made
+    rendered = composer.compose_sections(
         **_words(song), seed=seed, max_seconds=cap, genre=genre,
         bpm=_fold(float(style["bpm"]), genre), key=style["key"], mode=style["mode"],
         mute=negative.mute, controls=controls, voice=voice,
     )  # fmt: skip
     meta = _engine_meta(rendered, muted=sorted(negative.mute), cover_of=source.id)
-    return Rendered(rendered.audio, meta, played(rendered, "song"))
+    return Rendered(None, meta, played(rendered, "song"), rendered)
 
 
 def concat(payload: dict) -> Rendered:

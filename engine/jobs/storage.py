@@ -7,6 +7,7 @@ infill and concat exact and cheap: no decoding, no encoder delay, no generation 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,53 @@ def save_audio(clip_id: str, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, 
         np.save(f, pcm)
     os.replace(tmp, path)
     write_atomic(media_path(clip_id, "mp3"), media.encode_mp3(audio, sample_rate, quality=quality))
+
+
+def part_path(clip_id: str, kind: str) -> Path:
+    """Where a file is written before it is complete (then renamed, so its readers keep reading it)."""
+    path = media_path(clip_id, kind)
+    return path.with_suffix(path.suffix + ".part")
+
+
+def save_sections(
+    clip_id: str,
+    sections: Iterable[np.ndarray],
+    frames: int,
+    on_first: Callable[[], None] = lambda: None,
+    sample_rate: int = SAMPLE_RATE,
+) -> None:
+    """save_audio() for a song made section by section ((m, 2) float32, ``frames`` samples in all): each
+    section is encoded as it comes, so the MP3 grows on disk (as <clip>.mp3.part, the stream served while
+    the clip is streaming: engine.api.views_media) and only a section is ever held. on_first() is called
+    once the first section's MP3 bytes are on disk; both files take their final names at the end."""
+    npy, mp3 = part_path(clip_id, "npy"), part_path(clip_id, "mp3")
+    npy.parent.mkdir(parents=True, exist_ok=True)
+    enc = media.mp3_encoder(sample_rate)
+    first = True
+    try:
+        with open(npy, "wb") as lossless, open(mp3, "wb") as stream:
+            header = {"descr": "<i2", "fortran_order": False, "shape": (frames, 2)}
+            np.lib.format.write_array_header_1_0(lossless, header)
+            for section in sections:
+                pcm = to_pcm16(section).tobytes()
+                lossless.write(pcm)
+                stream.write(enc.encode(pcm))
+                if first and stream.tell():
+                    stream.flush()
+                    on_first()
+                    first = False
+                else:
+                    stream.flush()
+            stream.write(enc.flush())
+            if first:
+                stream.flush()
+                on_first()
+        os.replace(npy, media_path(clip_id, "npy"))
+        os.replace(mp3, media_path(clip_id, "mp3"))
+    except BaseException:
+        npy.unlink(missing_ok=True)
+        mp3.unlink(missing_ok=True)
+        raise
 
 
 def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:

@@ -7,13 +7,14 @@ when, then mixes and masters.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from engine.music import instruments as ins
-from engine.music import mastering
+from engine.music import mastering, sections
 from engine.music.genres import GENRES as GENRES  # the genre table; these names stay importable from here
 from engine.music.genres import NOTE_NAMES as NOTE_NAMES
 from engine.music.genres import PROFILES as PROFILES
@@ -50,6 +51,23 @@ class Song:
         return len(self.audio) / self.sample_rate
 
 
+@dataclass
+class SongSections:
+    """A song (compose_sections) whose audio is made section by section: ``sections()`` yields its
+    master as (m, 2) float32 arrays, ``frames`` samples in all; everything else is known beforehand."""
+
+    frames: int
+    sample_rate: int
+    meta: dict
+    notes: list[list]
+    args: dict
+    sections: Callable[[Callable[[], None] | None], Iterator[np.ndarray]]
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate
+
+
 # --- rendering ----------------------------------------------------------------------------------------------
 
 
@@ -64,13 +82,16 @@ class Mix:
         mute: Collection[str] = (),
         voice: voices.Voice = voices.NEUTRAL,
         stems: bool = False,
+        in_sections: bool = False,
     ):
         self.plan, self.sr, self.n = plan, sr, n
         self.singer = vocalist.for_voice(voice)
         self.sung: list[list] = []  # Song.notes
         self.mute = frozenset(mute)  # parts left out at the listener's request ("drums", "bass")
         names = ("drums", "music", "voice", "sung") if stems else ("drums", "music", "voice")
-        self.buses = {name: np.zeros((2, n), dtype=np.float32) for name in names}
+        # in sections: what each bus plays is recorded (engine.music.sections), not written into buffers
+        self.events: list[tuple] | None = [] if in_sections else None
+        self.buses = {} if in_sections else {name: np.zeros((2, n), dtype=np.float32) for name in names}
         self.cache: dict[tuple, np.ndarray] = {}
         self.kicks: list[int] = []
         self.rng = np.random.default_rng(plan.seed ^ 0x5EED)  # drum timing and velocity
@@ -83,20 +104,28 @@ class Mix:
         part = part * (0.5 + d) / 0.5 if part < 0.5 else 0.5 + d + (part - 0.5) * (0.5 - d) / 0.5
         return (bar * 4 + whole + part) * 60.0 / self.plan.bpm
 
-    def add(self, bus: str, t: float, sig: np.ndarray, gain: float, pan: float = 0.0) -> None:
+    def add(self, bus: str, t: float, sig: np.ndarray | sections.Sung, gain: float, pan: float = 0.0) -> None:
         start = int(round(t * self.sr))
         if start >= self.n or gain <= 0:
             return
-        if start < 0:
-            sig, start = sig[..., -start:], 0
+        skip = max(0, -start)
+        start += skip
+        if sig.ndim == 1:
+            angle = (pan + 1.0) * np.pi / 4.0
+            gains = (np.float32(gain * np.cos(angle) * 1.41), np.float32(gain * np.sin(angle) * 1.41))
+        else:
+            gains = (np.float32(gain),)
+        if self.events is not None:
+            self.events.append((start, skip, bus, sig, gains))
+            return
+        sig = sig[..., skip:]
         m = min(sig.shape[-1], self.n - start)
         dest = self.buses[bus][:, start : start + m]
         if sig.ndim == 1:
-            angle = (pan + 1.0) * np.pi / 4.0
-            dest[0] += sig[:m] * np.float32(gain * np.cos(angle) * 1.41)
-            dest[1] += sig[:m] * np.float32(gain * np.sin(angle) * 1.41)
+            dest[0] += sig[:m] * gains[0]
+            dest[1] += sig[:m] * gains[1]
         else:
-            dest += sig[:, :m] * np.float32(gain)
+            dest += sig[:, :m] * gains[0]
 
     def note(self, inst: str, midi: int, seconds: float) -> np.ndarray:
         n_on = max(1, int(seconds * self.sr))
@@ -333,7 +362,8 @@ def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float
         )
         key = ("line", line, notes)
         if key not in mix.cache:
-            mix.cache[key] = vocalist.sing(line, list(notes), mix.singer, mix.sr, seed=mix.plan.seed % 65521)
+            sing = partial(vocalist.sing, line, list(notes), mix.singer, mix.sr, seed=mix.plan.seed % 65521)
+            mix.cache[key] = sections.Sung(sing) if mix.events is not None else sing()
         for bus in buses:
             mix.add(bus, t0 + delay, mix.cache[key], gain, pan)
 
@@ -361,13 +391,72 @@ def compose(
     mute leaves out "drums" and/or "bass" (negative tags); controls carry finer control and covers
     (engine.music.plan.Controls); voice is the singer (engine.voice.voices); stems also returns the voice
     as mastered."""
-    controls = replace(controls or Controls(), voice_base=voice.register)
+    take = _perform(locals(), stems=stems)
+    mix, prof, sr = take.mix, take.mix.plan.profile, take.mix.sr
+    audio, vocals = mastering.master(
+        mix.buses,
+        prof=prof,
+        kicks=mix.kicks,
+        seed=mix.plan.seed,
+        bpm=mix.plan.bpm,
+        sr=sr,
+        fade_s=take.fade,
+        vocal_stem=stems,
+        singing=[(note[2], note[3]) for note in mix.sung],
+    )
+    return Song(audio, sr, take.meta, notes=mix.sung, args=take.args, vocals=vocals)
+
+
+def compose_sections(**kwargs) -> SongSections:
+    """compose() (same arguments, no stems), its audio made and mastered a section at a time
+    (engine.music.sections): memory stays flat whatever the song's length, and the first section is
+    out before the last is mastered. The same song as compose() makes, to the last bits."""
+    unknown = set(kwargs) - set(_DEFAULTS)
+    if unknown:
+        raise TypeError(f"compose_sections() got unexpected arguments {sorted(unknown)}")
+    take = _perform({**_DEFAULTS, **kwargs}, stems=False, in_sections=True)
+    mix = take.mix
+
+    def sections_of(tick: Callable[[], None] | None = None) -> Iterator[np.ndarray]:
+        return sections.master(
+            sections.Player(mix.events, ("drums", "music", "voice")),
+            mix.n,
+            prof=mix.plan.profile,
+            kicks=mix.kicks,
+            seed=mix.plan.seed,
+            bpm=mix.plan.bpm,
+            sr=mix.sr,
+            fade_s=take.fade,
+            singing=[(note[2], note[3]) for note in mix.sung],
+            tick=tick,
+        )
+
+    return SongSections(mix.n, mix.sr, take.meta, mix.sung, take.args, sections_of)
+
+
+@dataclass
+class _Take:
+    """A song performed into its buses (or recorded, in sections), not yet mastered."""
+
+    mix: Mix
+    fade: float
+    meta: dict
+    args: dict
+
+
+def _perform(asked: dict, *, stems: bool, in_sections: bool = False) -> _Take:
+    asked = {name: asked[name] for name in _DEFAULTS}
+    tags, lyrics, title, seed = asked["tags"], asked["lyrics"], asked["title"], asked["seed"]
+    instrumental, max_seconds, voice = asked["instrumental"], asked["max_seconds"], asked["voice"]
+    genre, bpm, key, mode, intro = asked["genre"], asked["bpm"], asked["key"], asked["mode"], asked["intro"]
+    mute = asked["mute"]
+    controls = replace(asked["controls"] or Controls(), voice_base=voice.register)
     plan_args = {
         "tags": tags, "lyrics": lyrics, "title": title, "seed": seed, "instrumental": instrumental,
         "max_seconds": max_seconds, "genre": genre, "bpm": bpm, "key": key, "mode": mode, "intro": intro,
     }  # fmt: skip
     plan = make_plan(**plan_args, controls=controls)
-    sr = int(sample_rate)
+    sr = int(asked["sample_rate"])
     form_s = sum(s.bars for s in plan.sections) * plan.bar_s
     tail = 3.0 if plan.profile.name == "ambient" else 2.0
     if not max_seconds > 0:
@@ -377,7 +466,7 @@ def compose(
         duration = min(float(controls.target_seconds), float(max_seconds))
         tail = max(tail, duration - form_s)
     cut = form_s + tail > duration + 1e-9
-    mix = Mix(plan, sr, int(round(duration * sr)), mute, voice, stems)
+    mix = Mix(plan, sr, int(round(duration * sr)), mute, voice, stems, in_sections)
     kit = ins.drum_kit(sr, plan.seed % 100003, **plan.profile.kit)
     for sec in plan.sections:
         _render_harmony(mix, sec)
@@ -385,25 +474,20 @@ def compose(
         _render_drums(mix, kit)
     _render_voice(mix)
     fade = (0.5 if duration < 30 else 3.0) if cut else tail
-    prof = plan.profile
-    audio, vocals = mastering.master(
-        mix.buses,
-        prof=prof,
-        kicks=mix.kicks,
-        seed=plan.seed,
-        bpm=plan.bpm,
-        sr=sr,
-        fade_s=fade,
-        vocal_stem=stems,
-        singing=[(note[2], note[3]) for note in mix.sung],
-    )
     sung = any(s.lines for s in plan.sections)
-    meta = _meta(plan, seed, instrumental or not sung, audio.shape[0] / sr)
+    meta = _meta(plan, seed, instrumental or not sung, mix.n / sr)
     if voice != voices.NEUTRAL:
         meta["voice"] = voice.to_dict()
     args = {**plan_args, "sample_rate": sr, "mute": sorted(mute), "controls": asdict(controls)}
     args["voice"] = voice.to_dict()
-    return Song(audio, sr, meta, notes=mix.sung, args=args, vocals=vocals)
+    return _Take(mix, fade, meta, args)
+
+
+_DEFAULTS = {  # compose()'s arguments but stems, with their defaults
+    "tags": "", "lyrics": "", "title": "", "seed": 0, "instrumental": False, "max_seconds": 120.0,
+    "sample_rate": 44100, "genre": None, "bpm": None, "key": None, "mode": None, "intro": True, "mute": (),
+    "controls": None, "voice": voices.NEUTRAL,
+}  # fmt: skip
 
 
 def recompose(args: dict, *, stems: bool = False) -> Song:

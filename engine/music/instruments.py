@@ -443,12 +443,9 @@ def vinyl(sr: int, n: int, seed: int) -> np.ndarray:
 # --- effects ------------------------------------------------------------------------------------------------
 
 
-def reverb(send: np.ndarray, sr: int, seconds: float, seed: int) -> np.ndarray:
-    """Stereo reverb: overlap-add FFT convolution of a mono send with a decaying noise impulse response.
-
-    Blocks use a power-of-two FFT at least 4x the IR (odd or huge sizes are slow) and keep memory flat:
-    a 120 s song never needs a whole-song spectrum.
-    """
+def impulse(sr: int, seconds: float, seed: int) -> tuple[np.ndarray, int, int]:
+    """The reverb's impulse response as (spectrum, FFT size, block): a decaying stereo noise, convolved
+    by overlap-add in blocks whose power-of-two FFT is at least 4x the IR (odd or huge sizes are slow)."""
     m = int(min(seconds, 5.0) * sr)
     t = np.arange(m, dtype=np.float32) / sr
     ir = np.random.default_rng(seed).standard_normal((2, m), dtype=np.float32) * np.exp(-6.9 * t / seconds)
@@ -456,8 +453,13 @@ def reverb(send: np.ndarray, sr: int, seconds: float, seed: int) -> np.ndarray:
     ir = np.stack([box(ch, 3) for ch in ir])
     ir /= np.sqrt(np.sum(ir**2) / 2)
     size = max(1 << 16, 1 << (4 * m).bit_length())
-    block = size - m + 1
-    spectrum = np.fft.rfft(ir, size)
+    return np.fft.rfft(ir, size), size, size - m + 1
+
+
+def reverb(send: np.ndarray, sr: int, seconds: float, seed: int) -> np.ndarray:
+    """Stereo reverb: overlap-add FFT convolution of a mono send with a decaying noise impulse response
+    (engine.music.streams.Reverb does the same block by block, for a song rendered in sections)."""
+    spectrum, size, block = impulse(sr, seconds, seed)
     n = len(send)
     wet = np.zeros((2, n + size), dtype=np.float32)
     for start in range(0, n, block):

@@ -45,6 +45,16 @@ DUCK_S = 0.15  # the duck's ramps
 
 def ducking(n: int, sr: int, singing: list[tuple[float, float]]) -> np.ndarray:
     """Gain (n,) float32 for the band: 1 - VOCAL_DUCK while a note is sung, with DUCK_S ramps."""
+    return ducking_between(0, n, duck_curve(n, sr, singing))
+
+
+def ducking_between(a: int, b: int, curve: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """ducking()'s gain for samples [a, b), from its curve (duck_curve)."""
+    return np.interp(np.arange(a, b, dtype=np.float32), *curve).astype(np.float32)
+
+
+def duck_curve(n: int, sr: int, singing: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The duck's gain every 256 samples, as (sample, gain): small, whatever the song's length."""
     block = 256
     blocks = n // block + 2
     mask = np.zeros(blocks, dtype=np.float32)
@@ -54,10 +64,10 @@ def ducking(n: int, sr: int, singing: list[tuple[float, float]]) -> np.ndarray:
     cum = np.concatenate([[0.0], np.cumsum(np.pad(mask, (width // 2, width - width // 2 - 1)))])
     smooth = (cum[width:] - cum[:-width]) / width
     gain = 1.0 - VOCAL_DUCK * smooth.astype(np.float32)
-    return np.interp(np.arange(n, dtype=np.float32), np.arange(len(gain)) * block, gain).astype(np.float32)
+    return np.arange(len(gain)) * block, gain
 
 
-def _limit_voice(x: np.ndarray, peak: float) -> np.ndarray:
+def limit_voice(x: np.ndarray, peak: float) -> np.ndarray:
     """A soft limiter for the lead vocal, c tanh(x / c), its knee set by the voice's own peak (at least
     1.5): only the loudest syllables are touched, by the same curve in every genre (a genre's harder
     drive must not colour the singer)."""
@@ -104,7 +114,7 @@ def master(
     )
     send *= np.float32(0.5 * send_amt)
     # A lead vocal stays out of the band's soft clip: clipped together, the band's peaks distort the words
-    # (intermodulation); it gets a gentle limiter of its own instead (_limit_voice).
+    # (intermodulation); it gets a gentle limiter of its own instead (limit_voice).
     lead = voice if singing else None
     vocals = vocal_rev = None
     if vocal_stem:
@@ -144,11 +154,11 @@ def master(
     if lead is not None:
         lead *= drive
         lead_peak = float(np.max(np.abs(lead)))
-        out += _limit_voice(lead, lead_peak)
+        out += limit_voice(lead, lead_peak)
     if vocals is not None:
         vocals *= drive
         if lead is not None:
-            vocals[:] = _limit_voice(vocals, lead_peak) + vocal_rev * drive * clip_gain
+            vocals[:] = limit_voice(vocals, lead_peak) + vocal_rev * drive * clip_gain
         else:
             vocals *= clip_gain
         del clip_gain, vocal_rev

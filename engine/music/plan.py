@@ -354,6 +354,7 @@ def _cover_scale(source_bpm: float, bar_lines: int, lo: float, hi: float) -> flo
     """How many of its bars a cover plays for each bar of its source: 1, 2 (a faster genre) or 1/2 (a
     slower one), whichever puts ``scale x source tempo`` nearest the new genre's range. Sections and words
     then keep their times exactly: the cover is as long as its source."""
+
     def distance(scale: float) -> float:
         bpm = source_bpm * scale
         return 0.0 if lo <= bpm <= hi else abs(np.log(bpm / (lo if bpm < lo else hi)))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,7 +100,8 @@ def _analysed(text: str, voice: str) -> _Analysis:
     spoken = ph.speak(text, voice=voice, rate=140)
     x = spoken.audio
     f0 = steady_pitch(x, FS) if len(x) > FS // 20 else 100.0
-    return _Analysis(spoken, vocoder.envelope(x, FS, f0, HOP))
+    # the speech itself is not kept: only its envelope is sung from (half this cache's memory)
+    return _Analysis(replace(spoken, audio=np.zeros(0)), vocoder.envelope(x, FS, f0, HOP))
 
 
 def _runs(words: list[tuple[str, list[Note]]]) -> list[tuple[str, list[tuple[str, list[Note]]]]]:

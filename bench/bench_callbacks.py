@@ -14,7 +14,7 @@ for its built-in engine).
     .venv/bin/python bench/bench_callbacks.py [--songs 6] [--redis redis://127.0.0.1:6379/<n>]
         [--ports ENGINE,STANDIN,STUDIO]
 
-Without --redis both studios use the database as django-q2's broker (a job waits up to its 0.2 s poll).
+Without --redis both studios use the database as django-q2's broker (a job waits up to its Q_POLL, 0.1 s).
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ callback loop would, and calls back (signed) when B gave it an address (PUBLIC_B
 
 For each clip: from the moment the stand-in's record first offered its audio (its completion, as the
 gateway sees it) to B's copy stored (``media_state = stored``: the card plays our own copy). Songs are
-made one after another; ports 8440-8451 (this workplace lends 8400-8499 to this engineer).
+made one after another; ports 8440-8451 unless --ports says otherwise (each studio also takes the next port,
+for its built-in engine).
 
     .venv/bin/python bench/bench_callbacks.py [--songs 6] [--redis redis://127.0.0.1:6379/<n>]
+        [--ports ENGINE,STANDIN,STUDIO]
 
-Without --redis both studios use the database as django-q2's broker (a job waits up to its 0.2 s poll).
+Without --redis both studios use the database as django-q2's broker (a job waits up to its Q_POLL, 0.1 s).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from common import ROOT, SONG_FORM, Browser, emit, load1, median
+from common import ROOT, SONG_FORM, Browser, emit, load1, median, percentile
 
 from tests.standins.serving import serving
 from tests.standins.sunoapi import SunoApiStandIn
@@ -113,6 +115,7 @@ def measure(env: dict, stand_in: SunoApiStandIn, songs: int, log: Path) -> dict:
         return {
             "clips": len(waits),
             "median_s": median(waits),
+            "p90_s": percentile(waits, 0.9),
             "max_s": max(waits, default=None),
             "callbacks_taken": len(called),
             "load1": load1(),
@@ -125,7 +128,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--songs", type=int, default=6)
     parser.add_argument("--redis", default="", help="a Redis URL for the measured studio's broker and cache")
+    parser.add_argument("--ports", default="8440,8445,8450", help="engine, stand-in and studio ports")
     args = parser.parse_args()
+    global ENGINE_PORT, STANDIN_PORT, STUDIO_PORT
+    ENGINE_PORT, STANDIN_PORT, STUDIO_PORT = (int(port) for port in args.ports.split(","))
     folder = Path(tempfile.mkdtemp(prefix="bench-callbacks-"))
     engine_env = studio(folder / "engine", SUNO_API_KEY=ENGINE_KEY, Q_WORKERS="1")
     studio_env = studio(

@@ -23,7 +23,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import httpx
 
 from songs.gateway import netguard
-from songs.gateway.client import Gateway, RetryPolicy, failure_logged
+from songs.gateway.client import Gateway, RetryPolicy, failure_logged, tls_context
 from songs.gateway.errors import (
     HTTPX_ERRORS,
     GatewayError,
@@ -317,7 +317,8 @@ def _public_client(transport: httpx.BaseTransport | None, timeout: httpx.Timeout
     # made for one host name never serves another that shares its address; and a given transport only
     # when there is one (tests, dev).
     return httpx.Client(
-        transport=transport or httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)),
+        transport=transport
+        or httpx.HTTPTransport(verify=tls_context(), limits=httpx.Limits(max_keepalive_connections=0)),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,

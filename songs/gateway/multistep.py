@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from songs.gateway import download, netguard
-from songs.gateway.client import Gateway, failure_logged
+from songs.gateway.client import Gateway, failure_logged, tls_context
 from songs.gateway.errors import HTTPX_ERRORS, GatewayError, bad_response, network_error, status_code_name
 from songs.gateway.formats import ApiRequest
 from songs.gateway.parse import as_text
@@ -93,7 +93,9 @@ def _post_form(gateway: Gateway, url: str, fields: dict, path: pathlib.Path, fil
         raise GatewayError("unsafe_url", f"The upload form's address was refused: {exc.message}") from exc
     with (
         failure_logged("POST", httpx.URL(url).path),
-        httpx.Client(transport=gateway.transport, timeout=gateway.http.timeout, trust_env=False) as client,
+        httpx.Client(
+            transport=gateway.transport, verify=tls_context(), timeout=gateway.http.timeout, trust_env=False
+        ) as client,
         open(path, "rb") as handle,
     ):
         try:

@@ -18,7 +18,9 @@ def gateway_unreachable_reason(*, timeout: float | None = None) -> str:
     timeout = settings.HEALTH_GATEWAY_TIMEOUT if timeout is None else timeout
     # No key is sent: the root needs none, and a probe should not spread it to more requests.
     try:
-        with httpx.Client(transport=client.transport_override, timeout=timeout) as http:
+        with httpx.Client(
+            transport=client.transport_override, verify=client.tls_context(), timeout=timeout
+        ) as http:
             response = http.get(settings.SUNO_GATEWAY_URL, headers={"User-Agent": "song-studio-health"})
     except httpx.TimeoutException:
         return f"no answer within {timeout:g} s"

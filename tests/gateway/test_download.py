@@ -152,3 +152,26 @@ def test_it_gives_up_on_a_download_after_max_retries(make_gateway, tmp_path):
     assert (caught.value.code, caught.value.retryable) == ("network", True)
     assert len(recorder.requests) == 3
     assert leftovers(tmp_path) == []
+
+
+# --- The TLS context ------------------------------------------------------------------------
+
+
+def test_clients_share_one_tls_context_that_verifies(monkeypatch):
+    """Building a TLS context reads the whole CA bundle (~0.1 s): a copy made three (the gateway's
+    client, one per file downloaded) before its clip was playable. One per process now."""
+    import ssl
+
+    from songs.gateway import Gateway, client
+
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    client.tls_context.cache_clear()
+    for _ in range(3):
+        Gateway(base_url="https://gateway.test", api_key=KEY).close()
+        download._public_client(None, httpx.Timeout(5.0)).close()
+
+    assert len(made) == 1
+    context = client.tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

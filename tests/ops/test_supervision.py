@@ -210,6 +210,16 @@ def test_the_engines_renders_go_to_a_queue_of_their_own(monkeypatch, settings):
     assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["workers"] >= 1
 
 
+def test_the_studios_worker_reads_the_database_queue_every_tenth_of_a_second(settings):
+    """A woken task's fetch, then its copies, each wait for the worker's next read of the queue: at 0.2 s
+    that was up to 0.4 s of the 1 s from a gateway's callback to a playable card. The engine, a stand-in
+    for a remote gateway, keeps its slower read."""
+    from django_q.conf import Conf
+
+    assert Conf.POLL <= 0.1
+    assert settings.Q_CLUSTER["ALT_CLUSTERS"]["engine"]["poll"] == 0.2
+
+
 def test_background_children_run_nicer_than_the_web_server(tmp_path):
     """Under load the web server's requests come first: a child started with nice=10 runs 10 steps nicer."""
     import sys

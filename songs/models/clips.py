@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from songs.links import reverse_fast
 from songs.models.projects import Project
 from songs.models.tasks import GenerationTask
 
@@ -121,13 +122,13 @@ class Clip(models.Model):
     def audio_src(self) -> str:
         kind = self.audio_source_kind
         if kind == "local":
-            return reverse("songs:clip_media", args=[self.uid, "audio"])
+            return reverse_fast("songs:clip_media", self.uid, "audio")
         return self.audio_url if kind == "stream" else ""
 
     @property
     def cover_src(self) -> str:
         if self.image_file:
-            return reverse("songs:clip_media", args=[self.uid, "cover"])
+            return reverse_fast("songs:clip_media", self.uid, "cover")
         return "" if self.task.sketch else self.image_url
 
     @property

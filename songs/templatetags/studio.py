@@ -5,8 +5,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from songs import catalog, reasons, selectors
+from songs.links import reverse_fast
 
 register = template.Library()
+
+
+@register.simple_tag
+def fast_url(viewname: str, varying, *args) -> str:
+    """``{% url %}`` for the links each row of a page draws (a clip's Like, downloads...), whose first
+    argument changes from row to row: ``{% fast_url 'songs:clip_like' clip.uid %}``, the same address
+    made from the view's pattern (songs.links.reverse_fast) at a fraction of reverse()'s cost."""
+    return reverse_fast(viewname, varying, *args)
 
 
 @register.filter

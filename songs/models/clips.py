@@ -81,9 +81,12 @@ class Clip(models.Model):
     timing_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The persona that sang it, set on a card's persona songs by selectors.attach_extras. The default keeps a
+    # Set on a card's clips by selectors.attach_extras: the persona that sang it, the stitch putting a
+    # replaced section back into its song, the section a whole song was stitched from. The defaults keep a
     # template's lookup from failing on every other clip (a failed lookup costs Django a dir() of the clip).
     persona_name = ""
+    stitch = None
+    stitched_from = None
 
     class Meta:
         verbose_name = _("clip")

@@ -109,6 +109,11 @@ class GenerationTask(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moves whenever something the user can see changes; the live view diffs on it.
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set on a Replace section card by selectors.attach_extras: the clips it shows (the whole songs its
+    # sections went into) and whether a stitch still runs. The defaults keep the card's lookups from failing
+    # on every other card (a failed lookup costs Django a dir() of the task).
+    card_clips: list | None = None
+    stitching = False
 
     class Meta:
         verbose_name = _("generation task")

@@ -79,7 +79,7 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
     Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
     """
     _attach_stitches(tasks)
-    with_stems = [task for task in tasks if getattr(task, "has_stems", False) or hasattr(task, "card_clips")]
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False) or task.card_clips is not None]
     on_page = {clip.pk: clip for task in with_stems for clip in _card_clips(task)}
     if on_page:
         stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
@@ -101,7 +101,7 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
 
 
 def _card_clips(task: GenerationTask) -> list[Clip]:
-    return getattr(task, "card_clips", None) or list(task.clips.all())
+    return task.card_clips or list(task.clips.all())
 
 
 def _attach_stitches(tasks: list[GenerationTask]) -> None:
@@ -126,7 +126,7 @@ def _attach_stitches(tasks: list[GenerationTask]) -> None:
     for task in infills:
         task.card_clips, task.stitching = [], False
         for fragment in task.clips.all():
-            stitch = getattr(fragment, "stitch", None)
+            stitch = fragment.stitch
             done = stitch is not None and stitch.status == GenerationTask.Status.SUCCEEDED
             whole = list(stitch.clips.all()) if done else []
             for clip in whole:

@@ -102,6 +102,12 @@ class Clip(models.Model):
                 | models.Q(timing_state="pending"),
                 name="clip_copies_pending",
             ),
+            # The same for the clips whose video the gateway is still making (video_awaited).
+            models.Index(
+                fields=["project"],
+                condition=models.Q(is_video_pending=True, video_state="none"),
+                name="clip_video_awaited",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -124,6 +124,9 @@ class GenerationTask(models.Model):
             # is pending; without them each reads every task of the project (10,000 clips: 5,000 tasks).
             models.Index(fields=["project", "changed_at"], name="task_project_changed"),
             models.Index(fields=["project", "status"], name="task_project_status"),
+            # A team's credits used today (selectors.credits_used_subquery, on every project page): today's
+            # rows only, not every task the team was ever charged for.
+            models.Index(fields=["charged_team", "created_at"], name="task_team_created"),
         ]
 
     def __str__(self) -> str:

@@ -23,15 +23,22 @@ _SAMPLES = {uuid.UUID: uuid.UUID("5ca1ab1e-0000-4000-8000-00000000f00d"), int: 9
 _patterns: dict[tuple, tuple[str, str] | None] = {}
 
 
-def reverse_fast(viewname: str, varying, *args) -> str:
+def where() -> tuple:
+    """What reverse() depends on besides the view and its arguments: the URL configuration in use and the
+    script prefix (both read from request-local state, a few µs each: a template reads them once)."""
+    return get_resolver(get_urlconf()), get_script_prefix()
+
+
+def reverse_fast(viewname: str, varying, *args, at: tuple | None = None) -> str:
     """``reverse(viewname, args=[varying, *args])``, where ``varying`` (a UUID or an int) differs between
     calls and ``args`` seldom do: the same address, made from the view's pattern reversed once.
 
-    Keyed by the URL configuration in use and the script prefix, as reverse() itself depends on them."""
+    Keyed by the URL configuration in use and the script prefix (``at``: ``where()``, when the caller
+    read it already), as reverse() itself depends on them."""
     kind = type(varying)
     if kind not in _SAMPLES or kind is int and varying < 0:  # a str, a bool...: reverse() as asked
         return reverse(viewname, args=[varying, *args])
-    key = (get_resolver(get_urlconf()), get_script_prefix(), viewname, kind, args)
+    key = (*(at or where()), viewname, kind, args)
     try:
         pattern = _patterns[key]
     except KeyError:

@@ -64,6 +64,7 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
         tasks.select_related("parent_clip", "upload")
+        .defer("last_response")  # the gateway's whole answer (kilobytes of JSON): no card shows it
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created_at")
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from songs.links import reverse_fast
 from songs.models.projects import Project
 from songs.models.tasks import GenerationTask
 
@@ -80,9 +81,12 @@ class Clip(models.Model):
     timing_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The persona that sang it, set on a card's persona songs by selectors.attach_extras. The default keeps a
+    # Set on a card's clips by selectors.attach_extras: the persona that sang it, the stitch putting a
+    # replaced section back into its song, the section a whole song was stitched from. The defaults keep a
     # template's lookup from failing on every other clip (a failed lookup costs Django a dir() of the clip).
     persona_name = ""
+    stitch = None
+    stitched_from = None
 
     class Meta:
         verbose_name = _("clip")
@@ -97,6 +101,12 @@ class Clip(models.Model):
                 | models.Q(video_state="pending")
                 | models.Q(timing_state="pending"),
                 name="clip_copies_pending",
+            ),
+            # The same for the clips whose video the gateway is still making (video_awaited).
+            models.Index(
+                fields=["project"],
+                condition=models.Q(is_video_pending=True, video_state="none"),
+                name="clip_video_awaited",
             ),
         ]
 
@@ -121,13 +131,13 @@ class Clip(models.Model):
     def audio_src(self) -> str:
         kind = self.audio_source_kind
         if kind == "local":
-            return reverse("songs:clip_media", args=[self.uid, "audio"])
+            return reverse_fast("songs:clip_media", self.uid, "audio")
         return self.audio_url if kind == "stream" else ""
 
     @property
     def cover_src(self) -> str:
         if self.image_file:
-            return reverse("songs:clip_media", args=[self.uid, "cover"])
+            return reverse_fast("songs:clip_media", self.uid, "cover")
         return "" if self.task.sketch else self.image_url
 
     @property

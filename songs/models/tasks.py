@@ -109,6 +109,11 @@ class GenerationTask(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moves whenever something the user can see changes; the live view diffs on it.
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set on a Replace section card by selectors.attach_extras: the clips it shows (the whole songs its
+    # sections went into) and whether a stitch still runs. The defaults keep the card's lookups from failing
+    # on every other card (a failed lookup costs Django a dir() of the task).
+    card_clips: list | None = None
+    stitching = False
 
     class Meta:
         verbose_name = _("generation task")
@@ -119,6 +124,9 @@ class GenerationTask(models.Model):
             # is pending; without them each reads every task of the project (10,000 clips: 5,000 tasks).
             models.Index(fields=["project", "changed_at"], name="task_project_changed"),
             models.Index(fields=["project", "status"], name="task_project_status"),
+            # A team's credits used today (selectors.credits_used_subquery, on every project page): today's
+            # rows only, not every task the team was ever charged for.
+            models.Index(fields=["charged_team", "created_at"], name="task_team_created"),
         ]
 
     def __str__(self) -> str:

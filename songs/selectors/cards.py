@@ -11,20 +11,25 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import Http404
-from django.utils import timezone
 
 from songs.models import (
-    COPIES_PENDING,
     Clip,
     GenerationTask,
     LyricDraft,
     Persona,
     Project,
     Role,
-    video_awaited,
 )
-from songs.selectors.access import _allowed
+from songs.selectors.access import _allowed, pending
 from songs.selectors.library import with_liked_by
+
+
+def _live_clips() -> QuerySet[Clip]:
+    """The clips not in the trash, for a page's cards (the clips of its tasks: ``task_id IN (...)``).
+
+    Said as "not trashed" rather than "trashed_at IS NULL": SQLite, without statistics, reads the latter
+    through the trashed_at index, i.e. every live clip of the studio (3 ms a page at 10,000 clips)."""
+    return Clip.objects.exclude(trashed_at__isnull=False)
 
 
 def card_tasks(*, project: Project) -> QuerySet[GenerationTask]:
@@ -55,10 +60,11 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
         tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(riders))
     stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
     tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
-    live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    live = _live_clips().select_related("parent").order_by("id")
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
         tasks.select_related("parent_clip", "upload")
+        .defer("last_response")  # the gateway's whole answer (kilobytes of JSON): no card shows it
         .prefetch_related(Prefetch("clips", queryset=clips))
         .order_by("-created_at")
     )
@@ -79,10 +85,10 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
     Cards without stems (``has_stems``, read with the cards) and without persona songs cost no query.
     """
     _attach_stitches(tasks)
-    with_stems = [task for task in tasks if getattr(task, "has_stems", False) or hasattr(task, "card_clips")]
+    with_stems = [task for task in tasks if getattr(task, "has_stems", False) or task.card_clips is not None]
     on_page = {clip.pk: clip for task in with_stems for clip in _card_clips(task)}
     if on_page:
-        stems = Clip.objects.filter(trashed_at__isnull=True).order_by("id")
+        stems = _live_clips().order_by("id")
         requests = (
             GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip_id__in=on_page)
             .prefetch_related(Prefetch("clips", queryset=stems))
@@ -101,7 +107,7 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
 
 
 def _card_clips(task: GenerationTask) -> list[Clip]:
-    return getattr(task, "card_clips", None) or list(task.clips.all())
+    return task.card_clips or list(task.clips.all())
 
 
 def _attach_stitches(tasks: list[GenerationTask]) -> None:
@@ -114,7 +120,7 @@ def _attach_stitches(tasks: list[GenerationTask]) -> None:
     fragments = {clip.pk: clip for task in infills for clip in task.clips.all()}
     if not fragments:
         return
-    live = Clip.objects.filter(trashed_at__isnull=True).select_related("parent").order_by("id")
+    live = _live_clips().select_related("parent").order_by("id")
     user_id = infills[0].project.membership.user_id
     stitches = (
         GenerationTask.objects.filter(STITCH, parent_clip_id__in=fragments)
@@ -126,7 +132,7 @@ def _attach_stitches(tasks: list[GenerationTask]) -> None:
     for task in infills:
         task.card_clips, task.stitching = [], False
         for fragment in task.clips.all():
-            stitch = getattr(fragment, "stitch", None)
+            stitch = fragment.stitch
             done = stitch is not None and stitch.status == GenerationTask.Status.SUCCEEDED
             whole = list(stitch.clips.all()) if done else []
             for clip in whole:
@@ -225,9 +231,7 @@ def project_has_pending(*, project: Project) -> bool:
     """A request still running, or a copy still downloading: one query (none if read with the project)."""
     if hasattr(project, "has_pending"):
         return project.has_pending
-    tasks = GenerationTask.objects.filter(project=OuterRef("pk"), status__in=GenerationTask.PENDING)
-    copies = Clip.objects.filter(COPIES_PENDING | video_awaited(timezone.now()), project=OuterRef("pk"))
-    return Project.objects.filter(pk=project.pk).filter(Exists(tasks) | Exists(copies)).exists()
+    return Project.objects.filter(pk=project.pk).filter(pending()).exists()
 
 
 def draft_for_user(*, user, pk: int, role: str = Role.VIEWER) -> LyricDraft:
@@ -239,11 +243,11 @@ def draft_for_user(*, user, pk: int, role: str = Role.VIEWER) -> LyricDraft:
 
 def project_lyrics(*, project: Project) -> dict:
     """The lyrics panel: drafts, plus lyrics requests still running or failed without a draft."""
-    tasks = (
-        project.tasks.filter(action=GenerationTask.Action.LYRICS, drafts__isnull=True)
-        .exclude(status=GenerationTask.Status.SUCCEEDED)
-        .order_by("-created_at")[:5]
-    )
+    # "Not succeeded" said as the statuses that are not: read through (project, status), not every task.
+    unfinished = set(GenerationTask.Status) - {GenerationTask.Status.SUCCEEDED}
+    tasks = project.tasks.filter(
+        action=GenerationTask.Action.LYRICS, drafts__isnull=True, status__in=sorted(unfinished)
+    ).order_by("-created_at")[:5]
     drafts = project.drafts.filter(trashed_at__isnull=True).order_by("-updated_at")
     return {"drafts": drafts, "lyric_tasks": tasks}
 

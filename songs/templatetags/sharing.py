@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from songs import selectors
+from songs.links import reverse_fast
 from songs.models import Clip, Project
 
 register = template.Library()
@@ -55,7 +56,7 @@ def share_box(*, request: HttpRequest, project: Project, clip: Clip | None = Non
     link = selectors.pick_link(links, user=user)
     membership = getattr(project, "membership", None)
     if clip is not None:
-        box = {"id": f"share-clip-{clip.pk}", "create_url": reverse("songs:clip_share", args=[clip.uid])}
+        box = {"id": f"share-clip-{clip.pk}", "create_url": reverse_fast("songs:clip_share", clip.uid)}
     else:
         box = {
             "id": f"share-project-{project.pk}",

@@ -5,8 +5,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from songs import catalog, reasons, selectors
+from songs.links import reverse_fast, where
+from songs.models import GenerationTask
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def fast_url(context, viewname: str, varying, *args) -> str:
+    """``{% url %}`` for the links each row of a page draws (a clip's Like, downloads...), whose first
+    argument changes from row to row: ``{% fast_url 'songs:clip_like' clip.uid %}``, the same address
+    made from the view's pattern (songs.links.reverse_fast) at a fraction of reverse()'s cost."""
+    rendering = context.render_context.dicts[0]  # the whole page's: where() is read once a page
+    at = rendering.get(fast_url) or rendering.setdefault(fast_url, where())
+    return reverse_fast(viewname, varying, *args, at=at)
 
 
 @register.filter
@@ -61,6 +73,10 @@ def task_heading(task) -> str:
     return task.title or _("Untitled")
 
 
+# What get_mode_display() says, without its ~50 µs a call (it rebuilds the choices' dict each time).
+MODE_LABELS = dict(GenerationTask.Mode.choices)
+
+
 @register.filter
 def task_subtitle(task) -> str:
     payload = task.request_payload or {}
@@ -70,7 +86,7 @@ def task_subtitle(task) -> str:
         return _("The chain joined into one song")
     # A model only where the request picked one of Suno's (ACE-Step makes every song with its own).
     model = payload.get("mv", "") if selectors.format_offers_model_choice(task.api_format) else ""
-    parts = [task.get_mode_display(), model]
+    parts = [str(MODE_LABELS.get(task.mode, task.mode)), model]
     if payload.get("tags"):
         parts.append(payload["tags"][:60])
     return " · ".join(p for p in parts if p)

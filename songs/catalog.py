@@ -108,6 +108,7 @@ FEATURES = {
     "vocal_gender": _("choosing the vocal gender"),
     "controls": _("target duration and variety"),
     "timing": _("karaoke lyrics"),
+    "add_parts": _("adding vocals or an instrumental"),
 }
 
 class _Costs(Mapping):
@@ -137,6 +138,8 @@ NEWEST = ("chirp-crow", "chirp-fenix", "chirp-v6")
 TASK_MODELS = {
     "gen_stem": ("chirp-auk", "chirp-bluejay", *NEWEST),
     "cover": ("chirp-auk", "chirp-bluejay", *NEWEST),
+    # sunoapi's add-vocals and add-instrumental take V4_5PLUS (their default), V5 and V5_5.
+    "add_part": ("chirp-bluejay", "chirp-crow", "chirp-fenix"),
     "artist_consistency": ("chirp-v4-tau", "chirp-v3-5-tau", *NEWEST),
 }
 TAU_VARIANTS = {"chirp-v3-5": "chirp-v3-5-tau", "chirp-v4": "chirp-v4-tau"}

@@ -216,3 +216,36 @@ class BoostForm(forms.Form):
         if not tags:
             raise forms.ValidationError(_("Write a few words of style first, e.g. “student”."))
         return tags
+
+
+class AddPartForm(forms.Form):
+    """ "Add vocals or an instrumental" on an uploaded clip: which part, its style and title (and the lyrics
+    to sing, for vocals)."""
+
+    part = forms.ChoiceField(
+        label=_("Add"),
+        choices=(("vocals", _("Vocals")), ("instrumental", _("An instrumental"))),
+        initial="vocals",
+        widget=forms.RadioSelect,
+    )
+    tags = forms.CharField(label=_("Style"), required=False)
+    title = forms.CharField(label=_("Title"), required=False)
+    lyrics = forms.CharField(label=_("Lyrics to sing"), required=False, widget=forms.Textarea)
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        model = catalog.get_model(catalog.task_model("add_part"))
+        if not (data.get("tags") or "").strip():
+            self.add_error("tags", _("Give the style, e.g. “acoustic folk”."))
+        if data.get("part") == "vocals" and not (data.get("lyrics") or "").strip():
+            self.add_error("lyrics", _("Give the lyrics the vocals sing."))
+        for name, limit in (("tags", model.style), ("title", model.title), ("lyrics", model.lyrics)):
+            value = data.get(name) or ""
+            if len(value) > limit:
+                self.add_error(
+                    name,
+                    _("%(count)d characters: at most %(limit)d. Shorten it by %(over)d.")
+                    % {"count": len(value), "limit": limit, "over": len(value) - limit},
+                )
+        return data

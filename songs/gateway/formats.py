@@ -57,6 +57,8 @@ class Capabilities:
     models: tuple[str, ...] | None = None
     lyrics: bool = True  # a lyrics call of its own (ACE-Step has none: the panel says so instead)
     model_choice: bool = True  # Suno's models to pick from (ACE-Step makes every song with its own)
+    # Add vocals / Add instrumental to a user's own audio (sunoapi's add-vocals and add-instrumental).
+    add_parts: bool = False
 
 
 # The models the reseller's formats (task, v2) name (docs/protocol.md 5), in the catalog's names.

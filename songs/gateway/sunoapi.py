@@ -263,6 +263,36 @@ def _lyrics_of(payload: dict) -> str:
     return "" if payload.get("make_instrumental") else as_text(payload.get("prompt"))
 
 
+# Add vocals / Add instrumental (docs/protocol.md 8.1): a new song over the user's own audio, read back
+# from record-info like any song. Both require title, negativeTags and callBackUrl besides the link;
+# add-vocals the lyrics (prompt) and style, add-instrumental the style as tags. Models: V4_5PLUS (their
+# default), V5, V5_5.
+ADD_PARTS = {
+    "add_vocals": "/api/v1/generate/add-vocals",
+    "add_instrumental": "/api/v1/generate/add-instrumental",
+}
+ADD_PART_MODELS = ("V4_5PLUS", "V5", "V5_5")
+
+
+def add_part_request(payload: dict) -> ApiRequest:
+    task = payload["task"]
+    model = model_of(payload.get("mv", ""))
+    body = {
+        "uploadUrl": payload.get("upload_url"),  # the studio's signed link to the user's own audio
+        "title": as_text(payload.get("title")),
+        "negativeTags": as_text(payload.get("negative_tags")),  # required, may be empty
+        "vocalGender": payload.get("vocal_gender"),
+        "model": model if model in ADD_PART_MODELS else ADD_PART_MODELS[0],
+        "callBackUrl": NO_CALLBACK,
+    }
+    if task == "add_vocals":
+        body.update(prompt=as_text(payload.get("prompt")), style=as_text(payload.get("tags")))
+    else:
+        body.update(tags=as_text(payload.get("tags")))
+    kept = {key: value for key, value in body.items() if value is not None}
+    return ApiRequest("POST", ADD_PARTS[task], _read_task_id, kept)
+
+
 def music_request(payload: dict) -> ApiRequest:
     """The family's call for a studio music request (docs/protocol.md, "How the studio maps them")."""
     task = payload.get("task")
@@ -283,6 +313,8 @@ def music_request(payload: dict) -> ApiRequest:
             "prompt": _lyrics_of(payload),
         }
         return ApiRequest("POST", "/api/v1/generate/upload-cover", _read_task_id, _drop_empty(body))
+    if task in ADD_PARTS:
+        return add_part_request(payload)
     if payload.get("infill_start_s") is not None:
         body = {
             "taskId": payload.get("task_id"),
@@ -364,6 +396,7 @@ class SunoApiFormat:
         vocal_gender=True,
         controls=False,  # no target duration in the family
         boost=True,  # style/generate
+        add_parts=True,  # add-vocals and add-instrumental, on a user's own audio (its uploadUrl)
         models=tuple(MODELS),
     )
     callback_param: str | None = "callBackUrl"

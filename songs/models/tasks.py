@@ -32,6 +32,8 @@ class GenerationTask(models.Model):
         STEMS = "stems", _("Stems")
         COVER = "cover", _("Cover")
         PERSONA = "persona", _("Persona")
+        ADD_VOCALS = "add_vocals", _("Add vocals")
+        ADD_INSTRUMENTAL = "add_instr", _("Add instrumental")  # max_length 12
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")  # saved, not yet accepted by the gateway

@@ -41,7 +41,13 @@ def feature_of(*, action: str, payload: dict) -> str:
 
 
 # The SunoAPI-style tasks (docs/protocol.md section 7) and the features that carry them.
-_TASK_FEATURES = {"gen_stem": "stems", "cover": "cover", "artist_consistency": "persona"}
+_TASK_FEATURES = {
+    "gen_stem": "stems",
+    "cover": "cover",
+    "artist_consistency": "persona",
+    "add_vocals": "add_parts",
+    "add_instrumental": "add_parts",
+}
 _CONTROLS = ("duration", "style_weight", "weirdness_constraint")
 
 

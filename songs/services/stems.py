@@ -1,4 +1,5 @@
-"""Stems and covers of a clip: music requests of the SunoAPI-style tasks (docs/protocol.md 7.1, 7.5).
+"""Stems, covers, added vocals or instrumentals of a clip: music requests of the SunoAPI-style tasks
+(docs/protocol.md 7.1, 7.5, 8.1).
 
 Each is saved and charged like every song (``requests.task_create``) before a worker sends it; the
 request's ``parent_clip`` is the source, so the stems land on the source's card and a cover names it.
@@ -114,6 +115,51 @@ def cover_request(
         action=GenerationTask.Action.MUSIC,
         mode=Mode.COVER,
         payload=cover_payload(clip=clip, tags=tags, title=title or clip.title),
+        request_key=request_key,
+        parent_clip=clip,
+    )
+
+
+class NotAnUpload(Exception):
+    """Add vocals / Add instrumental take only a user's own audio; the message says so."""
+
+
+def add_part_payload(*, clip: Clip, vocals: bool, tags: str, title: str, lyrics: str = "") -> dict:
+    """Add vocals (the lyrics sung over the upload) or an instrumental (a backing for it): sunoapi's
+    add-vocals and add-instrumental (docs/protocol.md 8.1). The worker adds the upload's signed link."""
+    return {
+        "task": "add_vocals" if vocals else "add_instrumental",
+        "prompt": lyrics if vocals else "",
+        "tags": tags,
+        "negative_tags": "",
+        "title": title,
+        "mv": catalog.task_model("add_part"),
+        "make_instrumental": not vocals,
+        "source_clip_id": clip.upstream_id,
+    }
+
+
+def add_part_request(
+    *,
+    clip: Clip,
+    user,
+    vocals: bool,
+    tags: str,
+    title: str,
+    lyrics: str = "",
+    request_key: uuid.UUID | None = None,
+) -> GenerationTask:
+    """ "Add vocals" / "Add instrumental" on an uploaded clip: a new card, saved and charged like a song."""
+    if clip.clip_type != "upload" or clip.status != Clip.Status.COMPLETE:
+        raise NotAnUpload(_("Vocals or an instrumental can be added only to your own uploaded audio."))
+    return requests.task_create(
+        project=clip.project,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=Mode.ADD_VOCALS if vocals else Mode.ADD_INSTRUMENTAL,
+        payload=add_part_payload(
+            clip=clip, vocals=vocals, tags=tags, title=title or clip.title, lyrics=lyrics
+        ),
         request_key=request_key,
         parent_clip=clip,
     )

@@ -1,4 +1,5 @@
-"""A clip's extras (split stems, cover in another style, make a persona) and "Boost" of a style.
+"""A clip's extras (split stems, cover in another style, make a persona, add vocals or an instrumental to an
+upload) and "Boost" of a style.
 
 Each saves a request and answers at once; workers talk to the gateway and the page polls the database.
 Editors create; viewers see and play. Each is offered (and accepted) only when the gateway carries it.
@@ -14,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from songs import selectors
-from songs.forms_extras import BoostForm, CoverForm, PersonaForm
+from songs.forms_extras import AddPartForm, BoostForm, CoverForm, PersonaForm
 from songs.models import Clip, Persona, Role
 from songs.services import boost, features, personas, quotas, stems
 from songs.views.common import poller_context, toast
@@ -94,6 +95,52 @@ def cover_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         poller=poller,
     )
     return render(request, "songs/partials/cover_created.html", context)
+
+
+def _add_part_form(clip: Clip) -> AddPartForm:
+    return AddPartForm(initial={"request_key": uuid.uuid4(), "title": clip.title, "part": "vocals"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_part_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """ "Add vocals or an instrumental" to a user's own upload: a new card through the task pipeline.
+
+    GET is the form itself, fetched when its box on the card is first opened.
+    """
+    clip = _editable_clip(request, uid, "add_parts")
+    if clip.clip_type != "upload":
+        raise Http404("Not offered here.")
+    context = {"clip": clip, "project": clip.project, "open": True}
+    if request.method == "GET":
+        return render(
+            request, "songs/partials/add_part_form.html", {**context, "add_part_form": _add_part_form(clip)}
+        )
+    form = AddPartForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = stems.add_part_request(
+                clip=clip,
+                user=request.user,
+                vocals=data["part"] == "vocals",
+                tags=data["tags"].strip(),
+                title=data["title"].strip(),
+                lyrics=data["lyrics"].strip(),
+                request_key=data["request_key"],
+            )
+        except (quotas.QuotaExceeded, features.FeatureMissing, stems.NotAnUpload) as exc:
+            form.add_error(None, str(exc))
+    if not form.is_valid():
+        if not request.htmx:
+            return toast(request, " ".join(str(e) for e in form.errors.values()), redirect_to=clip.project)
+        return render(request, "songs/partials/add_part_form.html", {**context, "add_part_form": form})
+    if not request.htmx:
+        return redirect(clip.project)
+    poller = poller_context(clip.project)  # before the card is read: a change in between comes with a poll
+    task.refresh_from_db()  # a fast worker may already have moved it on
+    context.update(add_part_form=_add_part_form(clip), task=task, poller=poller)
+    return render(request, "songs/partials/add_part_created.html", context)
 
 
 @login_required

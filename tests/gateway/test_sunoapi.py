@@ -355,7 +355,7 @@ def test_its_capability_table_offers_what_the_family_has_and_hides_the_rest():
         name for name in ("stems", "cover", "persona", "infill", "boost", "timing") if getattr(caps, name)
     }
     assert offered == {"stems", "cover", "persona", "infill", "boost", "timing"}
-    assert caps.upload and not caps.concat and not caps.video and not caps.controls
+    assert caps.upload and caps.add_parts and not caps.concat and not caps.video and not caps.controls
     assert "chirp-v6-wild" in caps.models and "chirp-v3-0" not in caps.models
     assert sunoapi.model_of("chirp-v4-tau") == "V4" and sunoapi.model_of("chirp-bluejay") == "V4_5PLUS"
 
@@ -364,3 +364,75 @@ def test_it_reads_the_task_ids_a_snake_case_callback_names():
     body = {"code": 200, "msg": "ok", "data": {"callbackType": "first", "task_id": TASK_ID, "data": []}}
     assert sunoapi.SunoApiFormat().callback_task_ids(body) == [TASK_ID]
     assert sunoapi.SunoApiFormat().callback_task_ids({"code": 200, "data": None}) == []
+
+
+LINK = "https://studio.example.com/u/signed-token/"
+
+
+@pytest.mark.parametrize(
+    "payload, path, body",
+    [
+        (
+            {
+                "task": "add_vocals",
+                "upload_url": LINK,
+                "prompt": "[Verse]\nCity lights",
+                "tags": "jazz",
+                "title": "Relaxing Piano",
+                "negative_tags": "",
+                "mv": "chirp-bluejay",
+                "make_instrumental": False,
+            },
+            "/api/v1/generate/add-vocals",
+            {
+                "uploadUrl": LINK,
+                "prompt": "[Verse]\nCity lights",
+                "style": "jazz",
+                "title": "Relaxing Piano",
+                "negativeTags": "",
+                "model": "V4_5PLUS",
+            },
+        ),
+        (
+            {
+                "task": "add_instrumental",
+                "upload_url": LINK,
+                "prompt": "",
+                "tags": "relaxing piano, ambient",
+                "title": "Relaxing Piano",
+                "negative_tags": "heavy metal",
+                "vocal_gender": "f",
+                "mv": "chirp-auk",  # not one the call takes: its default instead
+                "make_instrumental": True,
+            },
+            "/api/v1/generate/add-instrumental",
+            {
+                "uploadUrl": LINK,
+                "tags": "relaxing piano, ambient",
+                "title": "Relaxing Piano",
+                "negativeTags": "heavy metal",
+                "vocalGender": "f",
+                "model": "V4_5PLUS",
+            },
+        ),
+    ],
+    ids=["add vocals", "add instrumental"],
+)
+def test_vocals_or_an_instrumental_are_added_to_the_users_audio_as_documented(gateway, payload, path, body):
+    client, recorder = gateway(accepted(), reply(200, record("SUCCESS", [song("a")])))
+
+    task_id = client.submit_music(payload=payload, callback_url="")
+    task = client.fetch_task(task_id)
+
+    submit, read = recorder.requests
+    assert (submit.method, submit.url.path) == ("POST", path)
+    assert json.loads(submit.content) == {**body, "callBackUrl": sunoapi.NO_CALLBACK}
+    assert task_id == TASK_ID and read.url.path == "/api/v1/generate/record-info"
+    assert task.status == "SUCCESS" and [clip.id for clip in task.clips] == ["a"]
+
+
+def test_only_this_family_offers_adding_vocals_or_an_instrumental():
+    from songs.gateway.families import FORMATS
+
+    offered = {name for name in FORMATS if capabilities_for(name).add_parts}
+    assert offered == {"sunoapi"}

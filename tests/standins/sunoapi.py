@@ -10,8 +10,9 @@ built-in engine, through its v2 generate and feed). It imitates what the family 
   (``refuse_next``), 430 rate limit.
 - POST /api/v1/generate (custom, inspiration, instrumental), /generate/extend, /generate/upload-cover
   and /generate/upload-extend (uploadUrl: audio it made, or any link, fetched), /generate/replace-section,
-  /vocal-removal/generate (separate_vocal), /lyrics, /generate/generate-persona, /style/generate,
-  /generate/get-timestamped-lyrics.
+  /vocal-removal/generate (separate_vocal), /generate/add-vocals and /generate/add-instrumental (uploadUrl
+  fetched; relayed as an upload-cover-like render with the lyrics, and an instrumental cover), /lyrics,
+  /generate/generate-persona, /style/generate, /generate/get-timestamped-lyrics.
 - GET /api/v1/generate/record-info, /lyrics/record-info, /vocal-removal/record-info ?taskId=: camelCase
   records, ``param`` a JSON string, status PENDING, TEXT_SUCCESS, FIRST_SUCCESS, SUCCESS or a failure
   (CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, CALLBACK_EXCEPTION, SENSITIVE_WORD_ERROR; ``fail_next`` makes
@@ -106,6 +107,8 @@ class SunoApiStandIn:
             "/api/v1/generate/extend": self.extend,
             "/api/v1/generate/upload-cover": self.cover,
             "/api/v1/generate/upload-extend": self.upload_extend,
+            "/api/v1/generate/add-vocals": self.add_vocals,
+            "/api/v1/generate/add-instrumental": self.add_instrumental,
             "/api/v1/generate/replace-section": self.replace_section,
             "/api/v1/vocal-removal/generate": self.separate,
             "/api/v1/lyrics": self.lyrics,
@@ -241,6 +244,36 @@ class SunoApiStandIn:
             "continue_at": body["continueAt"],
         }
         return self.music(body, upstream, kind="UPLOAD_EXTEND")
+
+    # Add vocals / Add instrumental: both documented with uploadUrl, title, negativeTags and callBackUrl
+    # required (add-vocals also prompt and style, add-instrumental tags); models V4_5PLUS (default), V5,
+    # V5_5. The engine has no such render, so each is relayed as the nearest it has: a cover of the fetched
+    # audio, sung with the given lyrics, or made instrumental.
+    ADD_PART_MODELS = ("V4_5PLUS", "V5", "V5_5")
+
+    def add_part(self, path: str, body: dict, *, needs: tuple[str, ...], vocals: bool) -> dict:
+        self.accept(path, body, needs=("uploadUrl", "title", *needs))
+        if "negativeTags" not in body:
+            raise Refusal(400, "negativeTags is required")
+        if body.get("model", "V4_5PLUS") not in self.ADD_PART_MODELS:
+            raise Refusal(400, f"model must be one of {', '.join(self.ADD_PART_MODELS)}")
+        upstream = {
+            "prompt": body["prompt"] if vocals else "",
+            "tags": body["style"] if vocals else body["tags"],
+            "title": body["title"],
+            "mv": self.mv({"model": body.get("model", "V4_5PLUS")}),
+            "task": "cover",
+            "cover_clip_id": self.source_of(body["uploadUrl"]),
+            "make_instrumental": not vocals,
+            "negative_tags": body["negativeTags"],
+        }
+        return self.music(body, upstream, kind="ADD_VOCALS" if vocals else "ADD_INSTRUMENTAL")
+
+    def add_vocals(self, body: dict) -> dict:
+        return self.add_part("/api/v1/generate/add-vocals", body, needs=("prompt", "style"), vocals=True)
+
+    def add_instrumental(self, body: dict) -> dict:
+        return self.add_part("/api/v1/generate/add-instrumental", body, needs=("tags",), vocals=False)
 
     def replace_section(self, body: dict) -> dict:
         needs = ("taskId", "audioId", "prompt", "tags", "title", "infillStartS", "infillEndS")

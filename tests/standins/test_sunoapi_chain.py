@@ -182,3 +182,45 @@ def test_a_users_own_audio_is_continued_through_the_family_by_its_link(
     assert path == "/api/v1/generate/upload-extend" and body["continueAt"] == 2.0
     assert body["uploadUrl"].startswith(f"{live_server.url}/u/") and "audioId" not in body
     assert continued.clips.count() == 2 and continued.clips.first().media_state == "stored"
+
+
+@pytest.mark.parametrize("vocals", [True, False], ids=["add-vocals", "add-instrumental"])
+def test_vocals_or_an_instrumental_are_added_to_a_users_own_audio_by_its_link(
+    project, owner, behind_sunoapi, live_server, settings, client, vocals
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from songs.services import uploads
+    from tests.factories import mp3_bytes
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    made = uploads.upload_create(
+        project=project, user=owner, file=SimpleUploadedFile("hum.mp3", mp3_bytes(4.0))
+    )
+    made.refresh_from_db()
+    assert made.status == "succeeded", made.fail_reason
+    upload = Clip.objects.get(task=made)
+
+    task = stems.add_part_request(
+        clip=upload, user=owner, vocals=vocals, tags="soft pop", title="Hum", lyrics="[Verse]\nLa la la"
+    )
+    assert task.pk and task.cost == settings.CREDIT_COSTS["MUSIC"]  # saved and charged as one song
+    task = settle(task)
+
+    assert task.status == "succeeded", task.fail_reason
+    assert task.mode == ("add_vocals" if vocals else "add_instr") and task.parent_clip == upload
+    path, body = behind_sunoapi.sent[-1]
+    assert path == ("/api/v1/generate/add-vocals" if vocals else "/api/v1/generate/add-instrumental")
+    assert body["uploadUrl"].startswith(f"{live_server.url}/u/") and body["title"] == "Hum"
+    assert (body.get("prompt"), body.get("style"), body.get("tags")) == (
+        ("[Verse]\nLa la la", "soft pop", None) if vocals else (None, None, "soft pop")
+    )
+    assert task.clips.count() == 2 and all(clip.media_state == "stored" for clip in task.clips.all())
+
+    # The signed link is the only way to the file: without it, or with it altered, an outsider gets 404.
+    link = body["uploadUrl"].removeprefix(live_server.url)
+    assert client.get(link).status_code == 200
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    for other in (link.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB")), "/u/", "/u/x/"):
+        assert client.get(other).status_code == 404
+    assert client.get(reverse("songs:clip_media", args=[upload.uid, "audio"])).status_code in (302, 403, 404)

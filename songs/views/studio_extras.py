@@ -12,12 +12,13 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from songs import selectors
 from songs.forms_extras import AddPartForm, BoostForm, CoverForm, PersonaForm
 from songs.models import Clip, Persona, Role
-from songs.services import boost, features, personas, quotas, stems
+from songs.services import boost, features, personas, quotas, stems, uploads
 from songs.views.common import poller_context, toast
 
 # The Boost button's area asks this many times, once a second, before it says to try again.
@@ -111,12 +112,20 @@ def add_part_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     clip = _editable_clip(request, uid, "add_parts")
     if clip.clip_type != "upload":
         raise Http404("Not offered here.")
-    context = {"clip": clip, "project": clip.project, "open": True}
+    # The family fetches the audio from the studio: without an address it can reach, nothing can be made.
+    blocked = (
+        ""
+        if uploads.upload_link_base()
+        else _("This gateway cannot fetch uploads: set PUBLIC_BASE_URL to the studio's address.")
+    )
+    context = {"clip": clip, "project": clip.project, "open": True, "blocked": blocked}
     if request.method == "GET":
         return render(
             request, "songs/partials/add_part_form.html", {**context, "add_part_form": _add_part_form(clip)}
         )
     form = AddPartForm(request.POST)
+    if form.is_valid() and blocked:
+        form.add_error(None, blocked)
     if form.is_valid():
         data = form.cleaned_data
         try:

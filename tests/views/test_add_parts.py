@@ -98,3 +98,12 @@ def test_without_an_address_the_gateway_can_reach_it_says_so_and_saves_nothing(
     data = {"part": "instrumental", "tags": "pop", "title": "x"}
     assert "set PUBLIC_BASE_URL" in owner_client.post(url, data, **HX).content.decode()
     assert not GenerationTask.objects.filter(mode="add_instr").exists()
+
+
+def test_the_new_card_names_the_upload_it_was_made_from(owner_client, project, uploaded, settings):
+    settings.SUNO_API_FORMAT = "sunoapi"
+    url = reverse("songs:add_part_create", args=[uploaded.uid])
+    owner_client.post(url, {"part": "instrumental", "tags": "soft pop", "title": "Backing"}, **HX)
+    made = make_stored_clip(GenerationTask.objects.get(mode="add_instr"), title="Backing")
+    Clip.objects.filter(pk=made.pk).update(parent=uploaded)
+    assert "An instrumental for “Hum”" in page(owner_client, project)

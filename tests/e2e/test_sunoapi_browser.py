@@ -109,3 +109,39 @@ def test_without_callbacks_inspiration_is_polled_and_a_refused_song_says_why(
 
     assert behind_sunoapi.callbacks == []
     assert all(body["callBackUrl"] == "https://callback.invalid/" for _path, body in behind_sunoapi.sent)
+
+
+def test_a_songwriter_adds_vocals_and_an_instrumental_to_their_own_upload(
+    callbacks_on, page: Page, owner, project, artifacts_dir, live_server, tmp_path
+):
+    from tests.factories import wav_bytes
+
+    sketch = tmp_path / "Humming Sketch.wav"
+    sketch.write_bytes(wav_bytes(seconds=6.0))
+    with calling_back(callbacks_on):
+        log_in(page, live_server.url, "alice", "correct-horse-battery")
+        page.goto(f"{live_server.url}/projects/{project.pk}/")
+        page.get_by_label("Audio file (MP3 or WAV)").set_input_files(str(sketch))
+        page.get_by_role("button", name="Upload").click()
+        upload = page.locator("article.card").first
+        expect(upload).to_contain_text("Upload: Humming Sketch", timeout=30_000)
+        expect(upload.locator("audio[src^='/clips/']")).to_have_count(1, timeout=30_000)
+
+        for part, lineage in (("Vocals", "Vocals added to"), ("An instrumental", "An instrumental for")):
+            box = upload.locator("details.extra-form", has_text="Add vocals or an instrumental")
+            if not box.evaluate("d => d.open"):  # after the first, the box stays open for another
+                box.locator("summary").click()
+            box.get_by_label(part, exact=True).check()
+            box.get_by_label("Style", exact=True).fill("soft pop")
+            if part == "Vocals":
+                box.get_by_label("Lyrics to sing").fill("[Verse]\nHumming on and on")
+            box.get_by_role("button", name="Make it").click()
+            made = page.locator("article.card").first
+            expect(made).to_contain_text(f"{lineage} “Humming Sketch”", timeout=60_000)
+            expect(made.locator("audio[src^='/clips/']")).to_have_count(2, timeout=60_000)
+            upload = page.locator("article.card", has_text="Upload: Humming Sketch")
+        page.screenshot(path=os.path.join(artifacts_dir, "sunoapi-add-parts.png"), full_page=True)
+
+    paths = [path for path, _body in callbacks_on.sent]
+    assert paths == ["/api/v1/generate/add-vocals", "/api/v1/generate/add-instrumental"]
+    assert all(body["uploadUrl"].startswith(f"{live_server.url}/u/") for _p, body in callbacks_on.sent)

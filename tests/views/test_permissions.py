@@ -53,7 +53,7 @@ class Case:
     expect: dict
     data: dict = field(default_factory=dict)
     htmx: bool = False
-    api_format: str = ""  # "v2" for what only the v2 format carries (stems, covers, personas)
+    api_format: str = ""  # "v2" for what only the v2 format carries (stems, covers, personas); "sunoapi"
 
 
 CASES = [
@@ -211,6 +211,23 @@ CASES = [
         htmx=True,
         api_format="v2",
     ),
+    Case(
+        "add vocals or an instrumental form",
+        "GET",
+        "/clips/{upload_clip.uid}/add-part/",
+        editor_write(200),
+        htmx=True,
+        api_format="sunoapi",
+    ),
+    Case(
+        "add an instrumental",
+        "POST",
+        "/clips/{upload_clip.uid}/add-part/",
+        editor_write(200),
+        {"part": "instrumental", "tags": "folk"},
+        htmx=True,
+        api_format="sunoapi",
+    ),
     Case("persona state", "GET", "/personas/{persona.pk}/", member_read(), htmx=True),
     Case("boost", "POST", "/projects/{project.pk}/boost/", editor_write(200), {"tags": "student"}, htmx=True),
     # Only the person who asked for a boost reads it.
@@ -254,6 +271,8 @@ class World:
         )
         self.invite = teams.invite_create(team=team, user=self.users["owner"], role="viewer")
         self.upload_token = self._upload_token()
+        self.upload_clip = make_stored_clip(make_task(self.project, status="succeeded"), audio=mp3_bytes(1.0))
+        Clip.objects.filter(pk=self.upload_clip.pk).update(clip_type="upload")
         self.share = sharing.share_create(user=self.users["editor"], clip=self.clip)
         self.persona = Persona.objects.create(team=team, name="Ann", source_clip=self.clip, upstream_id="p-1")
         self.boost = StyleBoost.objects.create(

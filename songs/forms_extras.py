@@ -36,6 +36,18 @@ def _seconds(value: str) -> float:
     return float(value)
 
 
+def within_limits(form: forms.Form, data: dict, limits: dict[str, int]) -> None:
+    """An error beside each field longer than its model's limit, saying by how much."""
+    for name, limit in limits.items():
+        value = data.get(name) or ""
+        if len(value) > limit:
+            form.add_error(
+                name,
+                _("%(count)d characters: at most %(limit)d. Shorten it by %(over)d.")
+                % {"count": len(value), "limit": limit, "over": len(value) - limit},
+            )
+
+
 def _newest_labels() -> str:
     return ", ".join(catalog.get_model(mv).label for mv in catalog.FINE_CONTROL)
 
@@ -180,14 +192,7 @@ class CoverForm(forms.Form):
         tags = (data.get("tags") or "").strip()
         if not tags:
             self.add_error("tags", _("Give the new style, e.g. “acoustic folk”."))
-        for name, limit in (("tags", model.style), ("title", model.title)):
-            value = data.get(name) or ""
-            if len(value) > limit:
-                self.add_error(
-                    name,
-                    _("%(count)d characters: at most %(limit)d. Shorten it by %(over)d.")
-                    % {"count": len(value), "limit": limit, "over": len(value) - limit},
-                )
+        within_limits(self, data, {"tags": model.style, "title": model.title})
         return data
 
 
@@ -240,12 +245,5 @@ class AddPartForm(forms.Form):
             self.add_error("tags", _("Give the style, e.g. “acoustic folk”."))
         if data.get("part") == "vocals" and not (data.get("lyrics") or "").strip():
             self.add_error("lyrics", _("Give the lyrics the vocals sing."))
-        for name, limit in (("tags", model.style), ("title", model.title), ("lyrics", model.lyrics)):
-            value = data.get(name) or ""
-            if len(value) > limit:
-                self.add_error(
-                    name,
-                    _("%(count)d characters: at most %(limit)d. Shorten it by %(over)d.")
-                    % {"count": len(value), "limit": limit, "over": len(value) - limit},
-                )
+        within_limits(self, data, {"tags": model.style, "title": model.title, "lyrics": model.lyrics})
         return data

@@ -41,7 +41,10 @@ def test_a_song_made_in_sections_is_the_song_made_whole(tags, instrumental):
     assert made.frames > 3 * sections.SECTION  # several sections, reverb blocks and passes
     assert audio.shape == whole.audio.shape and made.meta == whole.meta and made.notes == whole.notes
     assert float(np.max(np.abs(audio - whole.audio))) < 1e-6  # the int16 step is 3e-5
-    assert np.array_equal(storage.to_pcm16(audio)[::1000], storage.to_pcm16(whole.audio)[::1000])
+    # What is stored: the same 16-bit samples, give or take the last bit where a float sum's order (numpy's
+    # SIMD path differs between CPUs) lands a sample on the other side of a rounding step.
+    stored = storage.to_pcm16(audio).astype(np.int32) - storage.to_pcm16(whole.audio)
+    assert int(np.max(np.abs(stored))) <= 1
 
 
 def _render_peak(seconds: float) -> tuple[int, int]:

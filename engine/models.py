@@ -55,6 +55,9 @@ class EngineClip(models.Model):
     # Videos are made lazily after the clip completes (docs/engine.md): pending until the MP4 exists.
     video_pending = models.BooleanField(default=False)
     has_video = models.BooleanField(default=False)
+    # When its video job was last handed to the broker (unix seconds; 0: never): a job lost with its worker
+    # or broker is queued again when the clip is read after a lease (engine.jobs.leases.resume_videos).
+    video_queued_at = models.BigIntegerField(default=0)
     # What the engine played, never served as is: compose() arguments (to render stems again), where the
     # composition sits on the clip's timeline, and each sung note (lyric timing). engine.jobs.score.
     score = models.JSONField(null=True, blank=True)

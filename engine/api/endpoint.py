@@ -93,4 +93,5 @@ def feed_answer(request: HttpRequest, owner: str, ids_text: str) -> JsonResponse
     found = mine.select_related("task").in_bulk()
     clips = [found[i] for i in dict.fromkeys(ids) if i in found]
     leases.resume({clip.task_id: clip.task for clip in clips}.values())  # renders lost on the way
+    leases.resume_videos(clips)  # and videos
     return JsonResponse([protocol.clip_object(request, clip) for clip in clips], safe=False)

@@ -66,6 +66,7 @@ def fetch_one(request: HttpRequest, owner: str, task_id: str) -> JsonResponse:
     if task is None:
         return protocol.fail("task_not_exist", "task_not_exist")
     leases.resume([task])
+    leases.resume_videos(task.clips.all())
     return protocol.ok(protocol.task_object(request, task))
 
 
@@ -83,4 +84,5 @@ def fetch_many(request: HttpRequest, owner: str) -> JsonResponse:
     found = EngineTask.objects.filter(id__in=wanted, key_fingerprint=owner).prefetch_related("clips")
     tasks = found.in_bulk()
     leases.resume(tasks.values())
+    leases.resume_videos([clip for task in tasks.values() for clip in task.clips.all()])
     return protocol.ok([protocol.task_object(request, tasks[i]) for i in wanted if i in tasks])

@@ -22,11 +22,12 @@ from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from engine.jobs import endings
-from engine.models import EngineTask
+from engine.models import EngineClip, EngineTask
 
 log = logging.getLogger(__name__)
 MAX_RENDERS = 3
 RENDER_JOB = "engine.jobs.lifecycle.render_task"
+VIDEO_JOB = "engine.jobs.lifecycle.render_video"
 # Kept in fail_reason (never shown while the task is pending) so a drilled stuck task is not taken over.
 STUCK = "stuck on purpose (ENGINE_STUCK_RATE)"
 GAVE_UP = (
@@ -56,6 +57,35 @@ def queue_render(task_id: str, *, name: str | None = None) -> bool:
         EngineTask.objects.filter(id=task_id).update(queued_at=0)
         return False
     return True
+
+
+def queue_video(clip_id: str, *, name: str | None = None) -> bool:
+    """Hand a clip's video job to the broker, noting when (video_queued_at); False, logged and nothing
+    raised, when the broker cannot take it: resume_videos() tries again a lease later."""
+    EngineClip.objects.filter(id=clip_id).update(video_queued_at=int(time.time()))
+    try:
+        enqueue(VIDEO_JOB, clip_id, name=name or f"engine-video-{clip_id}")
+    except Exception as exc:
+        log.warning("engine clip %s: its video could not be queued (%s)", clip_id, type(exc).__name__)
+        return False
+    return True
+
+
+def resume_videos(clips: Iterable[EngineClip]) -> list[str]:
+    """Queue again the video jobs of these clips that were lost (the worker died making it, the broker
+    forgot it or could not take it): a complete clip still waiting for its MP4 a lease after its job was
+    queued. Once per lease, however many readers see it at once; the ids queued."""
+    now = int(time.time())
+    queued = []
+    for clip in clips:
+        waiting = clip.status == "complete" and clip.video_pending and not clip.has_video
+        if not waiting or clip.video_queued_at >= now - lease_seconds():
+            continue
+        mine = EngineClip.objects.filter(id=clip.id, video_queued_at=clip.video_queued_at, has_video=False)
+        if mine.update(video_queued_at=now) and queue_video(clip.id, name=f"engine-video-{clip.id}-{now}"):
+            clip.video_queued_at = now
+            queued.append(clip.id)
+    return queued
 
 
 def claim(task_id: str) -> EngineTask | None:

@@ -298,18 +298,15 @@ def _store(clip: EngineClip, rendered: render.Rendered, pace: _Pace | None = Non
 def complete(clips: list[EngineClip]) -> None:
     """Final clips: complete now, their videos pending until the video job has made them."""
     for clip in clips:
-        clip.status, clip.video_pending = "complete", True
-        clip.save(update_fields=["status", "video_pending"])
+        clip.status, clip.video_pending, clip.video_queued_at = "complete", True, int(time.time())
+        clip.save(update_fields=["status", "video_pending", "video_queued_at"])
         queue_video(clip.id)
 
 
 def queue_video(clip_id: str) -> None:
-    """The clip's video job; a broker that cannot take it costs only the video, never the song (the
-    clip stays complete; its video_pending says the MP4 is not made)."""
-    try:
-        leases.enqueue("engine.jobs.lifecycle.render_video", clip_id, name=f"engine-video-{clip_id}")
-    except Exception as exc:
-        log.warning("engine clip %s: its video could not be queued (%s)", clip_id, type(exc).__name__)
+    """The clip's video job; a broker that cannot take it costs only time, never the song (the clip stays
+    complete, its video_pending says the MP4 is not made, and reading it after a lease queues it again)."""
+    leases.queue_video(clip_id)
 
 
 def render_video(clip_id: str) -> None:

@@ -206,6 +206,45 @@ def test_a_song_completes_when_the_broker_cannot_take_its_video(client, engine_k
     assert all(clip["status"] == "complete" for clip in task["data"])
 
 
+def _age_videos(task_id: str, seconds: int) -> None:
+    EngineClip.objects.filter(task_id=task_id).update(video_queued_at=int(time.time()) - seconds)
+
+
+def test_a_video_the_broker_could_not_take_is_made_when_it_is_back(client, engine_key, broker):
+    """The broker was down as the song completed: its videos are queued again a lease later, once."""
+    answer = post(client, "/suno/submit/music", SEED_CUSTOM, engine_key).json()
+    broker.run()  # renders the song; its video jobs are refused
+    broker.down.clear()
+    clips = fetch_task(client, answer["data"], engine_key)["data"]
+    assert [c["is_video_pending"] for c in clips] == [True, True] and broker.jobs == []  # not before a lease
+
+    _age_videos(answer["data"], leases.lease_seconds() + 1)
+    fetch_task(client, answer["data"], engine_key)
+    fetch_task(client, answer["data"], engine_key)  # a second reader queues nothing more
+    assert sorted(args for func, args in broker.jobs) == sorted((c["id"],) for c in clips)
+    assert broker.run() == 2
+    for clip in fetch_task(client, answer["data"], engine_key)["data"]:
+        assert clip["is_video_pending"] is False
+        mp4 = b"".join(client.get(clip["video_url"], **engine_key).streaming_content)
+        assert mp4[4:8] == b"ftyp"  # an MP4 you can play
+
+
+def test_a_video_job_lost_with_its_worker_is_queued_again_from_either_feed(client, engine_key, broker):
+    broker.down.clear()
+    answer = post(client, "/suno/v2/generate", SEED_CUSTOM, engine_key).json()
+    broker.run()  # the song: its video jobs are queued
+    ids = [c["id"] for c in answer["clips"]]
+    assert sorted(args for func, args in broker.jobs) == sorted((i,) for i in ids)
+    broker.jobs.clear()  # the worker that took them died; Redis forgets them
+    feed = f"/suno/v2/feed?ids={','.join(ids)}"
+    assert all(c["is_video_pending"] for c in client.get(feed, **engine_key).json()) and not broker.jobs
+
+    _age_videos(answer["id"], leases.lease_seconds() + 1)
+    client.get(feed, **engine_key)
+    assert broker.run() == 2
+    assert not any(c["is_video_pending"] for c in client.get(feed, **engine_key).json())
+
+
 def test_a_failed_render_gives_a_reason_without_internal_addresses(client, engine_key, monkeypatch):
     def broken(**kwargs):
         raise ValueError("cannot reach 10.0.0.5:6379 via http://svc:8080/x, see /var/lib/engine/x.npy")

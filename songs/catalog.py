@@ -111,6 +111,7 @@ FEATURES = {
     "add_parts": _("adding vocals or an instrumental"),
 }
 
+
 class _Costs(Mapping):
     """Credits each action costs, in one place: the CREDIT_COST_* settings (studio/settings.py), read on
     each use so a deployment (or a test) that changes them is believed everywhere at once.

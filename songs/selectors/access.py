@@ -63,6 +63,8 @@ def format_offers_model_choice(api_format: str) -> bool:
         return capabilities_for(api_format).model_choice
     except ValueError:  # a format this studio no longer speaks: show what the request said
         return True
+
+
 def sketch_offered() -> bool:
     """Whether the Create form offers a free local sketch (a real gateway, sketches not turned off)."""
     return sketches_offered()

@@ -45,8 +45,14 @@ def quota_charge_batch(*, team: Team, action: str, count: int) -> int:
         message = _(
             "%(team)s has used %(used)s of its %(daily)s credits today and these %(count)s requests need "
             "%(needed)s (%(cost)s each). Nothing was sent."
-        ) % {"team": team.display_name, "used": used, "daily": team.daily_credits, "count": count,
-             "needed": cost * count, "cost": cost}
+        ) % {
+            "team": team.display_name,
+            "used": used,
+            "daily": team.daily_credits,
+            "count": count,
+            "needed": cost * count,
+            "cost": cost,
+        }
         if fit:
             message += " " + ngettext(
                 "What is left today is enough for %(fit)s request: choose fewer variations.",

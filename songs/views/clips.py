@@ -41,8 +41,6 @@ def whole_song(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     return new_card(request, task, clip.project)
 
 
-
-
 @login_required
 @require_POST
 def upload_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -92,8 +90,6 @@ def upload_public(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     # The bytes themselves, also from a bucket: a gateway may refuse a redirect off the studio's address.
     return media.media_response(request, upload.file.name, content_type="audio/mpeg", redirect=False)
-
-
 
 
 @login_required

@@ -17,8 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WAIT = 90_000  # renders are quick in tests, but the machine is shared: be generous
 LYRICS = (
-    "[Verse]\n小时候\n乡愁是一枚小小的邮票\n我在这头\n母亲在那头\n\n"
-    "[Chorus]\n长大后\n乡愁是一张窄窄的船票"
+    "[Verse]\n小时候\n乡愁是一枚小小的邮票\n我在这头\n母亲在那头\n\n[Chorus]\n长大后\n乡愁是一张窄窄的船票"
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_CHROME = ("Log out", "Library", "Projects", "Create", "Lyrics", "Untitled", "Share", "Download")

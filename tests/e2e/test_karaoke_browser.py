@@ -82,9 +82,7 @@ def test_karaoke_follows_the_song_and_the_waveform_picks_times(
     page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
     page.mouse.move(box["x"] + box["width"] * 0.7, y, steps=5)
     page.mouse.up()
-    expect(page.locator(".continuing")).to_contain_text(
-        "Replacing a section of “City Lights”"
-    )
+    expect(page.locator(".continuing")).to_contain_text("Replacing a section of “City Lights”")
     start = parse_timestamp(page.get_by_label("Replace from (m:ss)").input_value())
     end = parse_timestamp(page.get_by_label("Replace until (m:ss)").input_value())
     assert start == pytest.approx(total * 0.2, abs=0.25) and end == pytest.approx(total * 0.7, abs=0.25)

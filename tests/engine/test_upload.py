@@ -172,6 +172,7 @@ def test_upload_errors(client, engine_key, serve, wav, monkeypatch):
 @pytest.fixture
 def local_server(wav, settings) -> Iterator[str]:
     """A stand-in for the studio: the engine fetches only its address (prefix "/" here: any path)."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (stdlib name)
             if self.path.startswith("/song.wav"):

@@ -133,7 +133,9 @@ def test_the_engine_refuses_anything_but_the_studios_upload_links(studio_server,
         uploads.fetch_url(f"{studio_server}{path}")
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/u/x", "http://127.0.0.1:9/u/x", "http://[::1]:9/u/x"])
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/u/x", "http://127.0.0.1:9/u/x", "http://[::1]:9/u/x"]
+)
 def test_the_engine_refuses_other_private_hosts(studio_server, url):
     with pytest.raises(RequestInvalid, match="private or local network address"):
         uploads.fetch_url(url)

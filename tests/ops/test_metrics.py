@@ -31,7 +31,6 @@ def value(samples, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-
 def fetch_answer(request: httpx.Request, status="SUCCESS") -> httpx.Response:
     import json
 
@@ -168,6 +167,7 @@ def test_a_stored_copy_records_the_time_since_the_gateway_finished(client, proje
         project=project, task=task, upstream_id="c-1", status="complete", audio_url="http://cdn.test/c-1.mp3"
     )
     Clip.objects.filter(pk=clip.pk).update(media_state="pending")
+
     def download(gateway, url, *, dest, **kwargs):
         dest.write_bytes(b"ID3")
         return 3, "sha"

@@ -23,7 +23,6 @@ NO_CONCAT = {
 FRONT_END = "<!doctype html><html lang=zh><title>New API</title><div id=root></div></html>"
 
 
-
 def answering(response: httpx.Response) -> tuple[Gateway, list]:
     sent: list = []
 

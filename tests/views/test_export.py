@@ -137,7 +137,7 @@ def test_cjk_titles_name_the_zip_its_folders_and_files(owner_client, project):
 def test_accented_titles_keep_an_ascii_fallback_close_to_the_title(owner_client, project):
     clip = _song(project, title="Café Crème", cover=False)
     disposition = _export_clip(owner_client, clip)["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="Cafe Creme.zip"; filename*=UTF-8\'\'Caf%C3%A9')
+    assert disposition.startswith("attachment; filename=\"Cafe Creme.zip\"; filename*=UTF-8''Caf%C3%A9")
 
 
 def test_the_project_zip_has_a_folder_per_song_unique_when_titles_repeat(owner_client, project):
@@ -253,7 +253,7 @@ def test_a_song_with_timed_lyrics_gets_its_lrc(project):
 
 
 def test_safe_names():
-    assert export.safe_name("a/b\\c:d*e?f\"g<h>i|j") == "a b c d e f g h i j"
+    assert export.safe_name('a/b\\c:d*e?f"g<h>i|j') == "a b c d e f g h i j"
     assert export.safe_name("...") == "Untitled" and export.safe_name("", fallback="Song") == "Song"
     assert export.safe_name("nul.txt") == "_nul.txt"
     long = export.safe_name("長" * 200)

@@ -132,7 +132,10 @@
     var query = "?clip=" + encodeURIComponent(wave.dataset.clipUid) + "&mode=infill&at="
       + encodeURIComponent(start) + "&end=" + encodeURIComponent(end);
     if (window.htmx && panel) {
-      window.htmx.ajax("GET", wave.dataset.continueUrl + query, { target: "#create-panel", swap: "outerHTML show:top" });
+      // From the waveform, with its hx-sync, hx-target and hx-swap: it takes its turn with Create and
+      // Continue, whose answers go into the same panel, and finds the panel when its turn comes (a target
+      // given here would be the panel of now, replaced by then, and its answer lost).
+      window.htmx.ajax("GET", wave.dataset.continueUrl + query, { source: wave });
     } else {
       window.location.href = wave.dataset.continueUrl + query;
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from songs.models import GenerationTask
+from songs.models import Clip, GenerationTask
 from songs.services.common import card_touch
 from tests.e2e.conftest import log_in, wait_until
 from tests.factories import make_task
@@ -66,10 +66,12 @@ def test_a_time_typed_in_a_card_survives_the_poller_redrawing_it(
     expect(page.locator("#id_continue_at")).to_have_value("0:07")
 
 
-def _open_with_create_held(live_server, settings, page: Page, project):
+def _open_with_create_held(live_server, settings, page: Page, project, prepare=None):
     """The project page, with the answer to a Create held back until the test lets it go."""
     settings.SUNO_GATEWAY_URL = live_server.url
     end = chain(project, 2)
+    if prepare is not None:
+        prepare(end)
     log_in(page, live_server.url, "alice", "correct-horse-battery")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     held, continues = [], []
@@ -112,3 +114,36 @@ def test_create_clicked_while_a_continue_is_on_its_way_makes_no_hidden_song(
     # The Create waited behind the Continue, whose answer replaced its form: it was never sent, so no song
     # was made (and charged) that the page would never show. (Sent at the click, it would be held by now.)
     assert not held and GenerationTask.objects.count() == 2  # the chain's two parts only
+
+
+def test_a_section_dragged_on_the_waveform_while_a_create_is_on_its_way_gets_both(
+    live_server, settings, page: Page, owner, project
+):
+    """The waveform's drag opens Replace section in the Create panel, so it takes its turn like Continue."""
+    from songs import waveform
+
+    settings.SUNO_API_FORMAT = "v2"  # a format with Replace section
+    peaks = waveform.encode([(n * 7) % waveform.LEVELS for n in range(waveform.POINTS)])
+
+    def with_waveform(end: Clip) -> None:
+        Clip.objects.filter(pk=end.pk).update(peaks=peaks, duration=30.0)
+
+    card, held, _continues = _open_with_create_held(live_server, settings, page, project, with_waveform)
+    infills = []
+    page.on("request", lambda request: infills.append(request) if "mode=infill" in request.url else None)
+    page.get_by_role("button", name="Create").click()
+    wait_until(page, lambda: held, "the Create request")
+
+    box = card.locator("[data-waveform]").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.2, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=5)
+    page.mouse.up()  # 0:06 to 0:18, before the Create has answered
+    held[0].continue_()
+    # Both answers go into the Create panel: the drag's waited for the Create's, so neither is lost.
+    expect(page.locator("article.card").first).to_contain_text("a quiet song about snow")
+    expect(page.locator("#id_continue_at")).to_have_value("0:06")
+    expect(page.locator("[name=infill_end]")).to_have_value("0:18")
+    assert len(infills) == 1

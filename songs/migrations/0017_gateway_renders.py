@@ -4,48 +4,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('songs', '0016_task_add_parts'),
+        ("songs", "0016_task_add_parts"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='clip',
-            name='clip_copies_pending',
+            model_name="clip",
+            name="clip_copies_pending",
         ),
         migrations.AddField(
-            model_name='clip',
-            name='wav_attempts',
+            model_name="clip",
+            name="wav_attempts",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='wav_next_at',
+            model_name="clip",
+            name="wav_next_at",
             field=models.DateTimeField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='wav_state',
-            field=models.CharField(choices=[('none', 'Not yet'), ('pending', 'Downloading'), ('stored', 'Stored'), ('failed', 'Failed')], default='none', max_length=10),
+            model_name="clip",
+            name="wav_state",
+            field=models.CharField(
+                choices=[
+                    ("none", "Not yet"),
+                    ("pending", "Downloading"),
+                    ("stored", "Stored"),
+                    ("failed", "Failed"),
+                ],
+                default="none",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='wav_url',
+            model_name="clip",
+            name="wav_url",
             field=models.URLField(blank=True, max_length=1000),
         ),
         migrations.AlterField(
-            model_name='generationtask',
-            name='action',
-            field=models.CharField(choices=[('MUSIC', 'Music'), ('LYRICS', 'Lyrics'), ('CONCAT', 'Concat'), ('UPLOAD', 'Upload'), ('PERSONA', 'Persona'), ('RENDER', 'Render')], max_length=10, verbose_name='action'),
+            model_name="generationtask",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("MUSIC", "Music"),
+                    ("LYRICS", "Lyrics"),
+                    ("CONCAT", "Concat"),
+                    ("UPLOAD", "Upload"),
+                    ("PERSONA", "Persona"),
+                    ("RENDER", "Render"),
+                ],
+                max_length=10,
+                verbose_name="action",
+            ),
         ),
         migrations.AlterField(
-            model_name='generationtask',
-            name='mode',
-            field=models.CharField(choices=[('inspiration', 'Inspiration'), ('custom', 'Custom'), ('continue', 'Continue'), ('lyrics', 'Lyrics'), ('concat', 'Whole song'), ('upload', 'Upload'), ('infill', 'Replace section'), ('stems', 'Stems'), ('cover', 'Cover'), ('persona', 'Persona'), ('add_vocals', 'Add vocals'), ('add_instr', 'Add instrumental'), ('wav', "The gateway's WAV"), ('video', 'Music video')], max_length=12, verbose_name='mode'),
+            model_name="generationtask",
+            name="mode",
+            field=models.CharField(
+                choices=[
+                    ("inspiration", "Inspiration"),
+                    ("custom", "Custom"),
+                    ("continue", "Continue"),
+                    ("lyrics", "Lyrics"),
+                    ("concat", "Whole song"),
+                    ("upload", "Upload"),
+                    ("infill", "Replace section"),
+                    ("stems", "Stems"),
+                    ("cover", "Cover"),
+                    ("persona", "Persona"),
+                    ("add_vocals", "Add vocals"),
+                    ("add_instr", "Add instrumental"),
+                    ("wav", "The gateway's WAV"),
+                    ("video", "Music video"),
+                ],
+                max_length=12,
+                verbose_name="mode",
+            ),
         ),
         migrations.AddIndex(
-            model_name='clip',
-            index=models.Index(condition=models.Q(('media_state', 'pending'), ('video_state', 'pending'), ('timing_state', 'pending'), ('wav_state', 'pending'), _connector='OR'), fields=['project'], name='clip_copies_pending'),
+            model_name="clip",
+            index=models.Index(
+                condition=models.Q(
+                    ("media_state", "pending"),
+                    ("video_state", "pending"),
+                    ("timing_state", "pending"),
+                    ("wav_state", "pending"),
+                    _connector="OR",
+                ),
+                fields=["project"],
+                name="clip_copies_pending",
+            ),
         ),
     ]

@@ -118,10 +118,7 @@ def _attach_renders(tasks: list[GenerationTask]) -> None:
     """Give each clip the newest request of each render it has (``clip.renders``: {"wav" | "video": task}),
     in one query, only when the page has cards with renders (``has_renders``)."""
     on_page = {
-        clip.pk: clip
-        for task in tasks
-        if getattr(task, "has_renders", False)
-        for clip in _card_clips(task)
+        clip.pk: clip for task in tasks if getattr(task, "has_renders", False) for clip in _card_clips(task)
     }
     if not on_page:
         return

@@ -206,13 +206,16 @@ def _next_look(task: GenerationTask, answer: Task, fields: dict, now, called_bac
         until = task.watch_until if task.watch_until and task.watch_until > now else now + VIDEO_WATCH
         return {"next_poll_at": now + VIDEO_POLL, "watch_until": until}
     return {"next_poll_at": None, "watch_until": None}
+
+
 def _sections_stitch(tasks: list[GenerationTask]) -> None:
     """Replace section is one step: a section that is made is put back into its song at once (free by
     default, CREDIT_COST_WHOLE_SONG). Saved in this transaction, so the page never sees the section done
     and nothing pending in between; a stitch that cannot be asked for leaves the section with its
     "Stitch into the song" button and the reason in the log."""
     made = [
-        task.pk for task in tasks
+        task.pk
+        for task in tasks
         if task.mode == GenerationTask.Mode.INFILL and task.action == GenerationTask.Action.MUSIC
     ]
     if not made:

@@ -52,8 +52,14 @@ def render_of(*, clip: Clip, mode: str) -> GenerationTask | None:
 
 
 def render_payload(*, clip: Clip, kind: str) -> dict:
-    """What the family needs: the task that made the clip and the clip itself."""
-    return {"task": KINDS[kind][1], "task_id": clip.task.upstream_id, "audio_id": clip.upstream_id}
+    """What the family needs: the task that made the clip and the clip itself. (``mv``, the model that made
+    it, goes unsent: every music request names one, and a render makes nothing new.)"""
+    return {
+        "task": KINDS[kind][1],
+        "task_id": clip.task.upstream_id,
+        "audio_id": clip.upstream_id,
+        "mv": (clip.task.request_payload or {}).get("mv") or "chirp-auk",
+    }
 
 
 def render_request(*, clip: Clip, user, kind: str) -> GenerationTask:

@@ -151,6 +151,7 @@ def add_part_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
                 tags=data["tags"].strip(),
                 title=data["title"].strip(),
                 lyrics=data["lyrics"].strip(),
+                negative_tags=data["negative_tags"].strip(),
                 request_key=data["request_key"],
             )
         except (quotas.QuotaExceeded, features.FeatureMissing, stems.NotAnUpload) as exc:

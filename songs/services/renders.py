@@ -64,7 +64,8 @@ def render_payload(*, clip: Clip, kind: str) -> dict:
 
 def render_request(*, clip: Clip, user, kind: str) -> GenerationTask:
     """ "Make video" / "Get the gateway's WAV": one request per clip and kind; asking again while it runs
-    (or once it is done) returns that request. A failed one may be asked for again."""
+    (or once it is done) returns that request. A failed one may be asked for again, and so may one whose
+    file the gateway made but could not be saved here (its link may have expired since)."""
     if kind not in KINDS:
         raise NotRenderable(_("That is not something the gateway can make of a clip."))
     if not renderable(clip=clip):
@@ -73,8 +74,9 @@ def render_request(*, clip: Clip, user, kind: str) -> GenerationTask:
     with transaction.atomic():
         requests.team_lock(team_id=clip.project.team_id)  # two clicks at once find one request
         existing = render_of(clip=clip, mode=mode)
-        if existing is not None:
-            return existing
+        copy_failed = getattr(clip, f"{COPY_OF[mode]}_state") == Clip.MediaState.FAILED
+        if existing is not None and not (existing.status == GenerationTask.Status.SUCCEEDED and copy_failed):
+            return existing  # running, or made and stored (or being stored): one request is enough
         made = GenerationTask.objects.filter(parent_clip=clip, mode=mode)
         tries = made.filter(action=GenerationTask.Action.RENDER)
         key = uuid.uuid5(_RENDER_KEYS, f"{clip.uid}:{kind}:{tries.count()}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from songs.models import GenerationTask
+from songs.models import Clip, GenerationTask
 from songs.services import renders
 from tests.e2e.test_flow import request_song
 from tests.standins.sunoapi import calling_back
@@ -97,6 +97,23 @@ def test_a_failed_render_ends_with_a_plain_reason_on_the_card_and_may_be_asked_a
     assert "could not be made" in page and reverse("songs:clip_render", args=[clip.uid, kind]) in page
     again = renders.render_request(clip=clip, user=owner, kind=kind)
     assert again.pk != task.pk and settle(again).status == "succeeded"
+
+
+def test_a_render_whose_file_could_not_be_saved_may_be_asked_for_again(
+    project, owner, owner_client, behind_sunoapi
+):
+    clip = made_song(project, owner)
+    made = settle(renders.render_request(clip=clip, user=owner, kind="wav"))
+    assert made.status == "succeeded"
+    Clip.objects.filter(pk=clip.pk).update(wav_state="failed", wav_file="")  # e.g. its link had expired
+    clip.refresh_from_db()
+
+    page = owner_client.get(reverse("songs:project_detail", args=[project.pk])).content.decode()
+    assert "could not be saved here" in page and reverse("songs:clip_render", args=[clip.uid, "wav"]) in page
+    again = settle(renders.render_request(clip=clip, user=owner, kind="wav"))
+    assert again.pk != made.pk and again.status == "succeeded"
+    clip.refresh_from_db()
+    assert clip.wav_state == "stored" and clip.wav_file.name.endswith(".gateway.wav")
 
 
 def test_with_callbacks_on_a_render_is_woken_by_its_callback_and_read_from_its_record(

@@ -109,6 +109,7 @@ FEATURES = {
     "controls": _("target duration and variety"),
     "timing": _("karaoke lyrics"),
     "add_parts": _("adding vocals or an instrumental"),
+    "gateway_wav": _("the gateway's own WAV"),
 }
 
 

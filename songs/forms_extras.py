@@ -234,6 +234,9 @@ class AddPartForm(forms.Form):
         widget=forms.RadioSelect,
     )
     tags = forms.CharField(label=_("Style"), required=False)
+    # The family requires negativeTags on both calls (docs/protocol.md 8.1): the Create form's "Exclude
+    # styles", offered here too; left empty, it is sent empty.
+    negative_tags = forms.CharField(label=_("Exclude styles"), required=False)
     title = forms.CharField(label=_("Title"), required=False)
     lyrics = forms.CharField(label=_("Lyrics to sing"), required=False, widget=forms.Textarea)
     request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -245,5 +248,11 @@ class AddPartForm(forms.Form):
             self.add_error("tags", _("Give the style, e.g. “acoustic folk”."))
         if data.get("part") == "vocals" and not (data.get("lyrics") or "").strip():
             self.add_error("lyrics", _("Give the lyrics the vocals sing."))
-        within_limits(self, data, {"tags": model.style, "title": model.title, "lyrics": model.lyrics})
+        limits = {
+            "tags": model.style,
+            "negative_tags": model.style,
+            "title": model.title,
+            "lyrics": model.lyrics,
+        }
+        within_limits(self, data, limits)
         return data

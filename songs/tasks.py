@@ -24,6 +24,10 @@ def download_video(clip_pk: int) -> None:
     copies.clip_video_download(clip_pk=clip_pk)
 
 
+def download_wav(clip_pk: int) -> None:
+    copies.clip_wav_download(clip_pk=clip_pk)
+
+
 def convert_wav(clip_pk: int) -> None:
     copies.clip_wav_make(clip_pk=clip_pk)
 

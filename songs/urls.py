@@ -41,6 +41,7 @@ clip_urls = [
     path("clips/<uuid:uid>/karaoke/", karaoke.clip_karaoke, name="clip_karaoke"),
     path("clips/<uuid:uid>/lyrics/<str:kind>", karaoke.clip_lyrics_file, name="clip_lyrics_file"),
     path("clips/<uuid:uid>/stems/", studio_extras.stems_split, name="stems_split"),
+    path("clips/<uuid:uid>/render/<str:kind>/", studio_extras.clip_render, name="clip_render"),
     path("clips/<uuid:uid>/cover/", studio_extras.cover_create, name="cover_create"),
     path("clips/<uuid:uid>/add-part/", studio_extras.add_part_create, name="add_part_create"),
     path("clips/<uuid:uid>/persona/", studio_extras.persona_create, name="persona_create"),

@@ -275,6 +275,8 @@ CREDIT_COSTS = {
     "CONCAT": envint("CREDIT_COST_WHOLE_SONG", 0),
     "UPLOAD": envint("CREDIT_COST_UPLOAD", 10),
     "PERSONA": envint("CREDIT_COST_PERSONA", 100),
+    # The gateway's own WAV or a music video of a clip (sunoapi's wav/generate and mp4/generate).
+    "RENDER": envint("CREDIT_COST_RENDER", 1),
 }
 
 # --- Background work --------------------------------------------------------

@@ -62,10 +62,10 @@ def download_media(
 
     A hostile gateway must not make the studio read its own network: every link and redirect off the
     gateway's own origin is vetted by ``netguard`` first (code "unsafe_url"), and each attempt has a
-    total deadline (code "too_slow"). With ``expect`` ("audio", "image" or "video") the answer is checked
-    like a user's link: a web page or JSON (Suno's "forbidden" page answers 200 since its 2026 download
-    change) or a file whose first bytes are not that kind of media is refused (code "not_media", not
-    retried), and nothing is kept.
+    total deadline (code "too_slow"). With ``expect`` ("audio", "image", "video"; "wav" or "mp4" for
+    exactly that) the answer is checked like a user's link: a web page or JSON (Suno's "forbidden" page
+    answers 200 since its 2026 download change) or a file whose first bytes are not that kind of media
+    is refused (code "not_media", not retried), and nothing is kept.
     """
     dest = pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -135,6 +135,10 @@ def _is_media(head: bytes, expect: str) -> bool:
         return head.startswith((b"\xff\xd8", b"\x89PNG", b"GIF8")) or webp
     if expect == "video":
         return mp4 or head.startswith(b"\x1a\x45\xdf\xa3")  # MP4/MOV, or WebM/Matroska
+    if expect == "wav":  # a render asked for as WAV (sunoapi's wav/generate): RIFF....WAVE and nothing else
+        return head.startswith(b"RIFF") and head[8:12] == b"WAVE"
+    if expect == "mp4":  # a render asked for as MP4 (sunoapi's mp4/generate)
+        return mp4
     return True
 
 

@@ -59,6 +59,11 @@ class Capabilities:
     model_choice: bool = True  # Suno's models to pick from (ACE-Step makes every song with its own)
     # Add vocals / Add instrumental to a user's own audio (sunoapi's add-vocals and add-instrumental).
     add_parts: bool = False
+    # A clip's video is asked for by a call of its own, one clip at a time (sunoapi's mp4/generate), not
+    # announced in the record as the task and v2 formats do: the card offers "Make video".
+    video_call: bool = False
+    # The gateway's own WAV of a clip (sunoapi's wav/generate); elsewhere the studio converts its MP3.
+    gateway_wav: bool = False
 
 
 # The models the reseller's formats (task, v2) name (docs/protocol.md 5), in the catalog's names.

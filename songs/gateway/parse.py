@@ -64,6 +64,8 @@ class Task:
     # What a failure means when the family says so itself (a songs.reasons code, e.g. "refused_content"
     # for sunoapi's SENSITIVE_WORD_ERROR); "" leaves it to the words of fail_reason.
     fail_kind: str = ""
+    # A render's file (sunoapi's WAV or MP4 of a clip): its link once the gateway has made it.
+    media_url: str = ""
 
     @property
     def is_terminal(self) -> bool:

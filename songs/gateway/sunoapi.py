@@ -43,6 +43,14 @@ DEFAULT_MODEL = "V4_5"
 
 LYRICS_PREFIX, STEMS_PREFIX = "lyrics:", "stems:"
 
+# Renders: a file the family makes of a clip it made (docs/protocol.md 8.3). Each is a call of its own with
+# the clip's taskId and audioId, read back from a record of its own: (submit path, record path, the
+# record's link key in ``response``).
+RENDERS = {
+    "wav": ("/api/v1/wav/generate", "/api/v1/wav/record-info", "audioWavUrl"),
+    "mp4": ("/api/v1/mp4/generate", "/api/v1/mp4/record-info", "videoUrl"),
+}
+
 # record-info's status, and what each means for the task (the studio's task statuses) and the reason
 # people read when it ends there (songs/reasons.py).
 PENDING_STATUSES = {"PENDING": "QUEUED", "TEXT_SUCCESS": "IN_PROGRESS", "FIRST_SUCCESS": "IN_PROGRESS"}
@@ -52,6 +60,8 @@ FAILED_STATUSES = {
     "GENERATE_LYRICS_FAILED": "audio_failed",
     "CALLBACK_EXCEPTION": "callback_failed",
     "SENSITIVE_WORD_ERROR": "refused_content",
+    "GENERATE_WAV_FAILED": "audio_failed",
+    "GENERATE_MP4_FAILED": "audio_failed",
 }
 
 
@@ -239,6 +249,33 @@ def _read_stems_record(body: Any) -> Task | None:
     return _task(STEMS_PREFIX + task_id, "MUSIC", status, record, clips=clips)
 
 
+def _render_reader(kind: str):
+    """A WAV or MP4 record: ``successFlag`` PENDING, SUCCESS or a failure; the link in ``response``."""
+    link_key = RENDERS[kind][2]
+
+    def read(body: Any) -> Task | None:
+        record = _data(body)
+        if not isinstance(record, dict) or not record.get("taskId"):
+            return None
+        response = record.get("response") if isinstance(record.get("response"), dict) else {}
+        url = as_text(response.get(link_key))
+        status = _status(record, key="successFlag", has_audio=bool(url))
+        if status[0] == "SUCCESS" and not url:
+            status = ("FAILURE", f"no {link_key} in a successful record", "audio_failed")
+        task_id = f"{kind}:{as_text(record['taskId'])}"
+        return _task(task_id, "RENDER", status, record, media_url=url if status[0] == "SUCCESS" else "")
+
+    return read
+
+
+def render_request(payload: dict) -> ApiRequest:
+    """The clip's WAV or MP4 (payload ``task``: "wav" or "mp4"): its task id and audio id, nothing else
+    (the MP4's optional author and domainName are not sent: the video shows the song's own cover)."""
+    kind = payload["task"]
+    body = {"taskId": payload.get("task_id"), "audioId": payload.get("audio_id"), "callBackUrl": NO_CALLBACK}
+    return ApiRequest("POST", RENDERS[kind][0], _prefixed(f"{kind}:"), body)
+
+
 # --- Shaping requests ---
 
 
@@ -296,6 +333,8 @@ def add_part_request(payload: dict) -> ApiRequest:
 def music_request(payload: dict) -> ApiRequest:
     """The family's call for a studio music request (docs/protocol.md, "How the studio maps them")."""
     task = payload.get("task")
+    if task in RENDERS:
+        return render_request(payload)
     if task == "gen_stem":
         body = {
             "taskId": payload.get("task_id"),
@@ -366,7 +405,10 @@ def music_request(payload: dict) -> ApiRequest:
 
 
 def _record_request(task_id: str) -> ApiRequest:
-    if task_id.startswith(LYRICS_PREFIX):
+    kind, _sep, plain = task_id.partition(":")
+    if kind in RENDERS:
+        path, read = RENDERS[kind][1], _render_reader(kind)
+    elif task_id.startswith(LYRICS_PREFIX):
         path, read, plain = "/api/v1/lyrics/record-info", _read_lyrics_record, task_id[len(LYRICS_PREFIX) :]
     elif task_id.startswith(STEMS_PREFIX):
         path, read, plain = (
@@ -388,7 +430,9 @@ class SunoApiFormat:
         upload=True,  # upload-extend and upload-cover take the audio's link with each request
         infill=True,  # replace-section
         negative_tags=True,
-        video=False,  # MP4 is a paid call of its own (mp4/generate), not part of the record
+        video=True,  # a clip's MP4 is asked for with mp4/generate (video_call), then read from its record
+        video_call=True,
+        gateway_wav=True,  # wav/generate: the family's own WAV of a clip
         timing=True,  # get-timestamped-lyrics
         stems=True,  # vocal-removal/generate, separate_vocal
         cover=True,  # upload-cover, from the source clip's own link

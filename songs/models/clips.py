@@ -57,6 +57,12 @@ class Clip(models.Model):
     video_file = models.FileField(upload_to="clips/video/", blank=True)
     # The WAV a worker made of the stored MP3 (services.copies.clip_wav_make), for downloads and ZIPs.
     wav_file = models.FileField(upload_to="clips/wav/", blank=True)
+    # The gateway's own WAV (sunoapi's wav/generate, a render request): its link until our copy is stored,
+    # then that copy is the clip's wav_file. Copied like the video (services.copies, kind "wav").
+    wav_url = models.URLField(max_length=1000, blank=True)
+    wav_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
+    wav_attempts = models.PositiveIntegerField(default=0)
+    wav_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
     video_state = models.CharField(max_length=10, choices=MediaState.choices, default=MediaState.NONE)
     video_attempts = models.PositiveIntegerField(default=0)
     video_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -85,6 +91,7 @@ class Clip(models.Model):
     # replaced section back into its song, the section a whole song was stitched from. The defaults keep a
     # template's lookup from failing on every other clip (a failed lookup costs Django a dir() of the clip).
     persona_name = ""
+    renders: dict = {}  # noqa: RUF012 (set per clip by selectors.attach_extras, never mutated in place)
     stitch = None
     stitched_from = None
 
@@ -99,7 +106,8 @@ class Clip(models.Model):
                 fields=["project"],
                 condition=models.Q(media_state="pending")
                 | models.Q(video_state="pending")
-                | models.Q(timing_state="pending"),
+                | models.Q(timing_state="pending")
+                | models.Q(wav_state="pending"),
                 name="clip_copies_pending",
             ),
             # The same for the clips whose video the gateway is still making (video_awaited).
@@ -165,6 +173,7 @@ COPIES_PENDING = (
     models.Q(media_state=Clip.MediaState.PENDING)
     | models.Q(video_state=Clip.MediaState.PENDING)
     | models.Q(timing_state=Clip.MediaState.PENDING)
+    | models.Q(wav_state=Clip.MediaState.PENDING)
 )
 
 

@@ -20,6 +20,8 @@ class GenerationTask(models.Model):
         CONCAT = "CONCAT", _("Concat")
         UPLOAD = "UPLOAD", _("Upload")
         PERSONA = "PERSONA", _("Persona")
+        # A file the gateway makes of a clip it made (sunoapi's WAV and MP4): no clips of its own.
+        RENDER = "RENDER", _("Render")
 
     class Mode(models.TextChoices):
         INSPIRATION = "inspiration", _("Inspiration")
@@ -34,6 +36,8 @@ class GenerationTask(models.Model):
         PERSONA = "persona", _("Persona")
         ADD_VOCALS = "add_vocals", _("Add vocals")
         ADD_INSTRUMENTAL = "add_instr", _("Add instrumental")  # max_length 12
+        WAV = "wav", _("The gateway's WAV")
+        VIDEO = "video", _("Music video")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")  # saved, not yet accepted by the gateway

@@ -33,9 +33,11 @@ def _live_clips() -> QuerySet[Clip]:
 
 
 def card_tasks(*, project: Project) -> QuerySet[GenerationTask]:
-    """The requests that are cards: music, whole-song and upload ones (lyrics, personas and stems are not;
-    stems show on their source clip's card). Bare rows: ``project_cards`` adds what a card draws."""
-    tasks = project.tasks.exclude(action__in=(GenerationTask.Action.LYRICS, GenerationTask.Action.PERSONA))
+    """The requests that are cards: music, whole-song and upload ones (lyrics, personas, stems and renders
+    are not; stems and renders show on their source clip's card). Bare rows: ``project_cards`` adds what a
+    card draws."""
+    Action = GenerationTask.Action
+    tasks = project.tasks.exclude(action__in=(Action.LYRICS, Action.PERSONA, Action.RENDER))
     return tasks.exclude(mode=GenerationTask.Mode.STEMS).exclude(STITCH)
 
 
@@ -56,10 +58,15 @@ def project_cards(*, project: Project, changed_since=None, among=None) -> QueryS
             Q(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
             | Q(STITCH, parent_clip__task=OuterRef("pk"))
             | Q(mode=GenerationTask.Mode.STEMS, parent_clip__task__parent_clip__task=OuterRef("pk"))
+            | Q(action=GenerationTask.Action.RENDER, parent_clip__task=OuterRef("pk"))
         )
         tasks = tasks.filter(Q(changed_at__gt=changed_since) | Exists(riders))
     stems = GenerationTask.objects.filter(mode=GenerationTask.Mode.STEMS, parent_clip__task=OuterRef("pk"))
     tasks = tasks.annotate(has_stems=Exists(stems))  # read in the same query: attach_extras needs no other
+    renders = GenerationTask.objects.filter(
+        action=GenerationTask.Action.RENDER, parent_clip__task=OuterRef("pk")
+    )
+    tasks = tasks.annotate(has_renders=Exists(renders))
     live = _live_clips().select_related("parent").order_by("id")
     clips = with_liked_by(live, user_id=project.membership.user_id)
     return (
@@ -97,6 +104,7 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
         for request in requests:
             clip = on_page[request.parent_clip_id]
             clip.stem_requests = [*getattr(clip, "stem_requests", []), request]
+    _attach_renders(tasks)
     sung = [task for task in tasks if (task.request_payload or {}).get("task") == "artist_consistency"]
     if sung:
         ids = {task.request_payload.get("persona_id") or "" for task in sung}
@@ -104,6 +112,20 @@ def attach_extras(*, tasks: list[GenerationTask]) -> None:
         for task in sung:
             for clip in task.clips.all():
                 clip.persona_name = names.get(task.request_payload.get("persona_id") or "", "")
+
+
+def _attach_renders(tasks: list[GenerationTask]) -> None:
+    """Give each clip the newest request of each render it has (``clip.renders``: {"wav" | "video": task}),
+    in one query, only when the page has cards with renders (``has_renders``)."""
+    on_page = {
+        clip.pk: clip for task in tasks if getattr(task, "has_renders", False) for clip in _card_clips(task)
+    }
+    if not on_page:
+        return
+    found = GenerationTask.objects.filter(action=GenerationTask.Action.RENDER, parent_clip_id__in=on_page)
+    for request in found.defer("last_response").order_by("pk"):  # the newest of each kind wins
+        clip = on_page[request.parent_clip_id]
+        clip.renders = {**clip.renders, request.mode: request}
 
 
 def _card_clips(task: GenerationTask) -> list[Clip]:

@@ -33,6 +33,7 @@ JOBS = {
     "media": "songs.tasks.download_media",
     "media_many": "songs.tasks.download_media_many",
     "video": "songs.tasks.download_video",
+    "wav_copy": "songs.tasks.download_wav",
     "wav": "songs.tasks.convert_wav",
     "cycle": "songs.tasks.poll_cycle",
     "boost": "songs.tasks.style_boost",
@@ -184,7 +185,7 @@ def _job_keys(func, args) -> list[str]:
     kind = _KIND_OF_FUNC.get(func if isinstance(func, str) else "", "")
     if kind == "media_many" and args:
         return [f"media-{pk}" for pk in args[0]]
-    if kind in ("submit", "media", "video") and args:
+    if kind in ("submit", "media", "video", "wav_copy") and args:
         return [f"{kind}-{args[0]}"]
     return []
 

@@ -1,8 +1,9 @@
 """Copies of a clip's media in the studio's own storage. Upstream links expire; ours do not.
 
-Two pipelines share one shape: "media" (audio and cover, as soon as a clip is complete) and "video" (the
-gateway renders it later, so a 404 means "not yet"). Each claims its clip with a compare-and-set update
-and retries with backoff.
+Three pipelines share one shape: "media" (audio and cover, as soon as a clip is complete), "video" (the
+gateway renders it later, so a 404 means "not yet") and "wav" (the gateway's own WAV, once a render
+request has its link: services.renders). Each claims its clip with a compare-and-set update and retries
+with backoff.
 """
 
 from __future__ import annotations
@@ -91,13 +92,18 @@ def copies_enqueue(outbox: list[tuple[str, int]]) -> int:
     batches = [media[start : start + per_job] for start in range(0, len(media), per_job)]
     queued = jobs_enqueue_many("media_many", batches, name="media-many")
     for kind, pk in outbox:
-        if kind == "video":
-            queued += _enqueue(pk, "video")
+        if kind in ("video", "wav"):
+            queued += _enqueue(pk, kind)
     return queued
 
 
+# The job each kind of copy runs (services.common.JOBS): "wav" is taken by the WAV converted from the MP3.
+_JOB_OF = {"media": "media", "video": "video", "wav": "wav_copy"}
+
+
 def _enqueue(clip_pk: int, kind: str) -> bool:
-    return job_enqueue(kind, clip_pk, name=f"{kind}-{clip_pk}")
+    job = _JOB_OF[kind]
+    return job_enqueue(job, clip_pk, name=f"{job}-{clip_pk}")
 
 
 def _claim(clip_pk: int, kind: str) -> Clip | None:
@@ -213,6 +219,36 @@ def _copy_video(clip: Clip, gateway: Gateway) -> None:
     log.info("copy stored: clip %s video", clip.pk)
 
 
+def clip_wav_download(*, clip_pk: int, gateway: Gateway | None = None) -> None:
+    """Download the gateway's own WAV (its link came with a render request's record): once, checked to be
+    RIFF/WAVE, then it is the clip's WAV for downloads and ZIPs."""
+    _download(clip_pk, "wav", _copy_gateway_wav, gateway)
+
+
+def _copy_gateway_wav(clip: Clip, gateway: Gateway) -> None:
+    try:
+        name, _size, _sha = _fetch_and_store(
+            gateway, clip.wav_url, gateway_wav_name(clip=clip), settings.MEDIA_MAX_BYTES, "wav"
+        )
+    except GatewayError as exc:
+        _failed(clip, "wav", exc, retry=exc.retryable, max_attempts=settings.MEDIA_MAX_ATTEMPTS)
+        return
+    _stored(clip, wav_file=name, wav_state=MediaState.STORED, wav_next_at=None)
+    log.info("copy stored: clip %s gateway wav", clip.pk)
+
+
+def render_file_due(*, clip_pk: int, kind: str, url: str, now) -> list[tuple[str, int]]:
+    """A render request's file is made (services.renders): note its link on the clip and mark its copy
+    pending ("video" or "wav"); the caller queues the returned copy after its transaction. A copy already
+    stored is kept (a second request's file is not fetched again)."""
+    fields = {f"{kind}_url": url[:1000], f"{kind}_state": MediaState.PENDING, f"{kind}_attempts": 0}
+    fields[f"{kind}_next_at"] = now + LEASE
+    if kind == "video":
+        fields["is_video_pending"] = False
+    moved = Clip.objects.filter(pk=clip_pk).exclude(**{f"{kind}_state": MediaState.STORED}).update(**fields)
+    return [(kind, clip_pk)] if moved else []
+
+
 def _stored(clip: Clip, **fields) -> None:
     Clip.objects.filter(pk=clip.pk).update(**fields)
     card_touch(task_id=clip.task_id)
@@ -251,6 +287,7 @@ def clip_media_retry(*, clip: Clip) -> bool:
 def media_due_exists(*, now) -> bool:
     """A copy whose retry time has come (or whose job was lost): one query."""
     due = Q(media_state=MediaState.PENDING, media_next_at__lte=now)
+    due |= Q(wav_state=MediaState.PENDING, wav_next_at__lte=now)
     return Clip.objects.filter(due | Q(video_state=MediaState.PENDING, video_next_at__lte=now)).exists()
 
 
@@ -263,11 +300,11 @@ def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:
     if waiting is None:
         return 0
     outbox: list[tuple[str, int]] = []
-    for kind in ("media", "video"):
+    for kind in ("media", "video", "wav"):
         due = Clip.objects.filter(**{f"{kind}_state": MediaState.PENDING, f"{kind}_next_at__lte": now})
         for pk in list(due.values_list("pk", flat=True)[:500]):
             Clip.objects.filter(pk=pk).update(**{f"{kind}_next_at": now + LEASE})
-            if f"{kind}-{pk}" not in waiting:  # its job is still in the queue: leave it to that job
+            if f"{_JOB_OF[kind]}-{pk}" not in waiting:  # its job is still in the queue: leave it to that job
                 outbox.append((kind, pk))
     copies_enqueue(outbox)
     return len(outbox)
@@ -275,6 +312,11 @@ def media_resume_due(*, now, waiting: set[str] | None = frozenset()) -> int:
 
 def wav_name(*, clip: Clip) -> str:
     return _name(clip, "wav", "wav")
+
+
+def gateway_wav_name(*, clip: Clip) -> str:
+    """The gateway's own WAV: a name of its own, so a converted WAV made meanwhile never overwrites it."""
+    return _name(clip, "wav", "gateway.wav")
 
 
 def clip_wav_ready(*, clip: Clip) -> bool:
@@ -307,7 +349,8 @@ def clip_wav_make(*, clip_pk: int) -> None:
         with media.local_copy(clip.audio_file.name) as source, media.work_file(".wav") as tmp:
             audio.to_wav(source, tmp)
             stored = media.file_store(wav_name(clip=clip), tmp)
-        Clip.objects.filter(pk=clip.pk).update(wav_file=stored)
+        # The gateway's own WAV, stored meanwhile, stays the clip's WAV.
+        Clip.objects.filter(pk=clip.pk).exclude(wav_state=MediaState.STORED).update(wav_file=stored)
     finally:
         caches["ops"].delete(f"wav-job-{clip.uid}")
     card_touch(task_id=clip.task_id)

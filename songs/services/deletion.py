@@ -16,7 +16,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 
 from songs.models import Clip, Project, Upload
-from songs.services.copies import wav_name
+from songs.services.copies import gateway_wav_name, wav_name
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")  # an upstream clip id we may use in a file name
@@ -35,7 +35,7 @@ def _project_files(project: Project) -> tuple[list[str], list[str]]:
     upstream_ids: set[str] = set()
     for clip in Clip.objects.filter(project=project).only("uid", "upstream_id", *_CLIP_FILES):
         names += [getattr(clip, field).name for field in _CLIP_FILES if getattr(clip, field)]
-        names.append(wav_name(clip=clip))
+        names += [wav_name(clip=clip), gateway_wav_name(clip=clip)]
         if _SAFE_ID.fullmatch(clip.upstream_id or ""):
             upstream_ids.add(clip.upstream_id)
     for upload in Upload.objects.filter(project=project).exclude(file=""):

@@ -29,6 +29,8 @@ def feature_of(*, action: str, payload: dict) -> str:
         return "upload"
     if action == GenerationTask.Action.PERSONA:
         return "persona"
+    if action == GenerationTask.Action.RENDER:
+        return "video" if payload.get("task") == "mp4" else "gateway_wav"
     if action == GenerationTask.Action.MUSIC and payload.get("infill_start_s") is not None:
         return "infill"
     if action == GenerationTask.Action.MUSIC and payload.get("task") in _TASK_FEATURES:

@@ -17,7 +17,7 @@ from songs import reasons
 from songs.gateway import Clip as GatewayClip
 from songs.gateway import Task, verdicts
 from songs.models import Clip, GenerationTask
-from songs.services import callbacks, copies, drafts, features, quotas, requests
+from songs.services import callbacks, copies, drafts, features, quotas, renders, requests
 from songs.services.common import task_mark
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,8 @@ def tasks_ingest(*, tasks: list[GenerationTask], answers: dict[str, Task], now=N
                 fields.pop("finished_at", None)  # a video being watched: it finished when it finished
             elif fields["status"] == Status.SUCCEEDED:
                 succeeded_now.append(task)
+                if task.action == GenerationTask.Action.RENDER:  # its file goes to the clip it was made of
+                    outbox += renders.render_done(task=task, url=answer.media_url, now=now)
             if task.pk in visible or any(getattr(task, k) != v for k, v in fields.items()):
                 fields["changed_at"] = now
             fields.update(

@@ -124,14 +124,16 @@ class NotAnUpload(Exception):
     """Add vocals / Add instrumental take only a user's own audio; the message says so."""
 
 
-def add_part_payload(*, clip: Clip, vocals: bool, tags: str, title: str, lyrics: str = "") -> dict:
+def add_part_payload(
+    *, clip: Clip, vocals: bool, tags: str, title: str, lyrics: str = "", negative_tags: str = ""
+) -> dict:
     """Add vocals (the lyrics sung over the upload) or an instrumental (a backing for it): sunoapi's
     add-vocals and add-instrumental (docs/protocol.md 8.1). The worker adds the upload's signed link."""
     return {
         "task": "add_vocals" if vocals else "add_instrumental",
         "prompt": lyrics if vocals else "",
         "tags": tags,
-        "negative_tags": "",
+        "negative_tags": negative_tags,  # required by the family: sent even when empty (docs 8.1)
         "title": title,
         "mv": catalog.task_model("add_part"),
         "make_instrumental": not vocals,
@@ -147,6 +149,7 @@ def add_part_request(
     tags: str,
     title: str,
     lyrics: str = "",
+    negative_tags: str = "",
     request_key: uuid.UUID | None = None,
 ) -> GenerationTask:
     """ "Add vocals" / "Add instrumental" on an uploaded clip: a new card, saved and charged like a song."""
@@ -158,7 +161,12 @@ def add_part_request(
         action=GenerationTask.Action.MUSIC,
         mode=Mode.ADD_VOCALS if vocals else Mode.ADD_INSTRUMENTAL,
         payload=add_part_payload(
-            clip=clip, vocals=vocals, tags=tags, title=title or clip.title, lyrics=lyrics
+            clip=clip,
+            vocals=vocals,
+            tags=tags,
+            title=title or clip.title,
+            lyrics=lyrics,
+            negative_tags=negative_tags,
         ),
         request_key=request_key,
         parent_clip=clip,

@@ -1,5 +1,5 @@
 """A clip's extras (split stems, cover in another style, make a persona, add vocals or an instrumental to an
-upload) and "Boost" of a style.
+upload, the gateway's WAV or a video of it) and "Boost" of a style.
 
 Each saves a request and answers at once; workers talk to the gateway and the page polls the database.
 Editors create; viewers see and play. Each is offered (and accepted) only when the gateway carries it.
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from songs import selectors
 from songs.forms_extras import AddPartForm, BoostForm, CoverForm, PersonaForm
 from songs.models import Clip, Persona, Role
-from songs.services import boost, features, personas, quotas, stems, uploads
+from songs.services import boost, features, personas, quotas, renders, stems, uploads
 from songs.views.common import poller_context, toast
 
 # The Boost button's area asks this many times, once a second, before it says to try again.
@@ -50,6 +50,21 @@ def stems_split(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     try:
         stems.stems_request(clip=clip, user=request.user)
     except (quotas.QuotaExceeded, features.FeatureMissing, stems.NotSplittable) as exc:
+        return toast(request, str(exc), redirect_to=clip.project)
+    return _card_of(request, clip)
+
+
+@login_required
+@require_POST
+def clip_render(request: HttpRequest, uid: uuid.UUID, kind: str) -> HttpResponse:
+    """ "Make video" / "Get the gateway's WAV": the gateway makes the file of this clip (sunoapi's
+    mp4/generate, wav/generate); the clip's card says how it goes and offers the file once it is stored."""
+    if kind not in renders.KINDS or kind == "video" and not selectors.gateway_capabilities().video_call:
+        raise Http404("No such render here.")  # a family whose videos come with the song has no such call
+    clip = _editable_clip(request, uid, "video" if kind == "video" else "gateway_wav")
+    try:
+        renders.render_request(clip=clip, user=request.user, kind=kind)
+    except (quotas.QuotaExceeded, features.FeatureMissing, renders.NotRenderable) as exc:
         return toast(request, str(exc), redirect_to=clip.project)
     return _card_of(request, clip)
 
@@ -136,6 +151,7 @@ def add_part_create(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
                 tags=data["tags"].strip(),
                 title=data["title"].strip(),
                 lyrics=data["lyrics"].strip(),
+                negative_tags=data["negative_tags"].strip(),
                 request_key=data["request_key"],
             )
         except (quotas.QuotaExceeded, features.FeatureMissing, stems.NotAnUpload) as exc:

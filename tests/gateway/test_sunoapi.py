@@ -355,7 +355,8 @@ def test_its_capability_table_offers_what_the_family_has_and_hides_the_rest():
         name for name in ("stems", "cover", "persona", "infill", "boost", "timing") if getattr(caps, name)
     }
     assert offered == {"stems", "cover", "persona", "infill", "boost", "timing"}
-    assert caps.upload and caps.add_parts and not caps.concat and not caps.video and not caps.controls
+    assert caps.upload and caps.add_parts and not caps.concat and not caps.controls
+    assert caps.video and caps.video_call and caps.gateway_wav  # asked for per clip: mp4/ and wav/generate
     assert "chirp-v6-wild" in caps.models and "chirp-v3-0" not in caps.models
     assert sunoapi.model_of("chirp-v4-tau") == "V4" and sunoapi.model_of("chirp-bluejay") == "V4_5PLUS"
 

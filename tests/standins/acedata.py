@@ -12,9 +12,10 @@ upload, persona, lyrics, style and timing guides (docs/protocol.md section 10):
   when extend audio", "continue_at is required when extend audio", "continue_at must be a number greater
   than 0", "instrumental must be a boolean", "custom must be a boolean") and 403 "Lyrics contained
   copyrighted material" (here: lyrics that say "copyrighted"). With ``callback_url`` it answers
-  ``{"task_id"}`` at once and POSTs ``{success, task_id, data}`` there once the songs are settled (an
-  address under ``.invalid`` is never called: it cannot resolve); without one it holds the request until
-  the songs are made and answers them (``{success, task_id, trace_id, data}``).
+  ``{"task_id"}`` at once and POSTs ``{success, task_id, data}`` there once the songs are settled, once a
+  task (``tick``, run by ``calling_back`` as the sunoapi stand-in's; an address under ``.invalid`` is
+  never called: it cannot resolve); without one it holds the request until the songs are made and answers
+  them (``{success, task_id, trace_id, data}``).
 - ``POST /suno/tasks`` ``{"action": "retrieve", "id"}`` -> one item, ``{"action": "retrieve_batch",
   "ids"}`` -> ``{items, count}`` (unknown ids left out); an item is ``{_id, id, created_at, request,
   response?}``, ``response`` missing until something was made, songs with ``state`` pending | running |
@@ -80,6 +81,7 @@ class AceDataStandIn:
         self.tasks: dict[str, dict] = {}  # task id -> {request, clip_ids, created_at, response?}
         self.received: list[tuple[str, dict]] = []  # (path, body) of every call, as sent
         self.callbacks: list[tuple[str, dict, int | str]] = []  # (url, body, answer status or error)
+        self.to_call: dict[str, str] = {}  # task id -> the callback_url it was given, until it is called
         self._lock = threading.Lock()
 
     # --- WSGI ---
@@ -162,7 +164,8 @@ class AceDataStandIn:
         callback = body.get("callback_url") or ""
         if callback:
             if not urlsplit(callback).hostname.endswith(".invalid"):
-                threading.Thread(target=self.call_back, args=(task_id, callback), daemon=True).start()
+                with self._lock:
+                    self.to_call[task_id] = callback  # called once its songs are settled (tick)
             return {"task_id": task_id}
         item = self.settled(task_id)
         return {**item["response"], "trace_id": str(uuid.uuid4())}
@@ -289,12 +292,21 @@ class AceDataStandIn:
                 raise Failure(504, "timeout", "timeout while waiting for audio generation")
             time.sleep(0.1)
 
-    def call_back(self, task_id: str, url: str) -> None:
-        try:
-            item = self.settled(task_id)
-        except Failure:
-            return
-        body = item["response"]
+    def tick(self) -> None:
+        """Call back every task whose songs have settled since (its callback_url given, not yet called)."""
+        with self._lock:
+            waiting = dict(self.to_call)
+        for task_id, url in waiting.items():
+            response = (self.item(task_id) or {}).get("response") or {}
+            songs = response.get("data") or []
+            if response.get("success") is False or (
+                songs and all(song["state"] in ("succeeded", "error") for song in songs)
+            ):
+                with self._lock:
+                    self.to_call.pop(task_id, None)
+                self.call_back(url, response)
+
+    def call_back(self, url: str, body: dict) -> None:
         request = urllib.request.Request(
             url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )

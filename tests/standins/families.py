@@ -24,8 +24,8 @@ def _point_studio_at(settings, live_server, *, url: str, key: str, api_format: s
     # stand-in's upstream (in production it would be the family's own service).
     settings.SUNO_GATEWAY_URL, settings.SUNO_GATEWAY_KEY, settings.SUNO_API_FORMAT = url, key, api_format
     settings.PUBLIC_BASE_URL = live_server.url  # where a gateway would fetch an upload from
-    # These chains read the families by polling; their callback bodies are read in tests/gateway/ (the
-    # stand-ins do not call back), so the studio sends the families' "no callback" address.
+    # These chains read the families by polling, so the studio sends the families' "no callback" address
+    # (AceDataCloud's callbacks, end to end: test_acedata_callbacks.py turns them on).
     settings.SUNO_CALLBACKS = False
     settings.SUNO_MEDIA_ORIGINS = [live_server.url]  # the stand-in's upstream (the engine) serves media
     gateway_client.transport_override = None  # real sockets all the way

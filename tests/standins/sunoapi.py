@@ -17,6 +17,7 @@ built-in engine, through its v2 generate and feed). It imitates what the family 
   records, ``param`` a JSON string, status PENDING, TEXT_SUCCESS, FIRST_SUCCESS, SUCCESS or a failure
   (CREATE_TASK_FAILED, GENERATE_AUDIO_FAILED, CALLBACK_EXCEPTION, SENSITIVE_WORD_ERROR; ``fail_next`` makes
   the next music request end that way). An unknown taskId is {"code": 404}.
+- POST /api/v1/wav/generate, /api/v1/mp4/generate and their record-info: tests/standins/sunoapi_renders.py.
 - Callbacks: POST {code, msg, data: {callbackType: text|first|complete|error, task_id, data: [snake_case
   items]}} to callBackUrl as a record moves (``tick``, run by ``calling_back``), signed with
   X-Webhook-Timestamp / X-Webhook-Signature when it has an HMAC key; never to a .invalid host.
@@ -37,6 +38,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
+
+from tests.standins.sunoapi_renders import RENDER_PATHS, RendersMixin
 
 MODELS = {
     "V3_5": "chirp-v3-5",
@@ -60,7 +63,7 @@ class Refusal(Exception):
         self.code, self.msg, self.http = code, msg, http
 
 
-class SunoApiStandIn:
+class SunoApiStandIn(RendersMixin):
     def __init__(self, *, upstream_url: str, upstream_key: str, key: str, hmac_key: str = ""):
         self.upstream_url, self.upstream_key, self.key = upstream_url.rstrip("/"), upstream_key, key
         self.hmac_key = hmac_key
@@ -71,12 +74,17 @@ class SunoApiStandIn:
         self.sent: list[tuple[str, dict]] = []  # (path, body) of every submit it received
         self.callbacks: list[dict] = []  # {url, body, headers, status} of every callback made
         self.audio_seen: dict[str, float] = {}  # clip id -> when its record first offered its audio
+        self.files: dict[str, bytes] = {}  # the renders' files it serves, by name (no key: a CDN's links)
         self.url = ""
         self._lock = threading.Lock()
 
     # --- WSGI ---
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
+        if environ["REQUEST_METHOD"] == "GET" and (found := self.serve_file(environ["PATH_INFO"])):
+            media_type, raw = found
+            start_response("200 OK", [("Content-Type", media_type), ("Content-Length", str(len(raw)))])
+            return [raw]
         try:
             data = self.route(environ)
             status, body = 200, {"code": 200, "msg": "success", "data": data}
@@ -115,6 +123,7 @@ class SunoApiStandIn:
             "/api/v1/generate/generate-persona": self.persona,
             "/api/v1/style/generate": self.boost,
             "/api/v1/generate/get-timestamped-lyrics": self.timing,
+            **self.render_handlers(),
         }
         if path not in handlers:
             raise Refusal(404, "Not found", http=404)
@@ -370,11 +379,14 @@ class SunoApiStandIn:
         expected = {
             "LYRICS": "/api/v1/lyrics/record-info",
             "VOCAL_REMOVAL": "/api/v1/vocal-removal/record-info",
+            **RENDER_PATHS,
         }
         if row is None or path != expected.get(row["kind"], "/api/v1/generate/record-info"):
             raise Refusal(404, "The task does not exist")
         if row["kind"] == "LYRICS":
             return self.lyrics_record(task_id, row)
+        if row["kind"] in RENDER_PATHS:
+            return self.render_record(task_id, row)
         clips = self.clips(row["clip_ids"])
         if row["kind"] == "VOCAL_REMOVAL":
             return self.separation_record(task_id, row, clips)
@@ -489,6 +501,12 @@ class SunoApiStandIn:
         with self._lock:
             for task_id, row in list(self.records.items()):
                 if row["kind"] == "LYRICS" or "complete" in row["told"] or "error" in row["told"]:
+                    continue
+                if row["kind"] in RENDER_PATHS:
+                    body = self.render_callback(task_id, row, self.record(task_id, RENDER_PATHS[row["kind"]]))
+                    if body is not None:
+                        row["told"].add("complete" if body["code"] == 200 else "error")
+                        self.call_back(row["callback"], task_id, body)
                     continue
                 path = "/api/v1/vocal-removal/record-info" if row["kind"] == "VOCAL_REMOVAL" else ""
                 record = self.record(task_id, path or "/api/v1/generate/record-info")

@@ -17,6 +17,7 @@ from tests.e2e.test_flow import request_song
 from tests.factories import wav_bytes
 from tests.standins.families import ACEDATA_KEY, settle
 from tests.standins.serving import serving
+from tests.standins.sunoapi import calling_back
 from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,7 +168,8 @@ def test_it_calls_back_with_the_documented_body_which_names_the_task(acedata, li
             "callback_url": f"{hook}/cb",
         }
         task_id = gateway.submit_music(payload=payload)
-        until(lambda: acedata.callbacks, what="the stand-in calling back")
+        with calling_back(acedata):
+            until(lambda: acedata.callbacks, what="the stand-in calling back")
     (url, body, status) = acedata.callbacks[0]
     assert url == f"{hook}/cb" and status == 200 and calls == [body]
     assert body["success"] is True and body["task_id"] == task_id and len(body["data"]) == 2

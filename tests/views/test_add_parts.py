@@ -79,6 +79,28 @@ def test_each_makes_a_new_card_charged_as_one_song(
     assert made.request_payload["prompt"] == ("[Verse]\nla" if part == "vocals" else "")
 
 
+def test_the_styles_to_exclude_are_sent_and_left_empty_the_required_key_still_goes(
+    owner_client, project, uploaded, settings
+):
+    """sunoapi requires negativeTags on add-vocals and add-instrumental (docs/protocol.md 8.1): the box
+    takes the Create form's "Exclude styles"; given none, the key is still sent, empty."""
+    settings.SUNO_API_FORMAT = "sunoapi"
+    url = reverse("songs:add_part_create", args=[uploaded.uid])
+    assert 'name="negative_tags"' in owner_client.get(url, **HX).content.decode()
+    data = {"part": "instrumental", "tags": "folk", "negative_tags": " heavy drums ", "request_key": ""}
+    owner_client.post(url, data, **HX)
+    owner_client.post(url, {"part": "vocals", "tags": "folk", "lyrics": "la", "request_key": ""}, **HX)
+
+    excluded = GenerationTask.objects.get(mode="add_instr").request_payload
+    plain = GenerationTask.objects.get(mode="add_vocals").request_payload
+    assert excluded["negative_tags"] == "heavy drums"
+    assert "negative_tags" in plain and plain["negative_tags"] == ""
+    from songs.gateway.sunoapi import music_request
+
+    body = music_request({**plain, "upload_url": "https://studio.example.com/u/t/"}).json
+    assert body["negativeTags"] == ""  # present, as the family requires
+
+
 def test_a_viewer_cannot_add_parts(client_for, viewer, project, uploaded, settings):
     settings.SUNO_API_FORMAT = "sunoapi"
     url = reverse("songs:add_part_create", args=[uploaded.uid])

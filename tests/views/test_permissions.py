@@ -228,6 +228,22 @@ CASES = [
         htmx=True,
         api_format="sunoapi",
     ),
+    Case(
+        "make video",
+        "POST",
+        "/clips/{clip.uid}/render/video/",
+        editor_write(200),
+        htmx=True,
+        api_format="sunoapi",
+    ),
+    Case(
+        "the gateway's WAV",
+        "POST",
+        "/clips/{clip.uid}/render/wav/",
+        editor_write(200),
+        htmx=True,
+        api_format="sunoapi",
+    ),
     Case("persona state", "GET", "/personas/{persona.pk}/", member_read(), htmx=True),
     Case("boost", "POST", "/projects/{project.pk}/boost/", editor_write(200), {"tags": "student"}, htmx=True),
     # Only the person who asked for a boost reads it.

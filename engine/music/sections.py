@@ -9,8 +9,8 @@ the drive, the final peak that normalises), so it goes over the song in passes, 
 pass reads in temporary files rather than in memory:
 
 1. play the buses (sidechain, crackle), measure their levels (100 ms frame energies), spool them;
-2. levels, vocal lift and duck, echo, reverb send and reverb, tone: spool the dry mix and the lead
-   vocal, measure their means and extremes;
+2. levels, vocal lift and duck, echo, reverb send and reverb, tone, the presence dip: spool the dry mix
+   and the lead vocal, measure their means and extremes;
 3. drive, soft clip, the vocal's limiter, fades: measure the final peak;
 4. the same again, normalised: the master's sections, handed out as they are made.
 
@@ -218,7 +218,8 @@ class _Mixed:
 
 
 def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
-    """Pass 2: levels, the lead vocal's lift and duck, echo, reverb and tone; spools the mix and the lead."""
+    """Pass 2: levels, the lead vocal's lift and duck, echo, reverb, tone and presence dip; spools the mix and
+    the lead."""
     echo, voice_send = prof.echo, 1.3
     if singing:
         echo, voice_send = prof.echo * mastering.VOCAL_ECHO, mastering.VOCAL_SEND
@@ -227,17 +228,25 @@ def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
     send_amt, seconds = prof.reverb
     reverb = streams.Reverb(sr, seconds, seed % 4093)
     tone = streams.Tone(prof.tone) if prof.tone else None
+    presence = streams.Fir(mastering.presence_taps(sr)) if singing else None
     mixed = _Mixed(lead=bool(singing))
     waiting = np.zeros((2, 0), np.float32), np.zeros((2, 0), np.float32)  # dry mix and lead awaiting reverb
+    leads = np.zeros((2, 0), np.float32)  # the lead awaiting the presence dip's lag
 
-    def finished(wet: np.ndarray) -> None:
-        nonlocal waiting
+    def finished(wet: np.ndarray, last: bool = False) -> None:
+        nonlocal waiting, leads
         w = wet.shape[1]
         out, lead = waiting[0][:, :w], waiting[1][:, :w]
         waiting = waiting[0][:, w:], waiting[1][:, w:]
         out += wet
         if tone is not None:
             tone(out)
+        if presence is not None:
+            out = presence(out)
+            if last:
+                out = np.concatenate((out, presence.finish()), axis=1)
+            leads = np.concatenate((leads, lead), axis=1)
+            lead, leads = leads[:, : out.shape[1]], leads[:, out.shape[1] :]
         mixed.out.add(out)
         dry.write("out", out)
         if singing:
@@ -270,7 +279,7 @@ def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
         wet = reverb.send(send)
         if wet.shape[1]:
             finished(wet)
-    finished(reverb.finish())
+    finished(reverb.finish(), last=True)
     return mixed
 
 

@@ -44,6 +44,27 @@ class Tone:
             ch[:] = second(first(ch))
 
 
+class Fir:
+    """np.convolve(x, taps, "same") (an odd, centred FIR) per channel over consecutive (2, m) sections: each
+    call returns the samples that are final, which lag the input by len(taps) // 2; finish() the rest."""
+
+    def __init__(self, taps: np.ndarray):
+        self.taps, self.half = taps, len(taps) // 2
+        self.history = np.zeros((2, self.half), dtype=np.float32)  # "same" mode's zeros before the start
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        joined = np.concatenate((self.history, x), axis=1)
+        self.history = joined[:, max(0, joined.shape[1] - 2 * self.half) :]
+        if joined.shape[1] <= 2 * self.half:
+            return np.zeros((2, 0), dtype=np.float32)
+        return np.stack([np.convolve(ch, self.taps, mode="valid") for ch in joined]).astype(np.float32)
+
+    def finish(self) -> np.ndarray:
+        out = self(np.zeros((2, self.half), dtype=np.float32))  # "same" mode's zeros after the end
+        self.history = self.history[:, :0]
+        return out
+
+
 class Echo:
     """ins.echo (dotted-eighth ping-pong: `repeats` repeats, each on the other side and quieter) added in
     place to consecutive sections of a (2, n) bus of n samples in all."""

@@ -8,9 +8,10 @@ figures of the whole song before its first sample can be final (the buses' level
 the drive, the final peak that normalises), so it goes over the song in passes, keeping what the next
 pass reads in temporary files rather than in memory:
 
-1. play the buses (sidechain, crackle), measure their levels (100 ms frame energies), spool them;
-2. levels, vocal lift and duck, echo, reverb send and reverb, tone, the presence dip: spool the dry mix
-   and the lead vocal, measure their means and extremes;
+1. play the buses (sidechain, crackle), measure their levels (100 ms frame energies), spool them (the
+   band's presence dip under a lead vocal);
+2. levels, vocal lift and duck, echo, reverb send and reverb, tone: spool the dry mix and the lead
+   vocal, measure their means and extremes;
 3. drive, soft clip, the vocal's limiter, fades: measure the final peak;
 4. the same again, normalised: the master's sections, handed out as they are made.
 
@@ -169,7 +170,7 @@ def master(
     first pass (the caller's chance to keep its own pace)."""
     raw, dry = Spool(BUSES), Spool(("out", "lead"))
     try:
-        gains = _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick)
+        gains = _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick, bool(singing))
         mix = _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry)
         finish = _Finisher(dry, n, prof, sr, fade_s, mix)
         peak = max((float(np.max(np.abs(finish(a, b)))) for a, b in _ranges(n, SECTION)), default=0.0)
@@ -183,10 +184,12 @@ def master(
         dry.close()
 
 
-def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick) -> dict[str, np.float32]:
-    """Pass 1: the buses played, sidechained and crackled, spooled; returns the gains of mastering._levels."""
+def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick, lead) -> dict[str, np.float32]:
+    """Pass 1: the buses played, sidechained and crackled, spooled (with a lead vocal, the band's presence
+    dip applied after its level is measured); returns the gains of mastering._levels."""
     energies = {name: [] for name in BUSES}
     vinyl = streams.Vinyl(sr, n, seed % 65521) if prof.crackle else None
+    dips = {name: streams.Fir(mastering.presence_taps(sr)) for name in ("music", "drums")} if lead else {}
     first = {}
     for a, b in _ranges(n, SECTION):
         buses = play(a, b)
@@ -197,9 +200,11 @@ def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick) -> dict[str, np
         for name in BUSES:
             energies[name].append(_frames(buses[name]))
             first.setdefault(name, buses[name])
-            raw.write(name, buses[name])
+            raw.write(name, dips[name](buses[name]) if name in dips else buses[name])
         if tick is not None:
             tick()
+    for name, dip in dips.items():
+        raw.write(name, dip.finish())
     ref = _active_rms(energies["music"], first.get("music", np.zeros((2, 0))))
     gains = {}
     for name, ratio in (("drums", prof.levels[0]), ("voice", prof.levels[1])):
@@ -218,8 +223,7 @@ class _Mixed:
 
 
 def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
-    """Pass 2: levels, the lead vocal's lift and duck, echo, reverb, tone and presence dip; spools the mix and
-    the lead."""
+    """Pass 2: levels, the lead vocal's lift and duck, echo, reverb and tone; spools the mix and the lead."""
     echo, voice_send = prof.echo, 1.3
     if singing:
         echo, voice_send = prof.echo * mastering.VOCAL_ECHO, mastering.VOCAL_SEND
@@ -228,25 +232,17 @@ def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
     send_amt, seconds = prof.reverb
     reverb = streams.Reverb(sr, seconds, seed % 4093)
     tone = streams.Tone(prof.tone) if prof.tone else None
-    presence = streams.Fir(mastering.presence_taps(sr)) if singing else None
     mixed = _Mixed(lead=bool(singing))
     waiting = np.zeros((2, 0), np.float32), np.zeros((2, 0), np.float32)  # dry mix and lead awaiting reverb
-    leads = np.zeros((2, 0), np.float32)  # the lead awaiting the presence dip's lag
 
-    def finished(wet: np.ndarray, last: bool = False) -> None:
-        nonlocal waiting, leads
+    def finished(wet: np.ndarray) -> None:
+        nonlocal waiting
         w = wet.shape[1]
         out, lead = waiting[0][:, :w], waiting[1][:, :w]
         waiting = waiting[0][:, w:], waiting[1][:, w:]
         out += wet
         if tone is not None:
             tone(out)
-        if presence is not None:
-            out = presence(out)
-            if last:
-                out = np.concatenate((out, presence.finish()), axis=1)
-            leads = np.concatenate((leads, lead), axis=1)
-            lead, leads = leads[:, : out.shape[1]], leads[:, out.shape[1] :]
         mixed.out.add(out)
         dry.write("out", out)
         if singing:
@@ -279,7 +275,7 @@ def _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry) -> _Mixed:
         wet = reverb.send(send)
         if wet.shape[1]:
             finished(wet)
-    finished(reverb.finish(), last=True)
+    finished(reverb.finish())
     return mixed
 
 

@@ -45,19 +45,26 @@ class Tone:
 
 
 class Fir:
-    """np.convolve(x, taps, "same") (an odd, centred FIR) per channel over consecutive (2, m) sections: each
-    call returns the samples that are final, which lag the input by len(taps) // 2; finish() the rest."""
+    """A centred FIR of odd length (np.convolve(x, taps, "same") per channel, by FFT in float64) over
+    consecutive (2, m) sections: each call returns the samples that are final, which lag the input by
+    len(taps) // 2; finish() returns the rest."""
 
     def __init__(self, taps: np.ndarray):
         self.taps, self.half = taps, len(taps) // 2
         self.history = np.zeros((2, self.half), dtype=np.float32)  # "same" mode's zeros before the start
+        self.spectra: dict[int, np.ndarray] = {}
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         joined = np.concatenate((self.history, x), axis=1)
-        self.history = joined[:, max(0, joined.shape[1] - 2 * self.half) :]
-        if joined.shape[1] <= 2 * self.half:
+        m = joined.shape[1]
+        self.history = joined[:, max(0, m - 2 * self.half) :]
+        if m <= 2 * self.half:
             return np.zeros((2, 0), dtype=np.float32)
-        return np.stack([np.convolve(ch, self.taps, mode="valid") for ch in joined]).astype(np.float32)
+        size = 1 << (m + 2 * self.half).bit_length()
+        if size not in self.spectra:
+            self.spectra[size] = np.fft.rfft(self.taps, size)
+        full = np.fft.irfft(np.fft.rfft(joined.astype(np.float64), size) * self.spectra[size], size)
+        return full[:, 2 * self.half : m].astype(np.float32)  # the "valid" part
 
     def finish(self) -> np.ndarray:
         out = self(np.zeros((2, self.half), dtype=np.float32))  # "same" mode's zeros after the end

@@ -8,7 +8,8 @@ figures of the whole song before its first sample can be final (the buses' level
 the drive, the final peak that normalises), so it goes over the song in passes, keeping what the next
 pass reads in temporary files rather than in memory:
 
-1. play the buses (sidechain, crackle), measure their levels (100 ms frame energies), spool them;
+1. play the buses (sidechain, crackle), measure their levels (100 ms frame energies), spool them (the
+   band's presence dip under a lead vocal);
 2. levels, vocal lift and duck, echo, reverb send and reverb, tone: spool the dry mix and the lead
    vocal, measure their means and extremes;
 3. drive, soft clip, the vocal's limiter, fades: measure the final peak;
@@ -169,7 +170,7 @@ def master(
     first pass (the caller's chance to keep its own pace)."""
     raw, dry = Spool(BUSES), Spool(("out", "lead"))
     try:
-        gains = _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick)
+        gains = _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick, bool(singing))
         mix = _mix(raw, n, gains, prof, seed, bpm, sr, singing, dry)
         finish = _Finisher(dry, n, prof, sr, fade_s, mix)
         peak = max((float(np.max(np.abs(finish(a, b)))) for a, b in _ranges(n, SECTION)), default=0.0)
@@ -183,10 +184,12 @@ def master(
         dry.close()
 
 
-def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick) -> dict[str, np.float32]:
-    """Pass 1: the buses played, sidechained and crackled, spooled; returns the gains of mastering._levels."""
+def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick, lead) -> dict[str, np.float32]:
+    """Pass 1: the buses played, sidechained and crackled, spooled (with a lead vocal, the band's presence
+    dip applied after its level is measured); returns the gains of mastering._levels."""
     energies = {name: [] for name in BUSES}
     vinyl = streams.Vinyl(sr, n, seed % 65521) if prof.crackle else None
+    dips = {name: streams.Fir(mastering.presence_taps(sr)) for name in ("music", "drums")} if lead else {}
     first = {}
     for a, b in _ranges(n, SECTION):
         buses = play(a, b)
@@ -197,9 +200,11 @@ def _play_and_measure(play, n, raw, prof, kicks, seed, sr, tick) -> dict[str, np
         for name in BUSES:
             energies[name].append(_frames(buses[name]))
             first.setdefault(name, buses[name])
-            raw.write(name, buses[name])
+            raw.write(name, dips[name](buses[name]) if name in dips else buses[name])
         if tick is not None:
             tick()
+    for name, dip in dips.items():
+        raw.write(name, dip.finish())
     ref = _active_rms(energies["music"], first.get("music", np.zeros((2, 0))))
     gains = {}
     for name, ratio in (("drums", prof.levels[0]), ("voice", prof.levels[1])):

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from engine.music import composer
+from engine.music import composer, mastering
 from engine.voice import phonemes, singer, voices
 
 SR = 44100
@@ -116,3 +116,33 @@ def test_the_same_line_sings_the_same_audio():
         singer.sing("hello", notes, voice, SR, seed=1),
     )
     assert np.array_equal(first, second) and len(first) >= int(1.2 * SR)
+
+
+def _level_db(audio: np.ndarray, lo: float = 0.0, hi: float = SR / 2) -> float:
+    """Mean power (dB) of the (n, 2) audio's lo-hi Hz, over its 100 ms frames."""
+    frames = audio.mean(axis=1)[: len(audio) // 4410 * 4410].reshape(-1, 4410)
+    power = np.abs(np.fft.rfft(frames * np.hanning(4410), axis=1)) ** 2
+    hz = np.fft.rfftfreq(4410, 1.0 / SR)
+    return float(10 * np.log10(power[:, (hz >= lo) & (hz < hi)].sum() / len(frames) + 1e-20))
+
+
+def test_the_voice_sits_in_front_of_the_band_and_the_band_makes_room_for_its_consonants(monkeypatch):
+    """A lead vocal (issue 17): while it sings, the vocal stem is clearly louder than the band (mix minus
+    vocals), but not a voice over a faint backing track; and the band (with its reverb) gives up part of
+    the 2-4 kHz where consonants are heard, and little of its body below 800 Hz."""
+    lyrics = "[Verse]\nI will hold the lantern in the rain\nEvery city light is calling out my name"
+    song = _sung(lyrics, tags="upbeat pop", seconds=12.0)
+    first, last = song.notes[0][2], song.notes[-1][3]
+    span = slice(int(first * SR), int(last * SR))
+    band = song.audio - song.vocals
+    front = _level_db(song.vocals[span]) - _level_db(band[span])
+    monkeypatch.setattr(mastering, "PRESENCE_DEPTH", 0.0)
+    flat = _sung(lyrics, tags="upbeat pop", seconds=12.0)
+    flat_band = flat.audio - flat.vocals
+    dip = {
+        name: _level_db(flat_band[span], lo, hi) - _level_db(band[span], lo, hi)
+        for name, (lo, hi) in {"body": (100, 800), "presence": (2000, 4000)}.items()
+    }
+    print(f"voice over band {front:.1f} dB while singing; band presence dip {dip}")
+    assert 6.0 <= front <= 12.0  # main before issue 17: 4.9 dB
+    assert dip["presence"] - dip["body"] >= 4.0 and abs(dip["body"]) <= 2.0

@@ -29,7 +29,10 @@ _RATE, _PITCH, _RANGE = 1, 3, 4
 _LOCK = threading.Lock()
 
 # IPA vowels espeak-ng writes (diphthongs come as one phoneme, e.g. "aɪ"); a phoneme holding one is a nucleus
-VOWEL_CHARS = set("aeiouyæɑɒɐəɘɚɛɜɝɞɪʊʌɔøœɤɯɨʉɵʏ")
+VOWEL_CHARS = set("aeiouyæɑɒɐəɘɚɛɜɝɞɪʊʌɔøœɤɯɨʉɵʏᵻ")  # ᵻ: espeak-ng's reduced i (remember, poem)
+# a diphthong followed by a schwa is one espeak-ng phoneme ("aɪə" in quiet, "aɪɚ" in fire) but two sung
+# syllables (qui-et, fi-re, as "hour" is aʊ + ɚ): split, the diphthong taking this share of its time
+_TRIPHTHONG_SHARE = 0.6
 # voiceless consonants: the noise the singer keeps at its spoken length (everything else carries pitch)
 VOICELESS = set("ptkfθsʃxhçɕʂʈqʔ") | {"ts", "tʃ", "tɕ", "ʈʂ", "tsʰ", "tɕʰ", "ʈʂʰ"}
 VOICED_FRICATIVES = set("vzʒðʑʐʝɣβ") | {"dʒ", "dz", "dʑ"}
@@ -169,8 +172,16 @@ def _spoken(audio: np.ndarray, events: list[tuple[int, int, int, int, bytes]]) -
             phones[-1].end = sample
     if phones and phones[-1].end <= phones[-1].start:
         phones[-1].end = len(audio)
-    phones = [p for p in phones if p.end > p.start and p.ipa]
+    phones = [q for p in phones if p.end > p.start and p.ipa for q in _split_triphthong(p)]
     return Spoken(audio, phones, words)
+
+
+def _split_triphthong(p: Phone) -> list[Phone]:
+    core = p.ipa.replace("ː", "")
+    if len(core) < 3 or core[-1] not in "əɚ" or not all(c in VOWEL_CHARS for c in core):
+        return [p]
+    cut = p.start + int((p.end - p.start) * _TRIPHTHONG_SHARE)
+    return [Phone(p.ipa[:-1], p.start, cut, p.word), Phone(p.ipa[-1], cut, p.end, p.word)]
 
 
 @functools.cache

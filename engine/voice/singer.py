@@ -101,7 +101,7 @@ def steady_pitch(x: np.ndarray, sr: int) -> float:
 
 @functools.lru_cache(maxsize=512)
 def _analysed(text: str, voice: str) -> _Analysis:
-    spoken = ph.speak(text, voice=voice, rate=140)
+    spoken = ph.speak(text, voice=voice, rate=ph.SUNG_RATE)
     x = spoken.audio
     f0 = steady_pitch(x, FS) if len(x) > FS // 20 else 100.0
     # the speech itself is not kept: only its envelope is sung from (half this cache's memory)

@@ -46,7 +46,7 @@ _CLICK = set("ptkbdgɡq") | {"tʃ", "dʒ"}
 def _spoken_word(token: str) -> tuple[tuple[str, str], ...]:
     """(vowel, onset) per syllable of an English word as espeak-ng speaks it; () when it cannot."""
     try:
-        sylls = phonemes.syllables_of(phonemes.speak(token, voice="en-us", rate=140))
+        sylls = phonemes.syllables_of(phonemes.speak(token, voice="en-us", rate=phonemes.SUNG_RATE))
     except (ImportError, OSError, RuntimeError, ValueError):
         return ()
     out = []

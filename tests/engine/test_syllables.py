@@ -24,7 +24,7 @@ def test_the_note_count_is_what_the_singer_speaks():
     """The melody gives a word one note per syllable; the singer then lays the syllables espeak-ng speaks on
     them: the two counts agree, word by word, for a whole line spoken at once."""
     line = "Let the quiet make you smile every city light is on fire"
-    spoken = phonemes.speak(line, voice="en-us", rate=140)
+    spoken = phonemes.speak(line, voice="en-us", rate=phonemes.SUNG_RATE)
     per_word = [0] * len(line.split())
     for syl in phonemes.syllables_of(spoken):
         per_word[syl.word] += 1

@@ -46,7 +46,11 @@ _SCRIPTS = (  # other scripts and the espeak-ng voice that reads them (else en-u
 )
 EDGE_S = 0.025  # vowel transitions kept at spoken speed at both ends of a stretched vowel
 FEMALE_VARIANT, FEMALE_FORMANT = "+f2", 1.16  # espeak-ng's female variant, and the formant scale it has
+# espeak-ng's own voice is already a grown man's: a man's formant scale is relative to this (shrinking it
+# by 0.80 ** 1.5 = 0.72 as before made his vowels run into each other; Whisper heard a third fewer words)
+MALE_FORMANT = 0.87
 MAX_CONSONANT_SHARE = 0.55  # consonants take at most this share of a short note (squeezed beyond it)
+ONSET_GLIDE_S = 0.06
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def steady_pitch(x: np.ndarray, sr: int) -> float:
 
 @functools.lru_cache(maxsize=512)
 def _analysed(text: str, voice: str) -> _Analysis:
-    spoken = ph.speak(text, voice=voice, rate=140)
+    spoken = ph.speak(text, voice=voice, rate=ph.SUNG_RATE)
     x = spoken.audio
     f0 = steady_pitch(x, FS) if len(x) > FS // 20 else 100.0
     # the speech itself is not kept: only its envelope is sung from (half this cache's memory)
@@ -192,14 +196,17 @@ def _segments(
     onset, middle, coda = phones[:first], phones[first : last + 1], phones[last + 1 :]
     t0, t1 = notes[0].start, notes[-1].end
     span = max(t1 - t0, 0.02)
-    on = sum(p.end - p.start for p in onset) / FS
+    # a glide onset (w, y) moves into the vowel in at most ONSET_GLIDE_S: the vowel, which the ear (and an
+    # onset detector) hears as the word's start, comes right after the note's start
+    spoken = [min(p.end - p.start, ONSET_GLIDE_S * FS if _glide(p) else FS) / FS for p in onset]
+    on = sum(spoken)
     co = sum(p.end - p.start for p in coda) / FS
     squeeze = min(1.0, MAX_CONSONANT_SHARE * span / max(on + co, 1e-6))
     on, co = on * squeeze, co * squeeze
     pieces = []
     t = t0
-    for p in onset:
-        d = (p.end - p.start) / FS * squeeze
+    for p, length in zip(onset, spoken, strict=True):
+        d = length * squeeze
         pieces.append((t, t + d, p.start, p.end, p))
         t += d
     # the middle (vowels and what lies between them) stretched to fill the note, transitions kept
@@ -217,6 +224,10 @@ def _segments(
         pieces.append((t, t + d, p.start, p.end, p))
         t += d
     return pieces
+
+
+def _glide(p: ph.Phone) -> bool:
+    return p.ipa in ("w", "j", "ʍ")
 
 
 def _pitch(notes: list[Note], n_frames: int, singer: Singer) -> np.ndarray:
@@ -303,7 +314,7 @@ def for_voice(voice: voices.Voice) -> Singer:
     """The singer a voice (engine.voice.voices) describes: women are first spoken by espeak-ng's female
     variant, then every voice gets its own vocal-tract length (formant scale), brightness and vibrato."""
     female = voice.gender == "f" or (not voice.gender and voice.formant > 1.08)
-    base = FEMALE_FORMANT if female else 1.0
+    base = FEMALE_FORMANT if female else MALE_FORMANT if voice.gender == "m" else 1.0
     # spread wider than the voice's own numbers: espeak-ng's two base voices make every woman (every man)
     # start alike, and a singer must stay recognisable across styles and words
     return Singer(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from songs.models import Clip, GenerationTask
@@ -71,30 +70,25 @@ def render_request(*, clip: Clip, user, kind: str) -> GenerationTask:
     if not renderable(clip=clip):
         raise NotRenderable(_("Only a finished song the gateway made can have its WAV or a video made."))
     mode = KINDS[kind][0]
-    with transaction.atomic():
-        requests.team_lock(team_id=clip.project.team_id)  # two clicks at once find one request
+    copy_failed = getattr(clip, f"{COPY_OF[mode]}_state") == Clip.MediaState.FAILED
+
+    def current() -> GenerationTask | None:
+        """Running, or made and stored (or being stored): one request is enough."""
         existing = render_of(clip=clip, mode=mode)
-        copy_failed = getattr(clip, f"{COPY_OF[mode]}_state") == Clip.MediaState.FAILED
-        if existing is not None and not (existing.status == GenerationTask.Status.SUCCEEDED and copy_failed):
-            return existing  # running, or made and stored (or being stored): one request is enough
-        made = GenerationTask.objects.filter(parent_clip=clip, mode=mode)
-        tries = made.filter(action=GenerationTask.Action.RENDER)
-        key = uuid.uuid5(_RENDER_KEYS, f"{clip.uid}:{kind}:{tries.count()}")
-        try:
-            return requests.task_create(
-                project=clip.project,
-                user=user,
-                action=GenerationTask.Action.RENDER,
-                mode=mode,
-                payload=render_payload(clip=clip, kind=kind),
-                request_key=key,
-                parent_clip=clip,
-            )
-        except IntegrityError:  # the same click, saved by a concurrent request a moment ago
-            found = render_of(clip=clip, mode=mode)
-            if found is None:
-                raise
-            return found
+        if existing is not None and existing.status == GenerationTask.Status.SUCCEEDED and copy_failed:
+            return None
+        return existing
+
+    return requests.clip_request_once(
+        clip=clip,
+        user=user,
+        action=GenerationTask.Action.RENDER,
+        mode=mode,
+        payload=render_payload(clip=clip, kind=kind),
+        keys=_RENDER_KEYS,
+        label=f"{kind}:",
+        current=current,
+    )
 
 
 def render_done(*, task: GenerationTask, url: str, now) -> list[tuple[str, int]]:

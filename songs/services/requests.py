@@ -134,6 +134,37 @@ def team_lock(*, team_id: int) -> None:
     Team.objects.select_for_update().filter(pk=team_id).first()
 
 
+def clip_request_once(
+    *, clip: Clip, user, action: str, mode: str, payload: dict, keys: uuid.UUID, label: str, current
+) -> GenerationTask:
+    """One request of a kind per clip (stems, a render): under the team's lock, so two clicks at once (two
+    tabs, two editors) find one request. ``current()`` is the request to answer with instead of a new one
+    (running, or done), or None; a new one is keyed by the clip, ``label`` and how many were made before,
+    so a double click that races past the lock makes one as well."""
+    with transaction.atomic():
+        team_lock(team_id=clip.project.team_id)
+        existing = current()
+        if existing is not None:
+            return existing
+        tries = GenerationTask.objects.filter(parent_clip=clip, mode=mode).count()
+        key = uuid.uuid5(keys, f"{clip.uid}:{label}{tries}")
+        try:
+            return task_create(
+                project=clip.project,
+                user=user,
+                action=action,
+                mode=mode,
+                payload=payload,
+                request_key=key,
+                parent_clip=clip,
+            )
+        except IntegrityError:  # the same click, saved by a concurrent request a moment ago
+            found = current()
+            if found is None:
+                raise
+            return found
+
+
 def _task_for_key(*, request_key: uuid.UUID, user, project: Project) -> GenerationTask | None:
     """The task this key made, only for the same person in the same project (which the caller checked
     they may use): a key replayed elsewhere, say after leaving a team, must not reveal that team's task."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from songs import catalog
@@ -59,29 +58,16 @@ def stems_request(*, clip: Clip, user) -> GenerationTask:
     """ "Split stems": one request per clip; asking again while it runs (or once done) returns it."""
     if clip.status != Clip.Status.COMPLETE or clip.clip_type in ("stem", "upload"):
         raise NotSplittable(_("Only a finished song made here can be split into stems."))
-    with transaction.atomic():
-        # Under the team's lock: two clicks at once (two tabs, or two editors) find one request.
-        requests.team_lock(team_id=clip.project.team_id)
-        existing = stems_of(clip=clip)
-        if existing is not None:
-            return existing
-        tries = GenerationTask.objects.filter(parent_clip=clip, mode=Mode.STEMS).count()
-        key = uuid.uuid5(_STEMS_KEYS, f"{clip.uid}:{tries}")
-        try:
-            return requests.task_create(
-                project=clip.project,
-                user=user,
-                action=GenerationTask.Action.MUSIC,
-                mode=Mode.STEMS,
-                payload=stems_payload(clip=clip),
-                request_key=key,
-                parent_clip=clip,
-            )
-        except IntegrityError:  # the same click, saved by a concurrent request a moment ago
-            found = stems_of(clip=clip)
-            if found is None:
-                raise
-            return found
+    return requests.clip_request_once(
+        clip=clip,
+        user=user,
+        action=GenerationTask.Action.MUSIC,
+        mode=Mode.STEMS,
+        payload=stems_payload(clip=clip),
+        keys=_STEMS_KEYS,
+        label="",
+        current=lambda: stems_of(clip=clip),
+    )
 
 
 def cover_payload(*, clip: Clip, tags: str, title: str) -> dict:

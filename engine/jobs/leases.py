@@ -60,9 +60,8 @@ def queue_render(task_id: str, *, name: str | None = None) -> bool:
 
 
 def queue_video(clip_id: str, *, name: str | None = None) -> bool:
-    """Hand a clip's video job to the broker, noting when (video_queued_at); False, logged and nothing
-    raised, when the broker cannot take it: resume_videos() tries again a lease later."""
-    EngineClip.objects.filter(id=clip_id).update(video_queued_at=int(time.time()))
+    """Hand a clip's video job to the broker (the caller noted when, in video_queued_at); False, logged and
+    nothing raised, when the broker cannot take it: resume_videos() tries again a lease later."""
     try:
         enqueue(VIDEO_JOB, clip_id, name=name or f"engine-video-{clip_id}")
     except Exception as exc:

@@ -64,11 +64,11 @@ def pitch_track(audio: np.ndarray, sr: int, hop_s: float = 0.01) -> tuple[np.nda
 def measure(vocals: np.ndarray, sr: int, notes: list[list]) -> dict:
     """Onsets near the sung syllables' starts, and the stem's pitch against the notes' pitches."""
     heard = onsets(vocals, sr)
-    starts = np.array([n[2] for n in notes])
+    starts = np.array([n[5] if len(n) > 5 else n[2] for n in notes])  # when each syllable begins
     near = np.min(np.abs(heard[None, :] - starts[:, None]), axis=1) if len(heard) and len(starts) else []
     times, hz = pitch_track(vocals, sr)
     cents = []
-    for _line, _syl, start, end, midi in notes:
+    for _line, _syl, start, end, midi, *_ in notes:
         inside = (times > start + 0.06) & (times < end - 0.03) & (hz > 0)  # past the consonant and glide
         if inside.any():
             sung = 69 + 12 * np.log2(np.median(hz[inside]) / 440.0)

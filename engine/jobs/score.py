@@ -65,7 +65,9 @@ def lyric_words(lyrics: str) -> list[tuple[str, int, int, int]]:
 
 def sung_words(lyrics: str, notes: list[list], offset: float, duration: float) -> list[dict]:
     """aligned_words for a composition placed at ``offset`` in a clip of ``duration`` seconds."""
-    heard = {(n[0], n[1]): (n[2] + offset, min(n[3] + offset, duration)) for n in notes}
+    # a note's 6th number is when its syllable's sound begins (the singer starts consonants before the note;
+    # scores stored before it was recorded have 5)
+    heard = {(n[0], n[1]): (n[-1 if len(n) > 5 else 2] + offset, min(n[3] + offset, duration)) for n in notes}
     heard = {k: v for k, v in heard.items() if 0.0 <= v[0] < duration}
     out, last = [], 0.0
     for text, line, first, count in lyric_words(lyrics):

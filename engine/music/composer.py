@@ -335,19 +335,21 @@ def _render_voice(mix: Mix) -> None:
                 for t, seconds, note in timed:
                     mix.play("voice", lead, note.midi + 12 * (lead in ("glass", "bell")), t, seconds, gain)
                 continue
-            if timed:
-                _sing_line(mix, sec, sec.lines[li], timed)
-            for i, (t, seconds, note) in enumerate(timed):
-                mix.sung.append([line_no, i, round(t, 4), round(t + seconds, 4), note.midi])
+            leads = _sing_line(mix, sec, sec.lines[li], timed) if timed else []
+            for i, ((t, seconds, note), lead) in enumerate(zip(timed, leads, strict=True)):
+                # the 6th number: when the syllable's sound begins (its consonants come before the note)
+                mix.sung.append(
+                    [line_no, i, round(t, 4), round(t + seconds, 4), note.midi, round(t - lead, 4)]
+                )
 
 
 CHORUS_DOUBLE, CHORUS_THIRD = 0.3, 0.24  # gains of a chorus's double and third, the lead being 1
 
 
-def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float, SungNote]]) -> None:
+def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float, SungNote]]) -> list[float]:
     """The singer sings the line (engine.voice.singer); in a chorus a quieter double (a few ms late, to
     the left) and a third above (to the right) thicken it. Lines sung twice on the same notes (choruses)
-    are sung once and reused."""
+    are sung once and reused. Returns how long before each note its syllable begins (singer.lead_ins)."""
     t0 = timed[0][0]
     lead = [n.midi for _, _, n in timed]
     parts = [(1.0, 0.0, 0.0, lead)]
@@ -355,17 +357,27 @@ def _sing_line(mix: Mix, sec: Section, line: str, timed: list[tuple[float, float
         third = [degree_midi(mix.plan, n.degree + 2, mix.plan.voice_root) for _, _, n in timed]
         parts += [(CHORUS_DOUBLE, -0.45, 0.018, lead), (CHORUS_THIRD, 0.45, 0.012, third)]
     buses = ("voice", "sung") if "sung" in mix.buses else ("voice",)
+    room = min(vocalist.LEAD_S, t0)  # a line at the song's very start has no time before it to begin in
     for gain, pan, delay, midis in parts:
-        notes = tuple(
-            (round(t - t0, 4), round(t - t0 + seconds, 4), float(m))
-            for (t, seconds, _), m in zip(timed, midis, strict=True)
-        )
-        key = ("line", line, notes)
+        notes = _line_notes(timed, midis)
+        key = ("line", line, notes, room)
         if key not in mix.cache:
-            sing = partial(vocalist.sing, line, list(notes), mix.singer, mix.sr, seed=mix.plan.seed % 65521)
+            sing = partial(
+                vocalist.sing, line, list(notes), mix.singer, mix.sr, seed=mix.plan.seed % 65521, room=room
+            )
             mix.cache[key] = sections.Sung(sing) if mix.events is not None else sing()
-        for bus in buses:
-            mix.add(bus, t0 + delay, mix.cache[key], gain, pan)
+        for bus in buses:  # the line's audio starts before its first note (engine.voice.singer.LEAD_S)
+            mix.add(bus, t0 + delay - vocalist.LEAD_S, mix.cache[key], gain, pan)
+    return vocalist.lead_ins(line, list(_line_notes(timed, lead)), mix.singer, room)
+
+
+def _line_notes(timed: list[tuple[float, float, SungNote]], midis: list) -> tuple:
+    """(start, end, MIDI) of each note from the line's first note, as the singer takes them."""
+    t0 = timed[0][0]
+    return tuple(
+        (round(t - t0, 4), round(t - t0 + seconds, 4), float(m))
+        for (t, seconds, _), m in zip(timed, midis, strict=True)
+    )
 
 
 def compose(

@@ -51,6 +51,8 @@ FEMALE_VARIANT, FEMALE_FORMANT = "+f2", 1.16  # espeak-ng's female variant, and 
 MALE_FORMANT = 0.87
 MAX_CONSONANT_SHARE = 0.55  # consonants take at most this share of a short note (squeezed beyond it)
 ONSET_GLIDE_S = 0.06
+LEAD_S = 0.1  # onset consonants sung up to this long before their note; a line's audio starts this early
+LEAD_SHARE = 0.3  # ... and taking at most this share of the note before
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def espeak_voice(word: str) -> str:
 class _Analysis:
     spoken: ph.Spoken
     env: np.ndarray  # power envelope per frame (frames, bins)
+    noise: dict[int, np.ndarray]  # each voiceless phone's own samples (float32), by its start sample
 
 
 def steady_pitch(x: np.ndarray, sr: int) -> float:
@@ -104,8 +107,11 @@ def _analysed(text: str, voice: str) -> _Analysis:
     spoken = ph.speak(text, voice=voice, rate=ph.SUNG_RATE)
     x = spoken.audio
     f0 = steady_pitch(x, FS) if len(x) > FS // 20 else 100.0
-    # the speech itself is not kept: only its envelope is sung from (half this cache's memory)
-    return _Analysis(replace(spoken, audio=np.zeros(0)), vocoder.envelope(x, FS, f0, HOP))
+    # of the speech itself only the voiceless consonants are kept (they are sung as spoken: nothing in them
+    # has a pitch to change, and the vocoder's 23 ms frames would smear a 5 ms burst into a hiss, so "t"
+    # and "h" were heard as "f"); the rest is sung from its envelope
+    noise = {p.start: x[p.start : p.end].astype(np.float32) for p in spoken.phones if p.voiceless}
+    return _Analysis(replace(spoken, audio=np.zeros(0)), vocoder.envelope(x, FS, f0, HOP), noise)
 
 
 def _runs(words: list[tuple[str, list[Note]]]) -> list[tuple[str, list[tuple[str, list[Note]]]]]:
@@ -185,33 +191,65 @@ def _distribute(sylls, notes):
     return out
 
 
-def _segments(
-    phones: list[ph.Phone], notes: list[Note]
-) -> list[tuple[float, float, float, float, ph.Phone | None]]:
-    """(out start s, out end s, source start, source end (samples), phone; None: voiced) per piece."""
+def _vowels(phones: list[ph.Phone]) -> tuple[int, int]:
+    """Index of the first and the last vowel of a unit (a vowelless one: its longest phone)."""
     vowels = [i for i, p in enumerate(phones) if p.vowel] or [
         max(range(len(phones)), key=lambda i: phones[i].end - phones[i].start)
     ]
-    first, last = vowels[0], vowels[-1]
+    return vowels[0], vowels[-1]
+
+
+def _onset_lengths(phones: list[ph.Phone]) -> list[float]:
+    """Seconds of each consonant before the vowel as sung: as spoken, but a glide onset (w, y) moves into
+    the vowel in at most ONSET_GLIDE_S (the vowel, which the ear and an onset detector hear as the word's
+    start, comes right after it)."""
+    first, _ = _vowels(phones)
+    return [min(p.end - p.start, ONSET_GLIDE_S * FS if _glide(p) else FS) / FS for p in phones[:first]]
+
+
+def _leads(units: list[tuple[_Analysis, list[ph.Phone], list[Note]]], room: float) -> list[float]:
+    """How long before its note each unit starts: its onset consonants, up to LEAD_S (as a singer sings
+    them, so the vowel starts on the note) and up to LEAD_SHARE of the note before (in a fast song the
+    vowel before keeps its note); the line's first unit has only ``room`` (the song's start)."""
+    out = []
+    for k, (_a, phones, _notes) in enumerate(units):
+        before = units[k - 1][2] if k else None
+        space = room if before is None else LEAD_SHARE * (before[-1].end - before[0].start)
+        out.append(min(sum(_onset_lengths(phones)), LEAD_S, space))
+    return out
+
+
+def _segments(
+    phones: list[ph.Phone], notes: list[Note], early: float, until: float | None = None
+) -> list[tuple[float, float, float, float, ph.Phone | None]]:
+    """(out start s, out end s, source start, source end (samples), phone; None: voiced) per piece.
+
+    ``early``: how long before the note the onset consonants begin (_leads). ``until``: where the next
+    unit's early consonants begin; this unit's vowel ends in time for its own final consonants to end
+    there (it gives up at most 60 % of its note for them: the next word's consonants are sung at the end
+    of this note, as a singer sings them, not over its final consonants)."""
+    first, last = _vowels(phones)
     onset, middle, coda = phones[:first], phones[first : last + 1], phones[last + 1 :]
     t0, t1 = notes[0].start, notes[-1].end
+    if until is not None:
+        t1 = min(t1, max(until, t0 + 0.4 * (t1 - t0)))
     span = max(t1 - t0, 0.02)
-    # a glide onset (w, y) moves into the vowel in at most ONSET_GLIDE_S: the vowel, which the ear (and an
-    # onset detector) hears as the word's start, comes right after the note's start
-    spoken = [min(p.end - p.start, ONSET_GLIDE_S * FS if _glide(p) else FS) / FS for p in onset]
+    spoken = _onset_lengths(phones)
     on = sum(spoken)
     co = sum(p.end - p.start for p in coda) / FS
-    squeeze = min(1.0, MAX_CONSONANT_SHARE * span / max(on + co, 1e-6))
-    on, co = on * squeeze, co * squeeze
+    squeeze = min(1.0, MAX_CONSONANT_SHARE * span / max(on - early + co, 1e-6))
+    late = (on - early) * squeeze  # what of the onset still falls inside the note
+    on_scale = (early + late) / on if on > 0 else 1.0
+    co = co * squeeze
     pieces = []
-    t = t0
+    t = t0 - early
     for p, length in zip(onset, spoken, strict=True):
-        d = length * squeeze
+        d = length * on_scale
         pieces.append((t, t + d, p.start, p.end, p))
         t += d
     # the middle (vowels and what lies between them) stretched to fill the note, transitions kept
     m0, m1 = middle[0].start, middle[-1].end
-    out0, out1 = t0 + on, t1 - co
+    out0, out1 = t0 + late, t1 - co
     edge = min(EDGE_S * FS, (m1 - m0) / 3)
     edge_s = min(edge / FS, (out1 - out0) / 3)
     voiced_mid = None if any(not p.voiceless for p in middle) else middle[0]
@@ -266,9 +304,11 @@ def _warp(sp: np.ndarray, singer: Singer) -> np.ndarray:
 
 
 def sing_line(
-    words: list[tuple[str, list[Note]]], singer: Singer, sample_rate: int, seed: int = 0
+    words: list[tuple[str, list[Note]]], singer: Singer, sample_rate: int, seed: int = 0, room: float = LEAD_S
 ) -> np.ndarray:
-    """One line sung: mono float32 at sample_rate, sample 0 at the line's time 0 (notes relative to it)."""
+    """One line sung: mono float32 at sample_rate, notes relative to the line's time 0 and sample 0 LEAD_S
+    before it (the first word's consonants are sung before its note)."""
+    words = [(w, [Note(n.start + LEAD_S, n.end + LEAD_S, n.midi) for n in ns]) for w, ns in words]
     notes = [n for _, ns in words for n in ns]
     if not notes:
         return np.zeros(0, dtype=np.float32)
@@ -284,20 +324,58 @@ def sing_line(
     sonorant = np.clip((hz - 3000.0) / 6000.0, 0.0, 1.0) * 0.5 + 0.03 + singer.breath * 0.4
     buzz = np.where(hz < 1500.0, 0.15, 0.95)
     melody = _pitch(notes, n_frames, singer)
-    for analysis, phones, unit_notes in _units(words, singer.espeak_variant):
+    spliced: list[tuple[int, np.ndarray]] = []  # (output sample, samples): the voiceless consonants
+    units = _units(words, singer.espeak_variant)
+    leads = _leads(units, room)
+    for k, (analysis, phones, unit_notes) in enumerate(units):
         src_frames = len(analysis.env)
-        for s0, s1, a, b, phone in _segments(phones, unit_notes):
+        until = units[k + 1][2][0].start - leads[k + 1] if k + 1 < len(units) else None
+        for s0, s1, a, b, phone in _segments(phones, unit_notes, leads[k], until):
             f_a, f_b = int(round(s0 / FRAME_S)), min(int(round(s1 / FRAME_S)), n_frames)
+            if phone is not None and phone.voiceless and (a, b) == (phone.start, phone.end):
+                noise = _voiced_by(analysis.noise[phone.start], singer)
+                spliced.append((int(round(s0 * FS)), _consonant(noise, s1 - s0)))
+                env[f_a:f_b], f0[f_a:f_b] = 1e-12, 0.0  # the vocoder is silent there (what it had: cut)
+                continue
             if f_b <= f_a:
                 continue
             src = np.linspace(a / HOP, b / HOP, f_b - f_a, endpoint=False)
             env[f_a:f_b] = analysis.env[np.clip(np.round(src).astype(int), 0, src_frames - 1)]
-            if phone is None or not phone.voiceless:
+            if phone is None or not phone.voiceless:  # (a word of voiceless sounds only stays noise)
                 f0[f_a:f_b] = 440.0 * 2 ** ((melody[f_a:f_b] - 69) / 12)
                 share[f_a:f_b] = buzz if phone is not None and phone.fricative else np.minimum(sonorant, 1.0)
     env = _warp(env, singer)
     y = vocoder.synthesize(f0, env, share, FS, HOP, seed)
+    for at, samples in spliced:
+        part = samples[: max(0, len(y) - at)]
+        y[at : at + len(part)] += part
     return _resample(y, FS, sample_rate).astype(np.float32)
+
+
+def _voiced_by(samples: np.ndarray, singer: Singer) -> np.ndarray:
+    """A spoken consonant as this singer's vocal tract makes it: its frequencies scaled by the formant scale
+    (played faster or slower: a noise has no pitch to keep) and tilted by the brightness, as _warp does to
+    the vowels' envelopes; so a consonant belongs to its singer, not to espeak-ng's voice."""
+    y = samples
+    if abs(singer.formant - 1.0) > 1e-3 and len(y) > 1:
+        y = _resample(y, int(round(FS * singer.formant)), FS)
+    if singer.tilt and len(y) > 1:
+        hz = np.maximum(np.fft.rfftfreq(len(y), 1.0 / FS), 1000.0)
+        y = np.fft.irfft(np.fft.rfft(y) * 10 ** (singer.tilt * np.log2(hz / 1000.0) / 20.0), len(y))
+    return y.astype(np.float32)
+
+
+def _consonant(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """A voiceless consonant as spoken, in ``seconds``: squeezed ones keep their end (a stop's burst, the
+    part that leads into the vowel), with 2 ms fades so the cut does not click."""
+    n = min(len(samples), max(1, int(round(seconds * FS))))
+    out = samples[len(samples) - n :].copy()
+    ramp = min(n // 2, int(0.002 * FS))
+    if ramp:
+        curve = np.linspace(0.0, 1.0, ramp, endpoint=False, dtype=np.float32)
+        out[:ramp] *= curve
+        out[n - ramp :] *= curve[::-1]
+    return out
 
 
 def _resample(y: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
@@ -327,13 +405,8 @@ def for_voice(voice: voices.Voice) -> Singer:
     )
 
 
-def sing(
-    line: str, notes: list[tuple[float, float, float]], singer: Singer, sample_rate: int, seed: int = 0
-) -> np.ndarray:
-    """A lyric line sung on its notes, (start s, end s, MIDI) one per syllable (engine.voice.syllables) in
-    song time; the audio's sample 0 is the first note's start. Words past the last note are not sung."""
-    if not notes:
-        return np.zeros(0, dtype=np.float32)
+def _words_on(line: str, notes: list[tuple[float, float, float]]) -> list[tuple[str, list[Note]]]:
+    """The line's words, each with its notes (times from the first note's start)."""
     t0 = notes[0][0]
     words, at = [], 0
     for word, count in syllables.words(line):
@@ -341,4 +414,40 @@ def sing(
         at += count
         if mine:
             words.append((word, [Note(a - t0, b - t0, m) for a, b, m in mine]))
-    return sing_line(words, singer, sample_rate, seed)
+    return words
+
+
+def sing(
+    line: str,
+    notes: list[tuple[float, float, float]],
+    singer: Singer,
+    sample_rate: int,
+    seed: int = 0,
+    room: float = LEAD_S,
+) -> np.ndarray:
+    """A lyric line sung on its notes, (start s, end s, MIDI) one per syllable (engine.voice.syllables) in
+    song time; the audio's sample 0 is LEAD_S before the first note's start. Words past the last note are
+    not sung. ``room``: the time before the first note there is to sing in (less at a song's very start)."""
+    if not notes:
+        return np.zeros(0, dtype=np.float32)
+    return sing_line(_words_on(line, notes), singer, sample_rate, seed, room)
+
+
+def lead_ins(
+    line: str, notes: list[tuple[float, float, float]], singer: Singer, room: float = LEAD_S
+) -> list[float]:
+    """Seconds before each note that its syllable is heard to begin, what karaoke times start from: a
+    syllable whose first consonant is voiceless (a hiss, a burst) is heard from it, sung up to LEAD_S
+    ahead of the note; one that starts voiced (l, m, n, d: a murmur rising into the vowel) is heard
+    from its vowel, on the note (0, as for a note that holds a syllable begun earlier). The same
+    spoken analysis as sing() (cached), so it costs no second espeak-ng call."""
+    if not notes:
+        return []
+    starts = {round(n[0] - notes[0][0], 6): i for i, n in enumerate(notes)}
+    out = [0.0] * len(notes)
+    units = _units(_words_on(line, notes), singer.espeak_variant)
+    for (_analysis, phones, unit_notes), lead in zip(units, _leads(units, room), strict=True):
+        i = starts.get(round(unit_notes[0].start, 6))
+        if i is not None and phones[0].voiceless:
+            out[i] = lead
+    return out

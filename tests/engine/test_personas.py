@@ -33,19 +33,22 @@ def create_persona(client, headers, clip_id: str, **overrides) -> dict:
 
 def voice_print(client, headers, clip: dict) -> np.ndarray:
     """What a listener hears of the singer, measured in the clip's vocal stem: the register (median sung
-    pitch, in octaves) and the spectral envelope from 1 to 7 kHz (log energy in 8 bands around the
-    notes' middles, relative to their mean: formants two to four and the brightness; lower bands follow
-    the pitch more than the singer)."""
+    pitch, in octaves) and the spectral envelope from 1 to 7 kHz (log energy in 8 bands of the held
+    vowels, relative to their mean: formants two to four and the brightness; lower bands follow the pitch
+    more than the singer). The vowel is read in 23 ms at 40 % of each note: a note's edges hold consonants
+    (the next syllable's are sung ahead of its note), which are the words', not the singer's, and a fast
+    song has more of them (with 93 ms windows the same singer in metal measured farther from herself in
+    pop than another woman in metal)."""
     mono = decoded(client, stems_of(client, headers, clip["id"])[0]).mean(axis=1)
     notes = EngineClip.objects.get(id=clip["id"]).score["notes"]
     register = np.median([pitch(mono, n[2], n[3]) for n in notes]) / 12.0
-    spectrum = np.zeros(2049)
+    spectrum = np.zeros(513)
     for n in notes:
-        at = max(0, int((n[2] + 0.5 * (n[3] - n[2])) * SR) - 2048)
-        seg = mono[at : at + 4096]
-        if len(seg) == 4096:
-            spectrum += np.abs(np.fft.rfft(seg * np.hanning(4096))) ** 2
-    freqs = np.fft.rfftfreq(4096, 1.0 / SR)
+        at = max(0, int((n[2] + 0.4 * (n[3] - n[2])) * SR) - 512)
+        seg = mono[at : at + 1024]
+        if len(seg) == 1024:
+            spectrum += np.abs(np.fft.rfft(seg * np.hanning(1024))) ** 2
+    freqs = np.fft.rfftfreq(1024, 1.0 / SR)
     edges = zip(BANDS, BANDS[1:], strict=False)
     bands = np.log10([spectrum[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in edges])
     return np.concatenate([[register], bands - bands.mean()])

@@ -122,12 +122,17 @@ def analyse(audio: arrange.Audio) -> dict:
     }
 
 
-def style_of(clip: EngineClip, audio: arrange.Audio) -> dict:
-    """The clip's stored style (our renders, analysed uploads), or an analysis when none was stored."""
+def stored_style(clip: EngineClip) -> dict | None:
+    """The clip's stored style (our renders, analysed uploads), if it has one."""
     meta = clip.metadata.get("engine") or {}
     if all(meta.get(k) for k in ("genre", "bpm", "key", "mode")):
         return {**meta, "bar_offset": float(meta.get("bar_offset") or 0.0)}
-    return analyse(audio)
+    return None
+
+
+def style_of(clip: EngineClip, audio: arrange.Audio) -> dict:
+    """The clip's stored style, or an analysis when none was stored."""
+    return stored_style(clip) or analyse(audio)
 
 
 def _source(payload: dict, song: dict, negative: Negative) -> tuple[arrange.Audio, dict]:
@@ -331,5 +336,5 @@ def concat(payload: dict) -> Rendered:
 
         root = clips[payload["chain"][0]["id"]]
         score = {"kind": "concat", "parts": [[e["id"], e["continue_at"]] for e in payload["chain"]]}
-    style = style_of(root, arrange.opening(sections(), 30 * SR))
-    return Rendered(None, {**style}, score, arrange.Sections(frames, SR, sections))
+    style = stored_style(root) or analyse(arrange.opening(sections(), 30 * SR))  # read only if needed
+    return Rendered(None, style, score, arrange.Sections(frames, SR, sections))

@@ -247,16 +247,12 @@ def test_continuing_and_joining_take_no_more_memory_for_a_longer_song(settings):
     assert short_frames == 30 * SR and long_frames == 120 * SR
     assert long - short < (long_frames - short_frames) * 2 * 4 / 2, (short / 1e6, long / 1e6)
 
-    def concat(seconds: float) -> render.Rendered:
-        part = stored_clip(continuation(seconds).sections)
-        return render.concat(
-            {
-                "is_infill": False,
-                "chain": [{"id": root.id, "continue_at": 5.0}, {"id": part.id, "continue_at": None}],
-            }
-        )
+    def concat(part: EngineClip) -> render.Rendered:
+        chain = [{"id": root.id, "continue_at": 5.0}, {"id": part.id, "continue_at": None}]
+        return render.concat({"is_infill": False, "chain": chain})
 
-    (short, short_frames), (long, long_frames) = _peak(lambda: concat(30.0)), _peak(lambda: concat(120.0))
+    parts = [stored_clip(continuation(seconds).sections) for seconds in (30.0, 120.0)]
+    (short, short_frames), (long, long_frames) = (_peak(lambda part=part: concat(part)) for part in parts)
     assert long_frames - short_frames == 90 * SR
     assert long - short < (long_frames - short_frames) * 2 * 4 / 2, (short / 1e6, long / 1e6)
 

@@ -133,7 +133,8 @@ class Lossless:
         if len(pcm):
             with open(self.path, "rb") as f:
                 f.seek(self.start + lo * pcm.itemsize * 2)
-                f.readinto(pcm)
+                if f.readinto(pcm) != pcm.nbytes:
+                    raise ValueError(f"{self.path} is shorter than its header says")
         return pcm.astype(np.float32) / np.float32(32767.0)
 
 

@@ -197,7 +197,8 @@ def _pause_music(task: EngineTask) -> None:
 
 
 def _render_music(task: EngineTask) -> None:
-    """The clips one after the other, each streaming (its MP3 growing on disk) from its first section on."""
+    """The clips one after the other, each streaming (its MP3 growing on disk) from its first section on
+    (stems: once made)."""
     song = song_inputs(task)
     clips = prepare_clips(task, status="submitted")
 
@@ -208,7 +209,7 @@ def _render_music(task: EngineTask) -> None:
     pace = _Pace(in_progress)
     negative = parse_negative(task.payload.get("negative_tags", ""))
     stems = _stems(task.payload) if task.payload.get("task") == "gen_stem" else None
-    if stems is not None or "continue_clip_id" in task.payload:  # made whole, not in sections: no ticks
+    if stems is not None:  # stems are made whole, not in sections: no ticks
         pace.begin()
     for number, clip in enumerate(clips, start=1):
         if stems is not None:
@@ -271,8 +272,8 @@ def _render_concat(task: EngineTask) -> None:
 
 
 def _store(clip: EngineClip, rendered: render.Rendered, pace: _Pace | None = None) -> None:
-    """Audio, lossless copy and cover on disk. A song made in sections streams from its first section
-    on (its MP3 grows while the rest is made); other audio once its files are written."""
+    """Audio, lossless copy and cover on disk. A clip made in sections (all but stems) streams from its
+    first section on (its MP3 grows while the rest is made); other audio once its files are written."""
 
     def streaming() -> None:
         tags = clip.metadata.get("tags", "")

@@ -1,12 +1,15 @@
 """What each kind of clip sounds like: new songs, continuations, infills and concats.
 
-Each returns the clip's audio (float32 (n, 2) at storage.SAMPLE_RATE) and its metadata["engine"]: what
-made it (genre, bpm, key, mode, seed, bar_seconds) plus bar_offset, where its first bar line falls on its
-own timeline, so a later continuation can keep the bar grid.
+Each returns the clip's audio (float32 (n, 2) at storage.SAMPLE_RATE), made a section at a time
+(``Rendered.sections``: memory stays flat whatever the length, and the clip streams from its first
+section), and its metadata["engine"]: what made it (genre, bpm, key, mode, seed, bar_seconds) plus
+bar_offset, where its first bar line falls on its own timeline, so a later continuation can keep the bar
+grid. Sources are read a slice at a time (storage.open_audio), never whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,10 +31,10 @@ _GUESS_ORDER = ("pop", "default", "rock", "ballad", "lofi", "punk", "trap", "met
 
 @dataclass
 class Rendered:
-    audio: np.ndarray | None  # None when the song is made in sections (``sections``)
+    audio: np.ndarray | None  # None when the clip is made in sections (``sections``): all but stems
     engine: dict
     score: dict | None = None  # EngineClip.score: what was played (engine.jobs.score)
-    sections: composer.SongSections | None = None  # new songs and covers: made a section at a time
+    sections: composer.SongSections | arrange.Sections | None = None  # made a section at a time
 
     @property
     def duration(self) -> float:
@@ -97,7 +100,7 @@ def guess_genre(bpm: float) -> str:
     return "default"
 
 
-def analyse(audio: np.ndarray) -> dict:
+def analyse(audio: arrange.Audio) -> dict:
     """Style of audio the engine did not make: tempo, key, bar grid, and a genre guess from the tempo.
 
     Only the middle ANALYSIS_S are analysed: enough for tempo and key, and an 8-minute upload stays a
@@ -119,17 +122,24 @@ def analyse(audio: np.ndarray) -> dict:
     }
 
 
-def style_of(clip: EngineClip, audio: np.ndarray) -> dict:
-    """The clip's stored style (our renders, analysed uploads), or an analysis when none was stored."""
+def stored_style(clip: EngineClip) -> dict | None:
+    """The clip's stored style (our renders, analysed uploads), if it has one."""
     meta = clip.metadata.get("engine") or {}
     if all(meta.get(k) for k in ("genre", "bpm", "key", "mode")):
         return {**meta, "bar_offset": float(meta.get("bar_offset") or 0.0)}
-    return analyse(audio)
+    return None
 
 
-def _source(payload: dict, song: dict, negative: Negative) -> tuple[np.ndarray, dict]:
+def style_of(clip: EngineClip, audio: arrange.Audio) -> dict:
+    """The clip's stored style, or an analysis when none was stored."""
+    return stored_style(clip) or analyse(audio)
+
+
+def _source(payload: dict, song: dict, negative: Negative) -> tuple[arrange.Audio, dict]:
+    """The clip continued (or infilled), read in place (only its fill, tail and edges are read), and its
+    style."""
     clip = EngineClip.objects.get(id=payload["continue_clip_id"])
-    audio = storage.load_audio(clip.id, payload.get("source_duration"))
+    audio = storage.open_audio(clip.id, payload.get("source_duration"))
     style = style_of(clip, audio)
     if payload.get("source_type") == "upload":  # the engine only guessed an upload's genre: tags may say
         named = negative.genre_for(song["tags"])
@@ -139,7 +149,7 @@ def _source(payload: dict, song: dict, negative: Negative) -> tuple[np.ndarray, 
     return audio, style
 
 
-def local_bar_offset(audio: np.ndarray, at: float, bpm: float) -> float:
+def local_bar_offset(audio: arrange.Audio, at: float, bpm: float) -> float:
     """The bar grid (as an offset from time 0) measured on the LOCAL_GRID_S before ``at``."""
     start = max(0.0, at - LOCAL_GRID_S)
     window = audio[arrange.samples(start, SR) : arrange.samples(max(at, start + 4.0), SR)]
@@ -154,9 +164,10 @@ def _compose_in(
     negative: Negative,
     voice: voices.Voice,
     controls: composer.Controls | None = None,
-) -> composer.Song:
-    """New music in the source's genre, tempo, key and mode, bar 0 at its sample 0, no intro."""
-    return composer.compose(
+) -> composer.SongSections:
+    """New music in the source's genre, tempo, key and mode, bar 0 at its sample 0, no intro (made in
+    sections)."""
+    return composer.compose_sections(
         **_words(song),
         seed=seed,
         max_seconds=seconds,
@@ -197,9 +208,13 @@ def continuation(
     )
     cap = max(min(length_cap(song.get("mv", "")), target or np.inf) - fill, 2.0)
     new = _compose_in(style, song, seed, cap, negative, voice, lengths)
-    audio = arrange.continue_part(source, SR, at, join_at, new.audio)
+
+    def sections(tick: Callable[[], None] | None = None) -> Iterator[np.ndarray]:  # arrange.continue_part
+        return arrange.continue_sections(source, SR, at, join_at, new.sections(tick), new.frames)
+
+    frames = arrange.samples(join_at, SR) - arrange.samples(at, SR) + new.frames
     meta = _engine_meta(new, bar_offset=round(fill, 6), muted=sorted(negative.mute))
-    return Rendered(audio, meta, played(new, "continue", fill))
+    return Rendered(None, meta, played(new, "continue", fill), arrange.Sections(frames, SR, sections))
 
 
 def infill(
@@ -213,10 +228,14 @@ def infill(
     new_at = arrange.prev_bar_line(start, bar_s, style["bar_offset"])
     # composed a few seconds past the end, so its own ending (fade-out) never lands inside the section
     new = _compose_in(style, song, seed, end - new_at + 4.0, negative, voice)
-    audio = arrange.infill_part(source, SR, start, end, new.audio, new_at)
+
+    def sections(tick: Callable[[], None] | None = None) -> Iterator[np.ndarray]:  # arrange.infill_part
+        return arrange.infill_sections(source, SR, start, end, new.sections(tick), new_at)
+
+    frames = arrange.samples(end, SR) - arrange.samples(start, SR)
     offset = (style["bar_offset"] - start) % bar_s
     meta = _engine_meta(new, bar_offset=round(offset, 6), muted=sorted(negative.mute))
-    return Rendered(audio, meta, played(new, "infill", new_at - start))
+    return Rendered(None, meta, played(new, "infill", new_at - start), arrange.Sections(frames, SR, sections))
 
 
 _PLAN_ARGS = ("tags", "lyrics", "title", "seed", "instrumental", "max_seconds", "genre", "bpm", "key", "mode")
@@ -269,7 +288,7 @@ def _duration(clip: EngineClip) -> float:
 
 
 def _cover_by_ear(source, payload, song, seed, negative, voice, controls) -> Rendered:
-    audio = storage.load_audio(source.id, payload.get("source_duration"))
+    audio = storage.open_audio(source.id, payload.get("source_duration"))  # read: its middle, if analysed
     style = style_of(source, audio)
     genre = negative.genre_for(song["tags"])
     genre = genre if genre != "default" or not song["tags"].strip() else style["genre"]
@@ -288,23 +307,34 @@ def _cover_by_ear(source, payload, song, seed, negative, voice, controls) -> Ren
 
 
 def concat(payload: dict) -> Rendered:
-    """The whole song of a chain (or an original with a section replaced); its grid is the root's."""
+    """The whole song of a chain (or an original with a section replaced); its grid is the root's. Its
+    parts are read a few seconds at a time as they are handed on, one source open at a time."""
     if payload["is_infill"]:
         root = EngineClip.objects.get(id=payload["original"])
-        original = storage.load_audio(root.id, root.metadata.get("duration"))
-        section = storage.load_audio(payload["clip_id"])
-        audio = arrange.stitch_infill(
-            original, SR, payload["infill_start_s"], payload["infill_end_s"], section
-        )
+        start, end = payload["infill_start_s"], payload["infill_end_s"]
+        original = storage.open_audio(root.id, root.metadata.get("duration"))
+        section = storage.open_audio(payload["clip_id"])
+        frames = arrange.stitch_infill_frames(original, SR, start, end)
+
+        def sections(tick: Callable[[], None] | None = None) -> Iterator[np.ndarray]:  # arrange.stitch_infill
+            return arrange.stitch_infill_sections(original, SR, start, end, section)
+
         score = {"kind": "concat_infill", "original": root.id, "section": payload["clip_id"]}
-        score.update(start=payload["infill_start_s"], end=payload["infill_end_s"])
+        score.update(start=start, end=end)
     else:
         clips = EngineClip.objects.in_bulk([entry["id"] for entry in payload["chain"]])
-        pieces = [
-            (storage.load_audio(e["id"], clips[e["id"]].metadata.get("duration")), e["continue_at"])
-            for e in payload["chain"]
-        ]
-        audio = arrange.whole_song(pieces, SR)
+
+        def pieces() -> Iterator[tuple[arrange.Audio, float | None]]:  # opened as their turn comes
+            for entry in payload["chain"]:
+                clip = clips[entry["id"]]
+                yield storage.open_audio(clip.id, clip.metadata.get("duration")), entry["continue_at"]
+
+        frames = sum(arrange.kept_frames(audio, keep, SR) for audio, keep in pieces())
+
+        def sections(tick: Callable[[], None] | None = None) -> Iterator[np.ndarray]:  # arrange.whole_song
+            return arrange.whole_song_sections(pieces(), SR)
+
         root = clips[payload["chain"][0]["id"]]
         score = {"kind": "concat", "parts": [[e["id"], e["continue_at"]] for e in payload["chain"]]}
-    return Rendered(audio, {**style_of(root, audio[: 30 * SR])}, score)
+    style = stored_style(root) or analyse(arrange.opening(sections(), 30 * SR))  # read only if needed
+    return Rendered(None, style, score, arrange.Sections(frames, SR, sections))

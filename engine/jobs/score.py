@@ -172,4 +172,4 @@ def vocals_of(clip: EngineClip, length: int) -> np.ndarray:
 
 
 def _length(clip: EngineClip) -> int:
-    return len(storage.load_audio(clip.id, clip.metadata.get("duration")))
+    return len(storage.open_audio(clip.id, clip.metadata.get("duration")))  # its lossless copy's header

@@ -62,7 +62,8 @@ def save_sections(
     """save_audio() for a song made section by section ((m, 2) float32, ``frames`` samples in all): each
     section is encoded as it comes, so the MP3 grows on disk (as <clip>.mp3.part, the stream served while
     the clip is streaming: engine.api.views_media) and only a section is ever held. on_first() is called
-    once the first section's MP3 bytes are on disk; both files take their final names at the end."""
+    once the first section's MP3 bytes are on disk; both files take their final names at the end, if the
+    sections came to ``frames`` samples (the lossless copy's header, written first, says so)."""
     npy, mp3 = part_path(clip_id, "npy"), part_path(clip_id, "mp3")
     npy.parent.mkdir(parents=True, exist_ok=True)
     enc = media.mp3_encoder(sample_rate)
@@ -71,7 +72,9 @@ def save_sections(
         with open(npy, "wb") as lossless, open(mp3, "wb") as stream:
             header = {"descr": "<i2", "fortran_order": False, "shape": (frames, 2)}
             np.lib.format.write_array_header_1_0(lossless, header)
+            made = 0
             for section in sections:
+                made += len(section)
                 pcm = to_pcm16(section).tobytes()
                 lossless.write(pcm)
                 stream.write(enc.encode(pcm))
@@ -81,6 +84,8 @@ def save_sections(
                     first = False
                 else:
                     stream.flush()
+            if made != frames:
+                raise ValueError(f"clip {clip_id}: its sections came to {made} samples, not {frames}")
             stream.write(enc.flush())
             if first:
                 stream.flush()
@@ -93,15 +98,53 @@ def save_sections(
         raise
 
 
-def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
-    """Float32 (n, 2) on the clip's song timeline: sample 0 is song time 0.
+class Lossless:
+    """A clip's lossless copy read in place: ``len()`` and ``[a:b]`` like the float32 (n, 2) array
+    load_audio() gives, each slice read from the file and converted to float32 only when it is asked for.
 
-    Clips made before the lossless copy existed are decoded from their MP3, minus LAME's start delay
-    (decoders keep it; docs/engine.md, traps), and cut to their stated duration.
+    Its slices are read by position rather than through a memory map (np.load(mmap_mode="r")): every page
+    a map has read counts as the process's memory until the map is closed, so reading a source through to
+    its end would hold all of it again, as int16.
     """
+
+    def __init__(self, path: Path):
+        self.path = path
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = read(f)
+            self.start = f.tell()
+        if dtype != np.dtype("<i2") or fortran or len(shape) != 2 or shape[1] != 2:
+            raise ValueError(f"{path} is not a clip's int16 stereo copy")
+        self.frames = int(shape[0])
+
+    def __len__(self) -> int:
+        return self.frames
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        lo, hi, step = key.indices(self.frames)
+        if step != 1:
+            raise ValueError("a clip's audio is read in contiguous slices")
+        pcm = np.zeros((max(0, hi - lo), 2), dtype=np.int16)
+        if len(pcm):
+            with open(self.path, "rb") as f:
+                f.seek(self.start + lo * pcm.itemsize * 2)
+                if f.readinto(pcm) != pcm.nbytes:
+                    raise ValueError(f"{self.path} is shorter than its header says")
+        return pcm.astype(np.float32) / np.float32(32767.0)
+
+
+def open_audio(clip_id: str, duration: float | None = None) -> Lossless | np.ndarray:
+    """The clip's audio as load_audio() gives it, for reading a slice at a time: its lossless copy in
+    place (Lossless), or, for clips made before that copy existed, the decoded MP3 (whole: there is no
+    cheaper way into an MP3)."""
     npy = media_path(clip_id, "npy")
     if npy.is_file():
-        return np.load(npy).astype(np.float32) / np.float32(32767.0)
+        return Lossless(npy)
     mp3 = media_path(clip_id, "mp3")
     if not mp3.is_file():
         raise FileNotFoundError(f"clip {clip_id} has no audio on this engine")
@@ -110,6 +153,15 @@ def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
     if duration:
         audio = audio[: int(round(float(duration) * rate))]
     return audio
+
+
+def load_audio(clip_id: str, duration: float | None = None) -> np.ndarray:
+    """Float32 (n, 2) on the clip's song timeline: sample 0 is song time 0.
+
+    Clips made before the lossless copy existed are decoded from their MP3, minus LAME's start delay
+    (decoders keep it; docs/engine.md, traps), and cut to their stated duration.
+    """
+    return open_audio(clip_id, duration)[:]
 
 
 def delete_media(clip_id: str) -> None:

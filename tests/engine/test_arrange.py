@@ -115,3 +115,90 @@ def test_muting_the_drums_takes_the_percussion_out():
     assert analysis.spectral_centroid(muted.audio, 44100) < analysis.spectral_centroid(full.audio, 44100)
     no_bass = composer.compose(**args, mute={"bass"})
     assert not np.array_equal(no_bass.audio, full.audio)
+
+
+def in_sections(audio: np.ndarray, sizes: tuple[int, ...]) -> list[np.ndarray]:
+    """audio cut into sections of these sizes in turn (the last runs to the end): the joins must not care."""
+    out, at, turn = [], 0, 0
+    while at < len(audio):
+        size = sizes[turn % len(sizes)]
+        out.append(audio[at : at + size].copy())
+        at, turn = at + size, turn + 1
+    return out
+
+
+class Sliced:
+    """Audio that can only be read by slices and its length, as storage.Lossless reads a clip."""
+
+    def __init__(self, audio: np.ndarray):
+        self.audio, self.reads = audio, []
+
+    def __len__(self) -> int:
+        return len(self.audio)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        part = self.audio[key]
+        self.reads.append(len(part))
+        return part.copy()
+
+
+SIZES = [(40_000,), (7, 300, 5_000), (1,)]  # one section, odd sizes (some shorter than the tail), tiny
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+@pytest.mark.parametrize(
+    "at, join", [(1.3, 2.0), (0.5, 0.5), (3.95, 4.5)]
+)  # mid-bar, on the line, at the end
+def test_a_continuation_joined_section_by_section_is_the_one_joined_whole(sizes, at, join):
+    loud = np.full((4 * SR, 2), 0.9, dtype=np.float32)  # the overlap sums past full scale: the limiter acts
+    new = tone(3.0, 330, phase=1.0) * np.float32(2.0)
+    new[:40] *= np.linspace(0, 1, 40, dtype=np.float32)[:, None]
+    for source in (loud, tone(4.0, 220)):
+        whole = arrange.continue_part(source, SR, at, join, new)
+        reader = Sliced(source)
+        parts = list(arrange.continue_sections(reader, SR, at, join, in_sections(new, sizes), len(new)))
+        assert np.array_equal(np.concatenate(parts), whole)
+        assert max(reader.reads) <= arrange.samples(arrange.CHUNK_S, SR)  # never the whole source at once
+
+
+def test_the_fill_waits_for_the_new_musics_first_section():
+    """The rest of the bar is handed on only once the new part's first section is made, so the stream
+    never stops after it to wait for the new part's master."""
+    made = []
+
+    def new_sections():
+        for part in in_sections(tone(3.0, 330), (5_000,)):
+            made.append(len(part))
+            yield part
+
+    parts = arrange.continue_sections(tone(4.0, 220), SR, 1.3, 2.0, new_sections(), 3 * SR)
+    assert len(next(parts)) == arrange.samples(0.7, SR) and made == [5_000]
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+@pytest.mark.parametrize("start, end, new_at", [(3.3, 6.1, 2.0), (2.0, 2.05, 2.0), (3.3, 9.5, 2.0)])
+def test_an_infill_made_section_by_section_is_the_one_made_whole(sizes, start, end, new_at):
+    """The last case runs past the end of the new music: silence, as take() pads."""
+    source, new = np.full((10 * SR, 2), 0.9, dtype=np.float32), tone(6.0, 330, phase=1.0) * np.float32(2.0)
+    whole = arrange.infill_part(source, SR, start, end, new, new_at)
+    parts = list(arrange.infill_sections(Sliced(source), SR, start, end, in_sections(new, sizes), new_at))
+    assert np.array_equal(np.concatenate(parts), whole)
+
+
+def test_concats_handed_out_in_chunks_are_the_concats_made_whole():
+    root, first, last = tone(30.0, 110), tone(20.0, 220), tone(7.25, 330)
+    for pieces in ([(root, 12.5), (first, 4.0), (last, None)], [(root, 12.5), (first, 40.0), (last, None)]):
+        sliced = [(Sliced(audio), keep) for audio, keep in pieces]
+        parts = list(arrange.whole_song_sections(sliced, SR))
+        whole = arrange.whole_song(pieces, SR)
+        assert np.array_equal(np.concatenate(parts), whole)
+        assert sum(arrange.kept_frames(audio, keep, SR) for audio, keep in sliced) == len(whole)
+        assert max(len(part) for part in parts) <= arrange.samples(arrange.CHUNK_S, SR)
+    section = tone(3.0, 440)
+    for start, end in ((3.3, 6.1), (0.0, 2.0), (28.5, 31.0)):  # the section may run past the original's end
+        whole = arrange.stitch_infill(root, SR, start, end, section)
+        parts = list(arrange.stitch_infill_sections(Sliced(root), SR, start, end, Sliced(section)))
+        assert np.array_equal(np.concatenate(parts), whole)
+        assert arrange.stitch_infill_frames(Sliced(root), SR, start, end) == len(whole)
+    assert np.array_equal(arrange.opening(iter(in_sections(root, (7, 3000))), SR), root[:SR])
+    assert np.array_equal(arrange.opening(iter(in_sections(last, (7, 3000))), 60 * SR), last)

@@ -5,9 +5,11 @@ For one sung line:
    nearest espeak-ng voice) and says where each phoneme starts (engine.voice.phonemes);
 2. WORLD (pyworld: dio + stonemask, cheaptrick, d4c) analyses that speech into a pitch track, a spectral
    envelope and an aperiodicity per 5 ms frame;
-3. each word's syllables are laid on its notes: the consonants before the vowel start on the note and
-   keep their spoken length, the consonants after it end with the note, and the vowel (with the voiced
-   sounds around it) is stretched over the rest, so every syllable lands on its note and vowels are held;
+3. each word's syllables are laid on its notes: the consonants before the vowel keep their spoken length
+   and come before the note (up to LEAD_S, as a singer sings them) so the vowel lands on it, the
+   consonants after it end where the next syllable's begin, and the vowel (with the voiced sounds around
+   it) is stretched over the rest, so every syllable lands on its note and vowels are held; voiceless
+   consonants are espeak-ng's own samples (the vocoder would smear their bursts), scaled for the singer;
 4. the pitch track is replaced by the melody (a short glide between notes, vibrato on held notes), the
    envelope is warped for the singer's vocal tract (formant scale) and tilted for brightness, and WORLD
    resynthesises the line, which is resampled to the song's rate.

@@ -111,59 +111,46 @@ def _limit(audio: np.ndarray, start: int, stop: int, sample_rate: int, ceiling: 
 
 
 def continue_part(
-    source: np.ndarray, sample_rate: int, continue_at: float, join_at: float, new: np.ndarray
+    source: Audio, sample_rate: int, continue_at: float, join_at: float, new: np.ndarray
 ) -> np.ndarray:
-    """The new clip of a continuation: source[continue_at:join_at] (the rest of the bar), then ``new``.
+    """The new clip of a continuation: source[continue_at:join_at] (the rest of the bar), then ``new``,
+    the source's next TAIL_S fading out under its start (limited where they overlap).
 
-    join_at is the bar line where ``new`` (composed with no intro, bar 0 at its sample 0) begins.
-    """
-    cut, join = samples(continue_at, sample_rate), samples(join_at, sample_rate)
-    fill = join - cut
-    out = np.empty((fill + len(new), 2), dtype=np.float32)
-    out[:fill] = take(source, cut, join)
-    out[fill:] = new
-    tail = min(samples(TAIL_S, sample_rate), len(new))
-    out[fill : fill + tail] += take(source, join, join + tail) * fade(tail, out=True)
-    _limit(out, fill, fill + tail, sample_rate)
-    return out
+    join_at is the bar line where ``new`` (composed with no intro, bar 0 at its sample 0) begins. Whole:
+    continue_sections() with ``new`` as its one section."""
+    return _joined(continue_sections(source, sample_rate, continue_at, join_at, [new], len(new)))
 
 
 def infill_part(
-    source: np.ndarray, sample_rate: int, start_s: float, end_s: float, new: np.ndarray, new_at: float
+    source: Audio, sample_rate: int, start_s: float, end_s: float, new: np.ndarray, new_at: float
 ) -> np.ndarray:
     """The replacement for source[start_s:end_s]; ``new`` is composed audio whose sample 0 sits at song
-    time new_at (a bar line at or before start_s), so the replacement keeps the source's bar grid.
-    """
-    start, end = samples(start_s, sample_rate), samples(end_s, sample_rate)
-    offset = start - samples(new_at, sample_rate)
-    out = take(new, offset, offset + end - start)
-    edge = min(samples(XFADE_S, sample_rate), (end - start) // 2)
-    fade_in, fade_out = fade(edge, out=False), fade(edge, out=True)
-    out[:edge] = out[:edge] * fade_in + take(source, start, start + edge) * fade_out
-    out[-edge:] = out[-edge:] * fade_out + take(source, end - edge, end) * fade_in
-    _limit(out, 0, edge, sample_rate)
-    _limit(out, len(out) - edge, len(out), sample_rate)
-    return out
+    time new_at (a bar line at or before start_s), so the replacement keeps the source's bar grid; it
+    crossfades into the source over XFADE_S at both edges. Whole: infill_sections() with one section."""
+    return _joined(infill_sections(source, sample_rate, start_s, end_s, [new], new_at))
 
 
-def whole_song(pieces: list[tuple[np.ndarray, float | None]], sample_rate: int) -> np.ndarray:
+def whole_song(pieces: list[tuple[Audio, float | None]], sample_rate: int) -> np.ndarray:
     """Concat a continuation chain, root first: each (audio, keep) keeps audio[:keep] (None: all of it).
 
     keep is where the next clip continues this one, on this clip's own timeline, so
     whole = root[:c1] + part1[:c2] + ... + last. Each part starts with the very samples its source had
-    at the cut, so the joins need no further fading.
+    at the cut, so the joins need no further fading. Whole: whole_song_sections() joined.
     """
-    kept = [audio if keep is None else audio[: samples(keep, sample_rate)] for audio, keep in pieces]
-    return np.concatenate(kept, axis=0) if kept else np.zeros((0, 2), dtype=np.float32)
+    return _joined(whole_song_sections(pieces, sample_rate))
 
 
 def stitch_infill(
-    original: np.ndarray, sample_rate: int, start_s: float, end_s: float, section: np.ndarray
+    original: Audio, sample_rate: int, start_s: float, end_s: float, section: Audio
 ) -> np.ndarray:
-    """original[:start] + section + original[end:]: the edited song, as long as the original."""
-    start, end = samples(start_s, sample_rate), samples(end_s, sample_rate)
-    section = take(section, 0, end - start)  # exactly the replaced length, whatever was stored
-    return np.concatenate([original[:start], section, original[end:]], axis=0)
+    """original[:start] + section + original[end:]: the edited song, as long as the original (the section
+    cut or padded to exactly the replaced length, whatever was stored). Whole: stitch_infill_sections()."""
+    return _joined(stitch_infill_sections(original, sample_rate, start_s, end_s, section))
+
+
+def _joined(sections: Iterable[np.ndarray]) -> np.ndarray:
+    parts = list(sections)
+    return np.concatenate(parts, axis=0) if parts else np.zeros((0, 2), dtype=np.float32)
 
 
 # --- the same joins, a section at a time --------------------------------------------------------------------

@@ -34,7 +34,7 @@ class Rendered:
     audio: np.ndarray | None  # None when the clip is made in sections (``sections``): all but stems
     engine: dict
     score: dict | None = None  # EngineClip.score: what was played (engine.jobs.score)
-    sections: composer.SongSections | arrange.Sections | None = None  # made a section at a time
+    sections: arrange.Sections | None = None  # made a section at a time (composer.SongSections among them)
 
     @property
     def duration(self) -> float:

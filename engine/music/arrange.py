@@ -40,8 +40,9 @@ class Audio(Protocol):
 
 @dataclass
 class Sections:
-    """A clip handed out a piece at a time, like composer.SongSections: ``sections(tick)`` yields (m, 2)
-    float32 arrays, ``frames`` samples in all (tick, if given, is called while new music is made)."""
+    """A clip handed out a piece at a time (a composed song: composer.SongSections): ``sections(tick)``
+    yields (m, 2) float32 arrays, ``frames`` samples in all (tick, if given, is called while new music is
+    made)."""
 
     frames: int
     sample_rate: int

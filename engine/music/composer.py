@@ -13,8 +13,8 @@ from functools import partial
 
 import numpy as np
 
+from engine.music import arrange, mastering, sections
 from engine.music import instruments as ins
-from engine.music import mastering, sections
 from engine.music.genres import GENRES as GENRES  # the genre table; these names stay importable from here
 from engine.music.genres import NOTE_NAMES as NOTE_NAMES
 from engine.music.genres import PROFILES as PROFILES
@@ -52,20 +52,13 @@ class Song:
 
 
 @dataclass
-class SongSections:
-    """A song (compose_sections) whose audio is made section by section: ``sections()`` yields its
-    master as (m, 2) float32 arrays, ``frames`` samples in all; everything else is known beforehand."""
+class SongSections(arrange.Sections):
+    """A song (compose_sections) whose audio is made section by section (arrange.Sections: ``sections()``
+    yields its master as (m, 2) float32 arrays, ``frames`` samples in all); the rest is known beforehand."""
 
-    frames: int
-    sample_rate: int
     meta: dict
     notes: list[list]
     args: dict
-    sections: Callable[[Callable[[], None] | None], Iterator[np.ndarray]]
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.sample_rate
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -443,7 +436,7 @@ def compose_sections(**kwargs) -> SongSections:
             tick=tick,
         )
 
-    return SongSections(mix.n, mix.sr, take.meta, mix.sung, take.args, sections_of)
+    return SongSections(mix.n, mix.sr, sections_of, meta=take.meta, notes=mix.sung, args=take.args)
 
 
 @dataclass

@@ -124,9 +124,7 @@ SR = storage.SAMPLE_RATE
 SONG = {"tags": "upbeat pop", "lyrics": LYRICS, "title": "City", "instrumental": False, "mv": "chirp-v6"}
 
 
-def stored_clip(
-    made: composer.SongSections | arrange.Sections, owner: str = "sections", **meta
-) -> EngineClip:
+def stored_clip(made: arrange.Sections, owner: str = "sections", **meta) -> EngineClip:
     """A complete clip of the engine with these samples (its lossless copy and MP3), made without the API."""
     task = EngineTask.objects.create(key_fingerprint=owner, action="MUSIC", payload={}, status="SUCCESS")
     metadata = {"duration": round(made.duration, 3), "tags": SONG["tags"], **meta}

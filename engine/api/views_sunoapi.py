@@ -69,7 +69,7 @@ def timing(request: HttpRequest, owner: str, clip_id: str) -> JsonResponse:
     clip = sources.owned_clip(owner, clip_id, "clip")
     if clip.status != "complete" or not clip.has_audio:
         raise RequestInvalid(f"clip {clip.id} is not complete yet (status {clip.status}).")
-    audio = storage.load_audio(clip.id, clip.metadata.get("duration"))
+    audio = storage.open_audio(clip.id, clip.metadata.get("duration"))  # read a slice at a time
     return JsonResponse(
         {
             "aligned_words": score.words_of(clip),

@@ -129,12 +129,16 @@ def _concat_words(parts: list[list]) -> list[dict]:
     return out
 
 
-def waveform(audio: np.ndarray, per_second: int = 10) -> list[float]:
-    """RMS of the mono mix per 1/per_second s, 0-1: the reference's waveform_data (rate undocumented)."""
+def waveform(audio: arrange.Audio, per_second: int = 10) -> list[float]:
+    """RMS of the mono mix per 1/per_second s, 0-1: the reference's waveform_data (rate undocumented).
+    Read a few seconds at a time (storage.open_audio): an 8-minute clip is not held whole in the request."""
     hop = SR // per_second
-    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
-    frames = len(mono) // hop
-    rms = np.sqrt(np.mean(mono[: frames * hop].reshape(frames, hop) ** 2, axis=1)) if frames else []
+    usable = len(audio) // hop * hop
+    step = hop * max(1, arrange.samples(arrange.CHUNK_S, SR) // hop)
+    rms: list[float] = []
+    for a in range(0, usable, step):
+        mono = audio[a : min(usable, a + step)].mean(axis=1)
+        rms += np.sqrt(np.mean(mono.reshape(-1, hop) ** 2, axis=1)).tolist()
     return [round(float(x), 5) for x in rms]
 
 

@@ -54,11 +54,16 @@ def _render_peak(seconds: float) -> tuple[int, int]:
     """(largest memory held, samples) while a new song of ``seconds`` is rendered and stored."""
     song = {"tags": "upbeat pop", "lyrics": LYRICS, "title": "City", "instrumental": False, "mv": "chirp-v6"}
     controls = composer.Controls(target_seconds=seconds)
+    return _peak(lambda: render.new_song(song, 11, parse_negative(""), controls=controls))
+
+
+def _peak(make) -> tuple[int, int]:
+    """(largest memory held, samples) while make() renders a clip and it is stored."""
     tracemalloc.start()
     try:
-        made = render.new_song(song, 11, parse_negative(""), controls=controls)
-        storage.save_sections(f"memory-{seconds:g}", made.sections.sections(None), made.sections.frames)
-        return tracemalloc.get_traced_memory()[1], made.sections.frames
+        made = make().sections
+        storage.save_sections(f"memory-{made.frames}", made.sections(None), made.frames)
+        return tracemalloc.get_traced_memory()[1], made.frames
     finally:
         tracemalloc.stop()
 
@@ -209,17 +214,6 @@ def test_concats_are_the_old_concatenations(settings):
     whole = arrange.stitch_infill(storage.load_audio(root.id), SR, 2.5, 6.0, storage.load_audio(part.id))
     assert np.array_equal(np.concatenate(list(made.sections.sections(None))), whole)
     assert made.sections.frames == len(whole) == len(storage.load_audio(root.id))
-
-
-def _peak(make) -> tuple[int, int]:
-    """(largest memory held, samples) while make() renders a clip and it is stored."""
-    tracemalloc.start()
-    try:
-        made = make().sections
-        storage.save_sections(f"memory-{made.frames}", made.sections(None), made.frames)
-        return tracemalloc.get_traced_memory()[1], made.frames
-    finally:
-        tracemalloc.stop()
 
 
 def test_continuing_and_joining_take_no_more_memory_for_a_longer_song(settings):
